@@ -1,0 +1,36 @@
+using System;
+using UncertaintyLoss.Internal;
+using static TorchSharp.torch;
+
+namespace UncertaintyLoss;
+
+public static partial class UL
+{
+    /// <summary>
+    /// Evidence activation exp(clamp(x, −clamp, clamp)): non-negative, like the exp the papers recommend, but it
+    /// cannot overflow.
+    /// </summary>
+    /// <param name="x">Logits of any shape, floating point.</param>
+    /// <param name="clamp">The bound applied to x before exp (default 10, so evidence ≤ e¹⁰ ≈ 22026). 0 gives all ones.</param>
+    /// <returns>exp(clamp(x, −clamp, clamp)), with the input's shape, dtype and device. Its gradient is 0 where x is
+    /// outside [−clamp, clamp], as for <c>torch.clamp</c>.</returns>
+    /// <remarks>
+    /// <para><b>Shape.</b> input: any; output: the same.</para>
+    /// <para><b>Python.</b> <c>uncertainty_loss.clamped_exp(x, clamp)</c>; identical.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="x"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="x"/> is not floating point.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="clamp"/> is negative or NaN.</exception>
+    public static Tensor ClampedExp(Tensor x, double clamp = 10.0)
+    {
+        if (x is null)
+            throw new ArgumentNullException(nameof(x));
+        if (!Check.IsFloating(x.dtype))
+            throw new ArgumentException(FormattableString.Invariant($"Expected {nameof(x)} to be a floating-point tensor, but received {x.dtype}."), nameof(x));
+        if (double.IsNaN(clamp) || clamp < 0)
+            throw new ArgumentOutOfRangeException(nameof(clamp), clamp, "Expected a non-negative clamp.");
+
+        using var scope = NewDisposeScope();
+        return x.clamp(-clamp, clamp).exp().MoveToOuterDisposeScope();
+    }
+}

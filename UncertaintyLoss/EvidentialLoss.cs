@@ -1,0 +1,145 @@
+using System;
+using TorchSharp;
+using UncertaintyLoss.Internal;
+using static TorchSharp.torch;
+
+namespace UncertaintyLoss;
+
+/// <summary>
+/// Uncertainty-aware classification losses on Dirichlet evidence, drop-in replacements for
+/// <c>torch.nn.functional.cross_entropy</c>, and the uncertainty measures that go with them.
+/// </summary>
+public static partial class UL
+{
+    /// <summary>
+    /// Evidential deep-learning loss: the Dirichlet mean-squared error plus <paramref name="regFactor"/>
+    /// times the KL divergence of the misleading evidence from the uniform Dirichlet.
+    /// </summary>
+    /// <param name="evidence">Non-negative evidence g(logits), for example <see cref="ClampedExp"/>(logits); α = evidence + 1.</param>
+    /// <param name="target">Class indices (integer dtype) or class probabilities (floating dtype, the evidence's shape).</param>
+    /// <param name="regFactor">Weight λ of the KL term; 0 (the default) turns it off. Anneal it from 0 to 1 during training (EDL uses λ_t = min(1, t/10)).</param>
+    /// <param name="reduction">How to reduce the per-position losses.</param>
+    /// <returns>L = <see cref="DirichletMseLoss"/> + λ·<see cref="UniformDirichletKl"/>, reduced.</returns>
+    /// <remarks>
+    /// <para><b>Formula.</b> Per position, L = Σ_j (y_j − p_j)² + p_j(1 − p_j)/(S + 1) + λ·KL(Dir(α̃) ‖ Dir(1)),
+    /// with p = α/S, S = Σ_j α_j and α̃ = y + (1 − y)⊙α.</para>
+    /// <para><b>Shape.</b> evidence: (N, C) or (N, C, d1, …, dk); target: (N) or (N, d1, …, dk) of class indices in
+    /// [0, C), or the evidence's shape for probabilities; output: (N, d1, …, dk) for <see cref="nn.Reduction.None"/>,
+    /// a scalar for <see cref="nn.Reduction.Mean"/> and <see cref="nn.Reduction.Sum"/> (over all N·d1⋯dk positions).
+    /// The result has the evidence's dtype and device.</para>
+    /// <para><b>Reference.</b> Sensoy, Kaplan and Kandemir, "Evidential Deep Learning to Quantify Classification
+    /// Uncertainty", NeurIPS 2018, eq. 5 and the KL regulariser of section 4.</para>
+    /// <para><b>Python.</b> <c>uncertainty_loss.evidential_loss(evidence, target, reg_factor, reduction)</c>. Unlike it,
+    /// <see cref="nn.Reduction.None"/> and <see cref="nn.Reduction.Sum"/> work with regFactor &gt; 0 (docs/python-differences.md).</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
+    /// <exception cref="ArgumentException">The evidence is not floating point, has rank below 2, fewer than 2 classes or a
+    /// negative value; the target's shape, dtype or device does not match; a class index is outside [0, C); a
+    /// probability is outside [0, 1].</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="regFactor"/> is negative, NaN or infinite, or
+    /// <paramref name="reduction"/> is not a defined value.</exception>
+    public static Tensor EvidentialLoss(Tensor evidence, Tensor target, double regFactor = 0.0, nn.Reduction reduction = nn.Reduction.Mean)
+    {
+        var kind = CheckLossArguments(evidence, target, reduction);
+        Check.RegFactor(regFactor, nameof(regFactor));
+        Check.Values(evidence, nameof(evidence), target, kind, nameof(target));
+
+        using var scope = NewDisposeScope();
+        var work = Dirichlet.ToCompute(evidence);
+        var y = Dirichlet.DenseTarget(work, target, kind);
+        var loss = MsePerPosition(work, y);
+        if (regFactor > 0)
+            loss = loss + regFactor * KlPerPosition(work, y);
+        return Dirichlet.ToOutput(Dirichlet.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Expected squared error between the target and a class-probability vector drawn from Dir(evidence + 1).
+    /// </summary>
+    /// <param name="evidence">Non-negative evidence; α = evidence + 1.</param>
+    /// <param name="target">Class indices (integer dtype) or class probabilities (floating dtype, the evidence's shape).</param>
+    /// <param name="reduction">How to reduce the per-position losses.</param>
+    /// <returns>The reduced Dirichlet mean-squared error.</returns>
+    /// <remarks>
+    /// <para><b>Formula.</b> E_{p∼Dir(α)} ‖y − p‖² = Σ_j (y_j − p̂_j)² + p̂_j(1 − p̂_j)/(S + 1), p̂ = α/S, S = Σ_j α_j.
+    /// It is evaluated as (y_j·R_j − (1 − y_j)·α_j)/S and α_j·R_j/(S²(S + 1)) with R_j = Σ_{k≠j} α_k, which keeps
+    /// Float32 accurate when one class holds almost all the evidence.</para>
+    /// <para><b>Shape.</b> As <see cref="EvidentialLoss"/>.</para>
+    /// <para><b>Reference.</b> Sensoy, Kaplan and Kandemir, NeurIPS 2018, eq. 5.</para>
+    /// <para><b>Python.</b> <c>uncertainty_loss.dirichlet_mse_loss</c>; identical values.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
+    /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not a defined value.</exception>
+    public static Tensor DirichletMseLoss(Tensor evidence, Tensor target, nn.Reduction reduction = nn.Reduction.Mean)
+    {
+        var kind = CheckLossArguments(evidence, target, reduction);
+        Check.Values(evidence, nameof(evidence), target, kind, nameof(target));
+
+        using var scope = NewDisposeScope();
+        var work = Dirichlet.ToCompute(evidence);
+        var loss = MsePerPosition(work, Dirichlet.DenseTarget(work, target, kind));
+        return Dirichlet.ToOutput(Dirichlet.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// KL divergence from the uniform Dirichlet Dir(1, …, 1) of the Dirichlet whose true-class evidence has
+    /// been removed: it penalises evidence for the wrong classes only.
+    /// </summary>
+    /// <param name="evidence">Non-negative evidence; α = evidence + 1.</param>
+    /// <param name="target">Class indices (integer dtype) or class probabilities (floating dtype, the evidence's shape).</param>
+    /// <param name="reduction">How to reduce the per-position values.</param>
+    /// <returns>The reduced KL divergence; 0 where no evidence sits on a wrong class.</returns>
+    /// <remarks>
+    /// <para><b>Formula.</b> With α̃ = y + (1 − y)⊙α and S̃ = Σ_j α̃_j:
+    /// KL = ln Γ(S̃) − ln Γ(K) − Σ_j ln Γ(α̃_j) + Σ_j (α̃_j − 1)(ψ(α̃_j) − ψ(S̃)).</para>
+    /// <para><b>Shape.</b> As <see cref="EvidentialLoss"/>.</para>
+    /// <para><b>Reference.</b> Sensoy, Kaplan and Kandemir, NeurIPS 2018, section 4.</para>
+    /// <para><b>Python.</b> <c>uncertainty_loss.uniform_dirichlet_kl</c>. The Python function broadcasts (N, 1) against
+    /// (N), returning an N×N matrix for reduction "none" and N times the true value for "sum"; here "none" returns
+    /// (N, d1, …, dk) and "sum" the sum (docs/python-differences.md). Its "mean" agrees.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
+    /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not a defined value.</exception>
+    public static Tensor UniformDirichletKl(Tensor evidence, Tensor target, nn.Reduction reduction = nn.Reduction.Mean)
+    {
+        var kind = CheckLossArguments(evidence, target, reduction);
+        Check.Values(evidence, nameof(evidence), target, kind, nameof(target));
+
+        using var scope = NewDisposeScope();
+        var work = Dirichlet.ToCompute(evidence);
+        var loss = KlPerPosition(work, Dirichlet.DenseTarget(work, target, kind));
+        return Dirichlet.ToOutput(Dirichlet.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Shape, dtype, device and option checks shared by the classification losses.</summary>
+    private static TargetKind CheckLossArguments(Tensor evidence, Tensor target, nn.Reduction reduction)
+    {
+        Check.Evidence(evidence, nameof(evidence));
+        var kind = Check.Target(evidence, target, nameof(target));
+        Check.Reduction(reduction, nameof(reduction));
+        return kind;
+    }
+
+    private static Tensor MsePerPosition(Tensor evidence, Tensor y)
+    {
+        var alpha = evidence + 1;
+        var s = alpha.sum(1, keepdim: true);
+        var r = Dirichlet.SumOfOthers(alpha, s);
+        var error = (y * r - (1 - y) * alpha) / s;                // y_j − p_j
+        var variance = alpha * r / (s.square() * (s + 1));         // p_j (1 − p_j) / (S + 1)
+        return (error.square() + variance).sum(1);
+    }
+
+    private static Tensor KlPerPosition(Tensor evidence, Tensor y)
+    {
+        long classes = evidence.shape[1];
+        var misleading = (1 - y) * evidence;                          // α̃ − 1, exact for one-hot y
+        var alphaTilde = misleading + 1;                              // y + (1 − y)α
+        var sTilde = alphaTilde.sum(1, keepdim: true);
+        var lnGammaK = full(1, classes, evidence.dtype, evidence.device).lgamma();
+        var digammaTerm = (misleading * (alphaTilde.digamma() - sTilde.digamma())).sum(1);
+        return sTilde.squeeze(1).lgamma() - lnGammaK - alphaTilde.lgamma().sum(1) + digammaTerm;
+    }
+}

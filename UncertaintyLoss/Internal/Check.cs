@@ -1,0 +1,147 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace UncertaintyLoss.Internal;
+
+/// <summary>How a classification target encodes the true class.</summary>
+internal enum TargetKind
+{
+    /// <summary>Integer class indices of shape (N, d1..dk).</summary>
+    Index,
+
+    /// <summary>Class probabilities of the evidence's shape (N, C, d1..dk).</summary>
+    Probability,
+}
+
+/// <summary>
+/// Preconditions shared by every public function. Shape, dtype, device and option checks read tensor
+/// metadata only and run before any computation; value checks (negative evidence, class indices out
+/// of range) need one reduction and one transfer of a few numbers to the host, and run before the loss.
+/// Messages are invariant-culture and name the argument.
+/// </summary>
+internal static class Check
+{
+    internal static string Shape(long[] shape) => "[" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
+
+    internal static string Shape(Tensor t) => Shape(t.shape);
+
+    private static string Inv(FormattableString s) => FormattableString.Invariant(s);
+
+    internal static bool IsFloating(ScalarType t) =>
+        t is ScalarType.Float32 or ScalarType.Float64 or ScalarType.Float16 or ScalarType.BFloat16;
+
+    internal static bool IsInteger(ScalarType t) =>
+        t is ScalarType.Int64 or ScalarType.Int32 or ScalarType.Int16 or ScalarType.Int8 or ScalarType.Byte;
+
+    /// <summary>Evidence (or logits): not null, floating point, shape (N, C, d1..dk) with C at least 2.</summary>
+    internal static void Evidence(Tensor? evidence, string name)
+    {
+        if (evidence is null)
+            throw new ArgumentNullException(name);
+        if (evidence.IsInvalid)
+            throw new ArgumentException("The tensor has been disposed.", name);
+        if (evidence.dim() < 2)
+            throw new ArgumentException(Inv($"Expected {name} of shape (N, C, d1..dk) with at least 2 dimensions, but received shape {Shape(evidence)}."), name);
+        if (!IsFloating(evidence.dtype))
+            throw new ArgumentException(Inv($"Expected {name} to be a floating-point tensor (Float32, Float64, Float16 or BFloat16), but received {evidence.dtype}. Convert it with .to(ScalarType.Float32) or apply an evidence activation such as UL.ClampedExp."), name);
+        if (evidence.shape[1] < 2)
+            throw new ArgumentException(Inv($"Expected {name} to have at least 2 classes in dimension 1, but received shape {Shape(evidence)}."), name);
+    }
+
+    /// <summary>
+    /// Target: class indices of shape (N, d1..dk) with an integer dtype, or class probabilities with the
+    /// evidence's shape and a floating dtype, on the evidence's device.
+    /// </summary>
+    internal static TargetKind Target(Tensor evidence, Tensor? target, string name)
+    {
+        if (target is null)
+            throw new ArgumentNullException(name);
+        if (target.IsInvalid)
+            throw new ArgumentException("The tensor has been disposed.", name);
+
+        var e = evidence.shape;
+        var indexShape = new long[e.Length - 1];
+        indexShape[0] = e[0];
+        Array.Copy(e, 2, indexShape, 1, e.Length - 2);
+        var t = target.shape;
+
+        if (target.device_type != evidence.device_type || target.device_index != evidence.device_index)
+            throw new ArgumentException(Inv($"Expected {name} on the evidence's device {evidence.device}, but received it on {target.device}."), name);
+
+        if (IsInteger(target.dtype))
+        {
+            if (!t.SequenceEqual(indexShape))
+                throw new ArgumentException(Inv($"Expected {name} of class indices to have shape {Shape(indexShape)} (the evidence's shape {Shape(e)} without the class dimension 1), but received shape {Shape(t)}."), name);
+            return TargetKind.Index;
+        }
+
+        if (IsFloating(target.dtype))
+        {
+            if (t.SequenceEqual(e))
+                return TargetKind.Probability;
+            if (t.SequenceEqual(indexShape))
+                throw new ArgumentException(Inv($"Received a floating-point {name} of shape {Shape(t)}, the shape of class indices. Class indices must have an integer dtype (Int64); class probabilities must have the evidence's shape {Shape(e)}."), name);
+            throw new ArgumentException(Inv($"Expected {name} of shape {Shape(indexShape)} (class indices, Int64) or {Shape(e)} (class probabilities), but received shape {Shape(t)}."), name);
+        }
+
+        throw new ArgumentException(Inv($"Expected {name} to hold class indices (an integer dtype such as Int64) or class probabilities (a floating dtype), but received {target.dtype}."), name);
+    }
+
+    internal static void Reduction(nn.Reduction reduction, string name)
+    {
+        if (reduction is not (nn.Reduction.None or nn.Reduction.Mean or nn.Reduction.Sum))
+            throw new ArgumentOutOfRangeException(name, reduction, "Expected Reduction.None, Reduction.Mean or Reduction.Sum.");
+    }
+
+    internal static void RegFactor(double regFactor, string name)
+    {
+        if (double.IsNaN(regFactor) || double.IsInfinity(regFactor) || regFactor < 0)
+            throw new ArgumentOutOfRangeException(name, regFactor, "Expected a finite, non-negative regularisation factor.");
+    }
+
+    internal static void PNorm(int pNorm, string name)
+    {
+        if (pNorm < 1)
+            throw new ArgumentOutOfRangeException(name, pNorm, "Expected pNorm >= 1.");
+    }
+
+    internal static void Defined<T>(T value, string name) where T : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+            throw new ArgumentOutOfRangeException(name, value, Inv($"Expected one of {string.Join(", ", Enum.GetNames<T>())}."));
+    }
+
+    /// <summary>
+    /// Value checks that need the data: evidence must be non-negative; class indices must lie in [0, C);
+    /// class probabilities must lie in [0, 1]. All minima and maxima are gathered in one tensor and
+    /// copied to the host once (one device synchronisation). NaN evidence is not rejected, as in
+    /// <c>cross_entropy</c>.
+    /// </summary>
+    internal static void Values(Tensor evidence, string evidenceName, Tensor? target, TargetKind kind, string targetName)
+    {
+        if (evidence.numel() == 0)
+            return;
+        double[] v;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        {
+            var parts = target is null
+                ? new[] { evidence.min().to(ScalarType.Float64) }
+                : new[] { evidence.min().to(ScalarType.Float64), target.min().to(ScalarType.Float64), target.max().to(ScalarType.Float64) };
+            v = stack(parts).cpu().data<double>().ToArray();
+        }
+
+        if (v[0] < 0)
+            throw new ArgumentException(Inv($"Expected non-negative {evidenceName}, but its minimum is {v[0]:R}. Evidence is a non-negative transform of the logits: apply UL.ClampedExp, softplus or relu first."), evidenceName);
+        if (target is null)
+            return;
+        long classes = evidence.shape[1];
+        if (kind == TargetKind.Index && (v[1] < 0 || v[2] >= classes))
+            throw new ArgumentException(Inv($"Expected class indices in {targetName} in [0, {classes - 1}] (the evidence has {classes} classes), but received values in [{v[1]:R}, {v[2]:R}]."), targetName);
+        if (kind == TargetKind.Probability && (v[1] < 0 || v[2] > 1 || double.IsNaN(v[1]) || double.IsNaN(v[2])))
+            throw new ArgumentException(Inv($"Expected class probabilities in {targetName} in [0, 1], but received values in [{v[1]:R}, {v[2]:R}]."), targetName);
+    }
+}

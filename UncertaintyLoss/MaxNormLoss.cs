@@ -1,0 +1,169 @@
+using System;
+using TorchSharp;
+using UncertaintyLoss.Internal;
+using static TorchSharp.torch;
+
+namespace UncertaintyLoss;
+
+public static partial class UL
+{
+    /// <summary>
+    /// Information-aware max-norm loss: a bound on the expected max-norm of the prediction error
+    /// (<see cref="DirichletPNormLoss"/>) plus <paramref name="regFactor"/> times the Fisher-information
+    /// regulariser on the wrong classes (<see cref="DirichletFisherRegularizer"/>).
+    /// </summary>
+    /// <param name="evidence">Non-negative evidence g(logits); α = evidence + 1.</param>
+    /// <param name="target">Class indices (integer dtype) or class probabilities (floating dtype, the evidence's shape).</param>
+    /// <param name="regFactor">Weight λ of the Fisher regulariser; 0 (the default) turns it off.</param>
+    /// <param name="pNorm">The p of the p-norm that approximates the max-norm (default 4, as the paper and the Python package).</param>
+    /// <param name="reduction">How to reduce the per-position losses.</param>
+    /// <param name="fisherAlphaSum">Which Dirichlet strength the regulariser uses: <see cref="FisherAlphaSum.All"/> (the
+    /// Python package, default) or <see cref="FisherAlphaSum.ExcludingTrueClass"/> (the paper).</param>
+    /// <returns>L = F_p + λ·R, reduced.</returns>
+    /// <remarks>
+    /// <para><b>Formula.</b> See <see cref="DirichletPNormLoss"/> and <see cref="DirichletFisherRegularizer"/>.
+    /// For a probability target the loss is the expectation over the true class, Σ_c y_c L(α, c), which equals the
+    /// index-target loss for one-hot targets (as <c>cross_entropy</c> with probabilities is the expected
+    /// one-hot cross-entropy).</para>
+    /// <para><b>Shape.</b> evidence: (N, C) or (N, C, d1, …, dk); target: (N) or (N, d1, …, dk) of class indices in
+    /// [0, C), or the evidence's shape for probabilities; output: (N, d1, …, dk) for <see cref="nn.Reduction.None"/>,
+    /// a scalar for <see cref="nn.Reduction.Mean"/> and <see cref="nn.Reduction.Sum"/>. The result has the evidence's
+    /// dtype and device.</para>
+    /// <para><b>Reference.</b> Tsiligkaridis, "Information Aware Max-Norm Dirichlet Networks for Predictive Uncertainty
+    /// Estimation", Neural Networks 135 (2021), arXiv:1910.04819.</para>
+    /// <para><b>Python.</b> <c>uncertainty_loss.maxnorm_loss(evidence, target, reg_factor, p_norm, reduction)</c>. The
+    /// Python package marks the true class with <c>target &gt; 0</c>, which is wrong for probability targets; see
+    /// docs/python-differences.md.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
+    /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="regFactor"/> is negative, NaN or infinite;
+    /// <paramref name="pNorm"/> is below 1; <paramref name="reduction"/> or <paramref name="fisherAlphaSum"/> is not a
+    /// defined value.</exception>
+    public static Tensor MaxNormLoss(Tensor evidence, Tensor target, double regFactor = 0.0, int pNorm = 4,
+        nn.Reduction reduction = nn.Reduction.Mean, FisherAlphaSum fisherAlphaSum = FisherAlphaSum.All)
+    {
+        var kind = CheckLossArguments(evidence, target, reduction);
+        Check.RegFactor(regFactor, nameof(regFactor));
+        Check.PNorm(pNorm, nameof(pNorm));
+        Check.Defined(fisherAlphaSum, nameof(fisherAlphaSum));
+        Check.Values(evidence, nameof(evidence), target, kind, nameof(target));
+
+        using var scope = NewDisposeScope();
+        var work = Dirichlet.ToCompute(evidence);
+        var loss = PerTrueClass(work, target, kind, mask => PNormForMask(work, mask, pNorm));
+        if (regFactor > 0)
+            loss = loss + regFactor * PerTrueClass(work, target, kind, mask => FisherForMask(work, mask, fisherAlphaSum));
+        return Dirichlet.ToOutput(Dirichlet.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Dirichlet p-norm loss: the p-th root of E_{p∼Dir(α)} ‖y − p‖_p^p for a one-hot y, an upper bound on the
+    /// expected max-norm of the prediction error.
+    /// </summary>
+    /// <param name="evidence">Non-negative evidence; α = evidence + 1.</param>
+    /// <param name="target">Class indices (integer dtype) or class probabilities (floating dtype, the evidence's shape).</param>
+    /// <param name="pNorm">The p of the p-norm (default 4).</param>
+    /// <param name="reduction">How to reduce the per-position losses.</param>
+    /// <returns>The reduced p-norm loss.</returns>
+    /// <remarks>
+    /// <para><b>Formula.</b> For true class c, with S = Σ_j α_j and Ŝ = Σ_{j≠c} α_j:
+    /// F = [ Γ(S)/Γ(S+p) · ( Γ(Ŝ+p)/Γ(Ŝ) + Σ_{j≠c} Γ(α_j+p)/Γ(α_j) ) ]^{1/p}.
+    /// Because p is an integer, each Gamma ratio is evaluated exactly as a product, Γ(a+p)/Γ(a)·Γ(S)/Γ(S+p) =
+    /// Π_{k&lt;p} (a+k)/(S+k), in log space with a log-sum-exp: accurate in Float32 for evidence up to 1e6, where
+    /// differences of lgamma lose every digit. For a probability target: Σ_c y_c F(α, c).</para>
+    /// <para><b>Shape.</b> As <see cref="MaxNormLoss"/>.</para>
+    /// <para><b>Reference.</b> Tsiligkaridis, arXiv:1910.04819, the max-norm loss bound.</para>
+    /// <para><b>Python.</b> <c>uncertainty_loss.dirichlet_pnorm_loss</c>; identical values for index and one-hot targets.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
+    /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="pNorm"/> is below 1 or <paramref name="reduction"/>
+    /// is not a defined value.</exception>
+    public static Tensor DirichletPNormLoss(Tensor evidence, Tensor target, int pNorm = 4, nn.Reduction reduction = nn.Reduction.Mean)
+    {
+        var kind = CheckLossArguments(evidence, target, reduction);
+        Check.PNorm(pNorm, nameof(pNorm));
+        Check.Values(evidence, nameof(evidence), target, kind, nameof(target));
+
+        using var scope = NewDisposeScope();
+        var work = Dirichlet.ToCompute(evidence);
+        var loss = PerTrueClass(work, target, kind, mask => PNormForMask(work, mask, pNorm));
+        return Dirichlet.ToOutput(Dirichlet.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Fisher-information regulariser of the max-norm loss: it penalises evidence on the wrong classes,
+    /// weighted by how much information that evidence carries.
+    /// </summary>
+    /// <param name="evidence">Non-negative evidence; α = evidence + 1.</param>
+    /// <param name="target">Class indices (integer dtype) or class probabilities (floating dtype, the evidence's shape).</param>
+    /// <param name="reduction">How to reduce the per-position values.</param>
+    /// <param name="fisherAlphaSum">The strength A in ψ₁(A): <see cref="FisherAlphaSum.All"/> (S, the Python package, default)
+    /// or <see cref="FisherAlphaSum.ExcludingTrueClass"/> (α̃₀ = 1 + Σ_{j≠c} α_j, the paper).</param>
+    /// <returns>The reduced regulariser; 0 where no evidence sits on a wrong class.</returns>
+    /// <remarks>
+    /// <para><b>Formula.</b> R = ½ Σ_{j≠c} (α_j − 1)² (ψ₁(α_j) − ψ₁(A)), ψ₁ the trigamma function (evaluated by recurrence and asymptotic series, accurate to a few ulp). For a probability
+    /// target: Σ_c y_c R(α, c).</para>
+    /// <para><b>Shape.</b> As <see cref="MaxNormLoss"/>.</para>
+    /// <para><b>Reference.</b> Tsiligkaridis, arXiv:1910.04819, the information regulariser.</para>
+    /// <para><b>Python.</b> <c>uncertainty_loss.dirichlet_fisher_regulizer</c> (sic); identical values for index and
+    /// one-hot targets with <see cref="FisherAlphaSum.All"/>.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
+    /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> or <paramref name="fisherAlphaSum"/> is
+    /// not a defined value.</exception>
+    public static Tensor DirichletFisherRegularizer(Tensor evidence, Tensor target, nn.Reduction reduction = nn.Reduction.Mean,
+        FisherAlphaSum fisherAlphaSum = FisherAlphaSum.All)
+    {
+        var kind = CheckLossArguments(evidence, target, reduction);
+        Check.Defined(fisherAlphaSum, nameof(fisherAlphaSum));
+        Check.Values(evidence, nameof(evidence), target, kind, nameof(target));
+
+        using var scope = NewDisposeScope();
+        var work = Dirichlet.ToCompute(evidence);
+        var loss = PerTrueClass(work, target, kind, mask => FisherForMask(work, mask, fisherAlphaSum));
+        return Dirichlet.ToOutput(Dirichlet.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A loss defined for one true class per position; probability targets take its expectation.</summary>
+    private static Tensor PerTrueClass(Tensor work, Tensor target, TargetKind kind, Func<Tensor, Tensor> lossForMask) =>
+        kind == TargetKind.Index
+            ? lossForMask(Dirichlet.TrueClassMask(work, target))
+            : Dirichlet.ExpectOverClasses(work, target.to(work.dtype), lossForMask);
+
+    /// <param name="evidence">(N, C, d…).</param>
+    /// <param name="isTrue">Boolean, broadcastable to the evidence: true at the true class.</param>
+    /// <param name="p">The norm.</param>
+    private static Tensor PNormForMask(Tensor evidence, Tensor isTrue, int p)
+    {
+        var alpha = evidence + 1;
+        var s = alpha.sum(1, keepdim: true);
+        var sHat = alpha.masked_fill(isTrue, 0.0).sum(1, keepdim: true);     // Σ_{j≠c} α_j, summed directly
+        Tensor? logMoments = null;                                            // ln E[p_j^p]
+        Tensor? logRest = null;                                               // ln E[(1 − p_c)^p]
+        for (int k = 0; k < p; k++)
+        {
+            var sk = s + k;
+            var m = ((alpha + k) / sk).log();
+            var r = ((sHat + k) / sk).log();
+            logMoments = logMoments is null ? m : logMoments + m;
+            logRest = logRest is null ? r : logRest + r;
+        }
+
+        var terms = cat(new[] { logRest!, logMoments!.masked_fill(isTrue, double.NegativeInfinity) }, 1);
+        return (terms.logsumexp(1) / p).exp();
+    }
+
+    private static Tensor FisherForMask(Tensor evidence, Tensor isTrue, FisherAlphaSum alphaSum)
+    {
+        var alpha = evidence + 1;
+        var strength = alphaSum == FisherAlphaSum.All
+            ? alpha.sum(1, keepdim: true)
+            : alpha.masked_fill(isTrue, 0.0).sum(1, keepdim: true) + 1;
+        var wrong = evidence.masked_fill(isTrue, 0.0);                       // α_j − 1 on the wrong classes
+        var information = SpecialFunctions.Trigamma(alpha) - SpecialFunctions.Trigamma(strength);
+        return 0.5 * (wrong.square() * information).sum(1);
+    }
+}
