@@ -16,10 +16,15 @@ namespace UncertaintyLoss.Benchmarks;
 /// </remarks>
 public static class Program
 {
-    public static void Main(string[] args)
+    /// <returns>0, or 1 when a benchmark failed to run (so that CI's dry run catches a broken benchmark).</returns>
+    public static int Main(string[] args)
     {
         if (!args.Any(a => a is "--inProcess" or "-i"))
             args = args.Append("--inProcess").ToArray();
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        bool failed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
+        if (failed)
+            Console.Error.WriteLine("benchmarks: at least one benchmark failed to run.");
+        return failed ? 1 : 0;
     }
 }

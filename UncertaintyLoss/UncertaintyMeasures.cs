@@ -81,7 +81,7 @@ public static partial class UL
 
     /// <summary>Uncertainty of a model trained with cross-entropy: the entropy of softmax(logits), for baselines.</summary>
     /// <param name="logits">Raw scores of shape (N, C, d1, …, dk), floating point.</param>
-    /// <returns>−Σ_j softmax_j · log_softmax_j, shape (N, d1, …, dk).</returns>
+    /// <returns>−Σ_j softmax_j · log_softmax_j, shape (N, d1, …, dk); a class with logit −∞ contributes 0.</returns>
     /// <remarks>
     /// <para><b>Shape.</b> logits: (N, C, d1, …, dk); output: (N, d1, …, dk).</para>
     /// <para><b>Python.</b> <c>uncertainty_loss.cross_entropy_uncertainty(logits)</c>; identical.</para>
@@ -95,7 +95,9 @@ public static partial class UL
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(logits);
         var logP = work.log_softmax(1);
-        var h = -(logP.exp() * logP).sum(1);
+        // A class with logit −inf has p = 0 and contributes 0 (not 0·(−inf) = NaN, as in the Python package).
+        var finiteLogP = where(logP.isneginf(), zeros_like(logP), logP);
+        var h = -(work.softmax(1) * finiteLogP).sum(1);      // softmax, not exp(logP): accurate gradients when p ≈ 1
         return Dirichlet.ToOutput(h, logits).MoveToOuterDisposeScope();
     }
 

@@ -1,0 +1,27 @@
+using NUnit.Framework;
+using TorchSharp;
+using UncertaintyLoss.Tests.ValidationKit;
+using static TorchSharp.torch;
+
+namespace UncertaintyLoss.Tests;
+
+/// <summary>Argument validation of <see cref="UL.DirichletMode"/>: bad inputs are rejected exactly, valid edge inputs accepted.</summary>
+public partial class DirichletModeTests
+{
+    /// <summary>Every bad row of <see cref="BadInputTables.EvidenceRows"/> is rejected with the exact exception.</summary>
+    [TestCaseSource(typeof(BadInputTables), nameof(BadInputTables.EvidenceRows))]
+    public void DirichletMode_InvalidEvidence_ThrowsExactArgumentException(BadInputRow row) =>
+        row.AssertRejectedBy(e => UL.DirichletMode(e));
+
+    [Test]
+    public void DirichletMode_EmptyBatch_IsAcceptedWithEmptyResult([Values(0, 1)] int shapeCase)
+    {
+        var shape = shapeCase == 0 ? new long[] { 0, 3 } : new long[] { 2, 3, 0 };
+        ValidInputChecks.EmptyBatchAccepted(e => UL.DirichletMode(e), shape, keepsClassDimension: true);
+    }
+
+    [TestCase(ScalarType.Float16)]
+    [TestCase(ScalarType.BFloat16)]
+    public void DirichletMode_HalfPrecisionEvidence_KeepsDtypeAndValues(ScalarType half) =>
+        ValidInputChecks.HalfEvidenceKeepsDtype(e => UL.DirichletMode(e), half);
+}

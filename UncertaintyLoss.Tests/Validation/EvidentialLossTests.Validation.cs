@@ -1,0 +1,56 @@
+using NUnit.Framework;
+using TorchSharp;
+using UncertaintyLoss.Tests.ValidationKit;
+using static TorchSharp.torch;
+using Reduction = TorchSharp.torch.nn.Reduction;
+
+namespace UncertaintyLoss.Tests;
+
+/// <summary>Argument validation of <see cref="UL.EvidentialLoss"/>: bad inputs are rejected exactly, valid edge inputs accepted.</summary>
+public partial class EvidentialLossTests
+{
+    /// <summary>Every bad evidence or target row of <see cref="BadInputTables.LossRows"/> is rejected with the exact exception.</summary>
+    [TestCaseSource(typeof(BadInputTables), nameof(BadInputTables.LossRows))]
+    public void EvidentialLoss_InvalidTensorArgument_ThrowsExactArgumentException(BadInputRow row) =>
+        row.AssertRejectedBy((e, t) => UL.EvidentialLoss(e, t));
+
+    [TestCaseSource(typeof(BadOptions), nameof(BadOptions.Reductions))]
+    public void EvidentialLoss_UndefinedReduction_ThrowsArgumentOutOfRangeException(int value)
+    {
+        using var scope = NewDisposeScope();
+        var e = BadTensors.Evidence43();
+        var t = BadTensors.Index4();
+        var v = (Reduction)value;
+        ArgumentAssert.OutOfRange("reduction", v, () => UL.EvidentialLoss(e, t, reduction: v));
+    }
+
+    [TestCaseSource(typeof(BadOptions), nameof(BadOptions.RegFactors))]
+    public void EvidentialLoss_InvalidRegFactor_ThrowsArgumentOutOfRangeException(double v)
+    {
+        using var scope = NewDisposeScope();
+        var e = BadTensors.Evidence43();
+        var t = BadTensors.Index4();
+        ArgumentAssert.OutOfRange("regFactor", v, () => UL.EvidentialLoss(e, t, regFactor: v));
+    }
+
+    /// <summary>N = 0, or an empty extra dimension, is valid input, as for <c>cross_entropy</c>.</summary>
+    [Test]
+    public void EvidentialLoss_EmptyBatch_IsAcceptedWithEmptyOrZeroResult(
+        [Values] Reduction reduction, [Values] bool probabilityTarget, [Values(0, 1)] int shapeCase)
+    {
+        var shape = shapeCase == 0 ? new long[] { 0, 3 } : new long[] { 2, 3, 0 };
+        ValidInputChecks.EmptyBatchAccepted((e, t, r) => UL.EvidentialLoss(e, t, 0.5, r), shape, probabilityTarget, reduction);
+    }
+
+    [TestCase(ScalarType.Int32)]
+    [TestCase(ScalarType.Int16)]
+    [TestCase(ScalarType.Int8)]
+    [TestCase(ScalarType.Byte)]
+    public void EvidentialLoss_NarrowIntegerIndexTarget_MatchesInt64Result(ScalarType indexType) =>
+        ValidInputChecks.NarrowIndexMatchesInt64((e, t, r) => UL.EvidentialLoss(e, t, 0.5, r), indexType);
+
+    [Test]
+    public void EvidentialLoss_HalfPrecisionEvidence_KeepsDtypeAndValues(
+        [Values(ScalarType.Float16, ScalarType.BFloat16)] ScalarType half, [Values] bool probabilityTarget) =>
+        ValidInputChecks.HalfEvidenceKeepsDtype((e, t, r) => UL.EvidentialLoss(e, t, 0.5, r), half, probabilityTarget);
+}

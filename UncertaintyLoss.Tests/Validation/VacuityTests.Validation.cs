@@ -1,0 +1,27 @@
+using NUnit.Framework;
+using TorchSharp;
+using UncertaintyLoss.Tests.ValidationKit;
+using static TorchSharp.torch;
+
+namespace UncertaintyLoss.Tests;
+
+/// <summary>Argument validation of <see cref="UL.Vacuity"/>: bad inputs are rejected exactly, valid edge inputs accepted.</summary>
+public partial class VacuityTests
+{
+    /// <summary>Every bad row of <see cref="BadInputTables.EvidenceRows"/> is rejected with the exact exception.</summary>
+    [TestCaseSource(typeof(BadInputTables), nameof(BadInputTables.EvidenceRows))]
+    public void Vacuity_InvalidEvidence_ThrowsExactArgumentException(BadInputRow row) =>
+        row.AssertRejectedBy(e => UL.Vacuity(e));
+
+    [Test]
+    public void Vacuity_EmptyBatch_IsAcceptedWithEmptyResult([Values(0, 1)] int shapeCase)
+    {
+        var shape = shapeCase == 0 ? new long[] { 0, 3 } : new long[] { 2, 3, 0 };
+        ValidInputChecks.EmptyBatchAccepted(e => UL.Vacuity(e), shape, keepsClassDimension: false);
+    }
+
+    [TestCase(ScalarType.Float16)]
+    [TestCase(ScalarType.BFloat16)]
+    public void Vacuity_HalfPrecisionEvidence_KeepsDtypeAndValues(ScalarType half) =>
+        ValidInputChecks.HalfEvidenceKeepsDtype(e => UL.Vacuity(e), half);
+}

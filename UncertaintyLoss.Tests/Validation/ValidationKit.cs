@@ -1,0 +1,268 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using NUnit.Framework;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace UncertaintyLoss.Tests.ValidationKit;
+
+/// <summary>
+/// One row of a bad-input table: lazily built inputs (created inside the test, never at discovery) and the
+/// exact exception the library must throw for them.
+/// </summary>
+public sealed class BadInputRow
+{
+    private readonly Func<Tensor?> _first;
+    private readonly Func<Tensor?> _second;
+
+    public BadInputRow(string name, Func<Tensor?> first, Func<Tensor?> second, Type exception, string paramName,
+        bool needsCuda, params string[] messageParts)
+    {
+        Name = name;
+        _first = first;
+        _second = second;
+        Exception = exception;
+        ParamName = paramName;
+        NeedsCuda = needsCuda;
+        MessageParts = messageParts;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The exact exception type expected (not a subclass).</summary>
+    public Type Exception { get; }
+
+    /// <summary>The expected <see cref="ArgumentException.ParamName"/>.</summary>
+    public string ParamName { get; }
+
+    /// <summary>The row needs a CUDA device; the test reports inconclusive without one.</summary>
+    public bool NeedsCuda { get; }
+
+    /// <summary>Substrings the message must contain (expected and received shapes, dtypes, values).</summary>
+    public IReadOnlyList<string> MessageParts { get; }
+
+    /// <summary>Builds the first tensor argument (evidence, logits or x); may be null or disposed on purpose.</summary>
+    public Tensor? First() => _first();
+
+    /// <summary>Builds the second tensor argument (the target); may be null or disposed on purpose.</summary>
+    public Tensor? Second() => _second();
+
+    public override string ToString() => Name;
+
+    /// <summary>Runs <paramref name="call"/> on this row's inputs, inside a dispose scope, and checks the exception.</summary>
+    public void AssertRejectedBy(Func<Tensor, Tensor, Tensor> call)
+    {
+        if (NeedsCuda)
+            Assume.That(cuda.is_available(), "CUDA is not available");
+        using var scope = NewDisposeScope();
+        var first = First();
+        var second = Second();
+        ArgumentAssert.ThrowsExactly(Exception, ParamName, MessageParts, () => call(first!, second!));
+    }
+
+    /// <summary>As <see cref="AssertRejectedBy(Func{Tensor, Tensor, Tensor})"/> for a one-tensor function.</summary>
+    public void AssertRejectedBy(Func<Tensor, Tensor> call)
+    {
+        if (NeedsCuda)
+            Assume.That(cuda.is_available(), "CUDA is not available");
+        using var scope = NewDisposeScope();
+        var first = First();
+        ArgumentAssert.ThrowsExactly(Exception, ParamName, MessageParts, () => call(first!));
+    }
+}
+
+/// <summary>Exact-type assertions on argument exceptions.</summary>
+public static class ArgumentAssert
+{
+    /// <summary>
+    /// Asserts that <paramref name="call"/> throws exactly <paramref name="expected"/> (not a subclass, not a raw
+    /// libtorch <see cref="ExternalException"/>), naming <paramref name="paramName"/>, with every one of
+    /// <paramref name="messageParts"/> in its message. A result returned by mistake is disposed.
+    /// </summary>
+    public static ArgumentException ThrowsExactly(Type expected, string paramName, IReadOnlyList<string> messageParts, Func<Tensor> call)
+    {
+        Exception? caught = null;
+        try
+        {
+            using var unexpected = call();
+        }
+        catch (Exception ex)
+        {
+            caught = ex;
+        }
+
+        Assert.That(caught, Is.Not.Null, $"Expected {expected.Name} for parameter '{paramName}', but nothing was thrown.");
+        Assert.That(caught, Is.Not.InstanceOf<ExternalException>(), () => $"A raw libtorch exception leaked: {caught}");
+        Assert.That(caught!.GetType(), Is.EqualTo(expected), () => $"Wrong exception type: {caught}");
+        var argument = (ArgumentException)caught;
+        Assert.That(argument.ParamName, Is.EqualTo(paramName), () => $"Wrong ParamName in: {caught}");
+        foreach (var part in messageParts)
+            Assert.That(argument.Message, Does.Contain(part), () => $"The message should contain \"{part}\".");
+        return argument;
+    }
+
+    /// <summary>Generic form of <see cref="ThrowsExactly(Type, string, IReadOnlyList{string}, Func{Tensor})"/>.</summary>
+    public static TException ThrowsExactly<TException>(string paramName, Func<Tensor> call, params string[] messageParts)
+        where TException : ArgumentException =>
+        (TException)ThrowsExactly(typeof(TException), paramName, messageParts, call);
+
+    /// <summary>An <see cref="ArgumentOutOfRangeException"/> naming <paramref name="paramName"/> that reports the rejected value.</summary>
+    public static void OutOfRange(string paramName, object actualValue, Func<Tensor> call)
+    {
+        var ex = ThrowsExactly<ArgumentOutOfRangeException>(paramName, call);
+        Assert.That(ex.ActualValue, Is.EqualTo(actualValue), "ActualValue should report the rejected value.");
+    }
+}
+
+/// <summary>Small tensors used by the validation tables. All are created where they are called.</summary>
+public static class BadTensors
+{
+    /// <summary>A valid (4, 3) Float32 evidence.</summary>
+    public static Tensor Evidence43() => tensor(new float[] { 0f, 1f, 2f, 3f, 0.5f, 0f, 7f, 1f, 1f, 2f, 0f, 4f }, new long[] { 4, 3 });
+
+    /// <summary>Valid Int64 class indices for <see cref="Evidence43"/>.</summary>
+    public static Tensor Index4() => tensor(new long[] { 0, 2, 1, 2 }, new long[] { 4 });
+
+    /// <summary>A valid (4, 3) probability target.</summary>
+    public static Tensor Probabilities43() => tensor(new float[] { 1f, 0f, 0f, 0.2f, 0.3f, 0.5f, 0f, 0f, 1f, 0.25f, 0.25f, 0.5f }, new long[] { 4, 3 });
+
+    public static Tensor Disposed(Tensor t)
+    {
+        t.Dispose();
+        return t;
+    }
+
+    public static Tensor WithValue(Tensor t, long flatIndex, double value)
+    {
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+            t.view(-1)[flatIndex].fill_(value);
+        return t;
+    }
+}
+
+/// <summary>Bad-input tables shared by the fixtures. Each row has exactly one defect.</summary>
+public static class BadInputTables
+{
+    private static readonly Type Null = typeof(ArgumentNullException);
+    private static readonly Type Arg = typeof(ArgumentException);
+
+    private static TestCaseData Row(string name, Func<Tensor?> first, Func<Tensor?> second, Type exception, string paramName,
+        params string[] messageParts) =>
+        new TestCaseData(new BadInputRow(name, first, second, exception, paramName, false, messageParts)).SetArgDisplayNames(name);
+
+    private static TestCaseData CudaRow(string name, Func<Tensor?> first, Func<Tensor?> second, Type exception, string paramName,
+        params string[] messageParts) =>
+        new TestCaseData(new BadInputRow(name, first, second, exception, paramName, true, messageParts)).SetArgDisplayNames(name);
+
+    /// <summary>Evidence and target rows for the six classification losses.</summary>
+    public static IEnumerable<TestCaseData> LossRows()
+    {
+        Func<Tensor?> e43 = BadTensors.Evidence43;
+        Func<Tensor?> t4 = BadTensors.Index4;
+
+        // Null arguments.
+        yield return Row("NullEvidence", () => null, t4, Null, "evidence");
+        yield return Row("NullTarget", e43, () => null, Null, "target");
+
+        // Evidence rank, dtype and class count.
+        yield return Row("Rank0Evidence", () => tensor(1.0f), () => tensor(0L), Arg, "evidence", "at least 2 dimensions", "shape []");
+        yield return Row("Rank1Evidence", () => tensor(new float[] { 1f, 2f, 3f }), () => tensor(0L), Arg, "evidence", "at least 2 dimensions", "[3]");
+        yield return Row("Int64Evidence", () => ones(new long[] { 4, 3 }, ScalarType.Int64), t4, Arg, "evidence", "floating-point", "Int64");
+        yield return Row("Int32Evidence", () => ones(new long[] { 4, 3 }, ScalarType.Int32), t4, Arg, "evidence", "floating-point", "Int32");
+        yield return Row("BoolEvidence", () => ones(new long[] { 4, 3 }, ScalarType.Bool), t4, Arg, "evidence", "floating-point", "Bool");
+        yield return Row("ComplexEvidence", () => ones(new long[] { 4, 3 }, ScalarType.ComplexFloat32), t4, Arg, "evidence", "floating-point", "ComplexFloat32");
+        yield return Row("OneClass", () => ones(new long[] { 4, 1 }), () => zeros(new long[] { 4 }, ScalarType.Int64), Arg, "evidence", "at least 2 classes", "[4, 1]");
+        yield return Row("ZeroClasses", () => ones(new long[] { 4, 0 }), () => zeros(new long[] { 4 }, ScalarType.Int64), Arg, "evidence", "at least 2 classes", "[4, 0]");
+
+        // Evidence values.
+        yield return Row("NegativeEvidence", () => BadTensors.WithValue(BadTensors.Evidence43(), 4, -0.5), t4, Arg, "evidence", "non-negative", "-0.5", "UL.ClampedExp");
+        yield return Row("NegativeInfinityEvidence", () => BadTensors.WithValue(BadTensors.Evidence43(), 0, double.NegativeInfinity), t4, Arg, "evidence", "non-negative", "UL.ClampedExp");
+        yield return Row("DisposedEvidence", () => BadTensors.Disposed(BadTensors.Evidence43()), t4, Arg, "evidence", "disposed");
+
+        // Index-target shapes.
+        yield return Row("TargetWrongBatchSize", e43, () => zeros(new long[] { 5 }, ScalarType.Int64), Arg, "target", "[4]", "[5]", "[4, 3]");
+        yield return Row("TargetHasExtraDims", e43, () => zeros(new long[] { 4, 2 }, ScalarType.Int64), Arg, "target", "[4]", "[4, 2]", "[4, 3]");
+        yield return Row("TargetWrongExtraDims", () => ones(new long[] { 2, 3, 5 }), () => zeros(new long[] { 2, 4 }, ScalarType.Int64), Arg, "target", "[2, 5]", "[2, 4]", "[2, 3, 5]");
+        yield return Row("TargetMissingExtraDims", () => ones(new long[] { 2, 3, 5 }), () => zeros(new long[] { 2 }, ScalarType.Int64), Arg, "target", "[2, 5]", "received shape [2]");
+        yield return Row("TargetBatchMismatchWithExtraDims", () => ones(new long[] { 2, 3, 4 }), () => zeros(new long[] { 3, 4 }, ScalarType.Int64), Arg, "target", "[2, 4]", "[3, 4]");
+        yield return Row("ScalarTarget", e43, () => tensor(0L), Arg, "target", "[4]", "received shape []");
+        yield return Row("IntegerOneHotTarget", e43, () => zeros(new long[] { 4, 3 }, ScalarType.Int64), Arg, "target", "[4]", "received shape [4, 3]");
+
+        // Index-target values.
+        yield return Row("IndexEqualToClassCount", e43, () => tensor(new long[] { 0, 1, 3, 2 }), Arg, "target", "[0, 2]", "3 classes", "[0, 3]");
+        yield return Row("NegativeIndex", e43, () => tensor(new long[] { 0, -1, 2, 1 }), Arg, "target", "[0, 2]", "[-1, 2]");
+        yield return Row("Int32IndexOutOfRange", e43, () => tensor(new int[] { 0, 1, 7, 2 }), Arg, "target", "[0, 2]", "[0, 7]");
+
+        // Target dtypes.
+        yield return Row("FloatTargetWithIndexShape", e43, () => tensor(new float[] { 0f, 2f, 1f, 2f }), Arg, "target", "integer dtype", "[4]", "[4, 3]");
+        yield return Row("BoolTarget", e43, () => ones(new long[] { 4 }, ScalarType.Bool), Arg, "target", "Bool");
+        yield return Row("DisposedTarget", e43, () => BadTensors.Disposed(BadTensors.Index4()), Arg, "target", "disposed");
+
+        // Probability targets.
+        yield return Row("ProbabilityTargetWrongClassCount", e43, () => full(new long[] { 4, 2 }, 0.5f), Arg, "target", "[4]", "[4, 3]", "received shape [4, 2]");
+        yield return Row("ProbabilityTargetWrongBatchSize", e43, () => full(new long[] { 5, 3 }, 0.25f), Arg, "target", "[4, 3]", "received shape [5, 3]");
+        yield return Row("ProbabilityTargetTransposed", e43, () => full(new long[] { 3, 4 }, 0.25f), Arg, "target", "[4, 3]", "received shape [3, 4]");
+        yield return Row("ProbabilityAboveOne", e43, () => BadTensors.WithValue(BadTensors.Probabilities43(), 5, 1.5), Arg, "target", "[0, 1]", "1.5");
+        yield return Row("ProbabilityNegative", e43, () => BadTensors.WithValue(BadTensors.Probabilities43(), 3, -0.25), Arg, "target", "[0, 1]", "-0.25");
+        yield return Row("ProbabilityNaN", e43, () => BadTensors.WithValue(BadTensors.Probabilities43(), 2, double.NaN), Arg, "target", "[0, 1]", "NaN");
+
+        // Devices (CUDA only).
+        yield return CudaRow("TargetOnCudaEvidenceOnCpu", e43, () => BadTensors.Index4().cuda(), Arg, "target", "cuda", "cpu");
+        yield return CudaRow("EvidenceOnCudaTargetOnCpu", () => BadTensors.Evidence43().cuda(), t4, Arg, "target", "cuda", "cpu");
+        yield return CudaRow("ProbabilityTargetOnCuda", e43, () => BadTensors.Probabilities43().cuda(), Arg, "target", "cuda", "cpu");
+    }
+
+    /// <summary>Rows for the one-tensor measures; <paramref name="paramName"/> is "evidence" or "logits".</summary>
+    public static IEnumerable<TestCaseData> SingleTensorRows(string paramName, bool rejectsNegative)
+    {
+        Func<Tensor?> none = () => null;
+        yield return Row("Null" + Capitalised(paramName), () => null, none, Null, paramName);
+        yield return Row("Rank0", () => tensor(1.0f), none, Arg, paramName, "at least 2 dimensions", "shape []");
+        yield return Row("Rank1", () => tensor(new float[] { 1f, 2f, 3f }), none, Arg, paramName, "at least 2 dimensions", "[3]");
+        yield return Row("Int64", () => ones(new long[] { 4, 3 }, ScalarType.Int64), none, Arg, paramName, "floating-point", "Int64");
+        yield return Row("Int32", () => ones(new long[] { 4, 3 }, ScalarType.Int32), none, Arg, paramName, "floating-point", "Int32");
+        yield return Row("Bool", () => ones(new long[] { 4, 3 }, ScalarType.Bool), none, Arg, paramName, "floating-point", "Bool");
+        yield return Row("OneClass", () => ones(new long[] { 4, 1 }), none, Arg, paramName, "at least 2 classes", "[4, 1]");
+        yield return Row("OneClassWithExtraDims", () => ones(new long[] { 2, 1, 5 }), none, Arg, paramName, "at least 2 classes", "[2, 1, 5]");
+        yield return Row("Disposed", () => BadTensors.Disposed(BadTensors.Evidence43()), none, Arg, paramName, "disposed");
+        if (rejectsNegative)
+        {
+            yield return Row("NegativeValue", () => BadTensors.WithValue(BadTensors.Evidence43(), 4, -0.5), none, Arg, paramName, "non-negative", "-0.5", "UL.ClampedExp");
+            yield return Row("NegativeInfinity", () => BadTensors.WithValue(BadTensors.Evidence43(), 7, double.NegativeInfinity), none, Arg, paramName, "non-negative", "UL.ClampedExp");
+        }
+    }
+
+    public static IEnumerable<TestCaseData> EvidenceRows() => SingleTensorRows("evidence", rejectsNegative: true);
+
+    public static IEnumerable<TestCaseData> LogitsRows() => SingleTensorRows("logits", rejectsNegative: false);
+
+    /// <summary>Rows for <see cref="UL.ClampedExp"/>'s x.</summary>
+    public static IEnumerable<TestCaseData> ClampedExpRows()
+    {
+        Func<Tensor?> none = () => null;
+        yield return Row("NullX", () => null, none, Null, "x");
+        yield return Row("Int64X", () => ones(new long[] { 4, 3 }, ScalarType.Int64), none, Arg, "x", "floating-point", "Int64");
+        yield return Row("Int32X", () => ones(new long[] { 4, 3 }, ScalarType.Int32), none, Arg, "x", "floating-point", "Int32");
+        yield return Row("BoolX", () => ones(new long[] { 4, 3 }, ScalarType.Bool), none, Arg, "x", "floating-point", "Bool");
+        yield return Row("Int64ScalarX", () => tensor(3L), none, Arg, "x", "floating-point", "Int64");
+        yield return Row("DisposedX", () => BadTensors.Disposed(BadTensors.Evidence43()), none, Arg, "x", "disposed");
+    }
+
+    private static string Capitalised(string s) => char.ToUpperInvariant(s[0]) + s.Substring(1);
+}
+
+/// <summary>Options that are out of range, shared by the fixtures.</summary>
+public static class BadOptions
+{
+    public static readonly double[] RegFactors = { double.NaN, -1.0, -1e-300, double.PositiveInfinity, double.NegativeInfinity };
+
+    public static readonly int[] PNorms = { 0, -1, int.MinValue };
+
+    public static readonly int[] Reductions = { 7, -1, 3 };
+
+    public static readonly int[] FisherAlphaSums = { 7, -1, 2 };
+
+    public static readonly double[] Clamps = { -1.0, double.NaN, double.NegativeInfinity, -double.Epsilon };
+}
