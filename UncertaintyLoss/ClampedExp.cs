@@ -19,12 +19,14 @@ public static partial class UL
     /// <para><b>Python.</b> <c>uncertainty_loss.clamped_exp(x, clamp)</c>; identical.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="x"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="x"/> is not floating point.</exception>
+    /// <exception cref="ArgumentException"><paramref name="x"/> has been disposed or is not floating point.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="clamp"/> is negative or NaN.</exception>
     public static Tensor ClampedExp(Tensor x, double clamp = 10.0)
     {
         if (x is null)
             throw new ArgumentNullException(nameof(x));
+        if (x.IsInvalid)
+            throw new ArgumentException("The tensor has been disposed.", nameof(x));
         if (!Check.IsFloating(x.dtype))
             throw new ArgumentException(FormattableString.Invariant($"Expected {nameof(x)} to be a floating-point tensor, but received {x.dtype}."), nameof(x));
         if (double.IsNaN(clamp) || clamp < 0)

@@ -33,7 +33,7 @@ public static partial class UL
     /// <see cref="nn.Reduction.None"/> and <see cref="nn.Reduction.Sum"/> work with regFactor &gt; 0 (docs/python-differences.md).</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
-    /// <exception cref="ArgumentException">The evidence is not floating point, has rank below 2, fewer than 2 classes or a
+    /// <exception cref="ArgumentException">The evidence is not floating point, has rank below 2, fewer than 2 classes, a +∞ or a
     /// negative value; the target's shape, dtype or device does not match; a class index is outside [0, C); a
     /// probability is outside [0, 1].</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="regFactor"/> is negative, NaN or infinite, or

@@ -20,7 +20,7 @@ public static partial class UL
     /// <para><b>Python.</b> <c>uncertainty_loss.uncertainty(evidence, normalize)</c>.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> is null.</exception>
-    /// <exception cref="ArgumentException">The evidence is not floating point, has rank below 2, fewer than 2 classes or a negative value.</exception>
+    /// <exception cref="ArgumentException">The evidence is not floating point, has rank below 2, fewer than 2 classes, a negative value or +∞.</exception>
     public static Tensor Uncertainty(Tensor evidence, bool normalize = false)
     {
         Check.Evidence(evidence, nameof(evidence));
@@ -30,7 +30,7 @@ public static partial class UL
         var work = Dirichlet.ToCompute(evidence);
         var h = EntropyOfMean(work + 1);
         if (normalize)
-            h = h / Math.Log(work.shape[1]);
+            h = (h / Math.Log(work.shape[1])).clamp(0.0, 1.0);   // H ≤ ln C; the clamp removes a last-ulp excess
         return Dirichlet.ToOutput(h, evidence).MoveToOuterDisposeScope();
     }
 
@@ -94,10 +94,19 @@ public static partial class UL
 
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(logits);
-        var logP = work.log_softmax(1);
-        // A class with logit −inf has p = 0 and contributes 0 (not 0·(−inf) = NaN, as in the Python package).
+        // ln p_j = (x_j − x_m) − ln(1 + T), m = argmax, T = Σ_{j≠m} e^{x_j − x_m}: log_softmax instead rounds
+        // ln Σ e^{x − max} = ln(1 + T) and so loses the ≈ T part of a confident prediction's entropy (relative error
+        // up to 1/|x_j − x_m|, as in the Python package). x_m is gathered, not detached, so gradients stay exact, and
+        // d_m is the constant 0 (masked), so autograd never adds and subtracts an O(1) term for x_m.
+        var argMax = work.argmax(1, keepdim: true);
+        var isMax = Dirichlet.OneHot(work, argMax, ScalarType.Bool);
+        var d = (work - work.gather(1, argMax)).masked_fill(isMax, 0.0);
+        var t = d.exp().masked_fill(isMax, 0.0).sum(1, keepdim: true);
+        var logP = d - t.log1p();
+        // A class with logit −∞ has p = 0 and contributes 0 (not 0·(−∞) = NaN, as in the Python package).
         var finiteLogP = where(logP.isneginf(), zeros_like(logP), logP);
-        var h = -(work.softmax(1) * finiteLogP).sum(1);      // softmax, not exp(logP): accurate gradients when p ≈ 1
+        var p = where(logP.isneginf(), zeros_like(logP), finiteLogP.exp());
+        var h = -(p * finiteLogP).sum(1);
         return Dirichlet.ToOutput(h, logits).MoveToOuterDisposeScope();
     }
 
@@ -165,7 +174,8 @@ public static partial class UL
 
         using var scope = NewDisposeScope();
         var alpha = Dirichlet.ToCompute(evidence) + 1;
-        var u = (double)evidence.shape[1] / alpha.sum(1);
+        var s = alpha.sum(1);
+        var u = full_like(s, evidence.shape[1]) / s;     // a true division (scalar / tensor rounds twice): exactly 1 at S = C
         return Dirichlet.ToOutput(u, evidence).MoveToOuterDisposeScope();
     }
 

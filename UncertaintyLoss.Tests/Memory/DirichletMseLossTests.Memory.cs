@@ -7,16 +7,19 @@ namespace UncertaintyLoss.Tests;
 /// <summary>Tensor lifetimes of <see cref="UL.DirichletMseLoss"/>: nothing but the result outlives a call.</summary>
 public partial class DirichletMseLossTests
 {
+    [Category("Memory")]
     [Test]
     public void DirichletMseLoss_CallOutsideAnyScope_LeavesOnlyItsResultAlive([Values] LossInputKind kind) =>
         LiveTensorChecks.LossLeavesOnlyItsResult((e, t, r) => UL.DirichletMseLoss(e, t, r), kind);
 
+    [Category("Memory")]
     [Test]
     public void DirichletMseLoss_CallInsideCallerScope_AttachesResultToThatScope(
         [Values(LossInputKind.IndexTargetRequiresGrad, LossInputKind.ProbabilityTarget, LossInputKind.HalfPrecisionIndexTarget)] LossInputKind kind,
         [Values(Reduction.None, Reduction.Mean)] Reduction reduction) =>
         LiveTensorChecks.LossResultJoinsCallerScope((e, t, r) => UL.DirichletMseLoss(e, t, r), kind, reduction);
 
+    [Category("Memory")]
     [Test]
     public void DirichletMseLoss_RejectedInput_LeavesNoTensorAlive([Values] LossRejection rejection) =>
         LossRejectionCases.Check(rejection, (e, t) => UL.DirichletMseLoss(e, t));

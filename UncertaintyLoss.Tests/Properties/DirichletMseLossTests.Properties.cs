@@ -28,43 +28,43 @@ public partial class DirichletMseLossTests
         select (spec, c);
 
     /// <summary>Reduction None, Float64 and Float32, index and probability targets, evidence in [0, 1e4]: every position matches the reference.</summary>
-    [Property(MaxTest = 180, Replay = "(720126,36703)", QuietOnSuccess = true)]
+    [Property(MaxTest = 100, Replay = "(555476,132279)", QuietOnSuccess = true)]
     public Property Properties_ReductionNone_MatchesReferencePerPosition() =>
         Prop.ForAll(PropertiesCases(PropertyGens.StandardLossCases(Gen.Constant(Reduction.None))).ToArbitrary(),
             t => PropertyChecks.LossMatchesReference(t.Spec, t.Case));
 
     /// <summary>Reductions Mean and Sum match the compensated mean and sum of the reference.</summary>
-    [Property(MaxTest = 120, Replay = "(539386,97847)", QuietOnSuccess = true)]
+    [Property(MaxTest = 60, Replay = "(154965,162131)", QuietOnSuccess = true)]
     public Property Properties_ReductionMeanOrSum_MatchesReducedReference() =>
         Prop.ForAll(PropertiesCases(PropertyGens.StandardLossCases(PropertyGens.Reduced)).ToArbitrary(),
             t => PropertyChecks.LossMatchesReference(t.Spec, t.Case));
 
     /// <summary>Float64 autograd gradient of the Sum (and sometimes Mean) loss matches central differences of the reference.</summary>
-    [Property(MaxTest = 90, Replay = "(394132,58415)", QuietOnSuccess = true)]
+    [Property(MaxTest = 40, Replay = "(682412,26419)", QuietOnSuccess = true)]
     public Property Properties_Gradient_MatchesFiniteDifferenceOfReference() =>
         Prop.ForAll(PropertiesCases(PropertyGens.GradientLossCases(Gen.Frequency((3, Gen.Constant(Reduction.Sum)), (1, Gen.Constant(Reduction.Mean))))).ToArbitrary(),
             t => PropertyChecks.LossGradientMatchesFiniteDifference(t.Spec, t.Case));
 
     /// <summary>Reduction None summed equals Sum and averaged equals Mean (1e-12 relative in Float64).</summary>
-    [Property(MaxTest = 90, Replay = "(546478,130243)", QuietOnSuccess = true)]
+    [Property(MaxTest = 50, Replay = "(705071,147579)", QuietOnSuccess = true)]
     public Property Properties_ReductionNoneSummedAndAveraged_EqualsSumAndMean() =>
         Prop.ForAll(PropertiesCases(PropertyGens.StandardLossCases(Gen.Constant(Reduction.None))).ToArbitrary(),
             t => PropertyChecks.ReductionsAgree(t.Spec, t.Case));
 
     /// <summary>Permuting the batch permutes the per-position losses.</summary>
-    [Property(MaxTest = 90, Replay = "(353989,102339)", QuietOnSuccess = true)]
+    [Property(MaxTest = 50, Replay = "(724867,10027)", QuietOnSuccess = true)]
     public Property Properties_BatchPermuted_PermutesPerPositionLosses() =>
         Prop.ForAll(PropertyGens.WithBatchPermutation(PropertiesCases(PropertyGens.StandardLossCases(Gen.Constant(Reduction.None))), t => t.Case.Shape).ToArbitrary(),
             t => PropertyChecks.LossBatchPermutationCommutes(t.Case.Spec, t.Case.Case, t.Permutation));
 
     /// <summary>Evidence up to 1e6, both dtypes: values and the gradient of the Sum are finite.</summary>
-    [Property(MaxTest = 90, Replay = "(335880,127241)", QuietOnSuccess = true)]
+    [Property(MaxTest = 50, Replay = "(271478,22195)", QuietOnSuccess = true)]
     public Property Properties_EvidenceUpTo1e6_ValuesAndGradientsFinite() =>
         Prop.ForAll(PropertiesCases(PropertyGens.StandardLossCases(Gen.Constant(Reduction.Sum), maxLog10: 6)).ToArbitrary(),
             t => PropertyChecks.LossIsFiniteWithGradient(t.Spec, t.Case));
 
     /// <summary>The output has the evidence's dtype; shape (N, d1..dk) for None, a scalar for Mean and Sum.</summary>
-    [Property(MaxTest = 90, Replay = "(517649,121443)", QuietOnSuccess = true)]
+    [Property(MaxTest = 50, Replay = "(783618,81073)", QuietOnSuccess = true)]
     public Property Properties_AnyReduction_KeepsDtypeAndDocumentedShape() =>
         Prop.ForAll(PropertiesCases(PropertyGens.StandardLossCases(PropertyGens.AnyReduction)).ToArbitrary(),
             t => PropertyChecks.LossDtypeAndShape(t.Spec, t.Case));

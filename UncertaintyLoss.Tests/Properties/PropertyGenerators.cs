@@ -79,7 +79,7 @@ public sealed class LossCase
 
     /// <summary>The target of one position as a probability vector (one-hot for an index target).</summary>
     public double[] TargetVector(int position) =>
-        Index is not null ? DirichletReference.OneHot((int)Index[position], Classes) : Layout.Gather(Probability!, Shape, position);
+        Index is not null ? DirichletReference.OneHot((int)Index[position], Classes) : PropertyLayout.Gather(Probability!, Shape, position);
 
     /// <summary>Applies a per-position reference (index and probability overloads) to <paramref name="evidence"/> (default: this case's).</summary>
     public double[] PerPosition(Func<double[], int, double> byIndex, Func<double[], double[], double> byProbability, double[]? evidence = null) =>
@@ -100,10 +100,10 @@ public sealed class LossCase
         int perTarget = Positions / (int)Shape[0];
         return new LossCase(
             Shape,
-            Layout.PermuteBlocks(Evidence, permutation, perSample),
+            PropertyLayout.PermuteBlocks(Evidence, permutation, perSample),
             Dtype,
-            Index is null ? null : Layout.PermuteBlocks(Index, permutation, perTarget),
-            Probability is null ? null : Layout.PermuteBlocks(Probability, permutation, perSample),
+            Index is null ? null : PropertyLayout.PermuteBlocks(Index, permutation, perTarget),
+            Probability is null ? null : PropertyLayout.PermuteBlocks(Probability, permutation, perSample),
             Reduction);
     }
 
@@ -111,12 +111,12 @@ public sealed class LossCase
     {
         string target = Index is not null
             ? "class " + Index[position].ToString(CultureInfo.InvariantCulture)
-            : "y = " + Format.Vector(Layout.Gather(Probability!, Shape, position));
-        return $"position {position}: e = {Format.Vector(Layout.Gather(Evidence, Shape, position))}, target {target}";
+            : "y = " + PropertyFormat.Vector(PropertyLayout.Gather(Probability!, Shape, position));
+        return $"position {position}: e = {PropertyFormat.Vector(PropertyLayout.Gather(Evidence, Shape, position))}, target {target}";
     }
 
     public override string ToString() =>
-        $"LossCase(shape {Check(Shape)}, {Dtype}, {Kind} target, reduction {Reduction}, evidence {Format.Summary(Evidence)})";
+        $"LossCase(shape {Check(Shape)}, {Dtype}, {Kind} target, reduction {Reduction}, evidence {PropertyFormat.Summary(Evidence)})";
 
     private static string Check(long[] shape) => "[" + string.Join(", ", shape) + "]";
 }
@@ -150,17 +150,17 @@ public sealed class MeasureCase
     }
 
     public MeasureCase PermuteBatch(int[] permutation) =>
-        new(Shape, Layout.PermuteBlocks(Values, permutation, Values.Length / (int)Shape[0]), Dtype);
+        new(Shape, PropertyLayout.PermuteBlocks(Values, permutation, Values.Length / (int)Shape[0]), Dtype);
 
     public string DescribePosition(int position) =>
-        $"position {position}: input = {Format.Vector(Layout.Gather(Values, Shape, position))}";
+        $"position {position}: input = {PropertyFormat.Vector(PropertyLayout.Gather(Values, Shape, position))}";
 
     public override string ToString() =>
-        $"MeasureCase(shape [{string.Join(", ", Shape)}], {Dtype}, values {Format.Summary(Values)})";
+        $"MeasureCase(shape [{string.Join(", ", Shape)}], {Dtype}, values {PropertyFormat.Summary(Values)})";
 }
 
 /// <summary>Row-major layout helpers for (N, C, d1..dk) data.</summary>
-public static class Layout
+public static class PropertyLayout
 {
     public static int SpatialSize(long[] shape)
     {
@@ -204,7 +204,7 @@ public static class Layout
 }
 
 /// <summary>Round-trip formatting for failure labels.</summary>
-public static class Format
+public static class PropertyFormat
 {
     public static string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 
@@ -299,11 +299,19 @@ public static class PropertyGens
         return Gen.Frequency((40, mixed), (10, zeros), (20, dominant), (15, sameScale), (15, sparse));
     }
 
-    /// <summary>Evidence for finite differences: in [1e-3, 300], away from 0 so that every probe stays well inside e &gt; −1.</summary>
+    /// <summary>
+    /// Evidence for finite differences: in [1e-3, 300], away from 0 so that every probe stays well inside e &gt; −1, and
+    /// with at least one class ≥ 1 so that Σe (the mode's denominator) is far from 0 relative to the step.
+    /// </summary>
     public static Gen<EvidenceRow> GradientEvidenceRows(int c)
     {
         var value = Gen.Frequency((3, LogUniform(-3, 0)), (4, Uniform(1e-3, 5)), (2, Uniform(5, 100)));
-        var mixed = Gen.ArrayOf(value, c).Select(v => new EvidenceRow(v, ArgMax(v)));
+        var mixed =
+            from v in Gen.ArrayOf(value, c)
+            from k in Gen.Choose(0, c - 1)
+            from big in Uniform(1, 100)
+            let w = v.Select((x, j) => j == k ? Math.Max(x, big) : x).ToArray()
+            select new EvidenceRow(w, ArgMax(w));
         var dominant =
             from k in Gen.Choose(0, c - 1)
             from b in LogUniform(1.5, 2.5)
@@ -377,8 +385,8 @@ public static class PropertyGens
 
     private static LossCase Build(long[] shape, EvidenceRow[] rows, ScalarType dtype, Reduction reduction, PropertyTargetKind kind, long[] index, double[][] probability)
     {
-        double[] evidence = Layout.Scatter(rows.Select(r => r.Values).ToArray(), shape);
-        double[]? y = kind == PropertyTargetKind.Probability ? Layout.Scatter(probability, shape) : null;
+        double[] evidence = PropertyLayout.Scatter(rows.Select(r => r.Values).ToArray(), shape);
+        double[]? y = kind == PropertyTargetKind.Probability ? PropertyLayout.Scatter(probability, shape) : null;
         if (dtype == ScalarType.Float32)
         {
             evidence = Tensors.RoundToSingle(evidence);
@@ -429,7 +437,7 @@ public static class PropertyGens
         let positions = (int)(shape.Aggregate(1L, (a, b) => a * b) / c)
         from valueRows in Gen.ArrayOf(rows(c), positions)
         from dtype in dtypes
-        let values = Layout.Scatter(valueRows.Select(r => r.Values).ToArray(), shape)
+        let values = PropertyLayout.Scatter(valueRows.Select(r => r.Values).ToArray(), shape)
         select new MeasureCase(shape, dtype == ScalarType.Float32 ? Tensors.RoundToSingle(values) : values, dtype);
 
     /// <summary>A case paired with a permutation of its batch.</summary>

@@ -308,13 +308,19 @@ public static class DirichletReference
             max = Math.Max(max, l);
         }
 
-        double z = 0.0;
-        foreach (double l in logits)
+        // ln Σ_j e^{l_j − max} = ln(1 + T), T summed over every class but the first maximum and taken with log1p:
+        // ln(z) with z = 1 + T would round away T < 1e-16 and with it the entropy's ≈ T part.
+        int m = Array.IndexOf(logits, max);
+        double t = 0.0;
+        for (int j = 0; j < logits.Length; j++)
         {
-            z += Math.Exp(l - max);
+            if (j != m)
+            {
+                t += Math.Exp(logits[j] - max);
+            }
         }
 
-        double logZ = Math.Log(z);
+        double logZ = LogOnePlus(t);
         double h = 0.0;
         foreach (double l in logits)
         {
@@ -464,4 +470,9 @@ public static class DirichletReference
             throw new ArgumentOutOfRangeException(nameof(c), c, $"Class index must be in [0, {k}).");
         }
     }
+
+    /// <summary>ln(1 + x) for x ≥ 0, accurate for tiny x (series below 1e-4).</summary>
+    private static double LogOnePlus(double x) =>
+        x < 1e-4 ? x * (1 - x * (0.5 - x * (1.0 / 3 - x * 0.25))) : Math.Log(1 + x);
+
 }

@@ -11,10 +11,12 @@ namespace UncertaintyLoss.Tests;
 public partial class ClampedExpTests
 {
     /// <summary>Every bad row of <see cref="BadInputTables.ClampedExpRows"/> is rejected with the exact exception.</summary>
+    [Category("Validation")]
     [TestCaseSource(typeof(BadInputTables), nameof(BadInputTables.ClampedExpRows))]
     public void ClampedExp_InvalidX_ThrowsExactArgumentException(BadInputRow row) =>
         row.AssertRejectedBy(x => UL.ClampedExp(x));
 
+    [Category("Validation")]
     [TestCaseSource(typeof(BadOptions), nameof(BadOptions.Clamps))]
     public void ClampedExp_NegativeOrNaNClamp_ThrowsArgumentOutOfRangeException(double clamp)
     {
@@ -24,6 +26,7 @@ public partial class ClampedExpTests
     }
 
     /// <summary>An infinite clamp is no clamp at all: plain exp, overflowing to +inf like exp itself.</summary>
+    [Category("Validation")]
     [Test]
     public void ClampedExp_InfiniteClamp_IsAcceptedAndEqualsExp()
     {
@@ -35,6 +38,7 @@ public partial class ClampedExpTests
     }
 
     /// <summary>Any shape is valid for ClampedExp, including rank 0 and empty tensors; the shape and dtype are kept.</summary>
+    [Category("Validation")]
     [TestCase(new long[0])]
     [TestCase(new long[] { 0 })]
     [TestCase(new long[] { 0, 3 })]
@@ -52,6 +56,7 @@ public partial class ClampedExpTests
             Assert.That(y.max().item<double>(), Is.EqualTo(Math.Exp(10.0)).Within(1e-12 * Math.Exp(10.0)), "x = 50 is clamped to the default 10.");
     }
 
+    [Category("Validation")]
     [TestCase(ScalarType.Float16)]
     [TestCase(ScalarType.BFloat16)]
     public void ClampedExp_HalfPrecisionX_KeepsDtypeAndValues(ScalarType half)

@@ -9,11 +9,13 @@ namespace UncertaintyLoss.Tests;
 public partial class CrossEntropyUncertaintyTests
 {
     /// <summary>Every bad row of <see cref="BadInputTables.LogitsRows"/> is rejected with the exact exception.</summary>
+    [Category("Validation")]
     [TestCaseSource(typeof(BadInputTables), nameof(BadInputTables.LogitsRows))]
     public void CrossEntropyUncertainty_InvalidLogits_ThrowsExactArgumentException(BadInputRow row) =>
         row.AssertRejectedBy(e => UL.CrossEntropyUncertainty(e));
 
     /// <summary>Logits are not evidence: negative and very negative values are valid.</summary>
+    [Category("Validation")]
     [Test]
     public void CrossEntropyUncertainty_NegativeLogits_AreAccepted()
     {
@@ -25,6 +27,7 @@ public partial class CrossEntropyUncertaintyTests
         Assert.That(h.isfinite().all().item<bool>(), Is.True);
     }
 
+    [Category("Validation")]
     [Test]
     public void CrossEntropyUncertainty_EmptyBatch_IsAcceptedWithEmptyResult([Values(0, 1)] int shapeCase)
     {
@@ -32,6 +35,7 @@ public partial class CrossEntropyUncertaintyTests
         ValidInputChecks.EmptyBatchAccepted(e => UL.CrossEntropyUncertainty(e), shape, keepsClassDimension: false);
     }
 
+    [Category("Validation")]
     [TestCase(ScalarType.Float16)]
     [TestCase(ScalarType.BFloat16)]
     public void CrossEntropyUncertainty_HalfPrecisionEvidence_KeepsDtypeAndValues(ScalarType half) =>

@@ -9,10 +9,12 @@ namespace UncertaintyLoss.Tests;
 public partial class DataUncertaintyTests
 {
     /// <summary>Every bad row of <see cref="BadInputTables.EvidenceRows"/> is rejected with the exact exception.</summary>
+    [Category("Validation")]
     [TestCaseSource(typeof(BadInputTables), nameof(BadInputTables.EvidenceRows))]
     public void DataUncertainty_InvalidEvidence_ThrowsExactArgumentException(BadInputRow row) =>
         row.AssertRejectedBy(e => UL.DataUncertainty(e));
 
+    [Category("Validation")]
     [Test]
     public void DataUncertainty_EmptyBatch_IsAcceptedWithEmptyResult([Values(0, 1)] int shapeCase)
     {
@@ -20,6 +22,7 @@ public partial class DataUncertaintyTests
         ValidInputChecks.EmptyBatchAccepted(e => UL.DataUncertainty(e), shape, keepsClassDimension: false);
     }
 
+    [Category("Validation")]
     [TestCase(ScalarType.Float16)]
     [TestCase(ScalarType.BFloat16)]
     public void DataUncertainty_HalfPrecisionEvidence_KeepsDtypeAndValues(ScalarType half) =>

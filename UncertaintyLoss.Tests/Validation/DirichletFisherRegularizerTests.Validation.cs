@@ -10,10 +10,12 @@ namespace UncertaintyLoss.Tests;
 public partial class DirichletFisherRegularizerTests
 {
     /// <summary>Every bad evidence or target row of <see cref="BadInputTables.LossRows"/> is rejected with the exact exception.</summary>
+    [Category("Validation")]
     [TestCaseSource(typeof(BadInputTables), nameof(BadInputTables.LossRows))]
     public void DirichletFisherRegularizer_InvalidTensorArgument_ThrowsExactArgumentException(BadInputRow row) =>
         row.AssertRejectedBy((e, t) => UL.DirichletFisherRegularizer(e, t));
 
+    [Category("Validation")]
     [TestCaseSource(typeof(BadOptions), nameof(BadOptions.Reductions))]
     public void DirichletFisherRegularizer_UndefinedReduction_ThrowsArgumentOutOfRangeException(int value)
     {
@@ -24,6 +26,7 @@ public partial class DirichletFisherRegularizerTests
         ArgumentAssert.OutOfRange("reduction", v, () => UL.DirichletFisherRegularizer(e, t, v));
     }
 
+    [Category("Validation")]
     [TestCaseSource(typeof(BadOptions), nameof(BadOptions.FisherAlphaSums))]
     public void DirichletFisherRegularizer_UndefinedFisherAlphaSum_ThrowsArgumentOutOfRangeException(int value)
     {
@@ -35,6 +38,7 @@ public partial class DirichletFisherRegularizerTests
     }
 
     /// <summary>N = 0, or an empty extra dimension, is valid input, as for <c>cross_entropy</c>.</summary>
+    [Category("Validation")]
     [Test]
     public void DirichletFisherRegularizer_EmptyBatch_IsAcceptedWithEmptyOrZeroResult(
         [Values] Reduction reduction, [Values] bool probabilityTarget, [Values(0, 1)] int shapeCase)
@@ -43,6 +47,7 @@ public partial class DirichletFisherRegularizerTests
         ValidInputChecks.EmptyBatchAccepted((e, t, r) => UL.DirichletFisherRegularizer(e, t, r), shape, probabilityTarget, reduction);
     }
 
+    [Category("Validation")]
     [TestCase(ScalarType.Int32)]
     [TestCase(ScalarType.Int16)]
     [TestCase(ScalarType.Int8)]
@@ -50,6 +55,7 @@ public partial class DirichletFisherRegularizerTests
     public void DirichletFisherRegularizer_NarrowIntegerIndexTarget_MatchesInt64Result(ScalarType indexType) =>
         ValidInputChecks.NarrowIndexMatchesInt64((e, t, r) => UL.DirichletFisherRegularizer(e, t, r), indexType);
 
+    [Category("Validation")]
     [Test]
     public void DirichletFisherRegularizer_HalfPrecisionEvidence_KeepsDtypeAndValues(
         [Values(ScalarType.Float16, ScalarType.BFloat16)] ScalarType half, [Values] bool probabilityTarget) =>

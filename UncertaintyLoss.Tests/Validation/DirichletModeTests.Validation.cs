@@ -9,10 +9,12 @@ namespace UncertaintyLoss.Tests;
 public partial class DirichletModeTests
 {
     /// <summary>Every bad row of <see cref="BadInputTables.EvidenceRows"/> is rejected with the exact exception.</summary>
+    [Category("Validation")]
     [TestCaseSource(typeof(BadInputTables), nameof(BadInputTables.EvidenceRows))]
     public void DirichletMode_InvalidEvidence_ThrowsExactArgumentException(BadInputRow row) =>
         row.AssertRejectedBy(e => UL.DirichletMode(e));
 
+    [Category("Validation")]
     [Test]
     public void DirichletMode_EmptyBatch_IsAcceptedWithEmptyResult([Values(0, 1)] int shapeCase)
     {
@@ -20,6 +22,7 @@ public partial class DirichletModeTests
         ValidInputChecks.EmptyBatchAccepted(e => UL.DirichletMode(e), shape, keepsClassDimension: true);
     }
 
+    [Category("Validation")]
     [TestCase(ScalarType.Float16)]
     [TestCase(ScalarType.BFloat16)]
     public void DirichletMode_HalfPrecisionEvidence_KeepsDtypeAndValues(ScalarType half) =>

@@ -10,10 +10,12 @@ namespace UncertaintyLoss.Tests;
 public partial class DirichletPNormLossTests
 {
     /// <summary>Every bad evidence or target row of <see cref="BadInputTables.LossRows"/> is rejected with the exact exception.</summary>
+    [Category("Validation")]
     [TestCaseSource(typeof(BadInputTables), nameof(BadInputTables.LossRows))]
     public void DirichletPNormLoss_InvalidTensorArgument_ThrowsExactArgumentException(BadInputRow row) =>
         row.AssertRejectedBy((e, t) => UL.DirichletPNormLoss(e, t));
 
+    [Category("Validation")]
     [TestCaseSource(typeof(BadOptions), nameof(BadOptions.Reductions))]
     public void DirichletPNormLoss_UndefinedReduction_ThrowsArgumentOutOfRangeException(int value)
     {
@@ -24,6 +26,7 @@ public partial class DirichletPNormLossTests
         ArgumentAssert.OutOfRange("reduction", v, () => UL.DirichletPNormLoss(e, t, reduction: v));
     }
 
+    [Category("Validation")]
     [TestCaseSource(typeof(BadOptions), nameof(BadOptions.PNorms))]
     public void DirichletPNormLoss_PNormBelowOne_ThrowsArgumentOutOfRangeException(int v)
     {
@@ -34,6 +37,7 @@ public partial class DirichletPNormLossTests
     }
 
     /// <summary>N = 0, or an empty extra dimension, is valid input, as for <c>cross_entropy</c>.</summary>
+    [Category("Validation")]
     [Test]
     public void DirichletPNormLoss_EmptyBatch_IsAcceptedWithEmptyOrZeroResult(
         [Values] Reduction reduction, [Values] bool probabilityTarget, [Values(0, 1)] int shapeCase)
@@ -42,6 +46,7 @@ public partial class DirichletPNormLossTests
         ValidInputChecks.EmptyBatchAccepted((e, t, r) => UL.DirichletPNormLoss(e, t, 4, r), shape, probabilityTarget, reduction);
     }
 
+    [Category("Validation")]
     [TestCase(ScalarType.Int32)]
     [TestCase(ScalarType.Int16)]
     [TestCase(ScalarType.Int8)]
@@ -49,6 +54,7 @@ public partial class DirichletPNormLossTests
     public void DirichletPNormLoss_NarrowIntegerIndexTarget_MatchesInt64Result(ScalarType indexType) =>
         ValidInputChecks.NarrowIndexMatchesInt64((e, t, r) => UL.DirichletPNormLoss(e, t, 4, r), indexType);
 
+    [Category("Validation")]
     [Test]
     public void DirichletPNormLoss_HalfPrecisionEvidence_KeepsDtypeAndValues(
         [Values(ScalarType.Float16, ScalarType.BFloat16)] ScalarType half, [Values] bool probabilityTarget) =>

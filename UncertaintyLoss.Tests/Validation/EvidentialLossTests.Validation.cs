@@ -10,10 +10,12 @@ namespace UncertaintyLoss.Tests;
 public partial class EvidentialLossTests
 {
     /// <summary>Every bad evidence or target row of <see cref="BadInputTables.LossRows"/> is rejected with the exact exception.</summary>
+    [Category("Validation")]
     [TestCaseSource(typeof(BadInputTables), nameof(BadInputTables.LossRows))]
     public void EvidentialLoss_InvalidTensorArgument_ThrowsExactArgumentException(BadInputRow row) =>
         row.AssertRejectedBy((e, t) => UL.EvidentialLoss(e, t));
 
+    [Category("Validation")]
     [TestCaseSource(typeof(BadOptions), nameof(BadOptions.Reductions))]
     public void EvidentialLoss_UndefinedReduction_ThrowsArgumentOutOfRangeException(int value)
     {
@@ -24,6 +26,7 @@ public partial class EvidentialLossTests
         ArgumentAssert.OutOfRange("reduction", v, () => UL.EvidentialLoss(e, t, reduction: v));
     }
 
+    [Category("Validation")]
     [TestCaseSource(typeof(BadOptions), nameof(BadOptions.RegFactors))]
     public void EvidentialLoss_InvalidRegFactor_ThrowsArgumentOutOfRangeException(double v)
     {
@@ -34,6 +37,7 @@ public partial class EvidentialLossTests
     }
 
     /// <summary>N = 0, or an empty extra dimension, is valid input, as for <c>cross_entropy</c>.</summary>
+    [Category("Validation")]
     [Test]
     public void EvidentialLoss_EmptyBatch_IsAcceptedWithEmptyOrZeroResult(
         [Values] Reduction reduction, [Values] bool probabilityTarget, [Values(0, 1)] int shapeCase)
@@ -42,6 +46,7 @@ public partial class EvidentialLossTests
         ValidInputChecks.EmptyBatchAccepted((e, t, r) => UL.EvidentialLoss(e, t, 0.5, r), shape, probabilityTarget, reduction);
     }
 
+    [Category("Validation")]
     [TestCase(ScalarType.Int32)]
     [TestCase(ScalarType.Int16)]
     [TestCase(ScalarType.Int8)]
@@ -49,6 +54,7 @@ public partial class EvidentialLossTests
     public void EvidentialLoss_NarrowIntegerIndexTarget_MatchesInt64Result(ScalarType indexType) =>
         ValidInputChecks.NarrowIndexMatchesInt64((e, t, r) => UL.EvidentialLoss(e, t, 0.5, r), indexType);
 
+    [Category("Validation")]
     [Test]
     public void EvidentialLoss_HalfPrecisionEvidence_KeepsDtypeAndValues(
         [Values(ScalarType.Float16, ScalarType.BFloat16)] ScalarType half, [Values] bool probabilityTarget) =>

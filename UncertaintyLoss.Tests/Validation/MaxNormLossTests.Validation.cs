@@ -10,10 +10,12 @@ namespace UncertaintyLoss.Tests;
 public partial class MaxNormLossTests
 {
     /// <summary>Every bad evidence or target row of <see cref="BadInputTables.LossRows"/> is rejected with the exact exception.</summary>
+    [Category("Validation")]
     [TestCaseSource(typeof(BadInputTables), nameof(BadInputTables.LossRows))]
     public void MaxNormLoss_InvalidTensorArgument_ThrowsExactArgumentException(BadInputRow row) =>
         row.AssertRejectedBy((e, t) => UL.MaxNormLoss(e, t));
 
+    [Category("Validation")]
     [TestCaseSource(typeof(BadOptions), nameof(BadOptions.Reductions))]
     public void MaxNormLoss_UndefinedReduction_ThrowsArgumentOutOfRangeException(int value)
     {
@@ -24,6 +26,7 @@ public partial class MaxNormLossTests
         ArgumentAssert.OutOfRange("reduction", v, () => UL.MaxNormLoss(e, t, reduction: v));
     }
 
+    [Category("Validation")]
     [TestCaseSource(typeof(BadOptions), nameof(BadOptions.RegFactors))]
     public void MaxNormLoss_InvalidRegFactor_ThrowsArgumentOutOfRangeException(double v)
     {
@@ -33,6 +36,7 @@ public partial class MaxNormLossTests
         ArgumentAssert.OutOfRange("regFactor", v, () => UL.MaxNormLoss(e, t, regFactor: v));
     }
 
+    [Category("Validation")]
     [TestCaseSource(typeof(BadOptions), nameof(BadOptions.PNorms))]
     public void MaxNormLoss_PNormBelowOne_ThrowsArgumentOutOfRangeException(int v)
     {
@@ -42,6 +46,7 @@ public partial class MaxNormLossTests
         ArgumentAssert.OutOfRange("pNorm", v, () => UL.MaxNormLoss(e, t, pNorm: v));
     }
 
+    [Category("Validation")]
     [TestCaseSource(typeof(BadOptions), nameof(BadOptions.FisherAlphaSums))]
     public void MaxNormLoss_UndefinedFisherAlphaSum_ThrowsArgumentOutOfRangeException(int value)
     {
@@ -53,6 +58,7 @@ public partial class MaxNormLossTests
     }
 
     /// <summary>N = 0, or an empty extra dimension, is valid input, as for <c>cross_entropy</c>.</summary>
+    [Category("Validation")]
     [Test]
     public void MaxNormLoss_EmptyBatch_IsAcceptedWithEmptyOrZeroResult(
         [Values] Reduction reduction, [Values] bool probabilityTarget, [Values(0, 1)] int shapeCase)
@@ -61,6 +67,7 @@ public partial class MaxNormLossTests
         ValidInputChecks.EmptyBatchAccepted((e, t, r) => UL.MaxNormLoss(e, t, 0.5, 4, r), shape, probabilityTarget, reduction);
     }
 
+    [Category("Validation")]
     [TestCase(ScalarType.Int32)]
     [TestCase(ScalarType.Int16)]
     [TestCase(ScalarType.Int8)]
@@ -68,6 +75,7 @@ public partial class MaxNormLossTests
     public void MaxNormLoss_NarrowIntegerIndexTarget_MatchesInt64Result(ScalarType indexType) =>
         ValidInputChecks.NarrowIndexMatchesInt64((e, t, r) => UL.MaxNormLoss(e, t, 0.5, 4, r), indexType);
 
+    [Category("Validation")]
     [Test]
     public void MaxNormLoss_HalfPrecisionEvidence_KeepsDtypeAndValues(
         [Values(ScalarType.Float16, ScalarType.BFloat16)] ScalarType half, [Values] bool probabilityTarget) =>

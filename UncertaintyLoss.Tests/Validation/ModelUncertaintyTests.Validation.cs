@@ -9,10 +9,12 @@ namespace UncertaintyLoss.Tests;
 public partial class ModelUncertaintyTests
 {
     /// <summary>Every bad row of <see cref="BadInputTables.EvidenceRows"/> is rejected with the exact exception.</summary>
+    [Category("Validation")]
     [TestCaseSource(typeof(BadInputTables), nameof(BadInputTables.EvidenceRows))]
     public void ModelUncertainty_InvalidEvidence_ThrowsExactArgumentException(BadInputRow row) =>
         row.AssertRejectedBy(e => UL.ModelUncertainty(e));
 
+    [Category("Validation")]
     [Test]
     public void ModelUncertainty_EmptyBatch_IsAcceptedWithEmptyResult([Values(0, 1)] int shapeCase)
     {
@@ -20,6 +22,7 @@ public partial class ModelUncertaintyTests
         ValidInputChecks.EmptyBatchAccepted(e => UL.ModelUncertainty(e), shape, keepsClassDimension: false);
     }
 
+    [Category("Validation")]
     [TestCase(ScalarType.Float16)]
     [TestCase(ScalarType.BFloat16)]
     public void ModelUncertainty_HalfPrecisionEvidence_KeepsDtypeAndValues(ScalarType half) =>

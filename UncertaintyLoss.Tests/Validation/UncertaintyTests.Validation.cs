@@ -9,14 +9,17 @@ namespace UncertaintyLoss.Tests;
 public partial class UncertaintyTests
 {
     /// <summary>Every bad row of <see cref="BadInputTables.EvidenceRows"/> is rejected with the exact exception.</summary>
+    [Category("Validation")]
     [TestCaseSource(typeof(BadInputTables), nameof(BadInputTables.EvidenceRows))]
     public void Uncertainty_InvalidEvidence_ThrowsExactArgumentException(BadInputRow row) =>
         row.AssertRejectedBy(e => UL.Uncertainty(e));
 
+    [Category("Validation")]
     [TestCaseSource(typeof(BadInputTables), nameof(BadInputTables.EvidenceRows))]
     public void Uncertainty_InvalidEvidenceWhenNormalizing_ThrowsExactArgumentException(BadInputRow row) =>
         row.AssertRejectedBy(e => UL.Uncertainty(e, normalize: true));
 
+    [Category("Validation")]
     [Test]
     public void Uncertainty_EmptyBatch_IsAcceptedWithEmptyResult([Values(0, 1)] int shapeCase)
     {
@@ -24,6 +27,7 @@ public partial class UncertaintyTests
         ValidInputChecks.EmptyBatchAccepted(e => UL.Uncertainty(e), shape, keepsClassDimension: false);
     }
 
+    [Category("Validation")]
     [TestCase(ScalarType.Float16)]
     [TestCase(ScalarType.BFloat16)]
     public void Uncertainty_HalfPrecisionEvidence_KeepsDtypeAndValues(ScalarType half) =>

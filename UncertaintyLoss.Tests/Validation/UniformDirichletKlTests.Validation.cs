@@ -10,10 +10,12 @@ namespace UncertaintyLoss.Tests;
 public partial class UniformDirichletKlTests
 {
     /// <summary>Every bad evidence or target row of <see cref="BadInputTables.LossRows"/> is rejected with the exact exception.</summary>
+    [Category("Validation")]
     [TestCaseSource(typeof(BadInputTables), nameof(BadInputTables.LossRows))]
     public void UniformDirichletKl_InvalidTensorArgument_ThrowsExactArgumentException(BadInputRow row) =>
         row.AssertRejectedBy((e, t) => UL.UniformDirichletKl(e, t));
 
+    [Category("Validation")]
     [TestCaseSource(typeof(BadOptions), nameof(BadOptions.Reductions))]
     public void UniformDirichletKl_UndefinedReduction_ThrowsArgumentOutOfRangeException(int value)
     {
@@ -25,6 +27,7 @@ public partial class UniformDirichletKlTests
     }
 
     /// <summary>N = 0, or an empty extra dimension, is valid input, as for <c>cross_entropy</c>.</summary>
+    [Category("Validation")]
     [Test]
     public void UniformDirichletKl_EmptyBatch_IsAcceptedWithEmptyOrZeroResult(
         [Values] Reduction reduction, [Values] bool probabilityTarget, [Values(0, 1)] int shapeCase)
@@ -33,6 +36,7 @@ public partial class UniformDirichletKlTests
         ValidInputChecks.EmptyBatchAccepted((e, t, r) => UL.UniformDirichletKl(e, t, r), shape, probabilityTarget, reduction);
     }
 
+    [Category("Validation")]
     [TestCase(ScalarType.Int32)]
     [TestCase(ScalarType.Int16)]
     [TestCase(ScalarType.Int8)]
@@ -40,6 +44,7 @@ public partial class UniformDirichletKlTests
     public void UniformDirichletKl_NarrowIntegerIndexTarget_MatchesInt64Result(ScalarType indexType) =>
         ValidInputChecks.NarrowIndexMatchesInt64((e, t, r) => UL.UniformDirichletKl(e, t, r), indexType);
 
+    [Category("Validation")]
     [Test]
     public void UniformDirichletKl_HalfPrecisionEvidence_KeepsDtypeAndValues(
         [Values(ScalarType.Float16, ScalarType.BFloat16)] ScalarType half, [Values] bool probabilityTarget) =>

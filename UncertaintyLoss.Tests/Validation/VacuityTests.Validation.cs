@@ -9,10 +9,12 @@ namespace UncertaintyLoss.Tests;
 public partial class VacuityTests
 {
     /// <summary>Every bad row of <see cref="BadInputTables.EvidenceRows"/> is rejected with the exact exception.</summary>
+    [Category("Validation")]
     [TestCaseSource(typeof(BadInputTables), nameof(BadInputTables.EvidenceRows))]
     public void Vacuity_InvalidEvidence_ThrowsExactArgumentException(BadInputRow row) =>
         row.AssertRejectedBy(e => UL.Vacuity(e));
 
+    [Category("Validation")]
     [Test]
     public void Vacuity_EmptyBatch_IsAcceptedWithEmptyResult([Values(0, 1)] int shapeCase)
     {
@@ -20,6 +22,7 @@ public partial class VacuityTests
         ValidInputChecks.EmptyBatchAccepted(e => UL.Vacuity(e), shape, keepsClassDimension: false);
     }
 
+    [Category("Validation")]
     [TestCase(ScalarType.Float16)]
     [TestCase(ScalarType.BFloat16)]
     public void Vacuity_HalfPrecisionEvidence_KeepsDtypeAndValues(ScalarType half) =>

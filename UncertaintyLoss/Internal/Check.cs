@@ -115,7 +115,7 @@ internal static class Check
     }
 
     /// <summary>
-    /// Value checks that need the data: evidence must be non-negative; class indices must lie in [0, C);
+    /// Value checks that need the data: evidence must be non-negative and not +∞; class indices must lie in [0, C);
     /// class probabilities must lie in [0, 1]. All minima and maxima are gathered in one tensor and
     /// copied to the host once (one device synchronisation). NaN evidence is not rejected, as in
     /// <c>cross_entropy</c>.
@@ -129,19 +129,21 @@ internal static class Check
         using (no_grad())
         {
             var parts = target is null
-                ? new[] { evidence.min().to(ScalarType.Float64) }
-                : new[] { evidence.min().to(ScalarType.Float64), target.min().to(ScalarType.Float64), target.max().to(ScalarType.Float64) };
+                ? new[] { evidence.min().to(ScalarType.Float64), evidence.max().to(ScalarType.Float64) }
+                : new[] { evidence.min().to(ScalarType.Float64), evidence.max().to(ScalarType.Float64), target.min().to(ScalarType.Float64), target.max().to(ScalarType.Float64) };
             v = stack(parts).cpu().data<double>().ToArray();
         }
 
         if (v[0] < 0)
             throw new ArgumentException(Inv($"Expected non-negative {evidenceName}, but its minimum is {v[0]:R}. Evidence is a non-negative transform of the logits: apply UL.ClampedExp, softplus or relu first."), evidenceName);
+        if (double.IsPositiveInfinity(v[1]))
+            throw new ArgumentException(Inv($"Expected finite {evidenceName}, but it contains +Infinity. Use UL.ClampedExp (exp of clamped logits) to keep evidence finite."), evidenceName);
         if (target is null)
             return;
         long classes = evidence.shape[1];
-        if (kind == TargetKind.Index && (v[1] < 0 || v[2] >= classes))
-            throw new ArgumentException(Inv($"Expected class indices in {targetName} in [0, {classes - 1}] (the evidence has {classes} classes), but received values in [{v[1]:R}, {v[2]:R}]."), targetName);
-        if (kind == TargetKind.Probability && (v[1] < 0 || v[2] > 1 || double.IsNaN(v[1]) || double.IsNaN(v[2])))
-            throw new ArgumentException(Inv($"Expected class probabilities in {targetName} in [0, 1], but received values in [{v[1]:R}, {v[2]:R}]."), targetName);
+        if (kind == TargetKind.Index && (v[2] < 0 || v[3] >= classes))
+            throw new ArgumentException(Inv($"Expected class indices in {targetName} in [0, {classes - 1}] (the evidence has {classes} classes), but received values in [{v[2]:R}, {v[3]:R}]."), targetName);
+        if (kind == TargetKind.Probability && (v[2] < 0 || v[3] > 1 || double.IsNaN(v[2]) || double.IsNaN(v[3])))
+            throw new ArgumentException(Inv($"Expected class probabilities in {targetName} in [0, 1], but received values in [{v[2]:R}, {v[3]:R}]."), targetName);
     }
 }

@@ -1,0 +1,19 @@
+using NUnit.Framework;
+using TorchSharp;
+using UncertaintyLoss.Tests.CudaKit;
+using UncertaintyLoss.Tests.Reference;
+using static TorchSharp.torch;
+
+namespace UncertaintyLoss.Tests;
+
+/// <summary><see cref="UL.Vacuity"/> on CUDA against the double-precision reference (inconclusive without CUDA).</summary>
+public partial class VacuityTests
+{
+    [Category("Cuda")]
+    [Test]
+    public void Vacuity_OnCuda_MatchesDoubleReference([Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype)
+    {
+        var device = DeviceReferenceChecks.RequireCuda();
+        DeviceReferenceChecks.MeasureMatches(device, dtype, e => UL.Vacuity(e), ReferenceValues.Vacuity);
+    }
+}
