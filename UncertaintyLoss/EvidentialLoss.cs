@@ -19,14 +19,20 @@ public static partial class UL
     /// <param name="target">Class indices (integer dtype) or class probabilities (floating dtype, the evidence's shape).</param>
     /// <param name="regFactor">Weight λ of the KL term; 0 (the default) turns it off. Anneal it from 0 to 1 during training (EDL uses λ_t = min(1, t/10)).</param>
     /// <param name="reduction">How to reduce the per-position losses.</param>
+    /// <param name="weight">Optional per-class weights of shape (C), as <c>cross_entropy</c>'s: each position's loss is
+    /// multiplied by weight[target], and <see cref="nn.Reduction.Mean"/> divides by the sum of those weights. Class-index
+    /// targets only.</param>
+    /// <param name="ignoreIndex">A class-index target value whose positions contribute nothing and are left out of the
+    /// mean, as <c>cross_entropy</c>'s <c>ignore_index</c> (default −100). If every position is ignored, the mean is 0 (not NaN).</param>
     /// <returns>L = <see cref="DirichletMseLoss"/> + λ·<see cref="UniformDirichletKl"/>, reduced.</returns>
     /// <remarks>
     /// <para><b>Formula.</b> Per position, L = Σ_j (y_j − p_j)² + p_j(1 − p_j)/(S + 1) + λ·KL(Dir(α̃) ‖ Dir(1)),
     /// with p = α/S, S = Σ_j α_j and α̃ = y + (1 − y)⊙α.</para>
     /// <para><b>Shape.</b> evidence: (N, C) or (N, C, d1, …, dk); target: (N) or (N, d1, …, dk) of class indices in
     /// [0, C), or the evidence's shape for probabilities; output: (N, d1, …, dk) for <see cref="nn.Reduction.None"/>,
-    /// a scalar for <see cref="nn.Reduction.Mean"/> and <see cref="nn.Reduction.Sum"/> (over all N·d1⋯dk positions).
-    /// The result has the evidence's dtype and device.</para>
+    /// a scalar for <see cref="nn.Reduction.Mean"/> and <see cref="nn.Reduction.Sum"/> (over all N·d1⋯dk positions, or
+    /// weighted and without ignored positions as <c>cross_entropy</c>); weight: (C). The result has the evidence's dtype
+    /// and device.</para>
     /// <para><b>Reference.</b> Sensoy, Kaplan and Kandemir, "Evidential Deep Learning to Quantify Classification
     /// Uncertainty", NeurIPS 2018, eq. 5 and the KL regulariser of section 4.</para>
     /// <para><b>Python.</b> <c>uncertainty_loss.evidential_loss(evidence, target, reg_factor, reduction)</c>. Unlike it,
@@ -34,23 +40,27 @@ public static partial class UL
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
     /// <exception cref="ArgumentException">The evidence is not floating point, has rank below 2, fewer than 2 classes, a +∞ or a
-    /// negative value; the target's shape, dtype or device does not match; a class index is outside [0, C); a
-    /// probability is outside [0, 1].</exception>
+    /// negative value; the target's shape, dtype or device does not match; a class index is outside [0, C) and not
+    /// <paramref name="ignoreIndex"/>; a probability is outside [0, 1]; <paramref name="weight"/> is not a finite,
+    /// non-negative floating tensor of shape (C) on the evidence's device, or is given with probability targets;
+    /// <paramref name="ignoreIndex"/> is not the default with probability targets.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="regFactor"/> is negative, NaN or infinite, or
     /// <paramref name="reduction"/> is not a defined value.</exception>
-    public static Tensor EvidentialLoss(Tensor evidence, Tensor target, double regFactor = 0.0, nn.Reduction reduction = nn.Reduction.Mean)
+    public static Tensor EvidentialLoss(Tensor evidence, Tensor target, double regFactor = 0.0, nn.Reduction reduction = nn.Reduction.Mean,
+        Tensor? weight = null, long ignoreIndex = -100)
     {
-        var kind = CheckLossArguments(evidence, target, reduction);
+        var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
         Check.RegFactor(regFactor, nameof(regFactor));
-        Check.Values(evidence, nameof(evidence), target, kind, nameof(target));
+        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex);
 
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
-        var y = Dirichlet.DenseTarget(work, target, kind);
+        var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
+        var y = Dirichlet.DenseTarget(work, t.Target, kind);
         var loss = MsePerPosition(work, y);
         if (regFactor > 0)
             loss = loss + regFactor * KlPerPosition(work, y);
-        return Dirichlet.ToOutput(Dirichlet.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
+        return Dirichlet.ToOutput(t.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -59,6 +69,11 @@ public static partial class UL
     /// <param name="evidence">Non-negative evidence; α = evidence + 1.</param>
     /// <param name="target">Class indices (integer dtype) or class probabilities (floating dtype, the evidence's shape).</param>
     /// <param name="reduction">How to reduce the per-position losses.</param>
+    /// <param name="weight">Optional per-class weights of shape (C), as <c>cross_entropy</c>'s: each position's loss is
+    /// multiplied by weight[target], and <see cref="nn.Reduction.Mean"/> divides by the sum of those weights. Class-index
+    /// targets only.</param>
+    /// <param name="ignoreIndex">A class-index target value whose positions contribute nothing and are left out of the
+    /// mean, as <c>cross_entropy</c>'s <c>ignore_index</c> (default −100). If every position is ignored, the mean is 0 (not NaN).</param>
     /// <returns>The reduced Dirichlet mean-squared error.</returns>
     /// <remarks>
     /// <para><b>Formula.</b> E_{p∼Dir(α)} ‖y − p‖² = Σ_j (y_j − p̂_j)² + p̂_j(1 − p̂_j)/(S + 1), p̂ = α/S, S = Σ_j α_j.
@@ -71,15 +86,17 @@ public static partial class UL
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
     /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not a defined value.</exception>
-    public static Tensor DirichletMseLoss(Tensor evidence, Tensor target, nn.Reduction reduction = nn.Reduction.Mean)
+    public static Tensor DirichletMseLoss(Tensor evidence, Tensor target, nn.Reduction reduction = nn.Reduction.Mean,
+        Tensor? weight = null, long ignoreIndex = -100)
     {
-        var kind = CheckLossArguments(evidence, target, reduction);
-        Check.Values(evidence, nameof(evidence), target, kind, nameof(target));
+        var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
+        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex);
 
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
-        var loss = MsePerPosition(work, Dirichlet.DenseTarget(work, target, kind));
-        return Dirichlet.ToOutput(Dirichlet.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
+        var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
+        var loss = MsePerPosition(work, Dirichlet.DenseTarget(work, t.Target, kind));
+        return Dirichlet.ToOutput(t.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -89,6 +106,11 @@ public static partial class UL
     /// <param name="evidence">Non-negative evidence; α = evidence + 1.</param>
     /// <param name="target">Class indices (integer dtype) or class probabilities (floating dtype, the evidence's shape).</param>
     /// <param name="reduction">How to reduce the per-position values.</param>
+    /// <param name="weight">Optional per-class weights of shape (C), as <c>cross_entropy</c>'s: each position's loss is
+    /// multiplied by weight[target], and <see cref="nn.Reduction.Mean"/> divides by the sum of those weights. Class-index
+    /// targets only.</param>
+    /// <param name="ignoreIndex">A class-index target value whose positions contribute nothing and are left out of the
+    /// mean, as <c>cross_entropy</c>'s <c>ignore_index</c> (default −100). If every position is ignored, the mean is 0 (not NaN).</param>
     /// <returns>The reduced KL divergence; 0 where no evidence sits on a wrong class.</returns>
     /// <remarks>
     /// <para><b>Formula.</b> With α̃ = y + (1 − y)⊙α and S̃ = Σ_j α̃_j:
@@ -102,23 +124,26 @@ public static partial class UL
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
     /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not a defined value.</exception>
-    public static Tensor UniformDirichletKl(Tensor evidence, Tensor target, nn.Reduction reduction = nn.Reduction.Mean)
+    public static Tensor UniformDirichletKl(Tensor evidence, Tensor target, nn.Reduction reduction = nn.Reduction.Mean,
+        Tensor? weight = null, long ignoreIndex = -100)
     {
-        var kind = CheckLossArguments(evidence, target, reduction);
-        Check.Values(evidence, nameof(evidence), target, kind, nameof(target));
+        var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
+        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex);
 
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
-        var loss = KlPerPosition(work, Dirichlet.DenseTarget(work, target, kind));
-        return Dirichlet.ToOutput(Dirichlet.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
+        var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
+        var loss = KlPerPosition(work, Dirichlet.DenseTarget(work, t.Target, kind));
+        return Dirichlet.ToOutput(t.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
     }
 
     /// <summary>Shape, dtype, device and option checks shared by the classification losses.</summary>
-    private static TargetKind CheckLossArguments(Tensor evidence, Tensor target, nn.Reduction reduction)
+    private static TargetKind CheckLossArguments(Tensor evidence, Tensor target, nn.Reduction reduction, Tensor? weight, long ignoreIndex)
     {
         Check.Evidence(evidence, nameof(evidence));
         var kind = Check.Target(evidence, target, nameof(target));
         Check.Reduction(reduction, nameof(reduction));
+        Check.WeightAndIgnoreIndex(evidence, kind, weight, ignoreIndex);
         return kind;
     }
 

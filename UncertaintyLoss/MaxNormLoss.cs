@@ -19,6 +19,11 @@ public static partial class UL
     /// <param name="reduction">How to reduce the per-position losses.</param>
     /// <param name="fisherAlphaSum">Which Dirichlet strength the regulariser uses: <see cref="FisherAlphaSum.All"/> (the
     /// Python package, default) or <see cref="FisherAlphaSum.ExcludingTrueClass"/> (the paper).</param>
+    /// <param name="weight">Optional per-class weights of shape (C), as <c>cross_entropy</c>'s: each position's loss is
+    /// multiplied by weight[target], and <see cref="nn.Reduction.Mean"/> divides by the sum of those weights. Class-index
+    /// targets only.</param>
+    /// <param name="ignoreIndex">A class-index target value whose positions contribute nothing and are left out of the
+    /// mean, as <c>cross_entropy</c>'s <c>ignore_index</c> (default −100). If every position is ignored, the mean is 0 (not NaN).</param>
     /// <returns>L = F_p + λ·R, reduced.</returns>
     /// <remarks>
     /// <para><b>Formula.</b> See <see cref="DirichletPNormLoss"/> and <see cref="DirichletFisherRegularizer"/>.
@@ -41,20 +46,22 @@ public static partial class UL
     /// <paramref name="pNorm"/> is below 1; <paramref name="reduction"/> or <paramref name="fisherAlphaSum"/> is not a
     /// defined value.</exception>
     public static Tensor MaxNormLoss(Tensor evidence, Tensor target, double regFactor = 0.0, int pNorm = 4,
-        nn.Reduction reduction = nn.Reduction.Mean, FisherAlphaSum fisherAlphaSum = FisherAlphaSum.All)
+        nn.Reduction reduction = nn.Reduction.Mean, FisherAlphaSum fisherAlphaSum = FisherAlphaSum.All,
+        Tensor? weight = null, long ignoreIndex = -100)
     {
-        var kind = CheckLossArguments(evidence, target, reduction);
+        var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
         Check.RegFactor(regFactor, nameof(regFactor));
         Check.PNorm(pNorm, nameof(pNorm));
         Check.Defined(fisherAlphaSum, nameof(fisherAlphaSum));
-        Check.Values(evidence, nameof(evidence), target, kind, nameof(target));
+        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex);
 
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
-        var loss = PerTrueClass(work, target, kind, mask => PNormForMask(work, mask, pNorm));
+        var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
+        var loss = PerTrueClass(work, t, mask => PNormForMask(work, mask, pNorm));
         if (regFactor > 0)
-            loss = loss + regFactor * PerTrueClass(work, target, kind, mask => FisherForMask(work, mask, fisherAlphaSum));
-        return Dirichlet.ToOutput(Dirichlet.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
+            loss = loss + regFactor * PerTrueClass(work, t, mask => FisherForMask(work, mask, fisherAlphaSum));
+        return Dirichlet.ToOutput(t.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -65,6 +72,11 @@ public static partial class UL
     /// <param name="target">Class indices (integer dtype) or class probabilities (floating dtype, the evidence's shape).</param>
     /// <param name="pNorm">The p of the p-norm (default 4).</param>
     /// <param name="reduction">How to reduce the per-position losses.</param>
+    /// <param name="weight">Optional per-class weights of shape (C), as <c>cross_entropy</c>'s: each position's loss is
+    /// multiplied by weight[target], and <see cref="nn.Reduction.Mean"/> divides by the sum of those weights. Class-index
+    /// targets only.</param>
+    /// <param name="ignoreIndex">A class-index target value whose positions contribute nothing and are left out of the
+    /// mean, as <c>cross_entropy</c>'s <c>ignore_index</c> (default −100). If every position is ignored, the mean is 0 (not NaN).</param>
     /// <returns>The reduced p-norm loss.</returns>
     /// <remarks>
     /// <para><b>Formula.</b> For true class c, with S = Σ_j α_j and Ŝ = Σ_{j≠c} α_j:
@@ -80,16 +92,18 @@ public static partial class UL
     /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="pNorm"/> is below 1 or <paramref name="reduction"/>
     /// is not a defined value.</exception>
-    public static Tensor DirichletPNormLoss(Tensor evidence, Tensor target, int pNorm = 4, nn.Reduction reduction = nn.Reduction.Mean)
+    public static Tensor DirichletPNormLoss(Tensor evidence, Tensor target, int pNorm = 4, nn.Reduction reduction = nn.Reduction.Mean,
+        Tensor? weight = null, long ignoreIndex = -100)
     {
-        var kind = CheckLossArguments(evidence, target, reduction);
+        var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
         Check.PNorm(pNorm, nameof(pNorm));
-        Check.Values(evidence, nameof(evidence), target, kind, nameof(target));
+        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex);
 
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
-        var loss = PerTrueClass(work, target, kind, mask => PNormForMask(work, mask, pNorm));
-        return Dirichlet.ToOutput(Dirichlet.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
+        var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
+        var loss = PerTrueClass(work, t, mask => PNormForMask(work, mask, pNorm));
+        return Dirichlet.ToOutput(t.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -101,6 +115,11 @@ public static partial class UL
     /// <param name="reduction">How to reduce the per-position values.</param>
     /// <param name="fisherAlphaSum">The strength A in ψ₁(A): <see cref="FisherAlphaSum.All"/> (S, the Python package, default)
     /// or <see cref="FisherAlphaSum.ExcludingTrueClass"/> (α̃₀ = 1 + Σ_{j≠c} α_j, the paper).</param>
+    /// <param name="weight">Optional per-class weights of shape (C), as <c>cross_entropy</c>'s: each position's loss is
+    /// multiplied by weight[target], and <see cref="nn.Reduction.Mean"/> divides by the sum of those weights. Class-index
+    /// targets only.</param>
+    /// <param name="ignoreIndex">A class-index target value whose positions contribute nothing and are left out of the
+    /// mean, as <c>cross_entropy</c>'s <c>ignore_index</c> (default −100). If every position is ignored, the mean is 0 (not NaN).</param>
     /// <returns>The reduced regulariser; 0 where no evidence sits on a wrong class.</returns>
     /// <remarks>
     /// <para><b>Formula.</b> R = ½ Σ_{j≠c} (α_j − 1)² (ψ₁(α_j) − ψ₁(A)), ψ₁ the trigamma function (evaluated by recurrence and asymptotic series, accurate to a few ulp). For a probability
@@ -115,23 +134,24 @@ public static partial class UL
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> or <paramref name="fisherAlphaSum"/> is
     /// not a defined value.</exception>
     public static Tensor DirichletFisherRegularizer(Tensor evidence, Tensor target, nn.Reduction reduction = nn.Reduction.Mean,
-        FisherAlphaSum fisherAlphaSum = FisherAlphaSum.All)
+        FisherAlphaSum fisherAlphaSum = FisherAlphaSum.All, Tensor? weight = null, long ignoreIndex = -100)
     {
-        var kind = CheckLossArguments(evidence, target, reduction);
+        var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
         Check.Defined(fisherAlphaSum, nameof(fisherAlphaSum));
-        Check.Values(evidence, nameof(evidence), target, kind, nameof(target));
+        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex);
 
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
-        var loss = PerTrueClass(work, target, kind, mask => FisherForMask(work, mask, fisherAlphaSum));
-        return Dirichlet.ToOutput(Dirichlet.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
+        var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
+        var loss = PerTrueClass(work, t, mask => FisherForMask(work, mask, fisherAlphaSum));
+        return Dirichlet.ToOutput(t.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
     }
 
     /// <summary>A loss defined for one true class per position; probability targets take its expectation.</summary>
-    private static Tensor PerTrueClass(Tensor work, Tensor target, TargetKind kind, Func<Tensor, Tensor> lossForMask) =>
-        kind == TargetKind.Index
-            ? lossForMask(Dirichlet.TrueClassMask(work, target))
-            : Dirichlet.ExpectOverClasses(work, target.to(work.dtype), lossForMask);
+    private static Tensor PerTrueClass(Tensor work, ClassTarget target, Func<Tensor, Tensor> lossForMask) =>
+        target.Kind == TargetKind.Index
+            ? lossForMask(Dirichlet.TrueClassMask(work, target.Target))
+            : Dirichlet.ExpectOverClasses(work, target.Target, lossForMask);
 
     /// <param name="evidence">(N, C, d…).</param>
     /// <param name="isTrue">Boolean, broadcastable to the evidence: true at the true class.</param>

@@ -114,24 +114,77 @@ internal static class Check
             throw new ArgumentOutOfRangeException(name, value, Inv($"Expected one of {string.Join(", ", Enum.GetNames<T>())}."));
     }
 
+    /// <summary>The default <c>ignoreIndex</c>, as <c>cross_entropy</c>'s.</summary>
+    internal const long DefaultIgnoreIndex = -100;
+
     /// <summary>
-    /// Value checks that need the data: evidence must be non-negative and not +∞; class indices must lie in [0, C);
-    /// class probabilities must lie in [0, 1]. All minima and maxima are gathered in one tensor and
-    /// copied to the host once (one device synchronisation). NaN evidence is not rejected, as in
-    /// <c>cross_entropy</c>.
+    /// Per-class weights (<c>cross_entropy</c>'s <c>weight</c>): a floating tensor of shape (C) on the evidence's device,
+    /// with class-index targets only. <c>ignoreIndex</c> applies to class-index targets only; a non-default value with
+    /// probability targets is rejected rather than silently unused.
     /// </summary>
-    internal static void Values(Tensor evidence, string evidenceName, Tensor? target, TargetKind kind, string targetName)
+    internal static void WeightAndIgnoreIndex(Tensor evidence, TargetKind kind, Tensor? weight, long ignoreIndex)
+    {
+        if (weight is not null)
+        {
+            if (weight.IsInvalid)
+                throw new ArgumentException("The tensor has been disposed.", nameof(weight));
+            long classes = evidence.shape[1];
+            if (weight.dim() != 1 || weight.shape[0] != classes)
+                throw new ArgumentException(Inv($"Expected weight of shape [{classes}] (one weight per class), but received shape {Shape(weight)}."), nameof(weight));
+            if (!IsFloating(weight.dtype))
+                throw new ArgumentException(Inv($"Expected weight to be a floating-point tensor, but received {weight.dtype}."), nameof(weight));
+            if (weight.device_type != evidence.device_type || weight.device_index != evidence.device_index)
+                throw new ArgumentException(Inv($"Expected weight on the evidence's device {evidence.device}, but received it on {weight.device}."), nameof(weight));
+            if (kind == TargetKind.Probability)
+                throw new ArgumentException("Per-class weights are supported with class-index targets only; for probability targets, fold the weights into the target or weight the unreduced loss (Reduction.None).", nameof(weight));
+        }
+
+        if (kind == TargetKind.Probability && ignoreIndex != DefaultIgnoreIndex)
+            throw new ArgumentException(Inv($"ignoreIndex applies to class-index targets only, but received probability targets with ignoreIndex = {ignoreIndex}."), nameof(ignoreIndex));
+    }
+
+    /// <summary>
+    /// Value checks that need the data: evidence must be non-negative and not +∞; class indices must lie in [0, C)
+    /// or equal <paramref name="ignoreIndex"/>; class probabilities must lie in [0, 1]; weights must be finite and
+    /// non-negative. All minima, maxima and flags are gathered in one tensor and copied to the host once (one device
+    /// synchronisation). NaN evidence is not rejected, as in <c>cross_entropy</c>.
+    /// </summary>
+    /// <returns>Whether any class-index target equals <paramref name="ignoreIndex"/>.</returns>
+    internal static bool Values(Tensor evidence, string evidenceName, Tensor? target, TargetKind kind, string targetName,
+        Tensor? weight = null, long ignoreIndex = DefaultIgnoreIndex)
     {
         if (evidence.numel() == 0)
-            return;
+            return false;
         double[] v;
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
-            var parts = target is null
-                ? new[] { evidence.min().to(ScalarType.Float64), evidence.max().to(ScalarType.Float64) }
-                : new[] { evidence.min().to(ScalarType.Float64), evidence.max().to(ScalarType.Float64), target.min().to(ScalarType.Float64), target.max().to(ScalarType.Float64) };
-            v = stack(parts).cpu().data<double>().ToArray();
+            var parts = new System.Collections.Generic.List<Tensor> { evidence.min(), evidence.max() };
+            if (target is not null)
+            {
+                if (kind == TargetKind.Index)
+                {
+                    var ignored = target.eq(ignoreIndex);
+                    var kept = target.masked_fill(ignored, 0);     // 0 is a valid class: ignored entries never fail the range check
+                    parts.Add(kept.min());
+                    parts.Add(kept.max());
+                    parts.Add(ignored.any());
+                }
+                else
+                {
+                    parts.Add(target.min());
+                    parts.Add(target.max());
+                    parts.Add(zeros(1, device: evidence.device).squeeze());
+                }
+            }
+
+            if (weight is not null)
+            {
+                parts.Add(weight.min());
+                parts.Add(weight.max());
+            }
+
+            v = stack(parts.Select(p => p.to(ScalarType.Float64)).ToArray()).cpu().data<double>().ToArray();
         }
 
         if (v[0] < 0)
@@ -139,11 +192,14 @@ internal static class Check
         if (double.IsPositiveInfinity(v[1]))
             throw new ArgumentException(Inv($"Expected finite {evidenceName}, but it contains +Infinity. Use UL.ClampedExp (exp of clamped logits) to keep evidence finite."), evidenceName);
         if (target is null)
-            return;
+            return false;
         long classes = evidence.shape[1];
         if (kind == TargetKind.Index && (v[2] < 0 || v[3] >= classes))
-            throw new ArgumentException(Inv($"Expected class indices in {targetName} in [0, {classes - 1}] (the evidence has {classes} classes), but received values in [{v[2]:R}, {v[3]:R}]."), targetName);
+            throw new ArgumentException(Inv($"Expected class indices in {targetName} in [0, {classes - 1}] (the evidence has {classes} classes) or equal to ignoreIndex = {ignoreIndex}, but received values in [{v[2]:R}, {v[3]:R}]."), targetName);
         if (kind == TargetKind.Probability && (v[2] < 0 || v[3] > 1 || double.IsNaN(v[2]) || double.IsNaN(v[3])))
             throw new ArgumentException(Inv($"Expected class probabilities in {targetName} in [0, 1], but received values in [{v[2]:R}, {v[3]:R}]."), targetName);
+        if (weight is not null && !(v[5] >= 0 && double.IsFinite(v[6])))
+            throw new ArgumentException(Inv($"Expected finite, non-negative class weights, but received values in [{v[5]:R}, {v[6]:R}]."), nameof(weight));
+        return v[4] != 0;
     }
 }

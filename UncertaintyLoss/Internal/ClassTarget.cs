@@ -1,0 +1,79 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace UncertaintyLoss.Internal;
+
+/// <summary>
+/// A validated classification target, ready for the loss kernels, with <c>cross_entropy</c>'s <c>weight</c> and
+/// <c>ignoreIndex</c> semantics for the reduction. Created inside the public function's dispose scope.
+/// </summary>
+internal sealed class ClassTarget
+{
+    private readonly Tensor? keep;        // Bool (N, d…): false where the target equals ignoreIndex; null when none does
+    private readonly Tensor? weight;      // per-class weights in the compute dtype; null when none were given
+
+    private ClassTarget(TargetKind kind, Tensor target, Tensor? keep, Tensor? weight)
+    {
+        Kind = kind;
+        Target = target;
+        this.keep = keep;
+        this.weight = weight;
+    }
+
+    /// <summary>Index or probability target.</summary>
+    public TargetKind Kind { get; }
+
+    /// <summary>Class indices (ignored entries replaced by class 0, whose loss is then discarded) or probabilities.</summary>
+    public Tensor Target { get; }
+
+    /// <summary>Prepares <paramref name="target"/> for the evidence in compute dtype <paramref name="work"/>.</summary>
+    public static ClassTarget Create(Tensor work, Tensor target, TargetKind kind, bool anyIgnored, long ignoreIndex, Tensor? weight)
+    {
+        if (kind == TargetKind.Probability)
+            return new ClassTarget(kind, target.to(work.dtype), null, null);
+        var indices = target.to(ScalarType.Int64);
+        Tensor? keep = null;
+        if (anyIgnored)
+        {
+            keep = indices.ne(ignoreIndex);
+            indices = indices.masked_fill(keep.logical_not(), 0);
+        }
+
+        return new ClassTarget(kind, indices, keep, weight?.to(work.dtype));
+    }
+
+    /// <summary>
+    /// Reduces per-position losses (N, d…). Without weights or ignored positions this is the plain mean or sum. With
+    /// them, as <c>cross_entropy</c>: each position's loss is multiplied by w[target] (0 where ignored); <c>Sum</c>
+    /// sums, <c>Mean</c> divides by Σ w[target] over the kept positions — and, unlike <c>cross_entropy</c>'s NaN, is 0 when
+    /// that sum is 0 (every position ignored).
+    /// </summary>
+    public Tensor Reduce(Tensor perPosition, nn.Reduction reduction)
+    {
+        if (keep is null && weight is null)
+            return Dirichlet.Reduce(perPosition, reduction);
+
+        var w = weight is null
+            ? ones_like(perPosition)
+            : weight.index_select(0, Target.flatten()).reshape(Target.shape);
+        var loss = perPosition;
+        if (keep is not null)
+        {
+            var dropped = keep.logical_not();
+            w = w.masked_fill(dropped, 0.0);
+            loss = loss.masked_fill(dropped, 0.0);
+        }
+
+        var weighted = loss * w;
+        switch (reduction)
+        {
+            case nn.Reduction.None:
+                return weighted;
+            case nn.Reduction.Sum:
+                return weighted.sum();
+            default:
+                var total = w.sum();
+                return weighted.sum() / where(total > 0, total, ones_like(total));
+        }
+    }
+}
