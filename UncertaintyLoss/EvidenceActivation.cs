@@ -54,7 +54,10 @@ public static partial class UL
         var evidence = activation switch
         {
             EvidenceActivation.Exp => logits.clamp(-clamp, clamp).exp(),
-            EvidenceActivation.Softplus => nn.functional.softplus(logits),
+            // libtorch returns x above its threshold (default 20), where ln(1 + eˣ) − x = ln(1 + e⁻ˣ) is still 2e-9: below
+            // Float32's resolution but not Float64's (its ulp at 20 is 4e-15). Float64 switches at 40 (gap 4e-18); the
+            // gradient σ(x) likewise.
+            EvidenceActivation.Softplus => nn.functional.softplus(logits, 1.0, logits.dtype == ScalarType.Float64 ? 40.0 : 20.0),
             EvidenceActivation.Relu => nn.functional.relu(logits),
             _ => logits.alias(),
         };

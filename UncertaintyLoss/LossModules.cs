@@ -79,13 +79,27 @@ public abstract class DirichletLossModule : WeightedLoss<Tensor, Tensor, Tensor>
     /// <param name="input">(N, C, d1, …, dk) logits.</param>
     /// <param name="target">Class indices (N, d1, …, dk) or class probabilities (N, C, d1, …, dk).</param>
     /// <returns>The loss, reduced as configured.</returns>
-    /// <exception cref="ArgumentException">As the functional form (<see cref="UL.EvidentialLoss"/>).</exception>
+    /// <exception cref="ArgumentException">As the functional form (<see cref="UL.EvidentialLoss"/>); invalid evidence (negative
+    /// input with <see cref="EvidenceActivation.None"/>, +∞ input with <see cref="EvidenceActivation.Softplus"/> or
+    /// <see cref="EvidenceActivation.Relu"/>) is reported against <paramref name="input"/>.</exception>
     public override Tensor forward(Tensor input, Tensor target)
     {
         Check.Evidence(input, nameof(input));
         using var scope = NewDisposeScope();
         var evidence = UL.ToEvidence(input, Activation, ExpClamp);
-        return Loss(evidence, target, CurrentRegFactor).MoveToOuterDisposeScope();
+        try
+        {
+            return Loss(evidence, target, CurrentRegFactor).MoveToOuterDisposeScope();
+        }
+        catch (ArgumentException e) when (e.ParamName == "evidence")
+        {
+            // The evidence is this module's own intermediate: report the problem against forward's input.
+            string reason = e.Message.Replace(" (Parameter 'evidence')", "", StringComparison.Ordinal);
+            throw new ArgumentException(
+                $"The {nameof(input)} gives invalid evidence under EvidenceActivation.{Activation}" +
+                (Activation == EvidenceActivation.None ? " (which passes the input through as evidence)" : "") + ": " + reason,
+                nameof(input), e);
+        }
     }
 
     /// <summary>The functional loss on evidence.</summary>

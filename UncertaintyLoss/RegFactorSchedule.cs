@@ -42,8 +42,8 @@ public interface IRegFactorSchedule
 /// <param name="Schedule">The schedule's configuration, e.g. <c>Linear(steps=1000, max=1)</c>.</param>
 /// <param name="StepCount">The number of steps taken.</param>
 public sealed record RegFactorState(
-    [property: JsonPropertyName("schedule")] string Schedule,
-    [property: JsonPropertyName("step")] long StepCount)
+    [property: JsonPropertyName("schedule"), JsonRequired] string Schedule,
+    [property: JsonPropertyName("step"), JsonRequired] long StepCount)
 {
     /// <summary>The state as a small JSON object, e.g. <c>{"schedule":"Linear(steps=1000, max=1)","step":250}</c>.</summary>
     public string ToJson() => JsonSerializer.Serialize(this);
@@ -195,7 +195,11 @@ public static class RegFactor
     /// <param name="delay">Steps of λ = 0 (≥ 0).</param>
     /// <exception cref="ArgumentNullException"><paramref name="schedule"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
-    public static RegFactorSchedule Delayed(RegFactorSchedule schedule, long delay) => new DelayedSchedule(schedule, delay);
+    public static RegFactorSchedule Delayed(RegFactorSchedule schedule, long delay)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        return new DelayedSchedule(schedule, delay);
+    }
 
     /// <summary>The same schedule after a warm-up delay; see <see cref="Delayed"/>.</summary>
     /// <param name="schedule">The schedule to delay.</param>
@@ -226,7 +230,7 @@ public static class RegFactor
             CheckMax(max, nameof(max));
             this.name = name;
             this.steps = steps;
-            this.max = max;
+            this.max = max + 0.0;   // −0 → +0
         }
 
         public override string Description => $"{name}(steps={steps}, max={Format(max)})";
@@ -244,7 +248,7 @@ public static class RegFactor
             CheckSteps(steps, nameof(steps));
             CheckMax(max, nameof(max));
             this.steps = steps;
-            this.max = max;
+            this.max = max + 0.0;
         }
 
         public override string Description => $"Cosine(steps={steps}, max={Format(max)})";
@@ -291,7 +295,7 @@ public static class RegFactor
             CheckMax(max, nameof(max));
             this.steps = steps;
             this.stairs = stairs;
-            this.max = max;
+            this.max = max + 0.0;
         }
 
         public override string Description => $"Staircase(steps={steps}, stairs={stairs}, max={Format(max)})";
@@ -302,7 +306,7 @@ public static class RegFactor
                 return max;
             // ⌊stairs·t/steps⌋ in exact integer arithmetic (128-bit product: no overflow, no rounding).
             long stair = (long)((Int128)Math.Max(step, 0) * stairs / steps);
-            return max * stair / stairs;
+            return max * ((double)stair / stairs);      // not (max·stair)/stairs, which overflows for max near double.MaxValue
         }
     }
 
@@ -313,7 +317,7 @@ public static class RegFactor
         public ConstantSchedule(double value)
         {
             CheckMax(value, nameof(value));
-            this.value = value;
+            this.value = value + 0.0;
         }
 
         public override string Description => $"Constant({Format(value)})";

@@ -1,0 +1,48 @@
+using NUnit.Framework;
+using UncertaintyLoss.Tests.ModuleTesting;
+using static TorchSharp.torch;
+using Reduction = TorchSharp.torch.nn.Reduction;
+
+namespace UncertaintyLoss.Tests;
+
+/// <summary>
+/// <see cref="EvidentialLossModule"/> against <see cref="UL.EvidentialLoss"/> on hand-applied activations: values and
+/// gradients identical, schedules read and never stepped, TorchSharp integration, validation and memory (the shared
+/// tests live in <see cref="LossModuleTestsBase"/>).
+/// </summary>
+[TestFixture]
+public sealed class EvidentialLossModuleTests : LossModuleTestsBase
+{
+    protected override LossKind Kind => LossKind.Evidential;
+
+    protected override DirichletLossModule Create(double regFactor = 0.0, Reduction reduction = Reduction.Mean, Tensor? weight = null,
+        long ignoreIndex = -100, EvidenceActivation activation = EvidenceActivation.Exp, IRegFactorSchedule? schedule = null,
+        double expClamp = 10.0) =>
+        new EvidentialLossModule(regFactor, reduction, weight, ignoreIndex, activation, schedule, expClamp);
+
+    /// <summary>The default-constructed module is UL.EvidentialLoss(UL.ClampedExp(logits), target) with λ = 0 and Mean.</summary>
+    [Test]
+    public void Forward_DefaultModule_EqualsEvidentialLossOfClampedExp()
+    {
+        using var scope = NewDisposeScope();
+        var c = FixedCase(dtype: ScalarType.Float32);
+        var x = c.LogitsTensor();
+        var y = c.TargetTensor();
+        var got = new EvidentialLossModule().forward(x, y);
+        Assert.That(ModuleKit.CompareExactly("output", got, UL.EvidentialLoss(UL.ClampedExp(x), y)), Is.Null);
+    }
+
+    /// <summary>The KL term is on with λ > 0: the module equals DirichletMseLoss + λ·UniformDirichletKl (to rounding).</summary>
+    [Test]
+    public void Forward_PositiveRegFactor_EqualsMsePlusLambdaKl()
+    {
+        using var scope = NewDisposeScope();
+        var c = FixedCase(Reduction.None);
+        var x = c.LogitsTensor();
+        var y = c.TargetTensor();
+        var got = TestSupport.Tensors.ToDoubles(new EvidentialLossModule(0.7, Reduction.None).forward(x, y));
+        var e = UL.ClampedExp(x);
+        var want = TestSupport.Tensors.ToDoubles(UL.DirichletMseLoss(e, y, Reduction.None) + 0.7 * UL.UniformDirichletKl(e, y, Reduction.None));
+        Assert.That(got, Is.EqualTo(want).Within(1e-12).Percent);
+    }
+}
