@@ -56,6 +56,7 @@ public static partial class UL
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
         var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
+        work = t.Evidence(work);
         var y = Dirichlet.DenseTarget(work, t.Target, kind);
         var loss = MsePerPosition(work, y);
         if (regFactor > 0)
@@ -95,6 +96,7 @@ public static partial class UL
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
         var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
+        work = t.Evidence(work);
         var loss = MsePerPosition(work, Dirichlet.DenseTarget(work, t.Target, kind));
         return Dirichlet.ToOutput(t.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
     }
@@ -133,6 +135,7 @@ public static partial class UL
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
         var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
+        work = t.Evidence(work);
         var loss = KlPerPosition(work, Dirichlet.DenseTarget(work, t.Target, kind));
         return Dirichlet.ToOutput(t.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
     }

@@ -58,6 +58,7 @@ public static partial class UL
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
         var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
+        work = t.Evidence(work);
         var loss = PerTrueClass(work, t, mask => PNormForMask(work, mask, pNorm));
         if (regFactor > 0)
             loss = loss + regFactor * PerTrueClass(work, t, mask => FisherForMask(work, mask, fisherAlphaSum));
@@ -102,6 +103,7 @@ public static partial class UL
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
         var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
+        work = t.Evidence(work);
         var loss = PerTrueClass(work, t, mask => PNormForMask(work, mask, pNorm));
         return Dirichlet.ToOutput(t.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
     }
@@ -143,6 +145,7 @@ public static partial class UL
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
         var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
+        work = t.Evidence(work);
         var loss = PerTrueClass(work, t, mask => FisherForMask(work, mask, fisherAlphaSum));
         return Dirichlet.ToOutput(t.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
     }

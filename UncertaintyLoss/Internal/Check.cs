@@ -153,19 +153,29 @@ internal static class Check
     internal static bool Values(Tensor evidence, string evidenceName, Tensor? target, TargetKind kind, string targetName,
         Tensor? weight = null, long ignoreIndex = DefaultIgnoreIndex)
     {
-        if (evidence.numel() == 0)
+        bool empty = evidence.numel() == 0;
+        if (empty && (weight is null || weight.numel() == 0))
             return false;
         double[] v;
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
-            var parts = new System.Collections.Generic.List<Tensor> { evidence.min(), evidence.max() };
+            // An empty batch still gets its weights checked: placeholders keep the indices below fixed.
+            var placeholder = zeros(1, ScalarType.Float64, evidence.device).squeeze();
+            var parts = new System.Collections.Generic.List<Tensor>();
+            parts.AddRange(empty ? new[] { placeholder, placeholder } : new[] { evidence.min(), evidence.max() });
             if (target is not null)
             {
-                if (kind == TargetKind.Index)
+                if (empty)
                 {
-                    var ignored = target.eq(ignoreIndex);
-                    var kept = target.masked_fill(ignored, 0);     // 0 is a valid class: ignored entries never fail the range check
+                    parts.AddRange(new[] { placeholder, placeholder, placeholder });
+                }
+                else if (kind == TargetKind.Index)
+                {
+                    // Compare in Int64: in a narrow dtype (Byte, Int8…) ignoreIndex would wrap around (−100 → 156 in Byte).
+                    var wide = target.to(ScalarType.Int64);
+                    var ignored = wide.eq(ignoreIndex);
+                    var kept = wide.masked_fill(ignored, 0);       // 0 is a valid class: ignored entries never fail the range check
                     parts.Add(kept.min());
                     parts.Add(kept.max());
                     parts.Add(ignored.any());

@@ -43,6 +43,12 @@ internal sealed class ClassTarget
     }
 
     /// <summary>
+    /// The evidence with ignored positions set to 0, so that a value there that the loss cannot digest (huge or NaN
+    /// evidence) cannot reach the result or the gradient (0 times a NaN intermediate is still NaN).
+    /// </summary>
+    public Tensor Evidence(Tensor work) => keep is null ? work : work.masked_fill(keep.logical_not().unsqueeze(1), 0.0);
+
+    /// <summary>
     /// Reduces per-position losses (N, d…). Without weights or ignored positions this is the plain mean or sum. With
     /// them, as <c>cross_entropy</c>: each position's loss is multiplied by w[target] (0 where ignored); <c>Sum</c>
     /// sums, <c>Mean</c> divides by Σ w[target] over the kept positions — and, unlike <c>cross_entropy</c>'s NaN, is 0 when
