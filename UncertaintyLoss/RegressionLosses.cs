@@ -1,0 +1,174 @@
+using System;
+using UncertaintyLoss.Internal;
+using static TorchSharp.torch;
+
+namespace UncertaintyLoss;
+
+public static partial class UL
+{
+    private static readonly double HalfLogTwoPi = 0.5 * Math.Log(2 * Math.PI);
+    private const double NigFloor = 1e-6;
+
+    /// <summary>
+    /// β-weighted Gaussian negative log-likelihood (β-NLL): each point's NLL is weighted by its detached predicted
+    /// variance to the power β, which stops the NLL from ignoring hard-to-fit points.
+    /// </summary>
+    /// <param name="y">Observed values.</param>
+    /// <param name="mean">Predicted mean μ.</param>
+    /// <param name="variance">Predicted variance σ² (&gt; 0).</param>
+    /// <param name="beta">β ≥ 0 (finite): 0 is the plain Gaussian NLL, 1 gives the mean the gradient of the MSE; the paper recommends 0.5.</param>
+    /// <param name="reduction">Mean (default), Sum or None.</param>
+    /// <returns>stopgrad(σ²)^β · (½ ln(2πσ²) + (y − μ)²/(2σ²)), reduced; with None the broadcast shape.</returns>
+    /// <remarks>
+    /// <para><b>Shape.</b> y, mean, variance: any shapes that broadcast; output: the broadcast shape for None, a scalar otherwise.</para>
+    /// <para><b>Reference.</b> Seitzer, Tavakoli, Antic, Martius, "On the Pitfalls of Heteroscedastic Uncertainty Estimation with
+    /// Probabilistic Neural Networks", ICLR 2022. Unlike the paper's code we keep the constant ½ ln 2π, so that β = 0 equals
+    /// <c>Sculpt.Normal.LossFunction(y, mean, √variance)</c> (it does not change any gradient).</para>
+    /// <para><b>Python.</b> no equivalent in <c>uncertainty-loss</c>; TorchSharp's <c>gaussian_nll_loss</c> gives the variance no
+    /// gradient and reduces wrongly, which is why this exists.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException">A tensor is null.</exception>
+    /// <exception cref="ArgumentException">A tensor is disposed, not floating point, on another device, does not broadcast, or
+    /// <paramref name="variance"/> is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="beta"/> is negative, NaN or infinite; <paramref name="reduction"/> is undefined.</exception>
+    public static Tensor BetaNll(Tensor y, Tensor mean, Tensor variance, double beta = 0.5, nn.Reduction reduction = nn.Reduction.Mean)
+    {
+        RegressionCheck.Floating(y, nameof(y));
+        RegressionCheck.Floating(mean, nameof(mean));
+        RegressionCheck.Floating(variance, nameof(variance));
+        RegressionCheck.Broadcast((y, nameof(y)), (mean, nameof(mean)), (variance, nameof(variance)));
+        if (!double.IsFinite(beta) || beta < 0)
+            throw new ArgumentOutOfRangeException(nameof(beta), beta, "Expected a finite, non-negative beta.");
+        Check.Reduction(reduction, nameof(reduction));
+        RegressionCheck.Minimum((variance, nameof(variance), 0.0, true, "to be positive"));
+
+        using var scope = NewDisposeScope();
+        var dtype = RegressionCheck.Promote(y, mean, variance);
+        var v = variance.to(dtype);
+        var nll = 0.5 * v.log() + HalfLogTwoPi + (y.to(dtype) - mean.to(dtype)).square() / (2 * v);
+        if (beta > 0)
+            nll = nll * v.detach().pow(beta);
+        return Dirichlet.Reduce(nll, reduction).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Deep Evidential Regression loss: the negative log-likelihood of y under the Normal-Inverse-Gamma evidential
+    /// distribution (its marginal is a Student-t) plus <paramref name="regFactor"/> times the evidence regulariser
+    /// |y − γ|·(2ν + α).
+    /// </summary>
+    /// <param name="y">Observed values.</param>
+    /// <param name="gamma">γ, the predicted mean.</param>
+    /// <param name="nu">ν &gt; 0, virtual observations of the mean.</param>
+    /// <param name="alpha">α &gt; 1.</param>
+    /// <param name="beta">β &gt; 0.</param>
+    /// <param name="regFactor">Weight λ ≥ 0 of the regulariser (Amini et al. use 0.01–0.1; default 0).</param>
+    /// <param name="reduction">Mean (default), Sum or None.</param>
+    /// <returns>NLL + λ·|y − γ|(2ν + α), reduced.</returns>
+    /// <remarks>
+    /// <para><b>Formula.</b> With Ω = 2β(1 + ν): NLL = ½ ln(π/ν) − α ln Ω + (α + ½) ln((y − γ)²ν + Ω) + ln Γ(α) − ln Γ(α + ½),
+    /// −ln of a Student-t with 2α degrees of freedom, location γ and scale² β(1 + ν)/(να).</para>
+    /// <para><b>Shape.</b> All five tensors broadcast; output: the broadcast shape for None, a scalar otherwise.</para>
+    /// <para><b>Reference.</b> Amini, Schwarting, Soleimany, Rus, "Deep Evidential Regression", NeurIPS 2020, eqs. 8 and 9.
+    /// Map 4 raw outputs with <see cref="NormalInverseGammaParameters"/>.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException">A tensor is null.</exception>
+    /// <exception cref="ArgumentException">A tensor is disposed, not floating point, on another device or does not broadcast;
+    /// ν ≤ 0, α ≤ 1 or β ≤ 0 somewhere.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="regFactor"/> is negative, NaN or infinite; <paramref name="reduction"/> is undefined.</exception>
+    public static Tensor EvidentialRegressionLoss(Tensor y, Tensor gamma, Tensor nu, Tensor alpha, Tensor beta,
+        double regFactor = 0.0, nn.Reduction reduction = nn.Reduction.Mean)
+    {
+        CheckNormalInverseGamma(gamma, nu, alpha, beta, y);
+        Check.RegFactor(regFactor, nameof(regFactor));
+        Check.Reduction(reduction, nameof(reduction));
+        CheckNormalInverseGammaValues(nu, alpha, beta);
+
+        using var scope = NewDisposeScope();
+        var dtype = RegressionCheck.Promote(y, gamma, nu, alpha, beta);
+        var (g, n, a, b) = (gamma.to(dtype), nu.to(dtype), alpha.to(dtype), beta.to(dtype));
+        var error = y.to(dtype) - g;
+        var omega = 2 * b * (1 + n);
+        var nll = 0.5 * (Math.PI / n).log() - a * omega.log() + (a + 0.5) * (error.square() * n + omega).log()
+                  + a.lgamma() - (a + 0.5).lgamma();
+        var loss = regFactor > 0 ? nll + regFactor * error.abs() * (2 * n + a) : nll;
+        return Dirichlet.Reduce(loss, reduction).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Prediction and uncertainties of a Normal-Inverse-Gamma evidential output.</summary>
+    /// <param name="gamma">γ, the predicted mean.</param>
+    /// <param name="nu">ν &gt; 0.</param>
+    /// <param name="alpha">α &gt; 1.</param>
+    /// <param name="beta">β &gt; 0.</param>
+    /// <returns>Prediction γ; aleatoric E[σ²] = β/(α − 1); epistemic Var[μ] = β/(ν(α − 1)); each in the broadcast shape.</returns>
+    /// <remarks><para><b>Reference.</b> Amini et al., NeurIPS 2020, eq. 5.</para></remarks>
+    /// <exception cref="ArgumentNullException">A tensor is null.</exception>
+    /// <exception cref="ArgumentException">A tensor is disposed, not floating point, on another device or does not broadcast;
+    /// ν ≤ 0, α ≤ 1 or β ≤ 0 somewhere.</exception>
+    public static (Tensor Prediction, Tensor Aleatoric, Tensor Epistemic) EvidentialRegressionUncertainty(
+        Tensor gamma, Tensor nu, Tensor alpha, Tensor beta)
+    {
+        CheckNormalInverseGamma(gamma, nu, alpha, beta, null);
+        CheckNormalInverseGammaValues(nu, alpha, beta);
+
+        using var scope = NewDisposeScope();
+        var dtype = RegressionCheck.Promote(gamma, nu, alpha, beta);
+        var (g, n, a, b) = (gamma.to(dtype), nu.to(dtype), alpha.to(dtype), beta.to(dtype));
+        var shape = RegressionCheck.Broadcast((gamma, nameof(gamma)), (nu, nameof(nu)), (alpha, nameof(alpha)), (beta, nameof(beta)));
+        var aleatoric = b / (a - 1);
+        var epistemic = aleatoric / n;
+        return (g.expand(shape).clone().MoveToOuterDisposeScope(), aleatoric.expand(shape).clone().MoveToOuterDisposeScope(),
+            epistemic.expand(shape).clone().MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Maps 4 raw network outputs along <paramref name="dim"/> to valid Normal-Inverse-Gamma parameters:
+    /// γ = raw₀, ν = softplus(raw₁) + 1e-6, α = softplus(raw₂) + 1 + 1e-6, β = softplus(raw₃) + 1e-6.
+    /// </summary>
+    /// <param name="raw">Raw outputs with size 4 along <paramref name="dim"/>.</param>
+    /// <param name="dim">The dimension holding the 4 outputs (default −1, the last).</param>
+    /// <returns>(γ, ν, α, β), each with <paramref name="dim"/> removed.</returns>
+    /// <remarks><para><b>Reference.</b> Amini et al., NeurIPS 2020 (their DenseNormalGamma layer, with a floor so that α &gt; 1
+    /// and ν, β &gt; 0 hold in floating point).</para></remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="raw"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="raw"/> is disposed, not floating point, or its size along <paramref name="dim"/> is not 4.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dim"/> is outside the tensor's dimensions.</exception>
+    public static (Tensor Gamma, Tensor Nu, Tensor Alpha, Tensor Beta) NormalInverseGammaParameters(Tensor raw, long dim = -1)
+    {
+        RegressionCheck.Floating(raw, nameof(raw));
+        long rank = raw.dim();
+        if (dim < -rank || dim >= rank)
+            throw new ArgumentOutOfRangeException(nameof(dim), dim, FormattableString.Invariant($"Expected a dimension of a rank-{rank} tensor."));
+        long d = dim < 0 ? dim + rank : dim;
+        if (raw.shape[d] != 4)
+            throw new ArgumentException(FormattableString.Invariant($"Expected size 4 (γ, ν, α, β) along dimension {dim} of {nameof(raw)}, but received shape {Check.Shape(raw)}."), nameof(raw));
+
+        using var scope = NewDisposeScope();
+        double threshold = raw.dtype == ScalarType.Float64 ? 40.0 : 20.0;
+        Tensor Softplus(long i) => nn.functional.softplus(raw.select(d, i), 1.0, threshold);
+        var gamma = raw.select(d, 0).clone();
+        var nu = Softplus(1) + NigFloor;
+        var alpha = Softplus(2) + (1 + NigFloor);
+        var beta = Softplus(3) + NigFloor;
+        return (gamma.MoveToOuterDisposeScope(), nu.MoveToOuterDisposeScope(), alpha.MoveToOuterDisposeScope(), beta.MoveToOuterDisposeScope());
+    }
+
+    private static void CheckNormalInverseGamma(Tensor gamma, Tensor nu, Tensor alpha, Tensor beta, Tensor? y)
+    {
+        if (y is not null)
+            RegressionCheck.Floating(y, nameof(y));
+        RegressionCheck.Floating(gamma, nameof(gamma));
+        RegressionCheck.Floating(nu, nameof(nu));
+        RegressionCheck.Floating(alpha, nameof(alpha));
+        RegressionCheck.Floating(beta, nameof(beta));
+        if (y is null)
+            RegressionCheck.Broadcast((gamma, nameof(gamma)), (nu, nameof(nu)), (alpha, nameof(alpha)), (beta, nameof(beta)));
+        else
+            RegressionCheck.Broadcast((y, nameof(y)), (gamma, nameof(gamma)), (nu, nameof(nu)), (alpha, nameof(alpha)), (beta, nameof(beta)));
+    }
+
+    private static void CheckNormalInverseGammaValues(Tensor nu, Tensor alpha, Tensor beta) =>
+        RegressionCheck.Minimum(
+            (nu, nameof(nu), 0.0, true, "to be positive"),
+            (alpha, nameof(alpha), 1.0, true, "to exceed 1"),
+            (beta, nameof(beta), 0.0, true, "to be positive"));
+}
