@@ -78,6 +78,7 @@ public static partial class UL
     public static Tensor EvidentialRegressionLoss(Tensor y, Tensor gamma, Tensor nu, Tensor alpha, Tensor beta,
         double regFactor = 0.0, nn.Reduction reduction = nn.Reduction.Mean)
     {
+        RegressionCheck.Floating(y, nameof(y));
         CheckNormalInverseGamma(gamma, nu, alpha, beta, y);
         Check.RegFactor(regFactor, nameof(regFactor));
         Check.Reduction(reduction, nameof(reduction));
@@ -122,7 +123,8 @@ public static partial class UL
 
     /// <summary>
     /// Maps 4 raw network outputs along <paramref name="dim"/> to valid Normal-Inverse-Gamma parameters:
-    /// γ = raw₀, ν = softplus(raw₁) + 1e-6, α = softplus(raw₂) + 1 + 1e-6, β = softplus(raw₃) + 1e-6.
+    /// γ = raw₀, ν = softplus(raw₁) + 1e-6, α = softplus(raw₂) + 1 + 1e-6, β = softplus(raw₃) + 1e-6 (the floor is the
+    /// dtype's epsilon instead, 2⁻¹⁰ or 2⁻⁷, for Float16 and BFloat16, where 1 + 1e-6 rounds to 1).
     /// </summary>
     /// <param name="raw">Raw outputs with size 4 along <paramref name="dim"/>.</param>
     /// <param name="dim">The dimension holding the 4 outputs (default −1, the last).</param>
@@ -144,11 +146,18 @@ public static partial class UL
 
         using var scope = NewDisposeScope();
         double threshold = raw.dtype == ScalarType.Float64 ? 40.0 : 20.0;
+        // The floor must survive rounding: 1 + 1e-6 is 1 in Float16 (epsilon 2⁻¹⁰) and BFloat16 (2⁻⁷).
+        double floor = raw.dtype switch
+        {
+            ScalarType.Float16 => Math.Pow(2, -10),
+            ScalarType.BFloat16 => Math.Pow(2, -7),
+            _ => NigFloor,
+        };
         Tensor Softplus(long i) => nn.functional.softplus(raw.select(d, i), 1.0, threshold);
         var gamma = raw.select(d, 0).clone();
-        var nu = Softplus(1) + NigFloor;
-        var alpha = Softplus(2) + (1 + NigFloor);
-        var beta = Softplus(3) + NigFloor;
+        var nu = Softplus(1) + floor;
+        var alpha = Softplus(2) + (1 + floor);
+        var beta = Softplus(3) + floor;
         return (gamma.MoveToOuterDisposeScope(), nu.MoveToOuterDisposeScope(), alpha.MoveToOuterDisposeScope(), beta.MoveToOuterDisposeScope());
     }
 

@@ -71,8 +71,8 @@ public static class Sculpt
     /// Student-t whose degrees of freedom are learned: ν = softplus(<see cref="StudentTDistribution.RawNu"/>) + 1e-3, a
     /// parameter to pass to the optimizer together with the model's; starts at <paramref name="initialNu"/>.
     /// </summary>
-    /// <param name="initialNu">ν at the start, finite and &gt; 0.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialNu"/> is not finite and positive.</exception>
+    /// <param name="initialNu">ν at the start, finite and &gt; 1e-3 (the floor).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialNu"/> is not finite or not above 1e-3.</exception>
     public static StudentTDistribution LearnedStudentT(double initialNu = 4.0) => new(initialNu, learn: true);
 
     /// <summary>
@@ -173,6 +173,13 @@ public abstract class SculptDistributionBase : ISculptDistribution
     /// <inheritdoc/>
     public override string ToString() => Name;
 
+    /// <summary>Uniform draws in the open interval (0, 1): rand's [0, 1) with its exact 0 moved to the dtype's epsilon.</summary>
+    private protected static Tensor OpenUniform(long[] shape, ScalarType dtype, Device device, Generator? generator)
+    {
+        double epsilon = dtype == ScalarType.Float64 ? Math.Pow(2, -53) : Math.Pow(2, -24);
+        return rand(shape, dtype, device, generator: generator).clamp_min(epsilon);
+    }
+
     private Tensor ComputeLogProb(Tensor y, Tensor yHat, Tensor yRisk)
     {
         var dtype = RegressionCheck.Promote(y, yHat, yRisk);
@@ -200,7 +207,8 @@ internal sealed class NormalDistribution : SculptDistributionBase
 
     protected override Tensor StandardLogProb(Tensor z) => -0.5 * z.square() - HalfLog2Pi;
 
-    protected override Tensor StandardCdf(Tensor z) => special.ndtr(z);
+    // ½·erfc(−z/√2): keeps the lower tail's relative accuracy (ndtr, like ½(1 + erf), loses it below z ≈ −5).
+    protected override Tensor StandardCdf(Tensor z) => 0.5 * (-z / Math.Sqrt(2)).erfc();
 
     protected override Tensor StandardNoise(long[] shape, ScalarType dtype, Device device, Generator? generator) =>
         randn(shape, dtype, device, generator: generator);
@@ -224,10 +232,10 @@ internal sealed class LaplaceDistribution : SculptDistributionBase
     // ½e^z below 0, 1 − ½e^−z above: no cancellation in either tail.
     protected override Tensor StandardCdf(Tensor z) => where(z < 0, 0.5 * z.clamp_max(0).exp(), 1 - 0.5 * (-z.clamp_min(0)).exp());
 
-    // Inverse CDF of u ∈ (−½, ½): ε = −sign(u)·ln(1 − 2|u|).
+    // Inverse CDF of u ∈ (−½, ½): ε = −sign(u)·ln(1 − 2|u|); u = −½ exactly (rand's 0) would give −∞.
     protected override Tensor StandardNoise(long[] shape, ScalarType dtype, Device device, Generator? generator)
     {
-        var u = rand(shape, dtype, device, generator: generator) - 0.5;
+        var u = OpenUniform(shape, dtype, device, generator) - 0.5;
         return -u.sign() * (-2 * u.abs()).log1p();
     }
 
@@ -243,10 +251,12 @@ internal sealed class CauchyDistribution : SculptDistributionBase
 
     protected override Tensor StandardLogProb(Tensor z) => -z.square().log1p() - LogPi;
 
-    protected override Tensor StandardCdf(Tensor z) => 0.5 + z.atan() / Math.PI;
+    // atan2(1, −z)/π = ½ + atan(z)/π without its cancellation in the lower tail.
+    protected override Tensor StandardCdf(Tensor z) => atan2(ones_like(z), -z) / Math.PI;
 
+    // u ∈ (0, 1): rand's exact 0 would give tan(−π/2), which rounds to a huge value of the wrong sign.
     protected override Tensor StandardNoise(long[] shape, ScalarType dtype, Device device, Generator? generator) =>
-        (Math.PI * (rand(shape, dtype, device, generator: generator) - 0.5)).tan();
+        (Math.PI * (OpenUniform(shape, dtype, device, generator) - 0.5)).tan();
 
     protected override double StandardQuantile(double q) => Math.Tan(Math.PI * (q - 0.5));
 }
@@ -264,6 +274,8 @@ public sealed class StudentTDistribution : SculptDistributionBase
     {
         if (!double.IsFinite(nu) || nu <= 0)
             throw new ArgumentOutOfRangeException(learn ? "initialNu" : nameof(nu), nu, "Expected finite, positive degrees of freedom.");
+        if (learn && nu <= NuFloor)
+            throw new ArgumentOutOfRangeException("initialNu", nu, "Expected a learned Student-t to start above its floor ν = 1e-3.");
         fixedNu = nu;
         if (learn)
         {
@@ -310,6 +322,8 @@ public sealed class StudentTDistribution : SculptDistributionBase
     /// <remarks>Evaluated on the host (libtorch has no incomplete beta function): no gradient.</remarks>
     protected override Tensor StandardCdf(Tensor z)
     {
+        if (z.numel() == 0)
+            return empty(z.shape, z.dtype, z.device);
         double nu = Nu;
         var values = z.detach().to(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
         var cdf = values.Select(t => StudentTMath.Cdf(t, nu)).ToArray();
