@@ -1,0 +1,171 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace UncertaintyLoss.Demo;
+
+/// <summary>The loss a model is trained with.</summary>
+public enum LossKind
+{
+    /// <summary><c>torch.nn.functional.cross_entropy</c> on logits; uncertainty = normalised softmax entropy.</summary>
+    CrossEntropy,
+
+    /// <summary><see cref="UL.EvidentialLoss"/> on <see cref="UL.ClampedExp"/> evidence, annealed regulariser.</summary>
+    Evidential,
+
+    /// <summary><see cref="UL.MaxNormLoss"/> on <see cref="UL.ClampedExp"/> evidence, annealed regulariser.</summary>
+    MaxNorm,
+}
+
+/// <summary>Settings of one demo run.</summary>
+/// <param name="Steps">Full-batch Adam steps per model.</param>
+/// <param name="Seed">Seed of the data and the initial weights.</param>
+/// <param name="GridSize">Heat-map resolution (cells per side).</param>
+public sealed record TrainingSettings(int Steps, int Seed, int GridSize = 120)
+{
+    /// <summary>Training points per class.</summary>
+    public int TrainPerClass { get; init; } = 200;
+
+    /// <summary>Held-out test points per class.</summary>
+    public int TestPerClass { get; init; } = 200;
+
+    /// <summary>Far-away points ring radius, as a multiple of the largest training-point radius.</summary>
+    public double FarFactor { get; init; } = 3.0;
+
+    /// <summary>Adam learning rate.</summary>
+    public double LearningRate { get; init; } = 0.01;
+}
+
+/// <summary>What one trained model achieved.</summary>
+/// <param name="Kind">Its loss.</param>
+/// <param name="Accuracy">Accuracy on the held-out test set.</param>
+/// <param name="TestUncertainty">Mean normalised uncertainty (in [0, 1]) on the test points.</param>
+/// <param name="FarUncertainty">Mean normalised uncertainty on the far-away ring.</param>
+/// <param name="Grid">Uncertainty over the plane: [row, column], row 0 at the top (largest y).</param>
+/// <param name="Seconds">Training time.</param>
+public sealed record ModelResult(LossKind Kind, double Accuracy, double TestUncertainty, double FarUncertainty, double[,] Grid, double Seconds)
+{
+    /// <summary>A display name.</summary>
+    public string Name => Kind switch
+    {
+        LossKind.CrossEntropy => "cross-entropy",
+        LossKind.Evidential => "evidential (EDL)",
+        _ => "max-norm",
+    };
+}
+
+/// <summary>Everything a demo run produced.</summary>
+/// <param name="Train">The training set.</param>
+/// <param name="FarRadius">Radius of the far-away ring.</param>
+/// <param name="Extent">The heat maps cover [−Extent, Extent]².</param>
+/// <param name="Models">One result per loss.</param>
+public sealed record DemoResult(PointSet Train, double FarRadius, double Extent, IReadOnlyList<ModelResult> Models);
+
+/// <summary>Trains the three MLPs and measures their uncertainty.</summary>
+public static class Training
+{
+    /// <summary>Hidden width of the MLPs.</summary>
+    public const int Hidden = 64;
+
+    /// <summary>
+    /// Generates the data, trains one MLP per <see cref="LossKind"/> and evaluates it. <paramref name="progress"/> is called
+    /// after every step with (model index, steps done).
+    /// </summary>
+    public static DemoResult Run(TrainingSettings settings, Action<int, int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var train = SyntheticData.Blobs(settings.TrainPerClass, settings.Seed);
+        var test = SyntheticData.Blobs(settings.TestPerClass, settings.Seed + 1);
+        double farRadius = settings.FarFactor * train.MaxRadius();
+        var far = SyntheticData.Ring(360, farRadius);
+        double extent = 1.15 * farRadius;
+
+        var models = new List<ModelResult>();
+        var kinds = new[] { LossKind.CrossEntropy, LossKind.Evidential, LossKind.MaxNorm };
+        for (int k = 0; k < kinds.Length; k++)
+        {
+            int index = k;
+            models.Add(TrainOne(kinds[k], settings, train, test, far, extent, steps => progress?.Invoke(index, steps)));
+        }
+
+        return new DemoResult(train, farRadius, extent, models);
+    }
+
+    private static ModelResult TrainOne(LossKind kind, TrainingSettings s, PointSet train, PointSet test, float[] far, double extent, Action<int> progress)
+    {
+        var watch = Stopwatch.StartNew();
+        manual_seed(s.Seed);
+        using var model = nn.Sequential(
+            ("fc1", nn.Linear(2, Hidden)), ("relu1", nn.ReLU()),
+            ("fc2", nn.Linear(Hidden, Hidden)), ("relu2", nn.ReLU()),
+            ("fc3", nn.Linear(Hidden, train.Classes)));
+        using var optimizer = optim.Adam(model.parameters(), lr: s.LearningRate);
+        var schedule = RegFactor.Linear(steps: Math.Max(1, s.Steps / 4));
+        using var x = tensor(train.Points, new long[] { train.Count, 2 });
+        using var y = tensor(train.Labels, new long[] { train.Count });
+
+        model.train();
+        for (int step = 0; step < s.Steps; step++)
+        {
+            using var scope = NewDisposeScope();
+            var logits = model.forward(x);
+            var loss = kind switch
+            {
+                LossKind.CrossEntropy => nn.functional.cross_entropy(logits, y),
+                LossKind.Evidential => UL.EvidentialLoss(UL.ClampedExp(logits), y, regFactor: schedule.Value),
+                _ => UL.MaxNormLoss(UL.ClampedExp(logits), y, regFactor: schedule.Value),
+            };
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+            schedule.Step();
+            progress(step + 1);
+        }
+
+        double seconds = watch.Elapsed.TotalSeconds;
+        model.eval();
+        using var noGrad = no_grad();
+        using var evalScope = NewDisposeScope();
+
+        var testLogits = model.forward(tensor(test.Points, new long[] { test.Count, 2 }));
+        double accuracy = testLogits.argmax(1).eq(tensor(test.Labels)).to_type(ScalarType.Float64).mean().item<double>();
+        double testU = Uncertainty(kind, testLogits, train.Classes).mean().to_type(ScalarType.Float64).item<double>();
+        double farU = Uncertainty(kind, model.forward(tensor(far, new long[] { far.Length / 2, 2 })), train.Classes).mean().to_type(ScalarType.Float64).item<double>();
+
+        int g = s.GridSize;
+        var gridPoints = new float[2 * g * g];
+        for (int row = 0; row < g; row++)
+        {
+            for (int col = 0; col < g; col++)
+            {
+                int i = row * g + col;
+                gridPoints[2 * i] = (float)(-extent + (col + 0.5) * 2 * extent / g);
+                gridPoints[2 * i + 1] = (float)(extent - (row + 0.5) * 2 * extent / g);
+            }
+        }
+
+        var u = Uncertainty(kind, model.forward(tensor(gridPoints, new long[] { g * g, 2 })), train.Classes)
+            .to_type(ScalarType.Float64).data<double>().ToArray();
+        var grid = new double[g, g];
+        for (int row = 0; row < g; row++)
+        {
+            for (int col = 0; col < g; col++)
+            {
+                grid[row, col] = u[row * g + col];
+            }
+        }
+
+        return new ModelResult(kind, accuracy, testU, farU, grid, seconds);
+    }
+
+    /// <summary>
+    /// Normalised uncertainty in [0, 1]: <see cref="UL.Uncertainty"/> of the evidence for the evidential losses,
+    /// <see cref="UL.CrossEntropyUncertainty"/> / ln C for cross-entropy.
+    /// </summary>
+    public static Tensor Uncertainty(LossKind kind, Tensor logits, int classes) => kind == LossKind.CrossEntropy
+        ? UL.CrossEntropyUncertainty(logits) / Math.Log(classes)
+        : UL.Uncertainty(UL.ClampedExp(logits), normalize: true);
+}
