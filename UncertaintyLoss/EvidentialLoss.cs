@@ -70,11 +70,8 @@ public static partial class UL
     /// <param name="evidence">Non-negative evidence; α = evidence + 1.</param>
     /// <param name="target">Class indices (integer dtype) or class probabilities (floating dtype, the evidence's shape).</param>
     /// <param name="reduction">How to reduce the per-position losses.</param>
-    /// <param name="weight">Optional per-class weights of shape (C), as <c>cross_entropy</c>'s: each position's loss is
-    /// multiplied by weight[target], and <see cref="nn.Reduction.Mean"/> divides by the sum of those weights. Class-index
-    /// targets only.</param>
-    /// <param name="ignoreIndex">A class-index target value whose positions contribute nothing and are left out of the
-    /// mean, as <c>cross_entropy</c>'s <c>ignore_index</c> (default −100). If every position is ignored, the mean is 0 (not NaN).</param>
+    /// <param name="weight"><inheritdoc cref="EvidentialLoss" path="/param[@name='weight']"/></param>
+    /// <param name="ignoreIndex"><inheritdoc cref="EvidentialLoss" path="/param[@name='ignoreIndex']"/></param>
     /// <returns>The reduced Dirichlet mean-squared error.</returns>
     /// <remarks>
     /// <para><b>Formula.</b> E_{p∼Dir(α)} ‖y − p‖² = Σ_j (y_j − p̂_j)² + p̂_j(1 − p̂_j)/(S + 1), p̂ = α/S, S = Σ_j α_j.
@@ -108,11 +105,8 @@ public static partial class UL
     /// <param name="evidence">Non-negative evidence; α = evidence + 1.</param>
     /// <param name="target">Class indices (integer dtype) or class probabilities (floating dtype, the evidence's shape).</param>
     /// <param name="reduction">How to reduce the per-position values.</param>
-    /// <param name="weight">Optional per-class weights of shape (C), as <c>cross_entropy</c>'s: each position's loss is
-    /// multiplied by weight[target], and <see cref="nn.Reduction.Mean"/> divides by the sum of those weights. Class-index
-    /// targets only.</param>
-    /// <param name="ignoreIndex">A class-index target value whose positions contribute nothing and are left out of the
-    /// mean, as <c>cross_entropy</c>'s <c>ignore_index</c> (default −100). If every position is ignored, the mean is 0 (not NaN).</param>
+    /// <param name="weight"><inheritdoc cref="EvidentialLoss" path="/param[@name='weight']"/></param>
+    /// <param name="ignoreIndex"><inheritdoc cref="EvidentialLoss" path="/param[@name='ignoreIndex']"/></param>
     /// <returns>The reduced KL divergence; 0 where no evidence sits on a wrong class.</returns>
     /// <remarks>
     /// <para><b>Formula.</b> With α̃ = y + (1 − y)⊙α and S̃ = Σ_j α̃_j:

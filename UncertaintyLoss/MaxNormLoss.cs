@@ -19,11 +19,8 @@ public static partial class UL
     /// <param name="reduction">How to reduce the per-position losses.</param>
     /// <param name="fisherAlphaSum">Which Dirichlet strength the regulariser uses: <see cref="FisherAlphaSum.All"/> (the
     /// Python package, default) or <see cref="FisherAlphaSum.ExcludingTrueClass"/> (the paper).</param>
-    /// <param name="weight">Optional per-class weights of shape (C), as <c>cross_entropy</c>'s: each position's loss is
-    /// multiplied by weight[target], and <see cref="nn.Reduction.Mean"/> divides by the sum of those weights. Class-index
-    /// targets only.</param>
-    /// <param name="ignoreIndex">A class-index target value whose positions contribute nothing and are left out of the
-    /// mean, as <c>cross_entropy</c>'s <c>ignore_index</c> (default −100). If every position is ignored, the mean is 0 (not NaN).</param>
+    /// <param name="weight"><inheritdoc cref="EvidentialLoss" path="/param[@name='weight']"/></param>
+    /// <param name="ignoreIndex"><inheritdoc cref="EvidentialLoss" path="/param[@name='ignoreIndex']"/></param>
     /// <returns>L = F_p + λ·R, reduced.</returns>
     /// <remarks>
     /// <para><b>Formula.</b> See <see cref="DirichletPNormLoss"/> and <see cref="DirichletFisherRegularizer"/>.
@@ -73,11 +70,8 @@ public static partial class UL
     /// <param name="target">Class indices (integer dtype) or class probabilities (floating dtype, the evidence's shape).</param>
     /// <param name="pNorm">The p of the p-norm (default 4).</param>
     /// <param name="reduction">How to reduce the per-position losses.</param>
-    /// <param name="weight">Optional per-class weights of shape (C), as <c>cross_entropy</c>'s: each position's loss is
-    /// multiplied by weight[target], and <see cref="nn.Reduction.Mean"/> divides by the sum of those weights. Class-index
-    /// targets only.</param>
-    /// <param name="ignoreIndex">A class-index target value whose positions contribute nothing and are left out of the
-    /// mean, as <c>cross_entropy</c>'s <c>ignore_index</c> (default −100). If every position is ignored, the mean is 0 (not NaN).</param>
+    /// <param name="weight"><inheritdoc cref="EvidentialLoss" path="/param[@name='weight']"/></param>
+    /// <param name="ignoreIndex"><inheritdoc cref="EvidentialLoss" path="/param[@name='ignoreIndex']"/></param>
     /// <returns>The reduced p-norm loss.</returns>
     /// <remarks>
     /// <para><b>Formula.</b> For true class c, with S = Σ_j α_j and Ŝ = Σ_{j≠c} α_j:
@@ -117,11 +111,8 @@ public static partial class UL
     /// <param name="reduction">How to reduce the per-position values.</param>
     /// <param name="fisherAlphaSum">The strength A in ψ₁(A): <see cref="FisherAlphaSum.All"/> (S, the Python package, default)
     /// or <see cref="FisherAlphaSum.ExcludingTrueClass"/> (α̃₀ = 1 + Σ_{j≠c} α_j, the paper).</param>
-    /// <param name="weight">Optional per-class weights of shape (C), as <c>cross_entropy</c>'s: each position's loss is
-    /// multiplied by weight[target], and <see cref="nn.Reduction.Mean"/> divides by the sum of those weights. Class-index
-    /// targets only.</param>
-    /// <param name="ignoreIndex">A class-index target value whose positions contribute nothing and are left out of the
-    /// mean, as <c>cross_entropy</c>'s <c>ignore_index</c> (default −100). If every position is ignored, the mean is 0 (not NaN).</param>
+    /// <param name="weight"><inheritdoc cref="EvidentialLoss" path="/param[@name='weight']"/></param>
+    /// <param name="ignoreIndex"><inheritdoc cref="EvidentialLoss" path="/param[@name='ignoreIndex']"/></param>
     /// <returns>The reduced regulariser; 0 where no evidence sits on a wrong class.</returns>
     /// <remarks>
     /// <para><b>Formula.</b> R = ½ Σ_{j≠c} (α_j − 1)² (ψ₁(α_j) − ψ₁(A)), ψ₁ the trigamma function (evaluated by recurrence and asymptotic series, accurate to a few ulp). For a probability
