@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using Spectre.Console;
 
 namespace UncertaintyLoss.Demo;
@@ -15,6 +16,44 @@ public sealed record DemoOptions(string OutDir = "demo-output", int Seed = 42, b
 {
     /// <summary>Training steps per model.</summary>
     public int Steps => Quick ? 150 : 500;
+
+    /// <summary>"synthetic" (default) or "fashion-mnist".</summary>
+    public string Dataset { get; init; } = "synthetic";
+
+    /// <summary>Fashion-MNIST: where the IDX files are; null: ./data, then /usr/share/datasets/fashion-mnist.</summary>
+    public string? DataDir { get; init; }
+
+    /// <summary>Fashion-MNIST: epochs per model; null: 5 (3 with --quick).</summary>
+    public int? Epochs { get; init; }
+
+    /// <summary>Fashion-MNIST: train on all 10 classes (no OOD metrics).</summary>
+    public bool AllClasses { get; init; }
+
+    /// <summary>Fashion-MNIST: "cpu" or "cuda".</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Fashion-MNIST: checkpoint prefix to write.</summary>
+    public string? SavePath { get; init; }
+
+    /// <summary>Fashion-MNIST: checkpoint prefix to start from.</summary>
+    public string? LoadPath { get; init; }
+
+    /// <summary>Fashion-MNIST training images with --quick.</summary>
+    public const int QuickTrainImages = 6000;
+
+    /// <summary>Fashion-MNIST test images with --quick.</summary>
+    public const int QuickTestImages = 2000;
+
+    /// <summary>The Fashion-MNIST settings for the data in <paramref name="dataDir"/>.</summary>
+    public FashionSettings ToFashionSettings(string dataDir) => new(dataDir, Epochs ?? (Quick ? 3 : 5), Seed)
+    {
+        AllClasses = AllClasses,
+        TrainLimit = Quick ? QuickTrainImages : null,
+        TestLimit = Quick ? QuickTestImages : null,
+        Device = Device,
+        SavePath = SavePath,
+        LoadPath = LoadPath,
+    };
 }
 
 /// <summary>Entry point: argument parsing, the run, the table.</summary>
@@ -25,8 +64,17 @@ public static class Program
         "Usage: dotnet run -c Release --project samples/UncertaintyLoss.Demo -- [options]\n" +
         "  --out DIR            where the PNG heat maps go (default ./demo-output)\n" +
         "  --seed N             seed of the data and the initial weights (default 42; deterministic on CPU)\n" +
-        "  --quick              fewer training steps\n" +
-        "  --dataset synthetic  the embedded 2-D three-blob problem (the only one implemented so far)\n" +
+        "  --quick              fewer training steps (fashion-mnist: 6000 training / 2000 test images, 3 epochs)\n" +
+        "  --dataset NAME       synthetic (default): the embedded 2-D three-blob problem;\n" +
+        "                       fashion-mnist: LeNet CNNs trained on classes 0-4, classes 5-9 as out-of-distribution\n" +
+        "fashion-mnist only:\n" +
+        "  --data-dir DIR       the four IDX files (raw or .gz); default ./data, then /usr/share/datasets/fashion-mnist\n" +
+        "                       (apt-get install dataset-fashion-mnist)\n" +
+        "  --epochs N           epochs per model (default 5; 3 with --quick; 0 with --load: evaluate only)\n" +
+        "  --all-classes        train and test on all 10 classes (no OOD metrics)\n" +
+        "  --device cpu|cuda    where to train (default cpu)\n" +
+        "  --save PATH          write PATH.<model>.weights and PATH.<model>.regfactor.json after training\n" +
+        "  --load PATH          start from checkpoints written by --save\n" +
         "  --help               this text";
 
     /// <summary>Runs the demo; returns 0 on success, 2 on a usage error.</summary>
@@ -46,7 +94,38 @@ public static class Program
             return 2;
         }
 
-        Run(options, AnsiConsole.Console);
+        if (options.Dataset != "fashion-mnist")
+        {
+            Run(options, AnsiConsole.Console);
+            return 0;
+        }
+
+        var dataDir = FashionMnist.Locate(options.DataDir);
+        if (dataDir is null)
+        {
+            Console.Error.WriteLine($"error: {FashionMnist.MissingDataMessage(options.DataDir)}");
+            return 2;
+        }
+
+        if (options.Device == "cuda" && !TorchSharp.torch.cuda.is_available())
+        {
+            Console.Error.WriteLine("error: --device cuda, but torch.cuda.is_available() is false (no CUDA device or a CPU-only TorchSharp backend).");
+            return 2;
+        }
+
+        if (options.LoadPath is not null)
+        {
+            var missing = new[] { LossKind.CrossEntropy, LossKind.Evidential, LossKind.MaxNorm }
+                .Select(k => FashionTraining.CheckpointPaths(options.LoadPath, k).Weights).FirstOrDefault(p => !File.Exists(p));
+            if (missing is not null)
+            {
+                Console.Error.WriteLine($"error: --load: checkpoint '{missing}' not found (write one with --save).");
+                return 2;
+            }
+        }
+
+        RunFashion(options, dataDir, AnsiConsole.Console,
+            "dotnet run -c Release --project samples/UncertaintyLoss.Demo -- " + string.Join(' ', args));
         return 0;
     }
 
@@ -86,20 +165,98 @@ public static class Program
                     break;
                 case "--dataset":
                     var dataset = Value();
-                    if (dataset != "synthetic")
+                    if (dataset is not ("synthetic" or "fashion-mnist"))
                     {
-                        return (null, dataset == "fashion-mnist"
-                            ? "--dataset fashion-mnist is not implemented yet; only 'synthetic' is available"
-                            : $"unknown dataset '{dataset}'; only 'synthetic' is available", false);
+                        return (null, $"unknown dataset '{dataset}'; use 'synthetic' or 'fashion-mnist'", false);
                     }
 
+                    options = options with { Dataset = dataset };
+                    break;
+                case "--data-dir":
+                    var dataDir = Value();
+                    if (string.IsNullOrWhiteSpace(dataDir))
+                    {
+                        return (null, "--data-dir needs a directory", false);
+                    }
+
+                    options = options with { DataDir = dataDir };
+                    break;
+                case "--epochs":
+                    var epochsText = Value();
+                    if (!int.TryParse(epochsText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int epochs) || epochs < 0)
+                    {
+                        return (null, $"--epochs needs a non-negative integer, got '{epochsText}'", false);
+                    }
+
+                    options = options with { Epochs = epochs };
+                    break;
+                case "--all-classes":
+                    options = options with { AllClasses = true };
+                    break;
+                case "--device":
+                    var device = Value();
+                    if (device is not ("cpu" or "cuda"))
+                    {
+                        return (null, $"--device needs 'cpu' or 'cuda', got '{device}'", false);
+                    }
+
+                    options = options with { Device = device };
+                    break;
+                case "--save":
+                    var save = Value();
+                    if (string.IsNullOrWhiteSpace(save))
+                    {
+                        return (null, "--save needs a path", false);
+                    }
+
+                    options = options with { SavePath = save };
+                    break;
+                case "--load":
+                    var load = Value();
+                    if (string.IsNullOrWhiteSpace(load))
+                    {
+                        return (null, "--load needs a path", false);
+                    }
+
+                    options = options with { LoadPath = load };
                     break;
                 default:
                     return (null, $"unknown option '{arg}'", false);
             }
         }
 
+        if (options.Dataset != "fashion-mnist" &&
+            (options.DataDir ?? options.SavePath ?? options.LoadPath) is not null | options.Epochs is not null | options.AllClasses | options.Device != "cpu")
+        {
+            return (null, "--data-dir, --epochs, --all-classes, --device, --save and --load need --dataset fashion-mnist", false);
+        }
+
         return (options, null, false);
+    }
+
+    /// <summary>
+    /// Fashion-MNIST: trains the three CNNs on the data in <paramref name="dataDir"/>, prints the metrics table and writes
+    /// report.md and the figures into <see cref="DemoOptions.OutDir"/>.
+    /// </summary>
+    public static FashionResult RunFashion(DemoOptions options, string dataDir, IAnsiConsole console, string? commandLine = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(console);
+        var watch = Stopwatch.StartNew();
+        var settings = options.ToFashionSettings(dataDir);
+        console.MarkupLine(Markup.Escape($"Fashion-MNIST from {dataDir}: LeNet CNNs, Adam {settings.LearningRate}, batch {settings.BatchSize}, " +
+                                         $"{settings.Epochs} epoch(s) per model, seed {settings.Seed}, device {settings.Device}."));
+        var result = FashionTraining.Run(settings, line => console.MarkupLine(Markup.Escape(line)));
+        console.Write(FashionReport.ConsoleTable(result));
+        var figures = FashionPlots.Write(result, options.OutDir);
+        var report = FashionReport.Write(result, options.OutDir, commandLine ?? $"(in process) {options}", watch.Elapsed.TotalSeconds, figures);
+        foreach (var path in figures.Append(report))
+        {
+            console.MarkupLineInterpolated($"wrote [green]{Path.GetFullPath(path)}[/]");
+        }
+
+        console.MarkupLine($"done in {watch.Elapsed.TotalSeconds:F1} s");
+        return result;
     }
 
     /// <summary>Trains the three models, prints the comparison table and writes the heat maps.</summary>
