@@ -60,6 +60,28 @@ public sealed class DemoSmokeTests
     }
 
     [Test]
+    public void ProgressReportsEveryStepWithLossAndRegFactorAndARedirectedConsoleIsNotInteractive()
+    {
+        var reports = new System.Collections.Generic.List<TrainingProgress>();
+        Training.Run(new TrainingSettings(Steps: 8, Seed: 3, GridSize: 4), reports.Add);
+        Assert.That(reports, Has.Count.EqualTo(3 * 8));
+        Assert.That(reports.Select(r => r.Model).Distinct(), Is.EqualTo(new[] { 0, 1, 2 }));
+        Assert.That(reports.Where(r => r.Model == 1).Select(r => r.Step), Is.EqualTo(Enumerable.Range(1, 8).Select(i => (long)i)));
+        Assert.That(reports.Select(r => r.TotalSteps), Is.All.EqualTo(8));
+        Assert.That(reports.Select(r => r.Loss), Is.All.Matches<double>(double.IsFinite));
+        Assert.That(reports.Where(r => r.Kind == LossKind.CrossEntropy).Select(r => r.RegFactor), Is.All.EqualTo(0.0));
+        Assert.That(reports.Where(r => r.Kind == LossKind.Evidential).Select(r => r.RegFactor), Is.Ordered.And.Some.GreaterThan(0.0));
+
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Out = new AnsiConsoleOutput(new StringWriter()),
+        });
+        Assert.That(TrainingProgressDisplay.IsInteractive(console), Is.False);
+    }
+
+    [Test]
     public void QuickRunIsDeterministicForASeed()
     {
         var a = Training.Run(new TrainingSettings(Steps: 20, Seed: 3, GridSize: 8));

@@ -70,11 +70,16 @@ public sealed class FashionMnistDemoTests
         var report = Path.Combine(_dir, "report.md");
         Assert.That(File.Exists(report), Is.True);
         Assert.That(File.ReadAllText(report), Does.Contain("| evidential (EDL) |").And.Contain("OOD AUROC"));
-        foreach (var png in new[] { "reliability", "entropy-cdf", "uncertainty-by-label", "extremes-evidential" })
+        foreach (var png in new[] { "reliability", "entropy-cdf", "uncertainty-by-label", "extremes-evidential", "evidence-evidential", "evidence-maxnorm" })
         {
             var path = Path.Combine(_dir, png + ".png");
+            Assert.That(File.Exists(path), Is.True, path);
             Assert.That(File.ReadAllBytes(path).Take(4), Is.EqualTo(new byte[] { 0x89, 0x50, 0x4E, 0x47 }), path);
         }
+
+        Assert.That(File.Exists(Path.Combine(_dir, "evidence-cross-entropy.png")), Is.False, "cross-entropy has no Dirichlet");
+        Assert.That(File.ReadAllText(report), Does.Contain("![evidence-evidential](evidence-evidential.png)")
+            .And.Contain("![evidence-maxnorm](evidence-maxnorm.png)"));
 
         Assert.That(result.TrainCount, Is.EqualTo(DemoOptions.QuickTrainImages));
         Assert.That(result.Test.Count, Is.EqualTo(DemoOptions.QuickTestImages));
@@ -87,6 +92,15 @@ public sealed class FashionMnistDemoTests
         Assert.That(ce.OodAurocMutualInformation, Is.Null);
         Assert.That(ce.OodAurocVacuity, Is.Null);
         Assert.That(output.ToString(), Does.Contain("OOD AUROC (H)").And.Contain("max-norm"));
+    }
+
+    [Test]
+    public void DirichletMeanAndSdMatchTheClosedForm()
+    {
+        var evidence = new[] { 3.0, 0.0, 1.0 }; // α = (4, 1, 2), S = 7
+        var (mean, sd) = EvidencePlots.MeanAndSd(evidence);
+        Assert.That(mean, Is.EqualTo(new[] { 4 / 7.0, 1 / 7.0, 2 / 7.0 }).Within(1e-6));
+        Assert.That(sd, Is.EqualTo(mean.Select(p => Math.Sqrt(p * (1 - p) / 8.0)).ToArray()).Within(1e-6));
     }
 
     [Test]

@@ -24,6 +24,7 @@ public static class FashionPlots
 
         paths.Add(UncertaintyByLabel(result, directory));
         paths.AddRange(result.Models.Select(m => Extremes(result, m, directory)));
+        paths.AddRange(EvidencePlots.Write(result, directory));
         return paths;
     }
 

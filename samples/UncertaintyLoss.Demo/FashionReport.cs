@@ -93,6 +93,22 @@ public static class FashionReport
             md.AppendLine(inv, $"![{Path.GetFileNameWithoutExtension(f)}]({Path.GetFileName(f)})");
         }
 
+        var evidenceFigures = figures.Where(f => Path.GetFileName(f).StartsWith("evidence-", StringComparison.Ordinal)).ToArray();
+        if (evidenceFigures.Length > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("## Expected probabilities with Dirichlet error bars");
+            md.AppendLine();
+            md.AppendLine(string.Create(inv, $"For each evidential model the {EvidencePlots.PerRow} test images with the smallest (top row) and the {EvidencePlots.PerRow} with the largest ") +
+                               "normalised entropy u (bottom row), each beside its per-class expected probability `UL.DirichletMean(evidence)` with error bars = the " +
+                               "Dirichlet standard deviation √(p_j(1 − p_j)/(S + 1)), S = Σα. The true class's bar is green; OOD = out-of-distribution.");
+            md.AppendLine();
+            foreach (var f in evidenceFigures)
+            {
+                md.AppendLine(inv, $"![{Path.GetFileNameWithoutExtension(f)}]({Path.GetFileName(f)})");
+            }
+        }
+
         md.AppendLine();
         md.AppendLine("## Most and least certain test images");
         md.AppendLine();

@@ -136,8 +136,11 @@ public static class FashionTraining
         ("fc1", nn.Linear(800, 500)), ("relu3", nn.ReLU()),
         ("fc2", nn.Linear(500, classes)));
 
-    /// <summary>Loads the data, trains and evaluates one CNN per <see cref="LossKind"/>.</summary>
-    public static FashionResult Run(FashionSettings settings, Action<string>? log = null)
+    /// <summary>
+    /// Loads the data, trains and evaluates one CNN per <see cref="LossKind"/>. <paramref name="log"/> gets a line per
+    /// epoch, <paramref name="progress"/> a call per mini-batch.
+    /// </summary>
+    public static FashionResult Run(FashionSettings settings, Action<string>? log = null, Action<TrainingProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var (fullTrain, fullTest) = FashionMnist.Load(settings.DataDir);
@@ -153,9 +156,10 @@ public static class FashionTraining
         using (var trainY = tensor(train.Labels, new long[] { train.Count }).to(device))
         using (var testX = tensor(test.Pixels, new long[] { test.Count, 1, test.Rows, test.Columns }).to(device))
         {
-            foreach (var kind in new[] { LossKind.CrossEntropy, LossKind.Evidential, LossKind.MaxNorm })
+            var kinds = new[] { LossKind.CrossEntropy, LossKind.Evidential, LossKind.MaxNorm };
+            for (int k = 0; k < kinds.Length; k++)
             {
-                models.Add(TrainOne(kind, settings, trainX, trainY, testX, test, device, log));
+                models.Add(TrainOne(k, kinds[k], settings, trainX, trainY, testX, test, device, log, progress));
             }
         }
 
@@ -166,8 +170,8 @@ public static class FashionTraining
     public static (string Weights, string Schedule) CheckpointPaths(string prefix, LossKind kind) =>
         ($"{prefix}.{Plots.FileName(kind)}.weights", $"{prefix}.{Plots.FileName(kind)}.regfactor.json");
 
-    private static FashionModelResult TrainOne(LossKind kind, FashionSettings s, Tensor trainX, Tensor trainY, Tensor testX,
-        ImageSet test, Device device, Action<string>? log)
+    private static FashionModelResult TrainOne(int index, LossKind kind, FashionSettings s, Tensor trainX, Tensor trainY, Tensor testX,
+        ImageSet test, Device device, Action<string>? log, Action<TrainingProgress>? progress)
     {
         var watch = Stopwatch.StartNew();
         manual_seed(s.Seed);
@@ -215,12 +219,19 @@ public static class FashionTraining
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
+                double lambda = kind == LossKind.CrossEntropy ? 0 : schedule.Value;
                 if (kind != LossKind.CrossEntropy)
                 {
                     schedule.Step();
                 }
 
-                lossSum += loss.item<float>();
+                float batchLoss = loss.item<float>();
+                lossSum += batchLoss;
+                progress?.Invoke(new TrainingProgress(index, kind, (long)epoch * batchesPerEpoch + b + 1, (long)s.Epochs * batchesPerEpoch, batchLoss, lambda)
+                {
+                    Epoch = epoch + 1,
+                    Epochs = s.Epochs,
+                });
             }
 
             log?.Invoke($"  {kind}: epoch {epoch + 1}/{s.Epochs}, mean loss {lossSum / batchesPerEpoch:F4}, λ = {(kind == LossKind.CrossEntropy ? 0 : schedule.Value):F2}");

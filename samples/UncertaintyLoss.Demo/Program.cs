@@ -77,6 +77,8 @@ public static class Program
         "  --load PATH          start from checkpoints written by --save\n" +
         "  --help               this text";
 
+    private static readonly string[] ModelNames = { "cross-entropy", "evidential (EDL)", "max-norm" };
+
     /// <summary>Runs the demo; returns 0 on success, 2 on a usage error.</summary>
     public static int Main(string[] args)
     {
@@ -246,7 +248,16 @@ public static class Program
         var settings = options.ToFashionSettings(dataDir);
         console.MarkupLine(Markup.Escape($"Fashion-MNIST from {dataDir}: LeNet CNNs, Adam {settings.LearningRate}, batch {settings.BatchSize}, " +
                                          $"{settings.Epochs} epoch(s) per model, seed {settings.Seed}, device {settings.Device}."));
-        var result = FashionTraining.Run(settings, line => console.MarkupLine(Markup.Escape(line)));
+        void Log(string line) => console.MarkupLine(Markup.Escape(line));
+        var result = TrainingProgressDisplay.IsInteractive(console)
+            ? TrainingProgressDisplay.Run(console, ModelNames, progress => FashionTraining.Run(settings, line =>
+            {
+                if (!line.StartsWith("  ", StringComparison.Ordinal))
+                {
+                    Log(line); // the data summary; the per-epoch lines are shown by the bars
+                }
+            }, progress))
+            : FashionTraining.Run(settings, Log);
         console.Write(FashionReport.ConsoleTable(result));
         var figures = FashionPlots.Write(result, options.OutDir);
         var report = FashionReport.Write(result, options.OutDir, commandLine ?? $"(in process) {options}", watch.Elapsed.TotalSeconds, figures);
@@ -268,7 +279,9 @@ public static class Program
         var settings = new TrainingSettings(options.Steps, options.Seed);
         console.MarkupLine($"Three Gaussian blobs, {settings.TrainPerClass} training and {settings.TestPerClass} test points per class; " +
                            $"MLP 2→{Training.Hidden}→{Training.Hidden}→3, Adam, {settings.Steps} full-batch steps per model, seed {options.Seed}.");
-        var result = Training.Run(settings);
+        var result = TrainingProgressDisplay.IsInteractive(console)
+            ? TrainingProgressDisplay.Run(console, ModelNames, progress => Training.Run(settings, progress))
+            : Training.Run(settings);
 
         var table = new Table().AddColumns("loss", "accuracy", "u(test)", "u(far)", "far/test", "time");
         table.Caption = new TableTitle(Markup.Escape($"u = mean normalised uncertainty in [0, 1]; far = ring of radius {result.FarRadius:F1} ({settings.FarFactor}× the data's radius)"));

@@ -72,9 +72,9 @@ public static class Training
 
     /// <summary>
     /// Generates the data, trains one MLP per <see cref="LossKind"/> and evaluates it. <paramref name="progress"/> is called
-    /// after every step with (model index, steps done).
+    /// after every step.
     /// </summary>
-    public static DemoResult Run(TrainingSettings settings, Action<int, int>? progress = null)
+    public static DemoResult Run(TrainingSettings settings, Action<TrainingProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var train = SyntheticData.Blobs(settings.TrainPerClass, settings.Seed);
@@ -87,14 +87,14 @@ public static class Training
         var kinds = new[] { LossKind.CrossEntropy, LossKind.Evidential, LossKind.MaxNorm };
         for (int k = 0; k < kinds.Length; k++)
         {
-            int index = k;
-            models.Add(TrainOne(kinds[k], settings, train, test, far, extent, steps => progress?.Invoke(index, steps)));
+            models.Add(TrainOne(k, kinds[k], settings, train, test, far, extent, progress));
         }
 
         return new DemoResult(train, farRadius, extent, models);
     }
 
-    private static ModelResult TrainOne(LossKind kind, TrainingSettings s, PointSet train, PointSet test, float[] far, double extent, Action<int> progress)
+    private static ModelResult TrainOne(int index, LossKind kind, TrainingSettings s, PointSet train, PointSet test, float[] far, double extent,
+        Action<TrainingProgress>? progress)
     {
         var watch = Stopwatch.StartNew();
         manual_seed(s.Seed);
@@ -121,8 +121,9 @@ public static class Training
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();
+            double lambda = kind == LossKind.CrossEntropy ? 0 : schedule.Value;
             schedule.Step();
-            progress(step + 1);
+            progress?.Invoke(new TrainingProgress(index, kind, step + 1, s.Steps, loss.item<float>(), lambda));
         }
 
         double seconds = watch.Elapsed.TotalSeconds;
