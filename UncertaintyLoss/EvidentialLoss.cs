@@ -53,15 +53,13 @@ public static partial class UL
         Check.RegFactor(regFactor, nameof(regFactor));
         bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex);
 
-        using var scope = NewDisposeScope();
-        var work = Dirichlet.ToCompute(evidence);
-        var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
-        work = t.Evidence(work);
-        var y = Dirichlet.DenseTarget(work, t.Target, kind);
-        var loss = MsePerPosition(work, y);
-        if (regFactor > 0)
-            loss = loss + regFactor * KlPerPosition(work, y);
-        return Dirichlet.ToOutput(t.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
+        return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
+            (work, t) =>
+            {
+                var y = Dirichlet.DenseTarget(work, t.Target, t.Kind);
+                var loss = MsePerPosition(work, y);
+                return regFactor > 0 ? loss + regFactor * KlPerPosition(work, y) : loss;
+            });
     }
 
     /// <summary>
@@ -90,12 +88,8 @@ public static partial class UL
         var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
         bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex);
 
-        using var scope = NewDisposeScope();
-        var work = Dirichlet.ToCompute(evidence);
-        var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
-        work = t.Evidence(work);
-        var loss = MsePerPosition(work, Dirichlet.DenseTarget(work, t.Target, kind));
-        return Dirichlet.ToOutput(t.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
+        return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
+            (work, t) => MsePerPosition(work, Dirichlet.DenseTarget(work, t.Target, t.Kind)));
     }
 
     /// <summary>
@@ -126,11 +120,21 @@ public static partial class UL
         var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
         bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex);
 
+        return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
+            (work, t) => KlPerPosition(work, Dirichlet.DenseTarget(work, t.Target, t.Kind)));
+    }
+
+    /// <summary>
+    /// The shared body of the classification losses, inside the public call's dispose scope: compute dtype, target
+    /// (ignored positions replaced and their evidence zeroed), per-position loss, weighted reduction, output dtype.
+    /// </summary>
+    private static Tensor ClassificationLoss(Tensor evidence, Tensor target, TargetKind kind, bool anyIgnored, long ignoreIndex,
+        Tensor? weight, nn.Reduction reduction, Func<Tensor, ClassTarget, Tensor> perPosition)
+    {
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
         var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
-        work = t.Evidence(work);
-        var loss = KlPerPosition(work, Dirichlet.DenseTarget(work, t.Target, kind));
+        var loss = perPosition(t.Evidence(work), t);
         return Dirichlet.ToOutput(t.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
     }
 

@@ -52,14 +52,12 @@ public static partial class UL
         Check.Defined(fisherAlphaSum, nameof(fisherAlphaSum));
         bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex);
 
-        using var scope = NewDisposeScope();
-        var work = Dirichlet.ToCompute(evidence);
-        var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
-        work = t.Evidence(work);
-        var loss = PerTrueClass(work, t, mask => PNormForMask(work, mask, pNorm));
-        if (regFactor > 0)
-            loss = loss + regFactor * PerTrueClass(work, t, mask => FisherForMask(work, mask, fisherAlphaSum));
-        return Dirichlet.ToOutput(t.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
+        return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
+            (work, t) =>
+            {
+                var loss = PerTrueClass(work, t, mask => PNormForMask(work, mask, pNorm));
+                return regFactor > 0 ? loss + regFactor * PerTrueClass(work, t, mask => FisherForMask(work, mask, fisherAlphaSum)) : loss;
+            });
     }
 
     /// <summary>
@@ -94,12 +92,8 @@ public static partial class UL
         Check.PNorm(pNorm, nameof(pNorm));
         bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex);
 
-        using var scope = NewDisposeScope();
-        var work = Dirichlet.ToCompute(evidence);
-        var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
-        work = t.Evidence(work);
-        var loss = PerTrueClass(work, t, mask => PNormForMask(work, mask, pNorm));
-        return Dirichlet.ToOutput(t.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
+        return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
+            (work, t) => PerTrueClass(work, t, mask => PNormForMask(work, mask, pNorm)));
     }
 
     /// <summary>
@@ -133,12 +127,8 @@ public static partial class UL
         Check.Defined(fisherAlphaSum, nameof(fisherAlphaSum));
         bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex);
 
-        using var scope = NewDisposeScope();
-        var work = Dirichlet.ToCompute(evidence);
-        var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
-        work = t.Evidence(work);
-        var loss = PerTrueClass(work, t, mask => FisherForMask(work, mask, fisherAlphaSum));
-        return Dirichlet.ToOutput(t.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
+        return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
+            (work, t) => PerTrueClass(work, t, mask => FisherForMask(work, mask, fisherAlphaSum)));
     }
 
     /// <summary>A loss defined for one true class per position; probability targets take its expectation.</summary>
