@@ -1,6 +1,7 @@
 using System;
 using TorchSharp;
 using UncertaintyLoss.Internal;
+using UncertaintyLoss.Internal.Fused;
 using static TorchSharp.torch;
 
 namespace UncertaintyLoss;
@@ -51,6 +52,8 @@ public static partial class UL
     {
         var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
         Check.RegFactor(regFactor, nameof(regFactor));
+        if (FusedDirichlet.Applies(evidence, target, kind, weight, pNorm: 1))
+            return FusedDirichlet.Run(evidence, target, weight, ignoreIndex, reduction, new FusedLoss(FusedLossKind.Evidential, regFactor, 1, FisherAlphaSum.All));
         bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex);
 
         return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,

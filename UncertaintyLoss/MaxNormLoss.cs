@@ -1,6 +1,7 @@
 using System;
 using TorchSharp;
 using UncertaintyLoss.Internal;
+using UncertaintyLoss.Internal.Fused;
 using static TorchSharp.torch;
 
 namespace UncertaintyLoss;
@@ -50,6 +51,8 @@ public static partial class UL
         Check.RegFactor(regFactor, nameof(regFactor));
         Check.PNorm(pNorm, nameof(pNorm));
         Check.Defined(fisherAlphaSum, nameof(fisherAlphaSum));
+        if (FusedDirichlet.Applies(evidence, target, kind, weight, pNorm))
+            return FusedDirichlet.Run(evidence, target, weight, ignoreIndex, reduction, new FusedLoss(FusedLossKind.MaxNorm, regFactor, pNorm, fisherAlphaSum));
         bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex);
 
         return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,

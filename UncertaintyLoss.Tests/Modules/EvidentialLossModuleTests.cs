@@ -43,6 +43,6 @@ public sealed class EvidentialLossModuleTests : LossModuleTestsBase
         var got = TestSupport.Tensors.ToDoubles(new EvidentialLossModule(0.7, Reduction.None).forward(x, y));
         var e = UL.ClampedExp(x);
         var want = TestSupport.Tensors.ToDoubles(UL.DirichletMseLoss(e, y, Reduction.None) + 0.7 * UL.UniformDirichletKl(e, y, Reduction.None));
-        Assert.That(got, Is.EqualTo(want).Within(1e-12).Percent);
+        Assert.That(got, Is.EqualTo(want).Within(1e-8).Percent);   // 1e-10 relative: the fused and composed paths round differently
     }
 }

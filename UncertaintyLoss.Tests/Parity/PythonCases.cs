@@ -50,6 +50,12 @@ public static class PythonCases
     public static bool InvolvesFisher(PyCase c) =>
         c.Function == "dirichlet_fisher_regulizer" || (c.Function == "maxnorm_loss" && RegFactor(c) > 0);
 
+    /// <summary>True when Python's gradient passes through torch's polygamma(1, x): the backward of digamma in the KL term.</summary>
+    /// <param name="c">The case.</param>
+    /// <returns>Whether Python's gradient carries polygamma's 5e-10 error.</returns>
+    public static bool GradientUsesTrigamma(PyCase c) =>
+        c.Function == "uniform_dirichlet_kl" || (c.Function == "evidential_loss" && RegFactor(c) > 0);
+
     /// <summary>
     /// True when Python evaluates the case as a difference of lgamma values of the evidence's size, which Data/README.md
     /// documents as losing digits to cancellation in float32 for large evidence (KL, p-norm).

@@ -17,8 +17,9 @@ namespace UncertaintyLoss.Tests.Parity;
 /// <remarks>
 /// Tolerances (relative; gradients relative to the largest |gradient| of the case):
 /// <list type="bullet">
-/// <item>Float64: 1e-10; 1e-9 where the Fisher regulariser contributes, because torch 1.13's float64
-/// <c>polygamma(1, x)</c> is only about 5e-10 accurate (Data/README.md) while ours is accurate to a few ulp.</item>
+/// <item>Float64: 1e-10; 1e-9 where the Fisher regulariser contributes, and for the gradient of the KL term (autograd
+/// differentiates Python's digamma with polygamma(1, x)), because torch 1.13's float64 <c>polygamma(1, x)</c> is only
+/// about 5e-10 accurate (Data/README.md) while ours is accurate to a few ulp.</item>
 /// <item>Float32: 1e-5, except where Python's own float32 evaluation cancels (see <see cref="PythonCancelsInFloat32"/>).
 /// Those are compared with Python at 1e-3 and, at 1e-5, with the double-precision MathNet reference
 /// (Reference/DirichletReference) and its central-difference gradient.</item>
@@ -97,7 +98,8 @@ public class PythonParityTests
         if (c.Grad is not null)
         {
             Assert.That(grad!.shape, Is.EqualTo(c.Grad.Shape), "gradient shape");
-            AssertCloseToMax(actualGrad, c.Grad.Data, rtol, "gradient vs Python");
+            double gradTolerance = c.DType == ScalarType.Float64 && PythonCases.GradientUsesTrigamma(c) ? Math.Max(rtol, Float64FisherTolerance) : rtol;
+            AssertCloseToMax(actualGrad, c.Grad.Data, gradTolerance, "gradient vs Python");
         }
         else
         {

@@ -197,19 +197,39 @@ internal static class Check
             v = stack(parts.Select(p => p.to(ScalarType.Float64)).ToArray()).cpu().data<double>().ToArray();
         }
 
-        if (v[0] < 0)
-            throw new ArgumentException(Inv($"Expected non-negative {evidenceName}, but its minimum is {v[0]:R}. Evidence is a non-negative transform of the logits: apply UL.ClampedExp, softplus or relu first."), evidenceName);
-        if (double.IsPositiveInfinity(v[1]))
-            throw new ArgumentException(Inv($"Expected finite {evidenceName}, but it contains +Infinity. Use UL.ClampedExp (exp of clamped logits) to keep evidence finite."), evidenceName);
+        EvidenceRange(v[0], v[1], evidenceName);
         if (target is null)
             return false;
         long classes = evidence.shape[1];
-        if (kind == TargetKind.Index && (v[2] < 0 || v[3] >= classes))
-            throw new ArgumentException(Inv($"Expected class indices in {targetName} in [0, {classes - 1}] (the evidence has {classes} classes) or equal to ignoreIndex = {ignoreIndex}, but received values in [{v[2]:R}, {v[3]:R}]."), targetName);
+        if (kind == TargetKind.Index)
+            ClassIndexRange(v[2], v[3], classes, ignoreIndex, targetName);
         if (kind == TargetKind.Probability && (v[2] < 0 || v[3] > 1 || double.IsNaN(v[2]) || double.IsNaN(v[3])))
             throw new ArgumentException(Inv($"Expected class probabilities in {targetName} in [0, 1], but received values in [{v[2]:R}, {v[3]:R}]."), targetName);
-        if (weight is not null && !(v[5] >= 0 && double.IsFinite(v[6])))
-            throw new ArgumentException(Inv($"Expected finite, non-negative class weights, but received values in [{v[5]:R}, {v[6]:R}]."), nameof(weight));
+        if (weight is not null)
+            WeightRange(v[5], v[6]);
         return v[4] != 0;
+    }
+
+    /// <summary>Evidence must be non-negative and not +∞ (NaN passes, as in <c>cross_entropy</c>).</summary>
+    internal static void EvidenceRange(double min, double max, string name)
+    {
+        if (min < 0)
+            throw new ArgumentException(Inv($"Expected non-negative {name}, but its minimum is {min:R}. Evidence is a non-negative transform of the logits: apply UL.ClampedExp, softplus or relu first."), name);
+        if (double.IsPositiveInfinity(max))
+            throw new ArgumentException(Inv($"Expected finite {name}, but it contains +Infinity. Use UL.ClampedExp (exp of clamped logits) to keep evidence finite."), name);
+    }
+
+    /// <summary>Class indices other than ignoreIndex must lie in [0, C).</summary>
+    internal static void ClassIndexRange(double min, double max, long classes, long ignoreIndex, string name)
+    {
+        if (min < 0 || max >= classes)
+            throw new ArgumentException(Inv($"Expected class indices in {name} in [0, {classes - 1}] (the evidence has {classes} classes) or equal to ignoreIndex = {ignoreIndex}, but received values in [{min:R}, {max:R}]."), name);
+    }
+
+    /// <summary>Class weights must be finite and non-negative.</summary>
+    internal static void WeightRange(double min, double max)
+    {
+        if (!(min >= 0 && double.IsFinite(max)))
+            throw new ArgumentException(Inv($"Expected finite, non-negative class weights, but received values in [{min:R}, {max:R}]."), "weight");
     }
 }

@@ -1,0 +1,443 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Threading.Tasks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace UncertaintyLoss.Internal.Fused;
+
+/// <summary>Which loss a fused call computes, with its options.</summary>
+internal sealed record FusedLoss(FusedLossKind Kind, double RegFactor, int PNorm, FisherAlphaSum FisherAlphaSum);
+
+/// <summary>The fused classification losses.</summary>
+internal enum FusedLossKind
+{
+    /// <summary><see cref="UL.EvidentialLoss"/>: Dirichlet MSE + λ·KL to the uniform Dirichlet.</summary>
+    Evidential,
+
+    /// <summary><see cref="UL.MaxNormLoss"/>: Dirichlet p-norm + λ·Fisher regulariser.</summary>
+    MaxNorm,
+}
+
+/// <summary>
+/// The fused CPU path of the classification losses: one pass over contiguous Float32/Float64 evidence that computes
+/// every position's loss and, when a gradient is needed, the gradient with respect to the evidence, in double
+/// precision, vectorised over positions (<see cref="PolygammaVector"/>) and parallel over the batch. The gradient is
+/// handed to autograd by <see cref="FusedLossFunction"/>, whose backward is one multiplication.
+/// </summary>
+/// <remarks>
+/// Layout: the evidence is viewed as (N, C, D) with D = d1⋯dk (1 for (N, C) input); a tile is up to B consecutive
+/// positions (rows for D = 1, spatial positions of one sample otherwise), copied class-major into a double scratch
+/// buffer so that each SIMD lane holds one position. Partial sums are kept per fixed-size chunk and added in chunk
+/// order, so results do not depend on the number of threads.
+/// </remarks>
+internal static unsafe class FusedDirichlet
+{
+    /// <summary>Scratch elements per tile (C·B), about 128 KiB of doubles.</summary>
+    private const int TileElements = 16384;
+
+    /// <summary>Elements per parallel chunk; smaller inputs run on the calling thread.</summary>
+    private const long ChunkElements = 32768;
+
+    /// <summary>Largest p-norm the fused path takes: Π(S + i) stays far from overflow for evidence up to 1e6.</summary>
+    internal const int MaxFusedPNorm = 16;
+
+    /// <summary>Whether the fused path serves this call (see <see cref="KernelPath"/>).</summary>
+    internal static bool Applies(Tensor evidence, Tensor target, TargetKind kind, Tensor? weight, int pNorm)
+    {
+        var path = Kernels.Path;
+        if (path == KernelPath.Composed)
+            return false;
+        bool applies = kind == TargetKind.Index
+            && evidence.device_type == DeviceType.CPU
+            && evidence.dtype is ScalarType.Float32 or ScalarType.Float64
+            && evidence.numel() > 0
+            && evidence.numel() <= int.MaxValue / 8
+            && evidence.shape[1] <= 1 << 20
+            && pNorm <= MaxFusedPNorm
+            && (weight is null || (weight.device_type == DeviceType.CPU && !weight.requires_grad))
+            && evidence.is_contiguous();
+        if (!applies && path == KernelPath.Fused)
+            throw new InvalidOperationException("The fused kernel path was forced but does not apply to this call.");
+        return applies;
+    }
+
+    /// <summary>Runs a fused loss. Validates values (throwing <see cref="ArgumentException"/> as the composed path does).</summary>
+    internal static Tensor Run(Tensor evidence, Tensor target, Tensor? weight, long ignoreIndex, nn.Reduction reduction, FusedLoss loss)
+    {
+        using var scope = NewDisposeScope();
+        bool needGrad = evidence.requires_grad && is_grad_enabled();
+        var call = new Call(evidence, target, weight, ignoreIndex, reduction, loss, needGrad);
+        var result = needGrad ? FusedLossFunction.apply(evidence, call) : call.Compute(out _);
+        return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>One fused call: its inputs, and the computation.</summary>
+    internal sealed class Call
+    {
+        private readonly Tensor evidence;
+        private readonly Tensor target;
+        private readonly Tensor? weight;
+        private readonly long ignoreIndex;
+        private readonly nn.Reduction reduction;
+        private readonly FusedLoss loss;
+
+        internal Call(Tensor evidence, Tensor target, Tensor? weight, long ignoreIndex, nn.Reduction reduction, FusedLoss loss, bool needGrad)
+        {
+            this.evidence = evidence;
+            this.target = target;
+            this.weight = weight;
+            this.ignoreIndex = ignoreIndex;
+            this.reduction = reduction;
+            this.loss = loss;
+            NeedGrad = needGrad;
+        }
+
+        internal bool NeedGrad { get; }
+
+        internal nn.Reduction Reduction => reduction;
+
+        /// <summary>Computes the reduced loss and, when <see cref="NeedGrad"/>, the gradient of the result's
+        /// elements (scaled for the reduction and the weights) with respect to the evidence.</summary>
+        internal Tensor Compute(out Tensor? gradient)
+        {
+            var shape = evidence.shape;
+            long n = shape[0];
+            int c = checked((int)shape[1]);
+            long d = 1;
+            for (int i = 2; i < shape.Length; i++)
+                d *= shape[i];
+            long positions = n * d;
+
+            var indices = target.dtype == ScalarType.Int64 && target.is_contiguous() ? target : target.to(ScalarType.Int64).contiguous();
+            double[]? classWeight = weight is null ? null : ReadWeights(weight);
+            double weightTotal = TargetPass(indices, positions, c, classWeight, out bool anyIgnored);
+
+            var positionShape = new long[shape.Length - 1];
+            positionShape[0] = n;
+            Array.Copy(shape, 2, positionShape, 1, shape.Length - 2);
+            Tensor? perPosition = reduction == nn.Reduction.None ? empty(positionShape, evidence.dtype) : null;
+            gradient = NeedGrad ? empty(shape, evidence.dtype) : null;
+
+            double scale = reduction == nn.Reduction.Mean ? (weightTotal > 0 ? 1.0 / weightTotal : 0.0) : 1.0;
+            var job = new Job(Pointer(evidence), evidence.dtype == ScalarType.Float32, (long*)Pointer(indices), n, c, d,
+                classWeight, anyIgnored ? ignoreIndex : (long?)null, ignoreIndex, loss,
+                perPosition is null ? null : Pointer(perPosition), gradient is null ? null : Pointer(gradient), scale);
+            double total = job.Run();
+            Check.EvidenceRange(job.Min, job.Max, "evidence");
+
+            if (perPosition is not null)
+                return perPosition;
+            double value = reduction == nn.Reduction.Mean ? total * scale : total;
+            return torch.tensor(value, evidence.dtype);
+        }
+
+        private static double[] ReadWeights(Tensor weight)
+        {
+            using var w = weight.to(ScalarType.Float64).contiguous();
+            var values = w.data<double>().ToArray();
+            double min = double.PositiveInfinity, max = double.NegativeInfinity;
+            foreach (var v in values)
+            {
+                min = Math.Min(min, v);
+                max = Math.Max(max, v);
+                if (double.IsNaN(v))
+                    min = double.NaN;
+            }
+
+            Check.WeightRange(min, max);
+            return values;
+        }
+
+        /// <summary>Validates the class indices and returns Σ w[target] over the kept positions.</summary>
+        private double TargetPass(Tensor indices, long positions, int classes, double[]? classWeight, out bool anyIgnored)
+        {
+            var t = new ReadOnlySpan<long>(Pointer(indices), checked((int)positions));
+            long min = long.MaxValue, max = long.MinValue;
+            long kept = 0;
+            double total = 0;
+            foreach (var v in t)
+            {
+                if (v == ignoreIndex)
+                    continue;
+                kept++;
+                if (v < min) min = v;
+                if (v > max) max = v;
+                if (classWeight is not null && v >= 0 && v < classes)
+                    total += classWeight[v];
+            }
+
+            anyIgnored = kept < positions;
+            if (anyIgnored)
+            {
+                // As the composed path reports it: ignored entries count as class 0 in the range.
+                min = Math.Min(min, 0);
+                max = Math.Max(max, 0);
+            }
+
+            Check.ClassIndexRange(min, max, classes, ignoreIndex, "target");
+            return classWeight is null ? kept : total;
+        }
+    }
+
+    private static void* Pointer(Tensor t) => Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+
+    /// <summary>The data and options of one fused pass; <see cref="Run"/> does the pass.</summary>
+    private sealed class Job
+    {
+        private readonly void* evidence;
+        private readonly bool isFloat;
+        private readonly long* target;
+        private readonly long n;
+        private readonly int c;
+        private readonly long d;
+        private readonly double[]? classWeight;
+        private readonly long? ignored;
+        private readonly FusedLoss loss;
+        private readonly void* perPosition;
+        private readonly void* gradient;
+        private readonly double scale;
+        private readonly int lanes;
+        private readonly long tiles;
+        private readonly long tilesPerSample;
+        private readonly double lnGammaOfClasses;
+
+        internal Job(void* evidence, bool isFloat, long* target, long n, int c, long d, double[]? classWeight, long? ignored,
+            long ignoreIndex, FusedLoss loss, void* perPosition, void* gradient, double scale)
+        {
+            _ = ignoreIndex;
+            this.evidence = evidence;
+            this.isFloat = isFloat;
+            this.target = target;
+            this.n = n;
+            this.c = c;
+            this.d = d;
+            this.classWeight = classWeight;
+            this.ignored = ignored;
+            this.loss = loss;
+            this.perPosition = perPosition;
+            this.gradient = gradient;
+            this.scale = scale;
+            PolygammaVector.LgammaDigammaTrigamma(Vector256.Create((double)c), false, out var lnGammaC, out _, out _);
+            lnGammaOfClasses = lnGammaC.GetElement(0);
+            int maxLanes = Math.Max(4, TileElements / c / 4 * 4);
+            if (d == 1)
+            {
+                lanes = Math.Min(64, maxLanes);
+                tiles = (n + lanes - 1) / lanes;
+                tilesPerSample = 0;
+            }
+            else
+            {
+                lanes = (int)Math.Min(Math.Min(256, maxLanes), (d + 3) / 4 * 4);
+                tilesPerSample = (d + lanes - 1) / lanes;
+                tiles = n * tilesPerSample;
+            }
+        }
+
+        internal double Min { get; private set; }
+
+        internal double Max { get; private set; }
+
+        /// <summary>Runs every tile; returns Σ w·loss over the positions.</summary>
+        internal double Run()
+        {
+            long tilesPerChunk = Math.Max(1, ChunkElements / ((long)c * lanes));
+            int chunks = checked((int)((tiles + tilesPerChunk - 1) / tilesPerChunk));
+            var sums = new double[chunks];
+            var mins = new double[chunks];
+            var maxs = new double[chunks];
+            void Chunk(int k)
+            {
+                var scratch = new Scratch(c, lanes, gradient is not null);
+                try
+                {
+                    double sum = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
+                    long end = Math.Min(tiles, (k + 1) * tilesPerChunk);
+                    for (long tile = k * tilesPerChunk; tile < end; tile++)
+                        sum += Tile(tile, scratch, ref min, ref max);
+                    sums[k] = sum;
+                    mins[k] = min;
+                    maxs[k] = max;
+                }
+                finally
+                {
+                    scratch.Return();
+                }
+            }
+
+            int threads = Math.Max(1, Math.Min(Environment.ProcessorCount, torch.get_num_threads()));
+            if (chunks == 1 || threads == 1)
+            {
+                for (int k = 0; k < chunks; k++)
+                    Chunk(k);
+            }
+            else
+            {
+                Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, Chunk);
+            }
+
+            double total = 0;
+            Min = double.PositiveInfinity;
+            Max = double.NegativeInfinity;
+            for (int k = 0; k < chunks; k++)
+            {
+                total += sums[k];
+                Min = Math.Min(Min, mins[k]);
+                Max = Math.Max(Max, maxs[k]);
+            }
+
+            return total;
+        }
+
+        /// <summary>Loads one tile, runs the loss kernel on it and stores its outputs; returns Σ w·loss.</summary>
+        private double Tile(long tile, Scratch s, ref double min, ref double max)
+        {
+            long first, sample = 0, d0 = 0;
+            int count;
+            if (d == 1)
+            {
+                first = tile * lanes;
+                count = (int)Math.Min(lanes, n - first);
+            }
+            else
+            {
+                sample = tile / tilesPerSample;
+                d0 = tile % tilesPerSample * lanes;
+                first = sample * d + d0;
+                count = (int)Math.Min(lanes, d - d0);
+            }
+
+            var e = s.Evidence;
+            for (int b = 0; b < lanes; b++)
+            {
+                long cls = b < count ? target[first + b] : 0;
+                bool keep = b < count && (ignored is null || cls != ignored.Value);
+                s.Target[b] = keep ? cls : 0;
+                s.Weight[b] = keep ? (classWeight is null ? 1.0 : classWeight[cls]) : 0.0;
+            }
+
+            // Load (N, C, D) evidence class-major: e[j·lanes + b]. Ignored positions and padding lanes hold 0.
+            for (int j = 0; j < c; j++)
+            {
+                int row = j * lanes;
+                for (int b = 0; b < count; b++)
+                {
+                    long offset = d == 1 ? (first + b) * c + j : (sample * c + j) * d + d0 + b;
+                    double v = isFloat ? ((float*)evidence)[offset] : ((double*)evidence)[offset];
+                    if (v < min) min = v;
+                    if (v > max) max = v;
+                    e[row + b] = v;
+                }
+
+                for (int b = count; b < lanes; b++)
+                    e[row + b] = 0.0;
+            }
+
+            if (ignored is not null)
+            {
+                for (int b = 0; b < count; b++)
+                {
+                    if (s.Weight[b] == 0 && target[first + b] == ignored.Value)
+                    {
+                        for (int j = 0; j < c; j++)
+                            e[j * lanes + b] = 0.0;
+                    }
+                }
+            }
+
+            if (loss.Kind == FusedLossKind.Evidential)
+                EvidentialKernel.Tile(s, c, lanes, loss.RegFactor, lnGammaOfClasses);
+            else
+                MaxNormKernel.Tile(s, c, lanes, loss.RegFactor, loss.PNorm, loss.FisherAlphaSum);
+
+            double sum = 0;
+            for (int b = 0; b < count; b++)
+            {
+                double weighted = s.Weight[b] * s.Loss[b];
+                sum += weighted;
+                if (perPosition is not null)
+                {
+                    if (isFloat)
+                        ((float*)perPosition)[first + b] = (float)weighted;
+                    else
+                        ((double*)perPosition)[first + b] = weighted;
+                }
+            }
+
+            if (gradient is not null)
+            {
+                var g = s.Gradient!;
+                for (int b = 0; b < count; b++)
+                    s.Loss[b] = s.Weight[b] * scale;   // reuse: per-position gradient factor
+                for (int j = 0; j < c; j++)
+                {
+                    int row = j * lanes;
+                    for (int b = 0; b < count; b++)
+                    {
+                        long offset = d == 1 ? (first + b) * c + j : (sample * c + j) * d + d0 + b;
+                        double v = g[row + b] * s.Loss[b];
+                        if (isFloat)
+                            ((float*)gradient)[offset] = (float)v;
+                        else
+                            ((double*)gradient)[offset] = v;
+                    }
+                }
+            }
+
+            return sum;
+        }
+    }
+}
+
+/// <summary>Per-thread buffers of one tile: class-major evidence and gradient (C·B), and per-position vectors (B).</summary>
+internal sealed class Scratch
+{
+    private readonly List<double[]> rented = new();
+
+    internal Scratch(int classes, int lanes, bool withGradient)
+    {
+        Evidence = Rent(classes * lanes);
+        Gradient = withGradient ? Rent(classes * lanes) : null;
+        Extra = Rent(classes * lanes);
+        Loss = Rent(lanes);
+        Weight = Rent(lanes);
+        Target = new long[lanes];
+    }
+
+    /// <summary>Evidence e[j·B + b] (0 at ignored positions and padding lanes).</summary>
+    internal double[] Evidence { get; }
+
+    /// <summary>Kernel output: ∂loss_b/∂e_{j,b}, unweighted; null when no gradient is needed.</summary>
+    internal double[]? Gradient { get; }
+
+    /// <summary>Kernel workspace of C·B doubles.</summary>
+    internal double[] Extra { get; }
+
+    /// <summary>Kernel output: loss per position, unweighted.</summary>
+    internal double[] Loss { get; }
+
+    /// <summary>w[target] per position; 0 at ignored positions and padding lanes.</summary>
+    internal double[] Weight { get; }
+
+    /// <summary>True class per position (0 at ignored positions and padding lanes).</summary>
+    internal long[] Target { get; }
+
+    private double[] Rent(int length)
+    {
+        var a = ArrayPool<double>.Shared.Rent(length);
+        rented.Add(a);
+        return a;
+    }
+
+    internal void Return()
+    {
+        foreach (var a in rented)
+            ArrayPool<double>.Shared.Return(a);
+        rented.Clear();
+    }
+}

@@ -1,0 +1,147 @@
+using System;
+using System.Runtime.Intrinsics;
+using static UncertaintyLoss.Internal.Fused.PolygammaVector;
+
+namespace UncertaintyLoss.Internal.Fused;
+
+/// <summary>
+/// The fused max-norm loss on one tile (see <see cref="FusedDirichlet"/>): per position, with true class t,
+/// α = e + 1, S = Σα, Ŝ = Σ_{j≠t} α_j and the integer p:
+/// <list type="bullet">
+/// <item>F = M^{1/p}, M = r + Σ_{j≠t} m_j, m_j = Π_{i&lt;p} (α_j + i)/(S + i), r = Π_{i&lt;p} (Ŝ + i)/(S + i);</item>
+/// <item>∂M/∂α_k = [k ≠ t](m_k h(α_k) + r h(Ŝ)) − M h(S), h(a) = Σ_{i&lt;p} 1/(a + i); ∂F/∂α_k = F/(pM) ∂M/∂α_k;</item>
+/// <item>R = ½ Σ_{j≠t} e_j² (ψ₁(α_j) − ψ₁(A)), A = S or 1 + Ŝ (<see cref="FisherAlphaSum"/>);</item>
+/// <item>∂R/∂α_k = [k ≠ t](e_k(ψ₁(α_k) − ψ₁(A)) + ½ e_k² ψ₂(α_k)) − ½ ψ₂(A) Σ_{j≠t} e_j² ∂A/∂α_k.</item>
+/// </list>
+/// The Gamma ratios are products (p is an integer): no special function in the p-norm term; the regulariser needs
+/// ψ₁ forward and ψ₂ backward, from one argument reduction.
+/// </summary>
+internal static class MaxNormKernel
+{
+    internal static void Tile(Scratch s, int classes, int lanes, double regFactor, int p, FisherAlphaSum alphaSum)
+    {
+        var e = s.Evidence;
+        var grad = s.Gradient;
+        var extra = s.Extra;
+        bool withFisher = regFactor > 0;
+        bool withGrad = grad is not null;
+        bool strengthAll = alphaSum == FisherAlphaSum.All;
+        var one = Vector256.Create(1.0);
+        var half = Vector256.Create(0.5);
+        var lambda = Vector256.Create(regFactor);
+
+        for (int g = 0; g < lanes; g += 4)
+        {
+            var t = Vector256.Create((double)s.Target[g], s.Target[g + 1], s.Target[g + 2], s.Target[g + 3]);
+
+            var eOther = Vector256<double>.Zero;
+            var eTrue = Vector256<double>.Zero;
+            var eSqOther = Vector256<double>.Zero;
+            for (int j = 0; j < classes; j++)
+            {
+                var ej = Vector256.LoadUnsafe(ref e[0], (nuint)(j * lanes + g));
+                var isTrue = Vector256.Equals(t, Vector256.Create((double)j));
+                eOther += Vector256.AndNot(ej, isTrue);
+                eTrue += ej & isTrue;
+                eSqOther += Vector256.AndNot(ej * ej, isTrue);
+            }
+
+            var sHat = Vector256.Create(classes - 1.0) + eOther;
+            var s0 = sHat + one + eTrue;
+            RisingProduct(s0, p, withGrad, out var productS, out var hS);
+            RisingProduct(sHat, p, withGrad, out var productHat, out var hHat);
+            var invProductS = one / productS;
+            var r = productHat * invProductS;
+
+            var trigammaA = Vector256<double>.Zero;
+            var tetragammaA = Vector256<double>.Zero;
+            if (withFisher)
+                TrigammaTetragamma(strengthAll ? s0 : one + sHat, withGrad, out trigammaA, out tetragammaA);
+
+            var mSum = Vector256<double>.Zero;
+            var fisherSum = Vector256<double>.Zero;
+            for (int j = 0; j < classes; j++)
+            {
+                int at = j * lanes + g;
+                var ej = Vector256.LoadUnsafe(ref e[0], (nuint)at);
+                var isTrue = Vector256.Equals(t, Vector256.Create((double)j));
+                var aj = ej + one;
+                RisingProduct(aj, p, withGrad, out var pa, out var ha);
+                var m = Vector256.AndNot(pa * invProductS, isTrue);
+                mSum += m;
+                if (withGrad)
+                    (m * ha).StoreUnsafe(ref grad![0], (nuint)at);
+                if (withFisher)
+                {
+                    TrigammaTetragamma(aj, withGrad, out var tg, out var tt);
+                    var diff = tg - trigammaA;
+                    var eSq = ej * ej;
+                    fisherSum += Vector256.AndNot(eSq * diff, isTrue);
+                    if (withGrad)
+                        Vector256.AndNot(Mad(ej, diff, half * eSq * tt), isTrue).StoreUnsafe(ref extra[0], (nuint)at);
+                }
+            }
+
+            var mTotal = r + mSum;
+            var f = Root(mTotal, p);
+            var lossV = withFisher ? Mad(lambda, half * fisherSum, f) : f;
+            lossV.StoreUnsafe(ref s.Loss[0], (nuint)g);
+            if (!withGrad)
+                continue;
+
+            var coefficient = f / (Vector256.Create((double)p) * mTotal);
+            var rh = r * hHat;
+            var mh = mTotal * hS;
+            var strengthTerm = half * tetragammaA * eSqOther;
+            for (int j = 0; j < classes; j++)
+            {
+                int at = j * lanes + g;
+                var isTrue = Vector256.Equals(t, Vector256.Create((double)j));
+                var dm = Vector256.AndNot(Vector256.LoadUnsafe(ref grad![0], (nuint)at) + rh, isTrue) - mh;
+                var gj = coefficient * dm;
+                if (withFisher)
+                {
+                    var strength = strengthAll ? strengthTerm : Vector256.AndNot(strengthTerm, isTrue);
+                    var fisherGrad = Vector256.AndNot(Vector256.LoadUnsafe(ref extra[0], (nuint)at), isTrue) - strength;
+                    gj = Mad(lambda, fisherGrad, gj);
+                }
+
+                gj.StoreUnsafe(ref grad![0], (nuint)at);
+            }
+        }
+    }
+
+    /// <summary>Π_{i&lt;p} (a + i) and, when <paramref name="withDerivative"/>, h = Σ_{i&lt;p} 1/(a + i) (by the product rule, one division).</summary>
+    private static void RisingProduct(Vector256<double> a, int p, bool withDerivative, out Vector256<double> product, out Vector256<double> h)
+    {
+        var one = Vector256.Create(1.0);
+        product = one;
+        var derivative = Vector256<double>.Zero;
+        for (int i = 0; i < p; i++)
+        {
+            var factor = a + Vector256.Create((double)i);
+            if (withDerivative)
+                derivative = Mad(derivative, factor, product);
+            product *= factor;
+        }
+
+        h = withDerivative ? derivative / product : Vector256<double>.Zero;
+    }
+
+    /// <summary>M^{1/p}: square roots for p = 1, 2, 4, 8, 16, else <see cref="Math.Pow(double, double)"/> per lane.</summary>
+    private static Vector256<double> Root(Vector256<double> m, int p)
+    {
+        switch (p)
+        {
+            case 1: return m;
+            case 2: return Vector256.Sqrt(m);
+            case 4: return Vector256.Sqrt(Vector256.Sqrt(m));
+            case 8: return Vector256.Sqrt(Vector256.Sqrt(Vector256.Sqrt(m)));
+            case 16: return Vector256.Sqrt(Vector256.Sqrt(Vector256.Sqrt(Vector256.Sqrt(m))));
+            default:
+                double inv = 1.0 / p;
+                return Vector256.Create(Math.Pow(m.GetElement(0), inv), Math.Pow(m.GetElement(1), inv),
+                    Math.Pow(m.GetElement(2), inv), Math.Pow(m.GetElement(3), inv));
+        }
+    }
+}

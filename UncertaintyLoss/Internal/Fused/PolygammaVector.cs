@@ -1,0 +1,170 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace UncertaintyLoss.Internal.Fused;
+
+/// <summary>
+/// ln Γ, ψ, ψ₁ and ψ₂ of four doubles at once (<see cref="Vector256{T}"/>), for arguments x ≥ 1 (Dirichlet
+/// parameters α = evidence + 1 and their sums), sharing one argument reduction.
+/// </summary>
+/// <remarks>
+/// <para><b>Algorithm.</b> The recurrence Γ(x + 1) = xΓ(x) shifts every lane up to z = x + n ≥ 10 (n ≤ 9 for x ≥ 1);
+/// the shift contributes ln Π(x + k) to ln Γ and Σ 1/(x + k)^m to the polygammas, from one division per step. At z the
+/// asymptotic (Stirling / Bernoulli) series are summed with eight terms each; their truncation error at z = 10 is below
+/// 1e-16 relative for ln Γ, ψ and ψ₁, and about 1e-14 for ψ₂. ln is <see cref="Log"/>.</para>
+/// <para><b>Accuracy</b> measured against MathNet.Numerics (ln Γ, ψ), the tests' double trigamma and closed forms
+/// (ψ₂(n) = −2ζ(3) + 2Σ_{k&lt;n} k⁻³) for x in [1, 1e7]: see UncertaintyLoss.Tests/Fused/PolygammaVectorTests.cs and
+/// docs/accuracy.md. NaN lanes give NaN; +∞ is not an admissible argument (the callers reject infinite evidence).</para>
+/// </remarks>
+internal static class PolygammaVector
+{
+    /// <summary>Arguments at or above this value go straight to the asymptotic series.</summary>
+    internal const double Threshold = 10.0;
+
+    private const double HalfLog2Pi = 0.91893853320467274178032973640562;
+
+    /// <summary>Computes ln Γ(x) and ψ(x), and ψ₁(x) when <paramref name="withTrigamma"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void LgammaDigammaTrigamma(Vector256<double> x, bool withTrigamma,
+        out Vector256<double> lgamma, out Vector256<double> digamma, out Vector256<double> trigamma)
+    {
+        var one = Vector256.Create(1.0);
+        var threshold = Vector256.Create(Threshold);
+        var z = x;
+        var product = one;
+        var sum1 = Vector256<double>.Zero;
+        var sum2 = Vector256<double>.Zero;
+        var below = Vector256.LessThan(z, threshold);
+        while (below != Vector256<double>.Zero)
+        {
+            var r = one / z;
+            product = Vector256.ConditionalSelect(below, product * z, product);
+            sum1 += r & below;
+            if (withTrigamma)
+                sum2 = Mad(r * r, below & one, sum2);
+            z = Vector256.ConditionalSelect(below, z + one, z);
+            below = Vector256.LessThan(z, threshold);
+        }
+
+        var w = one / z;
+        var w2 = w * w;
+        var logZ = Log(z);
+
+        // ln Γ(z) = (z − ½) ln z − z + ½ ln 2π + w(1/12 − w²(1/360 − w²(1/1260 − …)))
+        var lgSeries = Poly(w2, 1.0 / 12, -1.0 / 360, 1.0 / 1260, -1.0 / 1680, 1.0 / 1188, -691.0 / 360360, 1.0 / 156, -3617.0 / 122400) * w;
+        lgamma = Mad(z - Vector256.Create(0.5), logZ, Vector256.Create(HalfLog2Pi) - z) + lgSeries - Log(product);
+
+        // ψ(z) = ln z − 1/(2z) − w²(1/12 − w²(1/120 − w²(1/252 − …)))
+        var dgSeries = Poly(w2, 1.0 / 12, -1.0 / 120, 1.0 / 252, -1.0 / 240, 1.0 / 132, -691.0 / 32760, 1.0 / 12, -3617.0 / 8160) * w2;
+        digamma = logZ - Vector256.Create(0.5) * w - dgSeries - sum1;
+
+        if (withTrigamma)
+        {
+            // ψ₁(z) = 1/z + 1/(2z²) + w³(1/6 − w²(1/30 − w²(1/42 − …)))
+            var tgSeries = Poly(w2, 1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66, -691.0 / 2730, 7.0 / 6, -3617.0 / 510) * (w2 * w);
+            trigamma = w + Vector256.Create(0.5) * w2 + tgSeries + sum2;
+        }
+        else
+        {
+            trigamma = Vector256<double>.Zero;
+        }
+    }
+
+    /// <summary>Computes ψ₁(x), and ψ₂(x) when <paramref name="withTetragamma"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void TrigammaTetragamma(Vector256<double> x, bool withTetragamma,
+        out Vector256<double> trigamma, out Vector256<double> tetragamma)
+    {
+        var one = Vector256.Create(1.0);
+        var threshold = Vector256.Create(Threshold);
+        var z = x;
+        var sum2 = Vector256<double>.Zero;
+        var sum3 = Vector256<double>.Zero;
+        var below = Vector256.LessThan(z, threshold);
+        while (below != Vector256<double>.Zero)
+        {
+            var r = (one / z) & below;
+            var r2 = r * r;
+            sum2 += r2;
+            if (withTetragamma)
+                sum3 = Mad(r2, r, sum3);
+            z = Vector256.ConditionalSelect(below, z + one, z);
+            below = Vector256.LessThan(z, threshold);
+        }
+
+        var w = one / z;
+        var w2 = w * w;
+        var tgSeries = Poly(w2, 1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66, -691.0 / 2730, 7.0 / 6, -3617.0 / 510) * (w2 * w);
+        trigamma = w + Vector256.Create(0.5) * w2 + tgSeries + sum2;
+
+        if (withTetragamma)
+        {
+            // ψ₂(z) = −1/z² − 1/z³ − w⁴(1/2 − w²(1/6 − w²(1/6 − w²(3/10 − …)))) ; ψ₂(x) = ψ₂(z) − 2 Σ 1/(x + k)³
+            var w3 = w2 * w;
+            var ttSeries = Poly(w2, 0.5, -1.0 / 6, 1.0 / 6, -3.0 / 10, 5.0 / 6, -691.0 / 210, 35.0 / 2, -3617.0 * 17 / 510) * (w2 * w2);
+            tetragamma = Vector256<double>.Zero - w2 - w3 - ttSeries - Vector256.Create(2.0) * sum3;
+        }
+        else
+        {
+            tetragamma = Vector256<double>.Zero;
+        }
+    }
+
+    /// <summary>c0 + v(c1 + v(c2 + … + v·c7)) by Horner's rule.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Poly(Vector256<double> v, double c0, double c1, double c2, double c3, double c4, double c5, double c6, double c7)
+    {
+        var p = Vector256.Create(c7);
+        p = Mad(p, v, Vector256.Create(c6));
+        p = Mad(p, v, Vector256.Create(c5));
+        p = Mad(p, v, Vector256.Create(c4));
+        p = Mad(p, v, Vector256.Create(c3));
+        p = Mad(p, v, Vector256.Create(c2));
+        p = Mad(p, v, Vector256.Create(c1));
+        return Mad(p, v, Vector256.Create(c0));
+    }
+
+    /// <summary>a·b + c, fused where the hardware has FMA.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<double> Mad(Vector256<double> a, Vector256<double> b, Vector256<double> c) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
+
+    /// <summary>
+    /// Natural logarithm of positive, normal doubles. Algorithm: x = 2^e·m with m in [√½, √2); ln m = 2 atanh(s),
+    /// s = (m − 1)/(m + 1), |s| ≤ 0.1716, by its Taylor series to s²¹ (truncation below 1e-17 relative); then
+    /// e·ln 2 is added in two parts. NaN and +∞ lanes are returned unchanged.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<double> Log(Vector256<double> x)
+    {
+        var bits = x.AsUInt64();
+        // Exponent as a double: put the 11 exponent bits in the mantissa of 2^52 and subtract 2^52.
+        var exponentBits = Vector256.ShiftRightLogical(bits, 52) | Vector256.Create(0x4330000000000000UL);
+        var e = exponentBits.AsDouble() - Vector256.Create(4503599627370496.0 + 1023.0);
+        var m = ((bits & Vector256.Create(0x000FFFFFFFFFFFFFUL)) | Vector256.Create(0x3FF0000000000000UL)).AsDouble();
+        var high = Vector256.GreaterThan(m, Vector256.Create(1.4142135623730951));
+        m = Vector256.ConditionalSelect(high, m * Vector256.Create(0.5), m);
+        e += high & Vector256.Create(1.0);
+
+        var one = Vector256.Create(1.0);
+        var s = (m - one) / (m + one);
+        var s2 = s * s;
+        var p = Vector256.Create(1.0 / 21);
+        p = Mad(p, s2, Vector256.Create(1.0 / 19));
+        p = Mad(p, s2, Vector256.Create(1.0 / 17));
+        p = Mad(p, s2, Vector256.Create(1.0 / 15));
+        p = Mad(p, s2, Vector256.Create(1.0 / 13));
+        p = Mad(p, s2, Vector256.Create(1.0 / 11));
+        p = Mad(p, s2, Vector256.Create(1.0 / 9));
+        p = Mad(p, s2, Vector256.Create(1.0 / 7));
+        p = Mad(p, s2, Vector256.Create(1.0 / 5));
+        p = Mad(p, s2, Vector256.Create(1.0 / 3));
+        var lnM = Mad(s * s2, p, s);                       // atanh(s) = s + s³/3 + …
+        lnM += lnM;
+        const double Ln2High = 6.93147180369123816490e-01;  // ln 2 split so that e·Ln2High is exact
+        const double Ln2Low = 1.90821492927058770002e-10;
+        var result = Mad(e, Vector256.Create(Ln2High), Mad(e, Vector256.Create(Ln2Low), lnM));
+        return Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(double.PositiveInfinity)), result, x);
+    }
+}
