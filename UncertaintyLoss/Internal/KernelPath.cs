@@ -22,10 +22,14 @@ internal enum KernelPath
 /// </summary>
 internal static class Kernels
 {
-    private static readonly AsyncLocal<KernelPath> Forced = new();
+    private static readonly AsyncLocal<KernelPath?> Forced = new();
+
+    /// <summary>The process-wide path when no <see cref="Force"/> scope is active (the test suite sets it from the
+    /// UL_KERNEL_PATH environment variable to run every test on the composed path).</summary>
+    internal static KernelPath Default { get; set; }
 
     /// <summary>The path in force for the current async context.</summary>
-    internal static KernelPath Path => Forced.Value;
+    internal static KernelPath Path => Forced.Value ?? Default;
 
     /// <summary>Forces <paramref name="path"/> until the returned scope is disposed.</summary>
     internal static IDisposable Force(KernelPath path)
@@ -35,7 +39,7 @@ internal static class Kernels
         return new Restore(previous);
     }
 
-    private sealed class Restore(KernelPath previous) : IDisposable
+    private sealed class Restore(KernelPath? previous) : IDisposable
     {
         public void Dispose() => Forced.Value = previous;
     }
