@@ -150,6 +150,15 @@ public sealed class VoteWrapperTests
     }
 
     [Test]
+    public void ForwardSplit_EmptyBatch_ReturnsAnEmptyOutput()
+    {
+        using var wrapped = Wrapped(19, nVoters: 3);
+        using var x = zeros(0, 3);
+        using var output = wrapped.forward(x, tileAndReduce: false);
+        Assert.That(output.shape, Is.EqualTo(new long[] { 0, 4 }));
+    }
+
+    [Test]
     public void ForwardWithRisk_MeanAndPopulationStdOverTheVoters()
     {
         using var wrapped = Wrapped(9, nVoters: 4);

@@ -106,8 +106,8 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
                     $"Expected a batch whose size is a multiple of nVoters = {NVoters} to split across the voters, but received shape [{string.Join(", ", input.shape)}]."),
                 nameof(input));
         using var scope = NewDisposeScope();
-        var parts = input.chunk(NVoters, 0);
-        var outputs = parts.Select((part, v) => voters[v].call(part)).ToArray();
+        long k = input.shape[0] / NVoters;
+        var outputs = Enumerable.Range(0, NVoters).Select(v => voters[v].call(input.narrow(0, v * k, k))).ToArray();
         return cat(outputs, 0).MoveToOuterDisposeScope();
     }
 
