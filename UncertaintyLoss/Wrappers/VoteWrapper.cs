@@ -89,9 +89,7 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
     /// <exception cref="ArgumentException">Splitting an input of rank 0, or whose batch size is not a multiple of
     /// <see cref="NVoters"/>.</exception>
-#pragma warning disable CA1707, IDE1006 // named as TorchSharp's forward, whose overload it is
     public Tensor forward(Tensor input, bool tileAndReduce)
-#pragma warning restore CA1707, IDE1006
     {
         ArgumentNullException.ThrowIfNull(input);
         if (tileAndReduce)
