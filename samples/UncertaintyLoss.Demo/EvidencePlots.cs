@@ -19,7 +19,13 @@ public static class EvidencePlots
     /// <summary>Images per row: the most certain ones on top, the most uncertain ones below.</summary>
     public const int PerRow = 4;
 
-    private const int ImageScale = 5, Gap = 10, ChartWidth = 420, ChartHeight = 240;
+    /// <summary>Width in pixels of each chart.</summary>
+    public const int ChartWidth = 420;
+
+    /// <summary>Height in pixels of each chart.</summary>
+    public const int ChartHeight = 240;
+
+    private const int ImageScale = 5, Gap = 10;
 
     /// <summary>Writes <c>evidence-&lt;model&gt;.png</c> for each evidential model; returns the paths.</summary>
     public static IReadOnlyList<string> Write(FashionResult result, string directory)
@@ -44,31 +50,50 @@ public static class EvidencePlots
     private static string Write(FashionResult result, FashionModelResult model, string directory)
     {
         var rows = new[] { ("lowest u", model.MostCertain.Take(PerRow).ToArray()), ("highest u", model.LeastCertain.Take(PerRow).ToArray()) };
-        var test = result.Test;
+        var path = Path.Combine(directory, $"evidence-{Plots.FileName(model.Kind)}.png");
+        WriteGrid(result.Test, rows.Select(r => r.Item2.Select(p => p.TestIndex).ToArray()).ToArray(),
+            (row, col) => Chart(result, rows[row].Item2[col], $"{rows[row].Item1} #{col + 1}"), path);
+        return path;
+    }
+
+    /// <summary>
+    /// The figure's layout, shared with the Vote-wrapper demo: one row per entry of <paramref name="rows"/>, each test
+    /// image (by index into <paramref name="test"/>) beside the chart that <paramref name="chart"/>(row, column) renders
+    /// as a PNG of <see cref="ChartWidth"/> × <see cref="ChartHeight"/> pixels.
+    /// </summary>
+    public static void WriteGrid(ImageSet test, IReadOnlyList<IReadOnlyList<int>> rows, Func<int, int, byte[]> chart, string path)
+    {
+        ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(chart);
         int imageSize = test.Rows * ImageScale;
         int panelWidth = imageSize + ChartWidth + 2 * Gap, panelHeight = ChartHeight + Gap;
-        using var canvasBitmap = new SKBitmap(PerRow * panelWidth, rows.Length * panelHeight);
+        int columns = Math.Max(1, rows.Max(r => r.Count));
+        using var canvasBitmap = new SKBitmap(columns * panelWidth, rows.Count * panelHeight);
         using (var canvas = new SKCanvas(canvasBitmap))
         {
             canvas.Clear(SKColors.White);
-            for (int row = 0; row < rows.Length; row++)
+            for (int row = 0; row < rows.Count; row++)
             {
-                var (which, picks) = rows[row];
-                for (int col = 0; col < picks.Length; col++)
+                for (int col = 0; col < rows[row].Count; col++)
                 {
                     int x = col * panelWidth + Gap, y = row * panelHeight + Gap / 2;
-                    using var image = ImageBitmap(test, picks[col].TestIndex);
+                    using var image = ImageBitmap(test, rows[row][col]);
                     canvas.DrawBitmap(image, x, y + (ChartHeight - imageSize) / 2);
-                    using var chart = SKBitmap.Decode(Chart(result, picks[col], $"{which} #{col + 1}"));
-                    canvas.DrawBitmap(chart, x + imageSize + Gap, y);
+                    using var bitmap = SKBitmap.Decode(chart(row, col));
+                    canvas.DrawBitmap(bitmap, x + imageSize + Gap, y);
                 }
             }
         }
 
-        var path = Path.Combine(directory, $"evidence-{Plots.FileName(model.Kind)}.png");
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null)
+        {
+            Directory.CreateDirectory(dir);
+        }
+
         using var png = canvasBitmap.Encode(SKEncodedImageFormat.Png, 100);
         File.WriteAllBytes(path, png.ToArray());
-        return path;
     }
 
     private static SKBitmap ImageBitmap(ImageSet test, int index)

@@ -38,6 +38,9 @@ public sealed record DemoOptions(string OutDir = "demo-output", int Seed = 42, b
     /// <summary>Fashion-MNIST: checkpoint prefix to start from.</summary>
     public string? LoadPath { get; init; }
 
+    /// <summary>"vote" or "sculpt": run a Capsa-style wrapper demo instead (<see cref="WrapperDemo"/>); null: the losses.</summary>
+    public string? Wrapper { get; init; }
+
     /// <summary>Fashion-MNIST training images with --quick.</summary>
     public const int QuickTrainImages = 6000;
 
@@ -75,6 +78,7 @@ public static class Program
         "  --device cpu|cuda    where to train (default cpu)\n" +
         "  --save PATH          write PATH.<model>.weights and PATH.<model>.regfactor.json after training\n" +
         "  --load PATH          start from checkpoints written by --save\n" +
+        WrapperDemo.Usage +
         "  --help               this text";
 
     private static readonly string[] ModelNames = { "cross-entropy", "evidential (EDL)", "max-norm" };
@@ -94,6 +98,11 @@ public static class Program
             Console.Error.WriteLine($"error: {error}");
             Console.Error.WriteLine(Usage);
             return 2;
+        }
+
+        if (options.Wrapper is not null)
+        {
+            return WrapperDemo.RunFromCommandLine(options, AnsiConsole.Console);
         }
 
         if (options.Dataset != "fashion-mnist")
@@ -192,6 +201,9 @@ public static class Program
 
                     options = options with { Epochs = epochs };
                     break;
+                case "--wrapper":
+                    options = options with { Wrapper = Value() ?? "" };
+                    break;
                 case "--all-classes":
                     options = options with { AllClasses = true };
                     break;
@@ -233,7 +245,7 @@ public static class Program
             return (null, "--data-dir, --epochs, --all-classes, --device, --save and --load need --dataset fashion-mnist", false);
         }
 
-        return (options, null, false);
+        return WrapperDemo.Check(options) is { } wrapperError ? (null, wrapperError, false) : (options, null, false);
     }
 
     /// <summary>

@@ -1,0 +1,178 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace UncertaintyLoss;
+
+/// <summary>
+/// The output of <see cref="VoteWrapper.Classify"/> for a classifier: the voters' mean logits, their standard deviation
+/// (the risk), the mean of the voters' softmax probabilities and the mutual information between the prediction and the
+/// voter (the epistemic part of the predictive entropy).
+/// </summary>
+/// <param name="MeanLogits">Mean over the voters of their logits, (N, C, d1, …, dk).</param>
+/// <param name="Risk">Standard deviation over the voters of their logits (population, divisor V), (N, C, d1, …, dk).</param>
+/// <param name="Probabilities">Mean over the voters of softmax(logits) along dimension 1, (N, C, d1, …, dk).</param>
+/// <param name="MutualInformation">H(mean p) − mean H(p_v) in nats, ≥ 0, (N, d1, …, dk).</param>
+public sealed record VoteClassification(Tensor MeanLogits, Tensor Risk, Tensor Probabilities, Tensor MutualInformation);
+
+/// <summary>
+/// Capsa's Vote wrapper: an ensemble of <see cref="NVoters"/> independently initialised copies of a model. Training
+/// (<c>forward(x, tileAndReduce: false)</c>) splits a batch into <see cref="NVoters"/> equal contiguous parts, one per
+/// voter, so each voter sees different data; inference (<see cref="forward(Tensor)"/>, <see cref="ForwardWithRisk"/>)
+/// gives every voter the whole input and reduces to the mean prediction, with the voters' standard deviation as risk
+/// (and, for classifiers, the mutual information: <see cref="Classify"/>). See docs/wrappers.md.
+/// </summary>
+/// <remarks>
+/// <para><b>Copies come from a factory.</b> TorchSharp has no generic deep copy of a module (and a copy of a trained
+/// model would not be independently initialised anyway), so the wrapper takes a <c>Func</c> that builds a fresh model;
+/// it is called <see cref="NVoters"/> times in the constructor, so each voter draws its own initial weights from the
+/// global generator (seed it with <c>torch.manual_seed</c> first for reproducible voters).</para>
+/// <para><b>Parameters exist at construction</b>: an optimizer can be created from <c>parameters()</c> at once (Capsa
+/// creates them at the first call). The voters are registered as a <see cref="ModuleList{T}"/> named <c>voters</c>
+/// (state-dict keys <c>voters.0.*</c>, <c>voters.1.*</c>, …): <c>state_dict</c>, <c>save</c>/<c>load</c>,
+/// <c>to</c>, <c>train</c>/<c>eval</c> cover them all.</para>
+/// </remarks>
+public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
+{
+    private readonly ModuleList<nn.Module<Tensor, Tensor>> voters;
+
+    /// <summary>Builds <paramref name="nVoters"/> voters with <paramref name="factory"/>.</summary>
+    /// <param name="factory">Builds a new, freshly initialised model at every call (never the same instance twice).</param>
+    /// <param name="nVoters">Number of voters, ≥ 1 (Capsa's tutorial uses 8).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="factory"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="nVoters"/> is below 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="factory"/> returned null or the same module twice.</exception>
+    public VoteWrapper(Func<nn.Module<Tensor, Tensor>> factory, int nVoters)
+        : base(CheckArguments(factory, nVoters))
+    {
+        var built = new List<nn.Module<Tensor, Tensor>>(nVoters);
+        for (int i = 0; i < nVoters; i++)
+        {
+            var voter = factory()
+                ?? throw new ArgumentException("Expected the factory to return a model, but it returned null.", nameof(factory));
+            if (built.Any(b => ReferenceEquals(b, voter)))
+                throw new ArgumentException("Expected the factory to build a new model at every call, but it returned the same instance twice.", nameof(factory));
+            built.Add(voter);
+        }
+
+        voters = new ModuleList<nn.Module<Tensor, Tensor>>(built.ToArray());
+        register_module("voters", voters);
+        NVoters = nVoters;
+    }
+
+    /// <summary>Number of voters.</summary>
+    public int NVoters { get; }
+
+    /// <summary>The voters, in order (voter v trains on the v-th part of a split batch).</summary>
+    public IReadOnlyList<nn.Module<Tensor, Tensor>> Voters => voters.ToArray();
+
+    /// <summary>Inference: every voter gets the whole input; the result is their mean output.</summary>
+    /// <param name="input">The model's input, (N, …).</param>
+    /// <returns>Mean over the voters of their outputs, the model's output shape.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    public override Tensor forward(Tensor input) => forward(input, tileAndReduce: true);
+
+    /// <summary>
+    /// <paramref name="tileAndReduce"/> true: as <see cref="forward(Tensor)"/>. False (training, Capsa's
+    /// <c>tile_and_reduce=False</c>): the batch of N = k·V rows is split into V contiguous parts of k rows, voter v gets
+    /// rows v·k … (v+1)·k − 1, and their outputs are concatenated in the same order, so the result lines up with the
+    /// batch's targets: train with the original loss on it.
+    /// </summary>
+    /// <remarks>Shape: input (N, …); output (N, …) as the model's, N a multiple of <see cref="NVoters"/> when split.</remarks>
+    /// <param name="input">The model's input.</param>
+    /// <param name="tileAndReduce">Whether to give every voter the whole input and average (inference), or to split it.</param>
+    /// <returns>The mean output, or the voters' outputs on their parts.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    /// <exception cref="ArgumentException">Splitting an input of rank 0, or whose batch size is not a multiple of
+    /// <see cref="NVoters"/>.</exception>
+    public Tensor forward(Tensor input, bool tileAndReduce)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (tileAndReduce)
+        {
+            using var tiled = NewDisposeScope();
+            return VoteStack(input).mean(new long[] { 0 }).MoveToOuterDisposeScope();
+        }
+
+        if (input.dim() == 0 || input.shape[0] % NVoters != 0)
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"Expected a batch whose size is a multiple of nVoters = {NVoters} to split across the voters, but received shape [{string.Join(", ", input.shape)}]."),
+                nameof(input));
+        using var scope = NewDisposeScope();
+        long k = input.shape[0] / NVoters;
+        var outputs = Enumerable.Range(0, NVoters).Select(v => voters[v].call(input.narrow(0, v * k, k))).ToArray();
+        return cat(outputs, 0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Every voter's output on the whole input, stacked: (V, N, …).</summary>
+    /// <param name="input">The model's input.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    public Tensor Votes(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var scope = NewDisposeScope();
+        return VoteStack(input).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The mean prediction and its risk (Capsa's <c>model(x, return_risk=True)</c>): mean and standard deviation over the
+    /// voters, elementwise. The standard deviation divides by V (0 for one voter, never NaN).
+    /// </summary>
+    /// <remarks>Shape: Prediction and Risk as the model's output (N, …).</remarks>
+    /// <param name="input">The model's input.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    public (Tensor Prediction, Tensor Risk) ForwardWithRisk(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var scope = NewDisposeScope();
+        var votes = VoteStack(input);
+        var (std, mean) = std_mean(votes, new long[] { 0 }, unbiased: false);
+        return (mean.MoveToOuterDisposeScope(), std.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// For a classifier whose output is logits (N, C, d1, …, dk): the mean logits and their standard deviation (the risk
+    /// of <see cref="ForwardWithRisk"/>), the mean of the voters' probabilities p̄ = (1/V) Σ_v softmax(z_v), and the
+    /// mutual information I = H(p̄) − (1/V) Σ_v H(softmax(z_v)), H(p) = −Σ_c p_c ln p_c (Lakshminarayanan et al. 2017;
+    /// Depeweg et al. 2018): 0 when the voters agree, up to ln C.
+    /// </summary>
+    /// <param name="input">The model's input.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    /// <exception cref="ArgumentException">The model's output has rank below 2 or is not floating point.</exception>
+    public VoteClassification Classify(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var scope = NewDisposeScope();
+        var votes = VoteStack(input);
+        if (votes.dim() < 3 || !votes.is_floating_point())
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"Expected the model to output floating-point logits of shape (N, C, ...), but received shape [{string.Join(", ", votes.shape.Skip(1))}] of {votes.dtype}."),
+                nameof(input));
+        var (std, mean) = std_mean(votes, new long[] { 0 }, unbiased: false);
+        var logP = votes.log_softmax(2);
+        var p = logP.exp();
+        var meanP = p.mean(new long[] { 0 });
+        var entropyOfMean = -meanP.xlogy(meanP).sum(1);
+        var meanEntropy = -(p * logP).sum(2).mean(new long[] { 0 });
+        var mutualInformation = (entropyOfMean - meanEntropy).clamp_min(0);
+        return new VoteClassification(mean.MoveToOuterDisposeScope(), std.MoveToOuterDisposeScope(),
+            meanP.MoveToOuterDisposeScope(), mutualInformation.MoveToOuterDisposeScope());
+    }
+
+    private Tensor VoteStack(Tensor input) => stack(voters.Select(v => v.call(input)).ToArray(), 0);
+
+    /// <summary>Validates the arguments before the base constructor runs (so before any native call); returns the module name.</summary>
+    private static string CheckArguments(Func<nn.Module<Tensor, Tensor>>? factory, int nVoters)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        if (nVoters < 1)
+            throw new ArgumentOutOfRangeException(nameof(nVoters), nVoters, "Expected at least one voter.");
+        return "VoteWrapper";
+    }
+}
