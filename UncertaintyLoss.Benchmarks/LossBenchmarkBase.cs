@@ -70,16 +70,34 @@ public abstract class LossBenchmarkBase
     public string Shape { get; set; } = "128x10";
 
     /// <summary>The logits' element type.</summary>
-    [ParamsAllValues]
+    [ParamsSource(nameof(DTypes))]
     public BenchDType DType { get; set; }
 
     /// <summary>Forward only, or forward and backward.</summary>
-    [ParamsAllValues]
+    [ParamsSource(nameof(Passes))]
     public BenchPass Pass { get; set; }
 
     /// <summary>The kernel path forced on the uncertainty loss (<c>cross_entropy</c> does not depend on it).</summary>
-    [ParamsAllValues]
+    [ParamsSource(nameof(Paths))]
     public BenchPath Path { get; set; }
+
+    /// <summary>The dtypes this run measures (all unless <c>--dtypes</c> was given).</summary>
+    internal static IReadOnlyList<BenchDType> SelectedDTypes { get; set; } = Enum.GetValues<BenchDType>();
+
+    /// <summary>The passes this run measures (all unless <c>--passes</c> was given).</summary>
+    internal static IReadOnlyList<BenchPass> SelectedPasses { get; set; } = Enum.GetValues<BenchPass>();
+
+    /// <summary>The kernel paths this run measures (all unless <c>--paths</c> was given).</summary>
+    internal static IReadOnlyList<BenchPath> SelectedPaths { get; set; } = Enum.GetValues<BenchPath>();
+
+    /// <summary>The values of <see cref="DType"/>.</summary>
+    public static IEnumerable<BenchDType> DTypes() => SelectedDTypes;
+
+    /// <summary>The values of <see cref="Pass"/>.</summary>
+    public static IEnumerable<BenchPass> Passes() => SelectedPasses;
+
+    /// <summary>The values of <see cref="Path"/>.</summary>
+    public static IEnumerable<BenchPath> Paths() => SelectedPaths;
 
     /// <summary>The values of <see cref="Shape"/>.</summary>
     public static IEnumerable<string> Shapes() => SelectedShapes;

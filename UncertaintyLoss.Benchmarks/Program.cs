@@ -17,41 +17,44 @@ namespace UncertaintyLoss.Benchmarks;
 /// in docs/older-linux.md.
 /// </para>
 /// <para>
-/// One option of our own, removed before BenchmarkDotNet sees the arguments: <c>--shapes 128x10[,4096x1000…]</c>
-/// restricts the <c>Shape</c> parameter to the listed shapes (every method, dtype, pass and path still runs).
-/// CI's dry run uses <c>--shapes 128x10</c>.
+/// Options of our own, removed before BenchmarkDotNet sees the arguments, each restricting one parameter to a
+/// comma-separated list: <c>--shapes 128x10[,4096x1000…]</c>, <c>--dtypes Float32[,Float64]</c>,
+/// <c>--passes Forward[,ForwardBackward]</c>, <c>--paths Auto[,Composed]</c>. CI's dry run uses <c>--shapes 128x10</c>.
 /// </para>
 /// </remarks>
 public static class Program
 {
     /// <returns>
     /// 0; 1 when a benchmark failed to run (so that CI's dry run catches a broken benchmark); 2 for a bad
-    /// <c>--shapes</c>.
+    /// <c>--shapes</c>, <c>--dtypes</c>, <c>--passes</c> or <c>--paths</c>.
     /// </returns>
     public static int Main(string[] args)
     {
         var rest = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
-            if (args[i] != "--shapes")
+            string option = args[i];
+            if (option is not ("--shapes" or "--dtypes" or "--passes" or "--paths"))
             {
-                rest.Add(args[i]);
+                rest.Add(option);
                 continue;
             }
 
-            string[] shapes = i + 1 < args.Length
+            string[] values = i + 1 < args.Length
                 ? args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 : [];
-            var unknown = shapes.Where(s => !LossBenchmarkBase.AllShapes.Contains(s)).ToArray();
-            if (shapes.Length == 0 || unknown.Length > 0)
+            bool ok = option switch
             {
-                Console.Error.WriteLine(
-                    $"benchmarks: --shapes takes a comma-separated list of {string.Join(", ", LossBenchmarkBase.AllShapes)}" +
-                    (unknown.Length > 0 ? $"; unknown: {string.Join(", ", unknown)}" : "."));
+                "--shapes" => Select(values, LossBenchmarkBase.AllShapes, v => LossBenchmarkBase.SelectedShapes = v),
+                "--dtypes" => SelectEnum<BenchDType>(values, v => LossBenchmarkBase.SelectedDTypes = v),
+                "--passes" => SelectEnum<BenchPass>(values, v => LossBenchmarkBase.SelectedPasses = v),
+                _ => SelectEnum<BenchPath>(values, v => LossBenchmarkBase.SelectedPaths = v),
+            };
+            if (!ok)
+            {
+                Console.Error.WriteLine($"benchmarks: {option} takes a comma-separated list of known values; received '{string.Join(",", values)}'.");
                 return 2;
             }
-
-            LossBenchmarkBase.SelectedShapes = shapes;
         }
 
         if (!rest.Any(a => a is "--inProcess" or "-i"))
@@ -61,5 +64,29 @@ public static class Program
         if (failed)
             Console.Error.WriteLine("benchmarks: at least one benchmark failed to run.");
         return failed ? 1 : 0;
+    }
+
+    private static bool Select(string[] values, IReadOnlyList<string> known, Action<IReadOnlyList<string>> set)
+    {
+        if (values.Length == 0 || values.Any(v => !known.Contains(v)))
+            return false;
+        set(values);
+        return true;
+    }
+
+    private static bool SelectEnum<T>(string[] values, Action<IReadOnlyList<T>> set) where T : struct, Enum
+    {
+        var parsed = new List<T>();
+        foreach (var v in values)
+        {
+            if (!Enum.TryParse<T>(v, ignoreCase: true, out var value) || !Enum.IsDefined(value))
+                return false;
+            parsed.Add(value);
+        }
+
+        if (parsed.Count == 0)
+            return false;
+        set(parsed);
+        return true;
     }
 }

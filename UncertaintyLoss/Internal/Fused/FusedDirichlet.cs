@@ -322,20 +322,41 @@ internal static unsafe class FusedDirichlet
             }
 
             // Load (N, C, D) evidence class-major: e[j·lanes + b]. Ignored positions and padding lanes hold 0.
-            for (int j = 0; j < c; j++)
+            // Rows (D = 1) are read contiguously, spatial tiles one class plane at a time.
+            if (d == 1)
             {
-                int row = j * lanes;
                 for (int b = 0; b < count; b++)
                 {
-                    long offset = d == 1 ? (first + b) * c + j : (sample * c + j) * d + d0 + b;
-                    double v = isFloat ? ((float*)evidence)[offset] : ((double*)evidence)[offset];
-                    if (v < min) min = v;
-                    if (v > max) max = v;
-                    e[row + b] = v;
+                    long rowStart = (first + b) * c;
+                    for (int j = 0; j < c; j++)
+                    {
+                        double v = isFloat ? ((float*)evidence)[rowStart + j] : ((double*)evidence)[rowStart + j];
+                        if (v < min) min = v;
+                        if (v > max) max = v;
+                        e[j * lanes + b] = v;
+                    }
                 }
+            }
+            else
+            {
+                for (int j = 0; j < c; j++)
+                {
+                    long planeStart = (sample * c + j) * d + d0;
+                    int row = j * lanes;
+                    for (int b = 0; b < count; b++)
+                    {
+                        double v = isFloat ? ((float*)evidence)[planeStart + b] : ((double*)evidence)[planeStart + b];
+                        if (v < min) min = v;
+                        if (v > max) max = v;
+                        e[row + b] = v;
+                    }
+                }
+            }
 
+            for (int j = 0; j < c; j++)
+            {
                 for (int b = count; b < lanes; b++)
-                    e[row + b] = 0.0;
+                    e[j * lanes + b] = 0.0;
             }
 
             if (ignored is not null)
@@ -374,17 +395,36 @@ internal static unsafe class FusedDirichlet
                 var g = s.Gradient!;
                 for (int b = 0; b < count; b++)
                     s.Loss[b] = s.Weight[b] * scale;   // reuse: per-position gradient factor
-                for (int j = 0; j < c; j++)
+                if (d == 1)
                 {
-                    int row = j * lanes;
                     for (int b = 0; b < count; b++)
                     {
-                        long offset = d == 1 ? (first + b) * c + j : (sample * c + j) * d + d0 + b;
-                        double v = g[row + b] * s.Loss[b];
-                        if (isFloat)
-                            ((float*)gradient)[offset] = (float)v;
-                        else
-                            ((double*)gradient)[offset] = v;
+                        long rowStart = (first + b) * c;
+                        double factor = s.Loss[b];
+                        for (int j = 0; j < c; j++)
+                        {
+                            double v = g[j * lanes + b] * factor;
+                            if (isFloat)
+                                ((float*)gradient)[rowStart + j] = (float)v;
+                            else
+                                ((double*)gradient)[rowStart + j] = v;
+                        }
+                    }
+                }
+                else
+                {
+                    for (int j = 0; j < c; j++)
+                    {
+                        long planeStart = (sample * c + j) * d + d0;
+                        int row = j * lanes;
+                        for (int b = 0; b < count; b++)
+                        {
+                            double v = g[row + b] * s.Loss[b];
+                            if (isFloat)
+                                ((float*)gradient)[planeStart + b] = (float)v;
+                            else
+                                ((double*)gradient)[planeStart + b] = v;
+                        }
                     }
                 }
             }
