@@ -12,13 +12,6 @@ namespace UncertaintyLoss.Tests.DemoTests;
 [TestFixture]
 public sealed class DemoSmokeTests
 {
-    /// <summary>
-    /// The seed the smoke test trains with. Note: whether the evidential model is more uncertain far away than on the test
-    /// points depends on the seed (ReLU networks extrapolate linearly, so far-away logits grow); see the demo's README
-    /// notes. Seed 7 shows it in quick mode.
-    /// </summary>
-    private const int Seed = 7;
-
     [Test]
     public void QuickRunWritesHeatMapsAndEvidentialModelIsMoreUncertainFarAway()
     {
@@ -33,7 +26,7 @@ public sealed class DemoSmokeTests
                 Out = new AnsiConsoleOutput(output),
             });
             var watch = Stopwatch.StartNew();
-            var result = Program.Run(new DemoOptions(dir, Seed, Quick: true), console);
+            var result = Program.Run(new DemoOptions(dir, Quick: true), console);
             TestContext.Out.WriteLine(output.ToString());
             TestContext.Out.WriteLine($"{watch.Elapsed.TotalSeconds:F1} s");
 
@@ -47,7 +40,7 @@ public sealed class DemoSmokeTests
             Assert.That(result.Models.Select(m => m.Kind), Is.EqualTo(new[] { LossKind.CrossEntropy, LossKind.Evidential, LossKind.MaxNorm }));
             Assert.That(result.Models.Select(m => m.Accuracy), Is.All.GreaterThan(0.9));
             var evidential = result.Models.Single(m => m.Kind == LossKind.Evidential);
-            Assert.That(evidential.FarUncertainty, Is.GreaterThan(evidential.TestUncertainty));
+            Assert.That(evidential.FarUncertainty, Is.GreaterThanOrEqualTo(2 * evidential.TestUncertainty));
             Assert.That(output.ToString(), Does.Contain("evidential").And.Contain("max-norm").And.Contain("cross-entropy"));
         }
         finally
@@ -56,6 +49,29 @@ public sealed class DemoSmokeTests
             {
                 Directory.Delete(dir, recursive: true);
             }
+        }
+    }
+
+    /// <summary>
+    /// Far from the data (the ring at 3× the data's radius) both Dirichlet models are clearly more uncertain than on the
+    /// held-out points, for every seed: the Gaussian-feature network's logits go to 0 away from the data (see
+    /// <see cref="Training.Model"/>). Seeds 1–3 were fixed before looking at the results.
+    /// </summary>
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(3)]
+    public void QuickRun_AnySeed_DirichletModelsAreAtLeastTwiceAsUncertainFarAway(int seed)
+    {
+        var result = Training.Run(new TrainingSettings(new DemoOptions(Quick: true).Steps, seed, GridSize: 4));
+        foreach (var m in result.Models)
+        {
+            TestContext.Out.WriteLine($"seed {seed} {m.Name}: accuracy {m.Accuracy:F3}, u(test) {m.TestUncertainty:F3}, u(far) {m.FarUncertainty:F3}");
+        }
+
+        Assert.That(result.Models.Select(m => m.Accuracy), Is.All.GreaterThan(0.9));
+        foreach (var m in result.Models.Where(m => m.Kind != LossKind.CrossEntropy))
+        {
+            Assert.That(m.FarUncertainty, Is.GreaterThanOrEqualTo(2 * m.TestUncertainty), m.Name);
         }
     }
 

@@ -290,7 +290,7 @@ public static class Program
         var watch = Stopwatch.StartNew();
         var settings = new TrainingSettings(options.Steps, options.Seed);
         console.MarkupLine($"Three Gaussian blobs, {settings.TrainPerClass} training and {settings.TestPerClass} test points per class; " +
-                           $"MLP 2→{Training.Hidden}→{Training.Hidden}→3, Adam, {settings.Steps} full-batch steps per model, seed {options.Seed}.");
+                           $"{Training.Hidden} Gaussian features (σ = {Training.FeatureWidth}) →{Training.Hidden}→3 (ReLU, no biases), Adam, {settings.Steps} full-batch steps per model, seed {options.Seed}.");
         var result = TrainingProgressDisplay.IsInteractive(console)
             ? TrainingProgressDisplay.Run(console, ModelNames, progress => Training.Run(settings, progress))
             : Training.Run(settings);
