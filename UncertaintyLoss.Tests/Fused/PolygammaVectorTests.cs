@@ -1,0 +1,343 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Runtime.Intrinsics;
+using MathNet.Numerics;
+using NUnit.Framework;
+using UncertaintyLoss.Internal.Fused;
+using UncertaintyLoss.Tests.Reference;
+
+namespace UncertaintyLoss.Tests.Fused;
+
+/// <summary>
+/// Accuracy of the fused path's vectorised special functions (<see cref="PolygammaVector"/>) over x in [1, 1e7]:
+/// ln Γ and ψ against MathNet.Numerics, ψ₁ against the tests' double trigamma (<see cref="Trigamma"/>), ψ₂ against
+/// closed forms at integers and half-integers (summed in <see cref="decimal"/>) and against Richardson-extrapolated
+/// central differences of the reference trigamma elsewhere, and Log against <see cref="Math.Log(double)"/>.
+/// Each test prints the worst error it measured (the numbers in docs/accuracy.md) and asserts a bound just above it.
+/// </summary>
+[TestFixture]
+public class PolygammaVectorTests
+{
+    /// <summary>ζ(3) (Apéry's constant) to 28 decimal places.</summary>
+    private const decimal Zeta3 = 1.2020569031595942853997381615m;
+
+    /// <summary>Largest n of the decimal closed forms of ψ₂(n) and ψ₂(n + ½).</summary>
+    private const int ClosedFormLimit = 10000;
+
+    /// <summary>
+    /// Dense grid near the reduction's range (step 1/64 on [1, 20]), log-spaced beyond to 1e7, integers and
+    /// half-integers to 200, and points on either side of the asymptotic threshold 10.
+    /// </summary>
+    private static double[] Grid()
+    {
+        var points = new SortedSet<double>();
+        for (int k = 64; k <= 20 * 64; k++)
+            points.Add(k / 64.0);
+        const int logPoints = 3000;
+        for (int k = 0; k <= logPoints; k++)
+            points.Add(20.0 * Math.Pow(1e7 / 20.0, k / (double)logPoints));
+        for (int n = 1; n <= 200; n++)
+        {
+            points.Add(n);
+            points.Add(n + 0.5);
+        }
+
+        foreach (double x in new[] { 1.0, 1 + 1e-12, 1 + 1e-6, 2 - 1e-9, 2 + 1e-9, 9.999999999, Math.BitDecrement(10.0), 10.0, Math.BitIncrement(10.0), 1e7 })
+            points.Add(x);
+        return points.ToArray();
+    }
+
+    private static (double Lgamma, double Digamma, double Trigamma) Lower(double x)
+    {
+        PolygammaVector.LgammaDigammaTrigamma(Vector256.Create(x), true, out var lg, out var dg, out var tg);
+        return (lg.GetElement(0), dg.GetElement(0), tg.GetElement(0));
+    }
+
+    private static (double Trigamma, double Tetragamma) Upper(double x)
+    {
+        PolygammaVector.TrigammaTetragamma(Vector256.Create(x), true, out var tg, out var tt);
+        return (tg.GetElement(0), tt.GetElement(0));
+    }
+
+    private static string R(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
+
+    /// <summary>Worst |actual − expected| / scale(x, expected) over the grid, and where.</summary>
+    private static (double Error, double At) Worst(IEnumerable<double> xs, Func<double, double> actual, Func<double, double> expected, Func<double, double, double> scale)
+    {
+        double worst = 0, at = double.NaN;
+        foreach (double x in xs)
+        {
+            double e = expected(x);
+            double error = Math.Abs(actual(x) - e) / scale(x, e);
+            if (!(error <= worst))
+            {
+                worst = error;
+                at = x;
+            }
+        }
+
+        return (worst, at);
+    }
+
+    /// <summary>
+    /// ln Γ against MathNet: absolute error on [1, 2.5] around the zeros at 1 and 2 (|ln Γ| ≤ 0.29 there), relative
+    /// beyond. MathNet's GammaLn is itself off by up to ~4e-15 relative (8e-14 at x = 15, see
+    /// <see cref="LgammaDigammaTrigamma_LgammaAtIntegers_MatchesLogOfExactFactorial"/>), so the measured difference is
+    /// mostly MathNet's.
+    /// </summary>
+    [Test]
+    public void LgammaDigammaTrigamma_Lgamma_MatchesMathNetOverOneToTenMillion()
+    {
+        var grid = Grid();
+        var (error, at) = Worst(grid, x => Lower(x).Lgamma, SpecialFunctions.GammaLn, (_, e) => Math.Max(Math.Abs(e), 1.0));
+        var nearZeros = grid.Where(x => x <= 2.5);
+        var (absolute, absoluteAt) = Worst(nearZeros, x => Lower(x).Lgamma, SpecialFunctions.GammaLn, (_, _) => 1.0);
+        var (relative, relativeAt) = Worst(grid.Where(x => x > 2.5), x => Lower(x).Lgamma, SpecialFunctions.GammaLn, (_, e) => Math.Abs(e));
+        TestContext.Out.WriteLine($"lnΓ: worst error relative to max(|lnΓ|, 1) {R(error)} at x = {at:R}; absolute on [1, 2.5] {R(absolute)} at x = {absoluteAt:R}; relative on (2.5, 1e7] {R(relative)} at x = {relativeAt:R}");
+        Assert.That(absolute, Is.LessThanOrEqualTo(LgammaAbsoluteBound), $"absolute error near the zeros, at x = {absoluteAt:R}");
+        Assert.That(relative, Is.LessThanOrEqualTo(LgammaRelativeBound), $"relative error, at x = {relativeAt:R}");
+    }
+
+    /// <summary>ln Γ(n) = ln((n − 1)!) for n ≤ 19, where (n − 1)! is exact in double: the fused value's own error.</summary>
+    [Test]
+    public void LgammaDigammaTrigamma_LgammaAtIntegers_MatchesLogOfExactFactorial()
+    {
+        double factorial = 1, worst = 0, at = double.NaN;
+        for (int n = 1; n <= 19; n++)
+        {
+            if (n > 1)
+                factorial *= n - 1;
+            double exact = Math.Log(factorial);
+            double error = Math.Abs(Lower(n).Lgamma - exact) / Math.Max(Math.Abs(exact), 1.0);
+            if (!(error <= worst))
+            {
+                worst = error;
+                at = n;
+            }
+        }
+
+        TestContext.Out.WriteLine($"lnΓ(n) vs ln((n − 1)!) for n ≤ 19: worst error relative to max(|lnΓ|, 1) {R(worst)} at n = {at}");
+        Assert.That(worst, Is.LessThanOrEqualTo(LgammaExactBound), $"at n = {at}");
+    }
+
+    /// <summary>
+    /// ψ(n) = −γ + Σ_{k&lt;n} 1/k and ψ(n + ½) = −γ − 2 ln 2 + 2Σ_{k=1..n} 1/(2k − 1), summed in decimal, n ≤ 1e4:
+    /// the fused value's own error (relative to max(|ψ|, 1)).
+    /// </summary>
+    [Test]
+    public void LgammaDigammaTrigamma_DigammaAtIntegersAndHalfIntegers_MatchesClosedForms()
+    {
+        const decimal EulerGamma = 0.5772156649015328606065120901m;
+        const decimal Ln2 = 0.6931471805599453094172321215m;
+        decimal harmonic = 0m, odd = 0m;
+        double worst = 0, at = double.NaN;
+        void Compare(double x, decimal exact)
+        {
+            double e = (double)exact;
+            double error = Math.Abs(Lower(x).Digamma - e) / Math.Max(Math.Abs(e), 1.0);
+            if (!(error <= worst))
+            {
+                worst = error;
+                at = x;
+            }
+        }
+
+        for (int n = 1; n <= ClosedFormLimit; n++)
+        {
+            Compare(n, -EulerGamma + harmonic);
+            harmonic += 1m / n;
+            odd += 1m / (2 * n - 1);
+            Compare(n + 0.5, -EulerGamma - 2 * Ln2 + 2 * odd);
+        }
+
+        TestContext.Out.WriteLine($"ψ vs closed forms at n and n + ½, n ≤ {ClosedFormLimit}: worst error relative to max(|ψ|, 1) {R(worst)} at x = {at:R}");
+        Assert.That(worst, Is.LessThanOrEqualTo(DigammaExactBound), $"at x = {at:R}");
+    }
+
+    /// <summary>
+    /// ψ: relative error to max(|ψ|, 1), i.e. absolute around its zero at x ≈ 1.4616 where relative error is
+    /// meaningless (ψ is then a difference of terms of size 1), relative elsewhere.
+    /// </summary>
+    [Test]
+    public void LgammaDigammaTrigamma_Digamma_MatchesMathNetOverOneToTenMillion()
+    {
+        var (error, at) = Worst(Grid(), x => Lower(x).Digamma, SpecialFunctions.DiGamma, (_, e) => Math.Max(Math.Abs(e), 1.0));
+        var (relative, relativeAt) = Worst(Grid().Where(x => x >= 3.0), x => Lower(x).Digamma, SpecialFunctions.DiGamma, (_, e) => Math.Abs(e));
+        TestContext.Out.WriteLine($"ψ: worst error relative to max(|ψ|, 1) {R(error)} at x = {at:R}; relative on [3, 1e7] {R(relative)} at x = {relativeAt:R}");
+        Assert.That(error, Is.LessThanOrEqualTo(DigammaBound), $"at x = {at:R}");
+    }
+
+    [Test]
+    public void LgammaDigammaTrigamma_Trigamma_MatchesReferenceTrigammaOverOneToTenMillion()
+    {
+        var (error, at) = Worst(Grid(), x => Lower(x).Trigamma, Trigamma.Value, (_, e) => Math.Abs(e));
+        TestContext.Out.WriteLine($"ψ₁ (LgammaDigammaTrigamma): worst relative error {R(error)} at x = {at:R}");
+        Assert.That(error, Is.LessThanOrEqualTo(TrigammaBound), $"at x = {at:R}");
+    }
+
+    [Test]
+    public void TrigammaTetragamma_Trigamma_MatchesReferenceTrigammaOverOneToTenMillion()
+    {
+        var (error, at) = Worst(Grid(), x => Upper(x).Trigamma, Trigamma.Value, (_, e) => Math.Abs(e));
+        TestContext.Out.WriteLine($"ψ₁ (TrigammaTetragamma): worst relative error {R(error)} at x = {at:R}");
+        Assert.That(error, Is.LessThanOrEqualTo(TrigammaBound), $"at x = {at:R}");
+    }
+
+    /// <summary>
+    /// ψ₂(n) = −2ζ(3) + 2Σ_{k&lt;n} k⁻³ and ψ₂(n + ½) = −14ζ(3) + 16Σ_{k=1..n} (2k − 1)⁻³, summed in decimal (28
+    /// digits: the cancellation that makes these forms useless in double, ψ₂(n) ≈ −1/n², leaves over 18 digits at
+    /// n = 1e4), for every n up to 1e4.
+    /// </summary>
+    [Test]
+    public void TrigammaTetragamma_TetragammaAtIntegersAndHalfIntegers_MatchesClosedForms()
+    {
+        decimal integerSum = 0m, halfSum = 0m;
+        double worst = 0, at = double.NaN;
+        void Compare(double x, decimal exact)
+        {
+            double e = (double)exact;
+            double error = Math.Abs(Upper(x).Tetragamma - e) / Math.Abs(e);
+            if (!(error <= worst))
+            {
+                worst = error;
+                at = x;
+            }
+        }
+
+        for (int n = 1; n <= ClosedFormLimit; n++)
+        {
+            Compare(n, -2m * Zeta3 + 2m * integerSum);          // Σ_{k<n} k⁻³
+            decimal k = n;
+            integerSum += 1m / (k * k * k);
+            decimal odd = 2 * n - 1;
+            halfSum += 1m / (odd * odd * odd);
+            Compare(n + 0.5, -14m * Zeta3 + 16m * halfSum);     // Σ_{k=1..n} (2k − 1)⁻³
+        }
+
+        TestContext.Out.WriteLine($"ψ₂ vs closed forms at n and n + ½, n ≤ {ClosedFormLimit}: worst relative error {R(worst)} at x = {at:R}");
+        Assert.That(worst, Is.LessThanOrEqualTo(TetragammaBound), $"at x = {at:R}");
+    }
+
+    /// <summary>
+    /// ψ₂ elsewhere against (4D(h) − D(2h))/3, D(h) the central difference of the reference trigamma, h = 1e-3·x:
+    /// truncation O(h⁴) ≈ 1e-12 relative, rounding ≈ 3e-16/1e-3 — a looser check than the closed forms.
+    /// </summary>
+    [Test]
+    public void TrigammaTetragamma_TetragammaOffTheClosedForms_MatchesDifferencedTrigamma()
+    {
+        static double Difference(double x, double h) => (Trigamma.Value(x + h) - Trigamma.Value(x - h)) / ((x + h) - (x - h));
+        static double Extrapolated(double x)
+        {
+            double h = 1e-3 * x;
+            return (4 * Difference(x, h) - Difference(x, 2 * h)) / 3;
+        }
+
+        var points = Grid().Where(x => x != Math.Floor(x) && x * 2 != Math.Floor(x * 2)).ToArray();
+        var (error, at) = Worst(points, x => Upper(x).Tetragamma, Extrapolated, (_, e) => Math.Abs(e));
+        TestContext.Out.WriteLine($"ψ₂ vs differenced reference trigamma at {points.Length} other points in [1, 1e7]: worst relative difference {R(error)} at x = {at:R}");
+        Assert.That(error, Is.LessThanOrEqualTo(TetragammaDifferenceBound), $"at x = {at:R}");
+    }
+
+    /// <summary>Lanes are independent: four different arguments in one vector give, bitwise, each lane's broadcast result.</summary>
+    [Test]
+    public void PolygammaVector_MixedLanes_EqualBroadcastResultsBitwise()
+    {
+        var quads = new[] { (1.0, 9.5, 10.0, 3e6), (2.5, 1.0, 1e7, 17.25), (9.999, 10.001, 1.0 + 1e-9, 4.0) };
+        foreach (var (a, b, c, d) in quads)
+        {
+            var x = Vector256.Create(a, b, c, d);
+            PolygammaVector.LgammaDigammaTrigamma(x, true, out var lg, out var dg, out var tg);
+            PolygammaVector.TrigammaTetragamma(x, true, out var tg2, out var tt);
+            var log = PolygammaVector.Log(x);
+            double[] values = { a, b, c, d };
+            for (int lane = 0; lane < 4; lane++)
+            {
+                var (l, g, t) = Lower(values[lane]);
+                var (t2, t3) = Upper(values[lane]);
+                Assert.That(lg.GetElement(lane), Is.EqualTo(l), $"lnΓ lane {lane}, x = {values[lane]:R}");
+                Assert.That(dg.GetElement(lane), Is.EqualTo(g), $"ψ lane {lane}, x = {values[lane]:R}");
+                Assert.That(tg.GetElement(lane), Is.EqualTo(t), $"ψ₁ lane {lane}, x = {values[lane]:R}");
+                Assert.That(tg2.GetElement(lane), Is.EqualTo(t2), $"ψ₁ (second) lane {lane}, x = {values[lane]:R}");
+                Assert.That(tt.GetElement(lane), Is.EqualTo(t3), $"ψ₂ lane {lane}, x = {values[lane]:R}");
+                Assert.That(log.GetElement(lane), Is.EqualTo(PolygammaVector.Log(Vector256.Create(values[lane])).GetElement(0)), $"ln lane {lane}");
+            }
+        }
+    }
+
+    /// <summary>Without the optional outputs the kept ones are bitwise unchanged and the others are zero.</summary>
+    [Test]
+    public void PolygammaVector_OptionalOutputsOff_OtherOutputsUnchanged()
+    {
+        foreach (double x in new[] { 1.0, 3.7, 12.0, 5e5 })
+        {
+            var v = Vector256.Create(x);
+            PolygammaVector.LgammaDigammaTrigamma(v, false, out var lg, out var dg, out var tg);
+            PolygammaVector.TrigammaTetragamma(v, false, out var tg2, out var tt);
+            var (l, g, _) = Lower(x);
+            var (t2, _) = Upper(x);
+            Assert.That(lg.GetElement(0), Is.EqualTo(l));
+            Assert.That(dg.GetElement(0), Is.EqualTo(g));
+            Assert.That(tg.GetElement(0), Is.EqualTo(0.0));
+            Assert.That(tg2.GetElement(0), Is.EqualTo(t2));
+            Assert.That(tt.GetElement(0), Is.EqualTo(0.0));
+        }
+    }
+
+    /// <summary>NaN arguments give NaN in every output.</summary>
+    [Test]
+    public void PolygammaVector_NaN_GivesNaN()
+    {
+        var v = Vector256.Create(double.NaN);
+        PolygammaVector.LgammaDigammaTrigamma(v, true, out var lg, out var dg, out var tg);
+        PolygammaVector.TrigammaTetragamma(v, true, out var tg2, out var tt);
+        Assert.That(new[] { lg, dg, tg, tg2, tt }.Select(r => r.GetElement(0)), Is.All.NaN);
+    }
+
+    /// <summary>Log against Math.Log on [1, 1e300]: a dense grid on [1, 4], log-spaced beyond, and points next to 1, √2 and powers of two.</summary>
+    [Test]
+    public void Log_OneToTenToThe300_MatchesMathLog()
+    {
+        var points = new List<double>();
+        for (int k = 0; k <= 4096; k++)
+            points.Add(1.0 + 3.0 * k / 4096);
+        for (int k = 0; k <= 30000; k++)
+            points.Add(Math.Pow(10, 300.0 * k / 30000));
+        foreach (double x in new[] { 1 + 1e-15, Math.BitIncrement(1.0), 1 + 1e-8, Math.Sqrt(2), Math.BitDecrement(Math.Sqrt(2)), Math.BitIncrement(Math.Sqrt(2)), double.MaxValue })
+            points.Add(x);
+        for (int e = 1; e < 1000; e++)
+        {
+            points.Add(Math.ScaleB(1.0, e));
+            points.Add(Math.BitDecrement(Math.ScaleB(1.0, e)));
+            points.Add(Math.ScaleB(Math.Sqrt(2), e));
+        }
+
+        double Log(double x) => PolygammaVector.Log(Vector256.Create(x)).GetElement(0);
+        Assert.That(Log(1.0), Is.EqualTo(0.0), "ln 1 is exactly 0");
+        var (error, at) = Worst(points.Where(x => x > 1), Log, Math.Log, (_, e) => Math.Abs(e));
+        TestContext.Out.WriteLine($"Log: worst relative error vs Math.Log on (1, 1e300] and to double.MaxValue: {R(error)} at x = {at:R}");
+        Assert.That(error, Is.LessThanOrEqualTo(LogBound), $"at x = {at:R}");
+    }
+
+    [Test]
+    public void Log_NaNAndPositiveInfinity_PassThrough()
+    {
+        var r = PolygammaVector.Log(Vector256.Create(double.NaN, double.PositiveInfinity, 1.0, Math.E));
+        Assert.That(r.GetElement(0), Is.NaN);
+        Assert.That(r.GetElement(1), Is.EqualTo(double.PositiveInfinity));
+        Assert.That(r.GetElement(2), Is.EqualTo(0.0));
+        Assert.That(r.GetElement(3), Is.EqualTo(1.0).Within(2.3e-16));
+    }
+
+    // Bounds just above the measured worst errors (see each test's output and docs/accuracy.md).
+    private const double LgammaAbsoluteBound = 1e-14;
+    private const double LgammaRelativeBound = 2e-14;
+    private const double LgammaExactBound = 2.5e-15;
+    private const double DigammaBound = 5e-15;
+    private const double DigammaExactBound = 1e-15;
+    private const double TrigammaBound = 1e-15;
+    private const double TetragammaBound = 2e-15;
+    private const double TetragammaDifferenceBound = 2e-11;
+    private const double LogBound = 5e-16;
+}
