@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -23,12 +24,40 @@ internal sealed class FusedLossFunction : autograd.SingleTensorFunction<FusedLos
         return result;
     }
 
+    /// <summary>
+    /// The tensor wrappers that the previous backward on this thread handed to native code: the gradient it returned
+    /// and the incoming grad_output wrapper TorchSharp created for it. Native code copies the returned tensor when the
+    /// callback returns, so they are released at the start of the next backward on the same thread (or by
+    /// <see cref="ReleaseDeferred"/>) instead of waiting for the garbage collector: at most two per thread stay alive.
+    /// </summary>
+    [ThreadStatic]
+    private static List<Tensor>? deferred;
+
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
-        var gradient = ctx.get_saved_variables()[0];
-        var reduction = (nn.Reduction)ctx.get_data("reduction");
-        var grad = reduction == nn.Reduction.None ? gradient * grad_output.unsqueeze(1) : gradient * grad_output;
+        ReleaseDeferred();
+        Tensor grad;
+        using (var scope = NewDisposeScope())
+        {
+            var gradient = ctx.get_saved_variables()[0];
+            var reduction = (nn.Reduction)ctx.get_data("reduction");
+            grad = reduction == nn.Reduction.None ? gradient * grad_output.unsqueeze(1) : gradient * grad_output;
+            grad.DetachFromDisposeScope();
+        }
+
+        (deferred ??= new List<Tensor>()).Add(grad);
+        deferred.Add(grad_output);
         return new List<Tensor> { grad, null! };
+    }
+
+    /// <summary>Disposes the wrappers kept by this thread's last backward (tests call it to count live tensors exactly).</summary>
+    internal static void ReleaseDeferred()
+    {
+        if (deferred is null)
+            return;
+        foreach (var t in deferred)
+            t.Dispose();
+        deferred.Clear();
     }
 
     /// <summary>Applies the fused loss to <paramref name="evidence"/> with autograd tracking.</summary>
