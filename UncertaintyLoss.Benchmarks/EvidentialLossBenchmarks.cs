@@ -16,4 +16,9 @@ public class EvidentialLossBenchmarks : LossBenchmarkBase
     /// <summary><see cref="UL.EvidentialLoss"/> on <c>ClampedExp(logits)</c>.</summary>
     [Benchmark]
     public double EvidentialLoss() => Measure(static (x, y) => UL.EvidentialLoss(UL.ClampedExp(x), y, regFactor: 1.0));
+
+    /// <summary>The loss alone, on precomputed evidence (a leaf <c>ClampedExp(logits)</c>): what the loss costs without
+    /// the evidence activation.</summary>
+    [Benchmark]
+    public double EvidentialLossOnEvidence() => MeasureOnEvidence(static (e, y) => UL.EvidentialLoss(e, y, regFactor: 1.0));
 }

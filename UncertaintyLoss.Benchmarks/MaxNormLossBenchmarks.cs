@@ -16,4 +16,9 @@ public class MaxNormLossBenchmarks : LossBenchmarkBase
     /// <summary><see cref="UL.MaxNormLoss"/> on <c>ClampedExp(logits)</c>.</summary>
     [Benchmark]
     public double MaxNormLoss() => Measure(static (x, y) => UL.MaxNormLoss(UL.ClampedExp(x), y, regFactor: 1.0));
+
+    /// <summary>The loss alone, on precomputed evidence (a leaf <c>ClampedExp(logits)</c>): what the loss costs without
+    /// the evidence activation.</summary>
+    [Benchmark]
+    public double MaxNormLossOnEvidence() => MeasureOnEvidence(static (e, y) => UL.MaxNormLoss(e, y, regFactor: 1.0));
 }

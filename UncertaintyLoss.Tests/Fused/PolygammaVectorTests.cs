@@ -337,7 +337,7 @@ public class PolygammaVectorTests
     private const double DigammaBound = 5e-15;
     private const double DigammaExactBound = 1e-15;
     private const double TrigammaBound = 4e-15;
-    private const double TetragammaBound = 1e-14;
+    private const double TetragammaBound = 3e-14;
     private const double TetragammaDifferenceBound = 2e-11;
     private const double LogBound = 5e-16;
 }

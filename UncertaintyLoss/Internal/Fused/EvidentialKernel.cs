@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using static UncertaintyLoss.Internal.Fused.PolygammaVector;
 
@@ -17,6 +18,7 @@ namespace UncertaintyLoss.Internal.Fused;
 /// </summary>
 internal static class EvidentialKernel
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
     internal static void Tile(Scratch s, int classes, int lanes, double regFactor, double lnGammaOfClasses)
     {
         var e = s.Evidence;
@@ -53,7 +55,8 @@ internal static class EvidentialKernel
 
             // Pass 2: Σ_{j≠t} α_j(S − α_j), and the KL's element terms.
             var varianceOther = Vector256<double>.Zero;
-            var lnGammaSum = Vector256<double>.Zero;
+            var lnGammaSum = Vector256<double>.Zero;               // Σ_{j≠t} ln Γ(α_j) = lnGammaSum − ln shiftProducts
+            var shiftProducts = PolygammaVector.ProductAccumulator.Create();
             var digammaSum = Vector256<double>.Zero;
             for (int j = 0; j < classes; j++)
             {
@@ -65,8 +68,9 @@ internal static class EvidentialKernel
                 if (withKl)
                 {
                     var alphaTilde = Vector256.ConditionalSelect(isTrue, one, aj);
-                    LgammaDigammaTrigamma(alphaTilde, withGrad, out var lg, out var dg, out var tg);
+                    LgammaPartsDigammaTrigamma(alphaTilde, withGrad, out var lg, out var shift, out var dg, out var tg);
                     lnGammaSum += Vector256.AndNot(lg, isTrue);
+                    shiftProducts.Multiply(Vector256.ConditionalSelect(isTrue, one, shift));
                     digammaSum += Vector256.AndNot(ej * dg, isTrue);
                     if (withGrad)
                         Vector256.AndNot(ej * tg, isTrue).StoreUnsafe(ref grad![0], (nuint)at);
@@ -84,7 +88,7 @@ internal static class EvidentialKernel
             if (withKl)
             {
                 LgammaDigammaTrigamma(sTilde, withGrad, out var lgS, out var dgS, out trigammaSTilde);
-                var kl = lgS - lnGammaC - lnGammaSum + digammaSum - eOther * dgS;
+                var kl = lgS - lnGammaC - (lnGammaSum - shiftProducts.Log()) + digammaSum - eOther * dgS;
                 lossV = Mad(lambda, kl, mse);
             }
 

@@ -154,6 +154,7 @@ internal static unsafe class FusedDirichlet
         }
 
         /// <summary>Validates the class indices and returns Σ w[target] over the kept positions.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
         private double TargetPass(Tensor indices, long positions, int classes, double[]? classWeight, out bool anyIgnored)
         {
             var t = new ReadOnlySpan<long>(Pointer(indices), checked((int)positions));
@@ -294,7 +295,53 @@ internal static unsafe class FusedDirichlet
             return total;
         }
 
+        /// <summary>
+        /// Minimum and maximum of the loaded evidence (the first <paramref name="count"/> lanes of every class row),
+        /// vectorised. A NaN makes both NaN, as <c>torch.min</c>/<c>max</c> do on the composed path (which then lets the
+        /// input through: NaN evidence gives a NaN loss, as in <c>cross_entropy</c>).
+        /// </summary>
+        private static void RangeOf(double[] e, int c, int lanes, int count, ref double min, ref double max)
+        {
+            var vmin = Vector256.Create(double.PositiveInfinity);
+            var vmax = Vector256.Create(double.NegativeInfinity);
+            var nan = Vector256<double>.Zero;
+            int full = count / 4 * 4;
+            for (int j = 0; j < c; j++)
+            {
+                int row = j * lanes;
+                for (int b = 0; b < full; b += 4)
+                {
+                    var v = Vector256.LoadUnsafe(ref e[0], (nuint)(row + b));
+                    vmin = Vector256.Min(vmin, v);
+                    vmax = Vector256.Max(vmax, v);
+                    nan |= ~Vector256.Equals(v, v);
+                }
+
+                for (int b = full; b < count; b++)
+                {
+                    double v = e[row + b];
+                    if (double.IsNaN(v))
+                        nan = Vector256<double>.AllBitsSet;
+                    min = Math.Min(min, v);
+                    max = Math.Max(max, v);
+                }
+            }
+
+            for (int k = 0; k < 4; k++)
+            {
+                min = Math.Min(min, vmin.GetElement(k));
+                max = Math.Max(max, vmax.GetElement(k));
+            }
+
+            if (nan != Vector256<double>.Zero)
+            {
+                min = double.NaN;
+                max = double.NaN;
+            }
+        }
+
         /// <summary>Loads one tile, runs the loss kernel on it and stores its outputs; returns Σ w·loss.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
         private double Tile(long tile, Scratch s, ref double min, ref double max)
         {
             long first, sample = 0, d0 = 0;
@@ -325,15 +372,32 @@ internal static unsafe class FusedDirichlet
             // Rows (D = 1) are read contiguously, spatial tiles one class plane at a time.
             if (d == 1)
             {
-                for (int b = 0; b < count; b++)
+                int b0 = 0;
+                fixed (double* scratch = e)
+                {
+                    for (; b0 + 4 <= count && Transpose.IsSupported; b0 += 4)
+                    {
+                        if (isFloat)
+                            Transpose.RowsToColumns((float*)evidence + (first + b0) * c, c, scratch + b0, lanes);
+                        else
+                            Transpose.RowsToColumns((double*)evidence + (first + b0) * c, c, scratch + b0, lanes);
+                    }
+                }
+
+                for (int b = b0; b < count; b++)
                 {
                     long rowStart = (first + b) * c;
-                    for (int j = 0; j < c; j++)
+                    if (isFloat)
                     {
-                        double v = isFloat ? ((float*)evidence)[rowStart + j] : ((double*)evidence)[rowStart + j];
-                        if (v < min) min = v;
-                        if (v > max) max = v;
-                        e[j * lanes + b] = v;
+                        float* row = (float*)evidence + rowStart;
+                        for (int j = 0; j < c; j++)
+                            e[j * lanes + b] = row[j];
+                    }
+                    else
+                    {
+                        double* row = (double*)evidence + rowStart;
+                        for (int j = 0; j < c; j++)
+                            e[j * lanes + b] = row[j];
                     }
                 }
             }
@@ -343,16 +407,22 @@ internal static unsafe class FusedDirichlet
                 {
                     long planeStart = (sample * c + j) * d + d0;
                     int row = j * lanes;
-                    for (int b = 0; b < count; b++)
+                    if (isFloat)
                     {
-                        double v = isFloat ? ((float*)evidence)[planeStart + b] : ((double*)evidence)[planeStart + b];
-                        if (v < min) min = v;
-                        if (v > max) max = v;
-                        e[row + b] = v;
+                        float* plane = (float*)evidence + planeStart;
+                        for (int b = 0; b < count; b++)
+                            e[row + b] = plane[b];
+                    }
+                    else
+                    {
+                        double* plane = (double*)evidence + planeStart;
+                        for (int b = 0; b < count; b++)
+                            e[row + b] = plane[b];
                     }
                 }
             }
 
+            RangeOf(e, c, lanes, count, ref min, ref max);
             for (int j = 0; j < c; j++)
             {
                 for (int b = count; b < lanes; b++)
@@ -397,17 +467,34 @@ internal static unsafe class FusedDirichlet
                     s.Loss[b] = s.Weight[b] * scale;   // reuse: per-position gradient factor
                 if (d == 1)
                 {
-                    for (int b = 0; b < count; b++)
+                    int b0 = 0;
+                    fixed (double* scratch = g)
+                    fixed (double* factors = s.Loss)
+                    {
+                        for (; b0 + 4 <= count && Transpose.IsSupported; b0 += 4)
+                        {
+                            if (isFloat)
+                                Transpose.ColumnsToRows(scratch + b0, lanes, factors + b0, (float*)gradient + (first + b0) * c, c);
+                            else
+                                Transpose.ColumnsToRows(scratch + b0, lanes, factors + b0, (double*)gradient + (first + b0) * c, c);
+                        }
+                    }
+
+                    for (int b = b0; b < count; b++)
                     {
                         long rowStart = (first + b) * c;
                         double factor = s.Loss[b];
-                        for (int j = 0; j < c; j++)
+                        if (isFloat)
                         {
-                            double v = g[j * lanes + b] * factor;
-                            if (isFloat)
-                                ((float*)gradient)[rowStart + j] = (float)v;
-                            else
-                                ((double*)gradient)[rowStart + j] = v;
+                            float* row = (float*)gradient + rowStart;
+                            for (int j = 0; j < c; j++)
+                                row[j] = (float)(g[j * lanes + b] * factor);
+                        }
+                        else
+                        {
+                            double* row = (double*)gradient + rowStart;
+                            for (int j = 0; j < c; j++)
+                                row[j] = g[j * lanes + b] * factor;
                         }
                     }
                 }

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using static UncertaintyLoss.Internal.Fused.PolygammaVector;
 
@@ -18,6 +19,7 @@ namespace UncertaintyLoss.Internal.Fused;
 /// </summary>
 internal static class MaxNormKernel
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
     internal static void Tile(Scratch s, int classes, int lanes, double regFactor, int p, FisherAlphaSum alphaSum)
     {
         var e = s.Evidence;

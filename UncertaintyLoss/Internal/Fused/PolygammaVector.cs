@@ -30,37 +30,38 @@ internal static class PolygammaVector
     internal static void LgammaDigammaTrigamma(Vector256<double> x, bool withTrigamma,
         out Vector256<double> lgamma, out Vector256<double> digamma, out Vector256<double> trigamma)
     {
+        LgammaPartsDigammaTrigamma(x, withTrigamma, out var lgammaOfShifted, out var shiftProduct, out digamma, out trigamma);
+        lgamma = lgammaOfShifted - Log(shiftProduct);
+    }
+
+    /// <summary>
+    /// As <see cref="LgammaDigammaTrigamma"/>, with ln Γ(x) left in two parts, ln Γ(x) = <paramref name="lgammaOfShifted"/>
+    /// − ln <paramref name="shiftProduct"/> (ln Γ(z) and Π(x + k)): a caller that sums ln Γ over many arguments
+    /// multiplies the products and takes one logarithm (see <see cref="ProductAccumulator"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void LgammaPartsDigammaTrigamma(Vector256<double> x, bool withTrigamma,
+        out Vector256<double> lgammaOfShifted, out Vector256<double> shiftProduct, out Vector256<double> digamma, out Vector256<double> trigamma)
+    {
         var one = Vector256.Create(1.0);
-        var threshold = Vector256.Create(Threshold);
-        var z = x;
         // P(t) = Π_k (t + k) over the shift steps, and its first two derivatives at t = x (product rule, no division):
         // ln P gives ln Γ's shift, P′/P = Σ 1/(x + k) ψ's, (P′/P)² − P″/P = Σ 1/(x + k)² ψ₁'s.
-        var p0 = one;
-        var p1 = Vector256<double>.Zero;
-        var p2 = Vector256<double>.Zero;
-        var below = Vector256.LessThan(z, threshold);
-        while (below != Vector256<double>.Zero)
-        {
-            if (withTrigamma)
-                p2 = Vector256.ConditionalSelect(below, Mad(p2, z, p1 + p1), p2);
-            p1 = Vector256.ConditionalSelect(below, Mad(p1, z, p0), p1);
-            p0 = Vector256.ConditionalSelect(below, p0 * z, p0);
-            z = Vector256.ConditionalSelect(below, z + one, z);
-            below = Vector256.LessThan(z, threshold);
-        }
+        Shift(x, withTrigamma ? 2 : 1, out var z, out var p0, out var p1, out var p2, out _);
 
-        var invP = one / p0;
+        // One division for both 1/P and 1/z.
+        var inverse = one / (p0 * z);
+        var invP = inverse * z;
+        var w = inverse * p0;
         var sum1 = p1 * invP;
         var sum2 = withTrigamma ? Mad(sum1, sum1, Vector256<double>.Zero - p2 * invP) : Vector256<double>.Zero;
-        var product = p0;
+        shiftProduct = p0;
 
-        var w = one / z;
         var w2 = w * w;
         var logZ = Log(z);
 
         // ln Γ(z) = (z − ½) ln z − z + ½ ln 2π + w(1/12 − w²(1/360 − w²(1/1260 − …)))
         var lgSeries = Poly(w2, 1.0 / 12, -1.0 / 360, 1.0 / 1260, -1.0 / 1680, 1.0 / 1188, -691.0 / 360360, 1.0 / 156, -3617.0 / 122400) * w;
-        lgamma = Mad(z - Vector256.Create(0.5), logZ, Vector256.Create(HalfLog2Pi) - z) + lgSeries - Log(product);
+        lgammaOfShifted = Mad(z - Vector256.Create(0.5), logZ, Vector256.Create(HalfLog2Pi) - z) + lgSeries;
 
         // ψ(z) = ln z − 1/(2z) − w²(1/12 − w²(1/120 − w²(1/252 − …)))
         var dgSeries = Poly(w2, 1.0 / 12, -1.0 / 120, 1.0 / 252, -1.0 / 240, 1.0 / 132, -691.0 / 32760, 1.0 / 12, -3617.0 / 8160) * w2;
@@ -78,6 +79,33 @@ internal static class PolygammaVector
         }
     }
 
+    /// <summary>
+    /// A running product of positive doubles kept as mantissa × 2^exponent, so that Σ ln a_i = ln Π a_i costs one
+    /// logarithm at the end instead of one per term, without overflow.
+    /// </summary>
+    internal struct ProductAccumulator
+    {
+        private Vector256<double> mantissa;
+        private Vector256<double> exponent;
+
+        /// <summary>An empty product (1).</summary>
+        internal static ProductAccumulator Create() => new() { mantissa = Vector256.Create(1.0), exponent = Vector256<double>.Zero };
+
+        /// <summary>Multiplies by <paramref name="factor"/> (positive, below 2^1022) and renormalises the mantissa to [1, 2).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal void Multiply(Vector256<double> factor)
+        {
+            var bits = (mantissa * factor).AsUInt64();
+            var exponentBits = Vector256.ShiftRightLogical(bits, 52) | Vector256.Create(0x4330000000000000UL);
+            exponent += exponentBits.AsDouble() - Vector256.Create(4503599627370496.0 + 1023.0);
+            mantissa = ((bits & Vector256.Create(0x800FFFFFFFFFFFFFUL)) | Vector256.Create(0x3FF0000000000000UL)).AsDouble();
+        }
+
+        /// <summary>ln of the product.</summary>
+        internal readonly Vector256<double> Log() =>
+            Mad(exponent, Vector256.Create(0.69314718055994530942), PolygammaVector.Log(mantissa));
+    }
+
     /// <summary>Computes ψ₁(x), and ψ₂(x) when <paramref name="withTetragamma"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void TrigammaTetragamma(Vector256<double> x, bool withTetragamma,
@@ -85,25 +113,10 @@ internal static class PolygammaVector
     {
         var one = Vector256.Create(1.0);
         var threshold = Vector256.Create(Threshold);
-        var z = x;
         // As in LgammaDigammaTrigamma, with the third derivative for Σ 1/(x + k)³ = ½ (ln P)‴:
         // (ln P)″ = P″/P − (P′/P)², (ln P)‴ = P‴/P − 3(P′/P)(P″/P) + 2(P′/P)³.
-        var p0 = one;
-        var p1 = Vector256<double>.Zero;
-        var p2 = Vector256<double>.Zero;
-        var p3 = Vector256<double>.Zero;
+        Shift(x, withTetragamma ? 3 : 2, out var z, out var p0, out var p1, out var p2, out var p3);
         var three = Vector256.Create(3.0);
-        var below = Vector256.LessThan(z, threshold);
-        while (below != Vector256<double>.Zero)
-        {
-            if (withTetragamma)
-                p3 = Vector256.ConditionalSelect(below, Mad(p3, z, three * p2), p3);
-            p2 = Vector256.ConditionalSelect(below, Mad(p2, z, p1 + p1), p2);
-            p1 = Vector256.ConditionalSelect(below, Mad(p1, z, p0), p1);
-            p0 = Vector256.ConditionalSelect(below, p0 * z, p0);
-            z = Vector256.ConditionalSelect(below, z + one, z);
-            below = Vector256.LessThan(z, threshold);
-        }
 
         var invP = one / p0;
         var q1 = p1 * invP;
@@ -132,6 +145,57 @@ internal static class PolygammaVector
         else
         {
             tetragamma = Vector256<double>.Zero;
+        }
+    }
+
+    /// <summary>Arguments below this take the unconditional shift: Π_{k&lt;9}(x + k) stays below 1e300.</summary>
+    private const double UnconditionalShiftLimit = 1e30;
+
+    /// <summary>
+    /// The recurrence shift: z = x + n ≥ <see cref="Threshold"/> and P(t) = Π_{k&lt;n} (t + k) with its first
+    /// <paramref name="order"/> derivatives at t = x. For x in [1, 1e30) every lane takes n = 9 (z = x + 9 ≥ 10): a fixed
+    /// trip count, no per-lane masks and no data-dependent branch. Otherwise (larger, smaller or NaN lanes) each lane
+    /// shifts only while below the threshold.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Shift(Vector256<double> x, int order, out Vector256<double> z,
+        out Vector256<double> p0, out Vector256<double> p1, out Vector256<double> p2, out Vector256<double> p3)
+    {
+        var one = Vector256.Create(1.0);
+        z = x;
+        p0 = one;
+        p1 = Vector256<double>.Zero;
+        p2 = Vector256<double>.Zero;
+        p3 = Vector256<double>.Zero;
+        if (Vector256.GreaterThanOrEqualAll(x, one) && Vector256.LessThanAll(x, Vector256.Create(UnconditionalShiftLimit)))
+        {
+            var three = Vector256.Create(3.0);
+            for (int k = 0; k < 9; k++)
+            {
+                if (order >= 3)
+                    p3 = Mad(p3, z, three * p2);
+                if (order >= 2)
+                    p2 = Mad(p2, z, p1 + p1);
+                p1 = Mad(p1, z, p0);
+                p0 *= z;
+                z += one;
+            }
+
+            return;
+        }
+
+        var threshold = Vector256.Create(Threshold);
+        var below = Vector256.LessThan(z, threshold);
+        while (below != Vector256<double>.Zero)
+        {
+            if (order >= 3)
+                p3 = Vector256.ConditionalSelect(below, Mad(p3, z, Vector256.Create(3.0) * p2), p3);
+            if (order >= 2)
+                p2 = Vector256.ConditionalSelect(below, Mad(p2, z, p1 + p1), p2);
+            p1 = Vector256.ConditionalSelect(below, Mad(p1, z, p0), p1);
+            p0 = Vector256.ConditionalSelect(below, p0 * z, p0);
+            z = Vector256.ConditionalSelect(below, z + one, z);
+            below = Vector256.LessThan(z, threshold);
         }
     }
 
@@ -174,16 +238,17 @@ internal static class PolygammaVector
         var one = Vector256.Create(1.0);
         var s = (m - one) / (m + one);
         var s2 = s * s;
-        var p = Vector256.Create(1.0 / 21);
-        p = Mad(p, s2, Vector256.Create(1.0 / 19));
-        p = Mad(p, s2, Vector256.Create(1.0 / 17));
-        p = Mad(p, s2, Vector256.Create(1.0 / 15));
-        p = Mad(p, s2, Vector256.Create(1.0 / 13));
-        p = Mad(p, s2, Vector256.Create(1.0 / 11));
-        p = Mad(p, s2, Vector256.Create(1.0 / 9));
-        p = Mad(p, s2, Vector256.Create(1.0 / 7));
-        p = Mad(p, s2, Vector256.Create(1.0 / 5));
-        p = Mad(p, s2, Vector256.Create(1.0 / 3));
+        // 1/3 + s²/5 + … + s¹⁸/21 by Estrin's scheme (shorter dependency chains than Horner's rule).
+        var s4 = s2 * s2;
+        var s8 = s4 * s4;
+        var q0 = Mad(s2, Vector256.Create(1.0 / 5), Vector256.Create(1.0 / 3));
+        var q1 = Mad(s2, Vector256.Create(1.0 / 9), Vector256.Create(1.0 / 7));
+        var q2 = Mad(s2, Vector256.Create(1.0 / 13), Vector256.Create(1.0 / 11));
+        var q3 = Mad(s2, Vector256.Create(1.0 / 17), Vector256.Create(1.0 / 15));
+        var q4 = Mad(s2, Vector256.Create(1.0 / 21), Vector256.Create(1.0 / 19));
+        var r0 = Mad(s4, q1, q0);
+        var r1 = Mad(s4, q3, q2);
+        var p = Mad(s8, Mad(s8, q4, r1), r0);
         var lnM = Mad(s * s2, p, s);                       // atanh(s) = s + s³/3 + …
         lnM += lnM;
         const double Ln2High = 6.93147180369123816490e-01;  // ln 2 split so that e·Ln2High is exact
