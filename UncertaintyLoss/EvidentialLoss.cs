@@ -36,6 +36,9 @@ public static partial class UL
     /// and device.</para>
     /// <para><b>Reference.</b> Sensoy, Kaplan and Kandemir, "Evidential Deep Learning to Quantify Classification
     /// Uncertainty", NeurIPS 2018, eq. 5 and the KL regulariser of section 4.</para>
+    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence with class-index targets, a fused kernel
+    /// computes the loss and its analytic first-order gradient in one double-precision pass (docs/performance.md); other
+    /// inputs compose TorchSharp operations. Set <see cref="UseFusedKernels"/> to false for higher-order gradients.</para>
     /// <para><b>Python.</b> <c>uncertainty_loss.evidential_loss(evidence, target, reg_factor, reduction)</c>. Unlike it,
     /// <see cref="nn.Reduction.None"/> and <see cref="nn.Reduction.Sum"/> work with regFactor &gt; 0 (docs/python-differences.md).</para>
     /// </remarks>

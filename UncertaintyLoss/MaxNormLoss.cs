@@ -34,6 +34,9 @@ public static partial class UL
     /// dtype and device.</para>
     /// <para><b>Reference.</b> Tsiligkaridis, "Information Aware Max-Norm Dirichlet Networks for Predictive Uncertainty
     /// Estimation", Neural Networks 135 (2021), arXiv:1910.04819.</para>
+    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence with class-index targets, a fused kernel
+    /// computes the loss and its analytic first-order gradient in one double-precision pass (docs/performance.md); other
+    /// inputs compose TorchSharp operations. Set <see cref="UseFusedKernels"/> to false for higher-order gradients.</para>
     /// <para><b>Python.</b> <c>uncertainty_loss.maxnorm_loss(evidence, target, reg_factor, p_norm, reduction)</c>. The
     /// Python package marks the true class with <c>target &gt; 0</c>, which is wrong for probability targets; see
     /// docs/python-differences.md.</para>

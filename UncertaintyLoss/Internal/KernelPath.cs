@@ -17,8 +17,8 @@ internal enum KernelPath
 }
 
 /// <summary>
-/// The test and benchmark hook that forces a path. Users never need it: <see cref="KernelPath.Auto"/> picks the
-/// fastest path that applies. The setting flows with the async context, so parallel tests do not see each other's.
+/// The test and benchmark hook that forces a path. Users need at most the public switch <see cref="UL.UseFusedKernels"/>:
+/// <see cref="KernelPath.Auto"/> picks the fastest path that applies. The setting flows with the async context, so parallel tests do not see each other's.
 /// </summary>
 internal static class Kernels
 {
@@ -28,8 +28,9 @@ internal static class Kernels
     /// UL_KERNEL_PATH environment variable to run every test on the composed path).</summary>
     internal static KernelPath Default { get; set; }
 
-    /// <summary>The path in force for the current async context.</summary>
-    internal static KernelPath Path => Forced.Value ?? Default;
+    /// <summary>The path in force for the current async context: a forced one, else <see cref="KernelPath.Composed"/> when
+    /// the user turned the fused kernels off (<see cref="UL.UseFusedKernels"/>), else <see cref="Default"/>.</summary>
+    internal static KernelPath Path => Forced.Value ?? (UL.UseFusedKernels ? Default : KernelPath.Composed);
 
     /// <summary>Forces <paramref name="path"/> until the returned scope is disposed.</summary>
     internal static IDisposable Force(KernelPath path)

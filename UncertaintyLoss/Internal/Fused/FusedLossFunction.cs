@@ -41,7 +41,12 @@ internal sealed class FusedLossFunction : autograd.SingleTensorFunction<FusedLos
         {
             var gradient = ctx.get_saved_variables()[0];
             var reduction = (nn.Reduction)ctx.get_data("reduction");
-            grad = reduction == nn.Reduction.None ? gradient * grad_output.unsqueeze(1) : gradient * grad_output;
+            if (reduction == nn.Reduction.None)
+                grad = gradient * grad_output.unsqueeze(1);
+            else if (grad_output.numel() == 1 && grad_output.device_type == DeviceType.CPU && grad_output.to(ScalarType.Float64).item<double>() == 1.0)
+                grad = gradient.alias();   // loss.backward(): the saved gradient is the answer (autograd copies before any in-place use, as the node still holds it)
+            else
+                grad = gradient * grad_output;
             grad.DetachFromDisposeScope();
         }
 
