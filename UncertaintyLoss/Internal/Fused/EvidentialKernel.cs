@@ -30,6 +30,26 @@ internal static class EvidentialKernel
         var lambda = Vector256.Create(regFactor);
         var lnGammaC = Vector256.Create(lnGammaOfClasses);
 
+        // Element pass (contiguous, few live registers): the special functions of every α = e + 1 of the tile.
+        // lnΓ(α) = lgShifted − ln shift; the true class's values are computed too and masked out below.
+        var lgShifted = s.Extra;
+        var shiftProduct = s.Work1;
+        var eDigamma = s.Work2;
+        if (withKl)
+        {
+            int total = classes * lanes;
+            for (int k = 0; k < total; k += 4)
+            {
+                var ek = Vector256.LoadUnsafe(ref e[0], (nuint)k);
+                LgammaPartsDigammaTrigamma(ek + one, withGrad, out var lg, out var shift, out var dg, out var tg);
+                lg.StoreUnsafe(ref lgShifted[0], (nuint)k);
+                shift.StoreUnsafe(ref shiftProduct[0], (nuint)k);
+                (ek * dg).StoreUnsafe(ref eDigamma[0], (nuint)k);
+                if (withGrad)
+                    (ek * tg).StoreUnsafe(ref grad![0], (nuint)k);
+            }
+        }
+
         for (int g = 0; g < lanes; g += 4)
         {
             var t = Vector256.Create((double)s.Target[g], s.Target[g + 1], s.Target[g + 2], s.Target[g + 3]);
@@ -67,13 +87,9 @@ internal static class EvidentialKernel
                 varianceOther += Vector256.AndNot(aj * (s0 - aj), isTrue);
                 if (withKl)
                 {
-                    var alphaTilde = Vector256.ConditionalSelect(isTrue, one, aj);
-                    LgammaPartsDigammaTrigamma(alphaTilde, withGrad, out var lg, out var shift, out var dg, out var tg);
-                    lnGammaSum += Vector256.AndNot(lg, isTrue);
-                    shiftProducts.Multiply(Vector256.ConditionalSelect(isTrue, one, shift));
-                    digammaSum += Vector256.AndNot(ej * dg, isTrue);
-                    if (withGrad)
-                        Vector256.AndNot(ej * tg, isTrue).StoreUnsafe(ref grad![0], (nuint)at);
+                    lnGammaSum += Vector256.AndNot(Vector256.LoadUnsafe(ref lgShifted[0], (nuint)at), isTrue);
+                    shiftProducts.Multiply(Vector256.ConditionalSelect(isTrue, one, Vector256.LoadUnsafe(ref shiftProduct[0], (nuint)at)));
+                    digammaSum += Vector256.AndNot(Vector256.LoadUnsafe(ref eDigamma[0], (nuint)at), isTrue);
                 }
             }
 

@@ -37,8 +37,8 @@ internal enum FusedLossKind
 /// </remarks>
 internal static unsafe class FusedDirichlet
 {
-    /// <summary>Scratch elements per tile (C·B), about 128 KiB of doubles.</summary>
-    private const int TileElements = 16384;
+    /// <summary>Scratch elements per tile (C·B): 64 KiB of doubles per buffer, six buffers per thread.</summary>
+    private const int TileElements = 8192;
 
     /// <summary>Elements per parallel chunk; smaller inputs run on the calling thread.</summary>
     private const long ChunkElements = 32768;
@@ -531,6 +531,8 @@ internal sealed class Scratch
         Evidence = Rent(classes * lanes);
         Gradient = withGradient ? Rent(classes * lanes) : null;
         Extra = Rent(classes * lanes);
+        Work1 = Rent(classes * lanes);
+        Work2 = Rent(classes * lanes);
         Loss = Rent(lanes);
         Weight = Rent(lanes);
         Target = new long[lanes];
@@ -544,6 +546,12 @@ internal sealed class Scratch
 
     /// <summary>Kernel workspace of C·B doubles.</summary>
     internal double[] Extra { get; }
+
+    /// <summary>Kernel workspace of C·B doubles.</summary>
+    internal double[] Work1 { get; }
+
+    /// <summary>Kernel workspace of C·B doubles.</summary>
+    internal double[] Work2 { get; }
 
     /// <summary>Kernel output: loss per position, unweighted.</summary>
     internal double[] Loss { get; }

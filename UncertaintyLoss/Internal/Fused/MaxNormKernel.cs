@@ -32,6 +32,30 @@ internal static class MaxNormKernel
         var half = Vector256.Create(0.5);
         var lambda = Vector256.Create(regFactor);
 
+        // Element pass (contiguous, few live registers): Π(α + i) and h(α) of the p-norm, ψ₁ and ψ₂ of the regulariser,
+        // for every α = e + 1 of the tile (the true class's are masked out below). ψ₂ goes to the gradient buffer,
+        // whose slot is read before it is overwritten.
+        var risingProduct = s.Work1;
+        var risingH = s.Work2;
+        var trigammaAlpha = extra;
+        var tetragammaAlpha = grad;
+        int total = classes * lanes;
+        for (int k = 0; k < total; k += 4)
+        {
+            var ak = Vector256.LoadUnsafe(ref e[0], (nuint)k) + one;
+            RisingProduct(ak, p, withGrad, out var pa, out var ha);
+            pa.StoreUnsafe(ref risingProduct[0], (nuint)k);
+            if (withGrad)
+                ha.StoreUnsafe(ref risingH[0], (nuint)k);
+            if (withFisher)
+            {
+                TrigammaTetragamma(ak, withGrad, out var tg, out var tt);
+                tg.StoreUnsafe(ref trigammaAlpha[0], (nuint)k);
+                if (withGrad)
+                    tt.StoreUnsafe(ref tetragammaAlpha![0], (nuint)k);
+            }
+        }
+
         for (int g = 0; g < lanes; g += 4)
         {
             var t = Vector256.Create((double)s.Target[g], s.Target[g + 1], s.Target[g + 2], s.Target[g + 3]);
@@ -67,16 +91,14 @@ internal static class MaxNormKernel
                 int at = j * lanes + g;
                 var ej = Vector256.LoadUnsafe(ref e[0], (nuint)at);
                 var isTrue = Vector256.Equals(t, Vector256.Create((double)j));
-                var aj = ej + one;
-                RisingProduct(aj, p, withGrad, out var pa, out var ha);
-                var m = Vector256.AndNot(pa * invProductS, isTrue);
+                var m = Vector256.AndNot(Vector256.LoadUnsafe(ref risingProduct[0], (nuint)at) * invProductS, isTrue);
                 mSum += m;
+                var tt = withGrad && withFisher ? Vector256.LoadUnsafe(ref tetragammaAlpha![0], (nuint)at) : Vector256<double>.Zero;
                 if (withGrad)
-                    (m * ha).StoreUnsafe(ref grad![0], (nuint)at);
+                    (m * Vector256.LoadUnsafe(ref risingH[0], (nuint)at)).StoreUnsafe(ref grad![0], (nuint)at);
                 if (withFisher)
                 {
-                    TrigammaTetragamma(aj, withGrad, out var tg, out var tt);
-                    var diff = tg - trigammaA;
+                    var diff = Vector256.LoadUnsafe(ref trigammaAlpha[0], (nuint)at) - trigammaA;
                     var eSq = ej * ej;
                     fisherSum += Vector256.AndNot(eSq * diff, isTrue);
                     if (withGrad)
@@ -114,6 +136,7 @@ internal static class MaxNormKernel
     }
 
     /// <summary>Π_{i&lt;p} (a + i) and, when <paramref name="withDerivative"/>, h = Σ_{i&lt;p} 1/(a + i) (by the product rule, one division).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RisingProduct(Vector256<double> a, int p, bool withDerivative, out Vector256<double> product, out Vector256<double> h)
     {
         var one = Vector256.Create(1.0);
