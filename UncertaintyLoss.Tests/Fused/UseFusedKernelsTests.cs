@@ -90,7 +90,7 @@ public class UseFusedKernelsTests
     private static Tensor HessianVectorProduct(Tensor evidence, Tensor target, Tensor direction, bool maxNorm)
     {
         var e = evidence.detach().requires_grad_();
-        var g = torch.autograd.grad(new[] { Loss(e, target, maxNorm) }, new[] { e }, create_graph: true)[0];
+        var g = torch.autograd.grad(new[] { Loss(e, target, maxNorm) }, new[] { e }, retain_graph: true, create_graph: true)[0];
         var gv = (g * direction).sum();
         if (!gv.requires_grad)
             return zeros_like(e);
