@@ -63,6 +63,7 @@ public class UseFusedKernelsTests
     public void UseFusedKernels_True_FusedGradientIsFirstOrderOnly([Values] bool maxNorm)
     {
         using var scope = NewDisposeScope();
+        using var fused = Kernels.Force(KernelPath.Fused);   // also when the suite runs with UL_KERNEL_PATH=Composed
         var (evidence, target, direction) = Case();
         var hv = HessianVectorProduct(evidence, target, direction, maxNorm);
         Assert.That(Tensors.ToDoubles(hv), Is.All.EqualTo(0.0));
