@@ -41,9 +41,7 @@ public static class Ranking
     {
         using var scope = NewDisposeScope();
         var (s, l) = MetricInputs.Binary(score, label, nameof(score), nameof(label));
-        long positives = 0;
-        foreach (bool b in l)
-            positives += b ? 1 : 0;
+        long positives = CountTrue(l);
         long negatives = l.Length - positives;
         if (positives == 0 || negatives == 0)
             throw new ArgumentException(
@@ -98,9 +96,7 @@ public static class Ranking
     {
         using var scope = NewDisposeScope();
         var (s, l) = MetricInputs.Binary(score, label, nameof(score), nameof(label));
-        long positives = 0;
-        foreach (bool b in l)
-            positives += b ? 1 : 0;
+        long positives = CountTrue(l);
         if (positives == 0)
             throw new ArgumentException(
                 $"label must hold at least one positive for average precision: received 0 positives among {l.Length} samples.",
@@ -138,5 +134,13 @@ public static class Ranking
         var items = (bool[])label.Clone();
         Array.Sort(keys, items);
         return (keys, items);
+    }
+
+    private static long CountTrue(bool[] values)
+    {
+        long count = 0;
+        foreach (bool b in values)
+            count += b ? 1 : 0;
+        return count;
     }
 }

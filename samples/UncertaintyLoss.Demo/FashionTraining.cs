@@ -210,12 +210,7 @@ public static class FashionTraining
                 var x = trainX.index_select(0, idx);
                 var y = trainY.index_select(0, idx);
                 var logits = model.forward(x);
-                var loss = kind switch
-                {
-                    LossKind.CrossEntropy => nn.functional.cross_entropy(logits, y),
-                    LossKind.Evidential => UL.EvidentialLoss(UL.ClampedExp(logits), y, regFactor: schedule.Value),
-                    _ => UL.MaxNormLoss(UL.ClampedExp(logits), y, regFactor: schedule.Value),
-                };
+                var loss = LossKinds.Loss(kind, logits, y, schedule.Value);
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();

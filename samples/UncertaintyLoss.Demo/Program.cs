@@ -273,13 +273,19 @@ public static class Program
         console.Write(FashionReport.ConsoleTable(result));
         var figures = FashionPlots.Write(result, options.OutDir);
         var report = FashionReport.Write(result, options.OutDir, commandLine ?? $"(in process) {options}", watch.Elapsed.TotalSeconds, figures);
-        foreach (var path in figures.Append(report))
+        ReportWritten(console, figures.Append(report), watch);
+        return result;
+    }
+
+    /// <summary>Prints each written file and the elapsed time: the closing lines of every demo mode.</summary>
+    internal static void ReportWritten(IAnsiConsole console, IEnumerable<string> paths, Stopwatch watch)
+    {
+        foreach (var path in paths)
         {
             console.MarkupLineInterpolated($"wrote [green]{Path.GetFullPath(path)}[/]");
         }
 
         console.MarkupLine($"done in {watch.Elapsed.TotalSeconds:F1} s");
-        return result;
     }
 
     /// <summary>Trains the three models, prints the comparison table and writes the heat maps.</summary>
@@ -304,12 +310,7 @@ public static class Program
         }
 
         console.Write(table);
-        foreach (var path in Plots.Write(result, options.OutDir))
-        {
-            console.MarkupLineInterpolated($"wrote [green]{Path.GetFullPath(path)}[/]");
-        }
-
-        console.MarkupLine($"done in {watch.Elapsed.TotalSeconds:F1} s");
+        ReportWritten(console, Plots.Write(result, options.OutDir), watch);
         return result;
     }
 }

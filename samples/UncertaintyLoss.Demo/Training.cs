@@ -20,6 +20,18 @@ public enum LossKind
     MaxNorm,
 }
 
+/// <summary>The training loss of each <see cref="LossKind"/>, shared by the synthetic and the Fashion-MNIST demos.</summary>
+public static class LossKinds
+{
+    /// <summary>The loss of <paramref name="kind"/> on a batch; <paramref name="regFactor"/> is ignored by cross-entropy.</summary>
+    public static Tensor Loss(LossKind kind, Tensor logits, Tensor target, double regFactor) => kind switch
+    {
+        LossKind.CrossEntropy => nn.functional.cross_entropy(logits, target),
+        LossKind.Evidential => UL.EvidentialLoss(UL.ClampedExp(logits), target, regFactor: regFactor),
+        _ => UL.MaxNormLoss(UL.ClampedExp(logits), target, regFactor: regFactor),
+    };
+}
+
 /// <summary>Settings of one demo run.</summary>
 /// <param name="Steps">Full-batch Adam steps per model.</param>
 /// <param name="Seed">Seed of the data and the initial weights.</param>
@@ -135,12 +147,7 @@ public static class Training
         {
             using var scope = NewDisposeScope();
             var logits = model.forward(x);
-            var loss = kind switch
-            {
-                LossKind.CrossEntropy => nn.functional.cross_entropy(logits, y),
-                LossKind.Evidential => UL.EvidentialLoss(UL.ClampedExp(logits), y, regFactor: schedule.Value),
-                _ => UL.MaxNormLoss(UL.ClampedExp(logits), y, regFactor: schedule.Value),
-            };
+            var loss = LossKinds.Loss(kind, logits, y, schedule.Value);
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();

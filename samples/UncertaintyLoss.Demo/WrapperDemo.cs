@@ -111,12 +111,7 @@ public static class WrapperDemo
         }
 
         console.Write(table);
-        foreach (var path in result.Files)
-        {
-            console.MarkupLineInterpolated($"wrote [green]{Path.GetFullPath(path)}[/]");
-        }
-
-        console.MarkupLine($"done in {watch.Elapsed.TotalSeconds:F1} s");
+        Program.ReportWritten(console, result.Files, watch);
         return result;
     }
 
