@@ -125,7 +125,7 @@ internal static unsafe class FusedDirichlet
 
             double scale = reduction == nn.Reduction.Mean ? (weightTotal > 0 ? 1.0 / weightTotal : 0.0) : 1.0;
             var job = new Job(Pointer(evidence), evidence.dtype == ScalarType.Float32, (long*)Pointer(indices), n, c, d,
-                classWeight, anyIgnored ? ignoreIndex : (long?)null, ignoreIndex, loss,
+                classWeight, anyIgnored ? ignoreIndex : (long?)null, loss,
                 perPosition is null ? null : Pointer(perPosition), gradient is null ? null : Pointer(gradient), scale);
             double total = job.Run();
             Check.EvidenceRange(job.Min, job.Max, "evidence");
@@ -208,9 +208,8 @@ internal static unsafe class FusedDirichlet
         private readonly double lnGammaOfClasses;
 
         internal Job(void* evidence, bool isFloat, long* target, long n, int c, long d, double[]? classWeight, long? ignored,
-            long ignoreIndex, FusedLoss loss, void* perPosition, void* gradient, double scale)
+            FusedLoss loss, void* perPosition, void* gradient, double scale)
         {
-            _ = ignoreIndex;
             this.evidence = evidence;
             this.isFloat = isFloat;
             this.target = target;
