@@ -57,7 +57,7 @@ public static partial class UL
         Check.RegFactor(regFactor, nameof(regFactor));
         if (FusedDirichlet.Applies(evidence, target, kind, weight, pNorm: 1))
             return FusedDirichlet.Run(evidence, target, weight, ignoreIndex, reduction, new FusedLoss(FusedLossKind.Evidential, regFactor, 1, FisherAlphaSum.All));
-        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex);
+        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
         return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
             (work, t) =>
@@ -92,7 +92,7 @@ public static partial class UL
         Tensor? weight = null, long ignoreIndex = -100)
     {
         var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
-        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex);
+        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
         return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
             (work, t) => MsePerPosition(work, Dirichlet.DenseTarget(work, t.Target, t.Kind)));
@@ -124,7 +124,7 @@ public static partial class UL
         Tensor? weight = null, long ignoreIndex = -100)
     {
         var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
-        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex);
+        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
         return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
             (work, t) => KlPerPosition(work, Dirichlet.DenseTarget(work, t.Target, t.Kind)));
@@ -160,7 +160,7 @@ public static partial class UL
         var s = alpha.sum(1, keepdim: true);
         var r = Dirichlet.SumOfOthers(alpha, s);
         var error = (y * r - (1 - y) * alpha) / s;                // y_j − p_j
-        var variance = alpha * r / (s.square() * (s + 1));         // p_j (1 − p_j) / (S + 1)
+        var variance = (alpha / s) * (r / s) / (s + 1);            // p_j (1 − p_j) / (S + 1), no S³ to overflow Float32
         return (error.square() + variance).sum(1);
     }
 

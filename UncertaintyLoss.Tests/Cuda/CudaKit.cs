@@ -42,12 +42,8 @@ public static class DeviceReferenceChecks
         0.25, -1.0, 0.8, 2.2, -2.0, 1.25, 3.3, 0.05,
     };
 
-    /// <summary>Returns the CUDA device, or makes the test inconclusive (reported as skipped) without one.</summary>
-    public static Device RequireCuda()
-    {
-        Assume.That(cuda.is_available(), "CUDA is not available");
-        return CUDA;
-    }
+    /// <summary>Returns the CUDA device, or skips the test without one (<see cref="Requires.Cuda"/>).</summary>
+    public static Device RequireCuda() => Requires.Cuda();
 
     /// <summary>Probability targets: soft rows, one-hot rows and a two-class split, each summing to 1 over the classes.</summary>
     private static double[] ProbabilityValues()

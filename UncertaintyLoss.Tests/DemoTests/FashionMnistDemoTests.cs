@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using NUnit.Framework;
+using UncertaintyLoss.Tests.TestSupport;
 using Spectre.Console;
 using UncertaintyLoss.Demo;
 
@@ -28,7 +29,7 @@ public sealed class FashionMnistDemoTests
     }
 
     private static void RequireData() =>
-        Assume.That(Directory.Exists(DataDir), $"Fashion-MNIST not installed at {DataDir} (apt-get install dataset-fashion-mnist)");
+        Requires.Path(DataDir, "apt-get install dataset-fashion-mnist");
 
     private static (int Code, string Error) RunMain(params string[] args)
     {
@@ -142,7 +143,7 @@ public sealed class FashionMnistDemoTests
     public void CudaWithoutACudaDeviceExitsWithTwo()
     {
         RequireData();
-        Assume.That(TorchSharp.torch.cuda.is_available(), Is.False, "CUDA is available here");
+        Requires.NoCuda();
         var (code, error) = RunMain("--dataset", "fashion-mnist", "--device", "cuda");
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.Contain("cuda"));

@@ -4,6 +4,7 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using NUnit.Framework;
+using UncertaintyLoss.Tests.TestSupport;
 using UncertaintyLoss.Demo;
 
 namespace UncertaintyLoss.Tests.DemoTests;
@@ -163,7 +164,7 @@ public sealed class IdxReaderTests
     [Test]
     public void ReadsFashionMnistTrainingLabelsWhenInstalled()
     {
-        Assume.That(File.Exists(FashionLabels), Is.True, $"{FashionLabels} is not installed");
+        Requires.Path(FashionLabels, "apt-get install dataset-fashion-mnist");
         var labels = IdxReader.ReadLabels(FashionLabels);
         Assert.That(labels, Has.Length.EqualTo(60000));
         Assert.That(labels, Is.All.InRange(0L, 9L));

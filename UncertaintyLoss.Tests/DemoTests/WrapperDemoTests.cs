@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using NUnit.Framework;
+using UncertaintyLoss.Tests.TestSupport;
 using Spectre.Console;
 using UncertaintyLoss.Demo;
 
@@ -111,7 +112,7 @@ public sealed class WrapperDemoTests
     [Test]
     public void RunVoteFashion_Tiny_WritesTheTutorialFigure()
     {
-        Assume.That(Directory.Exists(FashionMnist.SystemDirectory), $"Fashion-MNIST not installed at {FashionMnist.SystemDirectory}");
+        Requires.Path(FashionMnist.SystemDirectory, "apt-get install dataset-fashion-mnist");
         var (console, output) = Console();
         var settings = new FashionSettings(FashionMnist.SystemDirectory, Epochs: 1, Seed: 42) { TrainLimit = 2000, TestLimit = 500 };
         var result = WrapperDemo.RunVoteFashion(settings, _dir, console);

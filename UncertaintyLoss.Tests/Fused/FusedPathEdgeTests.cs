@@ -94,7 +94,7 @@ public class FusedPathEdgeTests
     [Test]
     public void ForceFused_CudaEvidence_ThrowsInvalidOperationException()
     {
-        Assume.That(torch.cuda.is_available());
+        Requires.Cuda();
         using var scope = NewDisposeScope();
         using var force = Kernels.Force(KernelPath.Fused);
         Assert.That(() => UL.EvidentialLoss(Evidence().cuda(), Index().cuda()), Throws.InstanceOf<InvalidOperationException>());

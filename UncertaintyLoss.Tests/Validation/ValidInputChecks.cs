@@ -68,7 +68,8 @@ public static class ValidInputChecks
                 Assert.That(result.item<float>(), Is.EqualTo(0f), "The sum over no positions is 0.");
                 break;
             default:
-                Assert.That(result.shape, Is.Empty, "Mean over no positions is a scalar (NaN, as for cross_entropy).");
+                Assert.That(result.shape, Is.Empty, "Mean over no positions is a scalar.");
+                Assert.That(result.item<float>(), Is.EqualTo(0f), "The mean over no positions is 0 (docs/conventions.md, \"Empty batches\").");
                 break;
         }
     }

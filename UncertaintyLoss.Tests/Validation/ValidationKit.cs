@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using NUnit.Framework;
+using UncertaintyLoss.Tests.TestSupport;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -54,7 +55,7 @@ public sealed class BadInputRow
     public void AssertRejectedBy(Func<Tensor, Tensor, Tensor> call)
     {
         if (NeedsCuda)
-            Assume.That(cuda.is_available(), "CUDA is not available");
+            Requires.Cuda();
         using var scope = NewDisposeScope();
         var first = First();
         var second = Second();
@@ -65,7 +66,7 @@ public sealed class BadInputRow
     public void AssertRejectedBy(Func<Tensor, Tensor> call)
     {
         if (NeedsCuda)
-            Assume.That(cuda.is_available(), "CUDA is not available");
+            Requires.Cuda();
         using var scope = NewDisposeScope();
         var first = First();
         ArgumentAssert.ThrowsExactly(Exception, ParamName, MessageParts, () => call(first!));

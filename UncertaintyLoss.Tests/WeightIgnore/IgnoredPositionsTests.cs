@@ -25,8 +25,9 @@ public class IgnoredPositionsTests
     {
         var (name, loss) = Losses[which];
         using var scope = NewDisposeScope();
-        // Float32 evidence 1e19 overflows the loss's intermediates (S² = 4e38 > float.MaxValue) at the ignored position.
-        var evidence = Tensors.FromDoubles(new[] { 1e19, 1e19, 0.0, 2.0, 0.5, 1.0 }, new long[] { 2, 3 }, ScalarType.Float32).requires_grad_(true);
+        // NaN evidence (which the range check lets through, as cross_entropy does) and the largest admissible value at
+        // the ignored position: neither may reach the result or the gradient.
+        var evidence = Tensors.FromDoubles(new[] { double.NaN, UL.MaxEvidence, 0.0, 2.0, 0.5, 1.0 }, new long[] { 2, 3 }, ScalarType.Float32).requires_grad_(true);
         var target = Tensors.FromLongs(new long[] { -100, 1 }, new long[] { 2 });
         var kept = Tensors.FromDoubles(new[] { 2.0, 0.5, 1.0 }, new long[] { 1, 3 }, ScalarType.Float32).requires_grad_(true);
         var keptTarget = Tensors.FromLongs(new long[] { 1 }, new long[] { 1 });

@@ -151,7 +151,7 @@ internal static class Check
     /// </summary>
     /// <returns>Whether any class-index target equals <paramref name="ignoreIndex"/>.</returns>
     internal static bool Values(Tensor evidence, string evidenceName, Tensor? target, TargetKind kind, string targetName,
-        Tensor? weight = null, long ignoreIndex = DefaultIgnoreIndex)
+        Tensor? weight = null, long ignoreIndex = DefaultIgnoreIndex, double maxEvidence = double.PositiveInfinity)
     {
         bool empty = evidence.numel() == 0;
         if (empty && (weight is null || weight.numel() == 0))
@@ -197,7 +197,7 @@ internal static class Check
             v = stack(parts.Select(p => p.to(ScalarType.Float64)).ToArray()).cpu().data<double>().ToArray();
         }
 
-        EvidenceRange(v[0], v[1], evidenceName);
+        EvidenceRange(v[0], v[1], evidenceName, maxEvidence);
         if (target is null)
             return false;
         long classes = evidence.shape[1];
@@ -210,13 +210,18 @@ internal static class Check
         return v[4] != 0;
     }
 
-    /// <summary>Evidence must be non-negative and not +∞ (NaN passes, as in <c>cross_entropy</c>).</summary>
-    internal static void EvidenceRange(double min, double max, string name)
+    /// <summary>
+    /// Evidence must be non-negative and not +∞, and at most <paramref name="maxEvidence"/> (the losses pass
+    /// <see cref="UL.MaxEvidence"/>). NaN passes, as in <c>cross_entropy</c>.
+    /// </summary>
+    internal static void EvidenceRange(double min, double max, string name, double maxEvidence = double.PositiveInfinity)
     {
         if (min < 0)
             throw new ArgumentException(Inv($"Expected non-negative {name}, but its minimum is {min:R}. Evidence is a non-negative transform of the logits: apply UL.ClampedExp, softplus or relu first."), name);
         if (double.IsPositiveInfinity(max))
             throw new ArgumentException(Inv($"Expected finite {name}, but it contains +Infinity. Use UL.ClampedExp (exp of clamped logits) to keep evidence finite."), name);
+        if (max > maxEvidence)
+            throw new ArgumentException(Inv($"Expected {name} of at most {maxEvidence:R} (UL.MaxEvidence), but its maximum is {max:R}. Evidence this large means the network's outputs have diverged (an unclamped exp, or relu/softplus of huge logits): use UL.ClampedExp, or lower the learning rate."), name);
     }
 
     /// <summary>Class indices other than ignoreIndex must lie in [0, C).</summary>

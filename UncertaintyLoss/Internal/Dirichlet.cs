@@ -43,12 +43,15 @@ internal static class Dirichlet
         return where(isMax, rMax, s - alpha);
     }
 
-    /// <summary>Applies a reduction over all elements, as <c>cross_entropy</c> does.</summary>
+    /// <summary>
+    /// Applies a reduction over all elements, as <c>cross_entropy</c> does, except that the mean over no elements (an empty
+    /// batch) is 0, not NaN (docs/conventions.md, "Empty batches"); it stays in the graph, with a zero gradient.
+    /// </summary>
     internal static Tensor Reduce(Tensor perPosition, nn.Reduction reduction) => reduction switch
     {
         nn.Reduction.None => perPosition,
         nn.Reduction.Sum => perPosition.sum(),
-        nn.Reduction.Mean => perPosition.mean(),
+        nn.Reduction.Mean => perPosition.numel() == 0 ? perPosition.sum() : perPosition.mean(),
         _ => throw new ArgumentOutOfRangeException(nameof(reduction)),
     };
 

@@ -24,13 +24,25 @@ internal static class Kernels
 {
     private static readonly AsyncLocal<KernelPath?> Forced = new();
 
+    /// <summary>The user's <see cref="UL.KernelScope"/> setting for this async flow: true = fused allowed, false = composed.</summary>
+    private static readonly AsyncLocal<bool?> UserFused = new();
+
     /// <summary>The process-wide path when no <see cref="Force"/> scope is active (the test suite sets it from the
     /// UL_KERNEL_PATH environment variable to run every test on the composed path).</summary>
     internal static KernelPath Default { get; set; }
 
-    /// <summary>The path in force for the current async context: a forced one, else <see cref="KernelPath.Composed"/> when
-    /// the user turned the fused kernels off (<see cref="UL.UseFusedKernels"/>), else <see cref="Default"/>.</summary>
-    internal static KernelPath Path => Forced.Value ?? (UL.UseFusedKernels ? Default : KernelPath.Composed);
+    /// <summary>The path in force for the current async context: a forced one (tests), else <see cref="KernelPath.Composed"/>
+    /// when the user turned the fused kernels off (a <see cref="UL.KernelScope"/>, else <see cref="UL.UseFusedKernels"/>),
+    /// else <see cref="Default"/>.</summary>
+    internal static KernelPath Path => Forced.Value ?? ((UserFused.Value ?? UL.UseFusedKernels) ? Default : KernelPath.Composed);
+
+    /// <summary>Opens a <see cref="UL.KernelScope"/>.</summary>
+    internal static IDisposable UserScope(bool fused)
+    {
+        var previous = UserFused.Value;
+        UserFused.Value = fused;
+        return new RestoreUser(previous);
+    }
 
     /// <summary>Forces <paramref name="path"/> until the returned scope is disposed.</summary>
     internal static IDisposable Force(KernelPath path)
@@ -43,5 +55,16 @@ internal static class Kernels
     private sealed class Restore(KernelPath? previous) : IDisposable
     {
         public void Dispose() => Forced.Value = previous;
+    }
+
+    private sealed class RestoreUser(bool? previous) : IDisposable
+    {
+        private int disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) == 0)
+                UserFused.Value = previous;
+        }
     }
 }

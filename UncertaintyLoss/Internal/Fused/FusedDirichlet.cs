@@ -3,7 +3,9 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Numerics;
 using System.Runtime.Intrinsics;
+using System.Threading;
 using System.Threading.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -66,44 +68,104 @@ internal static unsafe class FusedDirichlet
         return applies;
     }
 
-    /// <summary>Runs a fused loss. Validates values (throwing <see cref="ArgumentException"/> as the composed path does).</summary>
+    /// <summary>
+    /// Runs a fused loss. Every value is validated first (evidence range, class indices, weights: the composed path's
+    /// exceptions, in its order), before any loss computation; the kernel then runs a bounded amount of work per element.
+    /// </summary>
     internal static Tensor Run(Tensor evidence, Tensor target, Tensor? weight, long ignoreIndex, nn.Reduction reduction, FusedLoss loss)
     {
         using var scope = NewDisposeScope();
+        var call = Call.Prepare(evidence, target, weight, ignoreIndex, reduction, loss);
         bool needGrad = evidence.requires_grad && is_grad_enabled();
-        var call = new Call(evidence, target, weight, ignoreIndex, reduction, loss, needGrad);
-        var result = needGrad ? FusedLossFunction.apply(evidence, call) : call.Compute(out _);
+        var result = needGrad ? FusedLossFunction.apply(evidence, call) : call.Compute();
         return result.MoveToOuterDisposeScope();
     }
 
-    /// <summary>One fused call: its inputs, and the computation.</summary>
+    /// <summary>Jobs started since the process began (tests check that a rejected call starts none).</summary>
+    internal static long JobsStarted => Interlocked.Read(ref jobsStarted);
+
+    private static long jobsStarted;
+
+    /// <summary>One fused call: its validated inputs, and the computation.</summary>
     internal sealed class Call
     {
         private readonly Tensor evidence;
-        private readonly Tensor target;
-        private readonly Tensor? weight;
+        private readonly Tensor indices;       // Int64, contiguous (the target itself when it already is)
+        private readonly double[]? classWeight;
+        private readonly double weightTotal;
+        private readonly bool anyIgnored;
         private readonly long ignoreIndex;
-        private readonly nn.Reduction reduction;
         private readonly FusedLoss loss;
 
-        internal Call(Tensor evidence, Tensor target, Tensor? weight, long ignoreIndex, nn.Reduction reduction, FusedLoss loss, bool needGrad)
+        private Call(Tensor evidence, Tensor target, Tensor indices, Tensor? weight, double[]? classWeight, double weightTotal,
+            bool anyIgnored, long ignoreIndex, nn.Reduction reduction, FusedLoss loss)
         {
             this.evidence = evidence;
-            this.target = target;
-            this.weight = weight;
+            Target = target;
+            this.indices = indices;
+            Weight = weight;
+            this.classWeight = classWeight;
+            this.weightTotal = weightTotal;
+            this.anyIgnored = anyIgnored;
             this.ignoreIndex = ignoreIndex;
-            this.reduction = reduction;
+            Reduction = reduction;
             this.loss = loss;
-            NeedGrad = needGrad;
         }
 
-        internal bool NeedGrad { get; }
+        /// <summary>
+        /// Validates the values, as the composed path does and in its order: the evidence's range (a vectorised pass
+        /// over the data: non-negative, at most <see cref="UL.MaxEvidence"/>; NaN passes), the class indices, the
+        /// weights. Throws <see cref="ArgumentException"/> before any loss computation.
+        /// </summary>
+        internal static Call Prepare(Tensor evidence, Tensor target, Tensor? weight, long ignoreIndex, nn.Reduction reduction, FusedLoss loss)
+        {
+            var (min, max) = ValueRange(evidence);
+            Check.EvidenceRange(min, max, "evidence", UL.MaxEvidence);
 
-        internal nn.Reduction Reduction => reduction;
+            var shape = evidence.shape;
+            long positions = shape[0];
+            for (int i = 2; i < shape.Length; i++)
+                positions *= shape[i];
+            int classes = checked((int)shape[1]);
+            var indices = target.dtype == ScalarType.Int64 && target.is_contiguous() ? target : target.to(ScalarType.Int64).contiguous();
+            var (minIndex, maxIndex, kept) = TargetPass(indices, positions, ignoreIndex);
+            bool anyIgnored = kept < positions;
+            if (anyIgnored)
+            {
+                // As the composed path reports it: ignored entries count as class 0 in the range.
+                minIndex = Math.Min(minIndex, 0);
+                maxIndex = Math.Max(maxIndex, 0);
+            }
 
-        /// <summary>Computes the reduced loss and, when <see cref="NeedGrad"/>, the gradient of the result's
-        /// elements (scaled for the reduction and the weights) with respect to the evidence.</summary>
-        internal Tensor Compute(out Tensor? gradient)
+            Check.ClassIndexRange(minIndex, maxIndex, classes, ignoreIndex, "target");
+            double[]? classWeight = weight is null ? null : ReadWeights(weight);
+            double total = classWeight is null ? kept : WeightTotal(indices, positions, ignoreIndex, classWeight);
+            return new Call(evidence, target, indices, weight, classWeight, total, anyIgnored, ignoreIndex, reduction, loss);
+        }
+
+        internal nn.Reduction Reduction { get; }
+
+        /// <summary>The caller's target (saved for a recomputation through the composed path).</summary>
+        internal Tensor Target { get; }
+
+        /// <summary>The caller's class weights, if any.</summary>
+        internal Tensor? Weight { get; }
+
+        /// <summary>The same loss through the composed TorchSharp operations (differentiable to any order), on
+        /// <paramref name="evidenceIn"/>, <paramref name="targetIn"/> and <paramref name="weightIn"/> (the saved inputs).</summary>
+        internal Tensor Composed(Tensor evidenceIn, Tensor targetIn, Tensor? weightIn) => loss.Kind == FusedLossKind.Evidential
+            ? UL.EvidentialLoss(evidenceIn, targetIn, loss.RegFactor, Reduction, weightIn, ignoreIndex)
+            : UL.MaxNormLoss(evidenceIn, targetIn, loss.RegFactor, loss.PNorm, Reduction, loss.FisherAlphaSum, weightIn, ignoreIndex);
+
+        /// <summary>Computes the reduced loss and, when <paramref name="gradient"/> is wanted (inside the autograd
+        /// node), the gradient of the result's elements (scaled for the reduction and the weights) with respect to the
+        /// evidence.</summary>
+        internal Tensor Compute(out Tensor? gradient) => Compute(withGradient: true, out gradient);
+
+        /// <summary>Computes the reduced loss only.</summary>
+        internal Tensor Compute() => Compute(withGradient: false, out _);
+
+        private Tensor Compute(bool withGradient, out Tensor? gradient)
         {
             var shape = evidence.shape;
             long n = shape[0];
@@ -111,28 +173,23 @@ internal static unsafe class FusedDirichlet
             long d = 1;
             for (int i = 2; i < shape.Length; i++)
                 d *= shape[i];
-            long positions = n * d;
-
-            var indices = target.dtype == ScalarType.Int64 && target.is_contiguous() ? target : target.to(ScalarType.Int64).contiguous();
-            double[]? classWeight = weight is null ? null : ReadWeights(weight);
-            double weightTotal = TargetPass(indices, positions, c, classWeight, out bool anyIgnored);
 
             var positionShape = new long[shape.Length - 1];
             positionShape[0] = n;
             Array.Copy(shape, 2, positionShape, 1, shape.Length - 2);
-            Tensor? perPosition = reduction == nn.Reduction.None ? empty(positionShape, evidence.dtype) : null;
-            gradient = NeedGrad ? empty(shape, evidence.dtype) : null;
+            Tensor? perPosition = Reduction == nn.Reduction.None ? empty(positionShape, evidence.dtype) : null;
+            gradient = withGradient ? empty(shape, evidence.dtype) : null;
 
-            double scale = reduction == nn.Reduction.Mean ? (weightTotal > 0 ? 1.0 / weightTotal : 0.0) : 1.0;
+            double scale = Reduction == nn.Reduction.Mean ? (weightTotal > 0 ? 1.0 / weightTotal : 0.0) : 1.0;
             var job = new Job(Pointer(evidence), evidence.dtype == ScalarType.Float32, (long*)Pointer(indices), n, c, d,
                 classWeight, anyIgnored ? ignoreIndex : (long?)null, loss,
                 perPosition is null ? null : Pointer(perPosition), gradient is null ? null : Pointer(gradient), scale);
+            Interlocked.Increment(ref jobsStarted);
             double total = job.Run();
-            Check.EvidenceRange(job.Min, job.Max, "evidence");
 
             if (perPosition is not null)
                 return perPosition;
-            double value = reduction == nn.Reduction.Mean ? total * scale : total;
+            double value = Reduction == nn.Reduction.Mean ? total * scale : total;
             return torch.tensor(value, evidence.dtype);
         }
 
@@ -153,14 +210,13 @@ internal static unsafe class FusedDirichlet
             return values;
         }
 
-        /// <summary>Validates the class indices and returns Σ w[target] over the kept positions.</summary>
+        /// <summary>The range of the class indices other than <paramref name="ignoreIndex"/>, and how many there are.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
-        private double TargetPass(Tensor indices, long positions, int classes, double[]? classWeight, out bool anyIgnored)
+        private static (long Min, long Max, long Kept) TargetPass(Tensor indices, long positions, long ignoreIndex)
         {
             var t = new ReadOnlySpan<long>(Pointer(indices), checked((int)positions));
             long min = long.MaxValue, max = long.MinValue;
             long kept = 0;
-            double total = 0;
             foreach (var v in t)
             {
                 if (v == ignoreIndex)
@@ -168,21 +224,107 @@ internal static unsafe class FusedDirichlet
                 kept++;
                 if (v < min) min = v;
                 if (v > max) max = v;
-                if (classWeight is not null && v >= 0 && v < classes)
+            }
+
+            return (min, max, kept);
+        }
+
+        /// <summary>Σ w[target] over the kept positions (indices already validated).</summary>
+        private static double WeightTotal(Tensor indices, long positions, long ignoreIndex, double[] classWeight)
+        {
+            var t = new ReadOnlySpan<long>(Pointer(indices), checked((int)positions));
+            double total = 0;
+            foreach (var v in t)
+            {
+                if (v != ignoreIndex)
                     total += classWeight[v];
             }
 
-            anyIgnored = kept < positions;
-            if (anyIgnored)
-            {
-                // As the composed path reports it: ignored entries count as class 0 in the range.
-                min = Math.Min(min, 0);
-                max = Math.Max(max, 0);
-            }
-
-            Check.ClassIndexRange(min, max, classes, ignoreIndex, "target");
-            return classWeight is null ? kept : total;
+            return total;
         }
+    }
+
+    /// <summary>
+    /// Minimum and maximum of contiguous Float32/Float64 CPU data, vectorised and parallel over fixed chunks. A NaN makes
+    /// both NaN, as <c>torch.min</c>/<c>max</c> do on the composed path (which lets it through: NaN evidence gives a NaN
+    /// loss, as in <c>cross_entropy</c>).
+    /// </summary>
+    internal static (double Min, double Max) ValueRange(Tensor t)
+    {
+        long count = t.numel();
+        if (count == 0)
+            return (double.PositiveInfinity, double.NegativeInfinity);
+        bool isFloat = t.dtype == ScalarType.Float32;
+        void* data = Pointer(t);
+        const long Chunk = 1 << 18;
+        int chunks = checked((int)((count + Chunk - 1) / Chunk));
+        var mins = new double[chunks];
+        var maxs = new double[chunks];
+        void Range(int k)
+        {
+            long start = k * Chunk;
+            int length = (int)Math.Min(Chunk, count - start);
+            (mins[k], maxs[k]) = isFloat
+                ? RangeOf(new ReadOnlySpan<float>((float*)data + start, length))
+                : RangeOf(new ReadOnlySpan<double>((double*)data + start, length));
+        }
+
+        int threads = Math.Max(1, Math.Min(Environment.ProcessorCount, torch.get_num_threads()));
+        if (chunks == 1 || threads == 1)
+        {
+            for (int k = 0; k < chunks; k++)
+                Range(k);
+        }
+        else
+        {
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, Range);
+        }
+
+        double min = double.PositiveInfinity, max = double.NegativeInfinity;
+        for (int k = 0; k < chunks; k++)
+        {
+            if (double.IsNaN(mins[k]))
+                return (double.NaN, double.NaN);
+            min = Math.Min(min, mins[k]);
+            max = Math.Max(max, maxs[k]);
+        }
+
+        return (min, max);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
+    private static (double Min, double Max) RangeOf<T>(ReadOnlySpan<T> values) where T : unmanaged, INumber<T>
+    {
+        var vmin = Vector256.Create(T.CreateTruncating(double.PositiveInfinity));
+        var vmax = Vector256.Create(T.CreateTruncating(double.NegativeInfinity));
+        var nan = Vector256<T>.Zero;
+        int full = values.Length / Vector256<T>.Count * Vector256<T>.Count;
+        ref T first = ref MemoryMarshal.GetReference(values);
+        for (int i = 0; i < full; i += Vector256<T>.Count)
+        {
+            var v = Vector256.LoadUnsafe(ref first, (nuint)i);
+            vmin = Vector256.Min(vmin, v);
+            vmax = Vector256.Max(vmax, v);
+            nan |= ~Vector256.Equals(v, v);
+        }
+
+        double min = double.PositiveInfinity, max = double.NegativeInfinity;
+        bool anyNaN = nan != Vector256<T>.Zero;
+        for (int i = 0; i < Vector256<T>.Count; i++)
+        {
+            min = Math.Min(min, double.CreateTruncating(vmin.GetElement(i)));
+            max = Math.Max(max, double.CreateTruncating(vmax.GetElement(i)));
+        }
+
+        for (int i = full; i < values.Length; i++)
+        {
+            double v = double.CreateTruncating(values[i]);
+            anyNaN |= double.IsNaN(v);
+            min = Math.Min(min, v);
+            max = Math.Max(max, v);
+        }
+
+        return anyNaN ? (double.NaN, double.NaN) : (min, max);
     }
 
     private static void* Pointer(Tensor t) => Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
@@ -239,30 +381,22 @@ internal static unsafe class FusedDirichlet
             }
         }
 
-        internal double Min { get; private set; }
-
-        internal double Max { get; private set; }
-
         /// <summary>Runs every tile; returns Σ w·loss over the positions.</summary>
         internal double Run()
         {
             long tilesPerChunk = Math.Max(1, ChunkElements / ((long)c * lanes));
             int chunks = checked((int)((tiles + tilesPerChunk - 1) / tilesPerChunk));
             var sums = new double[chunks];
-            var mins = new double[chunks];
-            var maxs = new double[chunks];
             void Chunk(int k)
             {
                 var scratch = new Scratch(c, lanes, gradient is not null);
                 try
                 {
-                    double sum = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
+                    double sum = 0;
                     long end = Math.Min(tiles, (k + 1) * tilesPerChunk);
                     for (long tile = k * tilesPerChunk; tile < end; tile++)
-                        sum += Tile(tile, scratch, ref min, ref max);
+                        sum += Tile(tile, scratch);
                     sums[k] = sum;
-                    mins[k] = min;
-                    maxs[k] = max;
                 }
                 finally
                 {
@@ -282,66 +416,14 @@ internal static unsafe class FusedDirichlet
             }
 
             double total = 0;
-            Min = double.PositiveInfinity;
-            Max = double.NegativeInfinity;
             for (int k = 0; k < chunks; k++)
-            {
                 total += sums[k];
-                Min = Math.Min(Min, mins[k]);
-                Max = Math.Max(Max, maxs[k]);
-            }
-
             return total;
-        }
-
-        /// <summary>
-        /// Minimum and maximum of the loaded evidence (the first <paramref name="count"/> lanes of every class row),
-        /// vectorised. A NaN makes both NaN, as <c>torch.min</c>/<c>max</c> do on the composed path (which then lets the
-        /// input through: NaN evidence gives a NaN loss, as in <c>cross_entropy</c>).
-        /// </summary>
-        private static void RangeOf(double[] e, int c, int lanes, int count, ref double min, ref double max)
-        {
-            var vmin = Vector256.Create(double.PositiveInfinity);
-            var vmax = Vector256.Create(double.NegativeInfinity);
-            var nan = Vector256<double>.Zero;
-            int full = count / 4 * 4;
-            for (int j = 0; j < c; j++)
-            {
-                int row = j * lanes;
-                for (int b = 0; b < full; b += 4)
-                {
-                    var v = Vector256.LoadUnsafe(ref e[0], (nuint)(row + b));
-                    vmin = Vector256.Min(vmin, v);
-                    vmax = Vector256.Max(vmax, v);
-                    nan |= ~Vector256.Equals(v, v);
-                }
-
-                for (int b = full; b < count; b++)
-                {
-                    double v = e[row + b];
-                    if (double.IsNaN(v))
-                        nan = Vector256<double>.AllBitsSet;
-                    min = Math.Min(min, v);
-                    max = Math.Max(max, v);
-                }
-            }
-
-            for (int k = 0; k < 4; k++)
-            {
-                min = Math.Min(min, vmin.GetElement(k));
-                max = Math.Max(max, vmax.GetElement(k));
-            }
-
-            if (nan != Vector256<double>.Zero)
-            {
-                min = double.NaN;
-                max = double.NaN;
-            }
         }
 
         /// <summary>Loads one tile, runs the loss kernel on it and stores its outputs; returns Σ w·loss.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
-        private double Tile(long tile, Scratch s, ref double min, ref double max)
+        private double Tile(long tile, Scratch s)
         {
             long first, sample = 0, d0 = 0;
             int count;
@@ -421,7 +503,6 @@ internal static unsafe class FusedDirichlet
                 }
             }
 
-            RangeOf(e, c, lanes, count, ref min, ref max);
             for (int j = 0; j < c; j++)
             {
                 for (int b = count; b < lanes; b++)

@@ -18,7 +18,8 @@ namespace UncertaintyLoss.Internal.Fused;
 /// <para><b>Accuracy</b> measured against MathNet.Numerics (ln Γ, ψ), the tests' double trigamma and closed forms
 /// (ψ₂(n) = −2ζ(3) + 2Σ_{k&lt;n} k⁻³) for x in [1, 1e7] (UncertaintyLoss.Tests/Fused/PolygammaVectorTests.cs,
 /// docs/accuracy.md): ln Γ 6.7e-15 absolute on [1, 2.5] and 1.9e-14 relative beyond, ψ 3.4e-15, ψ₁ 3.5e-15, ψ₂ 1.8e-14,
-/// <see cref="Log"/> 2.2e-16. NaN lanes give NaN; +∞ is not an admissible argument (the callers reject infinite evidence).</para>
+/// <see cref="Log"/> 2.2e-16. NaN lanes give NaN; +∞ is not an admissible argument (the callers reject infinite evidence).
+/// Negative arguments give NaN after at most <see cref="MaxShiftSteps"/> steps: the work never depends on a value.</para>
 /// </remarks>
 internal static class PolygammaVector
 {
@@ -185,9 +186,12 @@ internal static class PolygammaVector
             return;
         }
 
+        // At most MaxShiftSteps steps: enough for every admissible x ≥ 0 (and NaN lanes never enter). A lane still below
+        // the threshold after them had a negative argument, which the callers reject before any computation; it is made
+        // NaN, so that no value can make this loop run long (−1e30 + 1 == −1e30 would never reach the threshold).
         var threshold = Vector256.Create(Threshold);
         var below = Vector256.LessThan(z, threshold);
-        while (below != Vector256<double>.Zero)
+        for (int step = 0; step < MaxShiftSteps && below != Vector256<double>.Zero; step++)
         {
             if (order >= 3)
                 p3 = Vector256.ConditionalSelect(below, Mad(p3, z, Vector256.Create(3.0) * p2), p3);
@@ -198,7 +202,12 @@ internal static class PolygammaVector
             z = Vector256.ConditionalSelect(below, z + one, z);
             below = Vector256.LessThan(z, threshold);
         }
+
+        z = Vector256.ConditionalSelect(below, Vector256.Create(double.NaN), z);
     }
+
+    /// <summary>The most recurrence steps <see cref="Shift"/> takes: ⌈<see cref="Threshold"/>⌉ for arguments x ≥ 0.</summary>
+    internal const int MaxShiftSteps = 10;
 
     /// <summary>c0 + v(c1 + v(c2 + … + v·c7)) by Horner's rule.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

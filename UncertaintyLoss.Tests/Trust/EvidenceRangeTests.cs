@@ -1,0 +1,186 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.Intrinsics;
+using NUnit.Framework;
+using TorchSharp;
+using UncertaintyLoss.Internal;
+using UncertaintyLoss.Internal.Fused;
+using UncertaintyLoss.Tests.TestSupport;
+using static TorchSharp.torch;
+using Reduction = TorchSharp.torch.nn.Reduction;
+
+namespace UncertaintyLoss.Tests.Trust;
+
+/// <summary>
+/// The evidence range (issue 12): every classification loss validates the evidence's values before any computation
+/// — negative, +∞ and values above <see cref="UL.MaxEvidence"/> are rejected with the same
+/// <see cref="ArgumentException"/> on both kernel paths, and the fused kernel starts no job — and for every admissible
+/// value (0 to 1e12) the loss and its gradient are finite on both paths, in every dtype.
+/// </summary>
+/// <remarks>
+/// Before issue 12 the fused kernel validated after computing: −1e9 took seconds and −1e30 or −∞ never returned
+/// (the rejection tests below fail on that code by starting a job); Float32 evidence 1e20 and above gave NaN on the
+/// composed path, and 1e20 gave NaN in the fused p = 16 max-norm loss.
+/// </remarks>
+[TestFixture]
+public sealed class EvidenceRangeTests
+{
+    public delegate Tensor LossCall(Tensor evidence, Tensor target);
+
+    /// <summary>Every classification loss (the family's fused ones first).</summary>
+    private static readonly (string Name, LossCall Call, bool HasFusedPath)[] Losses =
+    {
+        ("EvidentialLoss", (e, t) => UL.EvidentialLoss(e, t, 1.0, Reduction.None), true),
+        ("MaxNormLoss p=4", (e, t) => UL.MaxNormLoss(e, t, 1.0, 4, Reduction.None), true),
+        ("MaxNormLoss p=16 paper", (e, t) => UL.MaxNormLoss(e, t, 1.0, 16, Reduction.None, FisherAlphaSum.ExcludingTrueClass), true),
+        ("MaxNormLoss p=1", (e, t) => UL.MaxNormLoss(e, t, 1.0, 1, Reduction.None), true),
+        ("DirichletMseLoss", (e, t) => UL.DirichletMseLoss(e, t, Reduction.None), false),
+        ("UniformDirichletKl", (e, t) => UL.UniformDirichletKl(e, t, Reduction.None), false),
+        ("DirichletPNormLoss p=16", (e, t) => UL.DirichletPNormLoss(e, t, 16, Reduction.None), false),
+        ("DirichletFisherRegularizer", (e, t) => UL.DirichletFisherRegularizer(e, t, Reduction.None), false),
+    };
+
+    private static IEnumerable<TestCaseData> LossCases() =>
+        Losses.Select((l, i) => new TestCaseData(i).SetArgDisplayNames(l.Name));
+
+    private static IEnumerable<TestCaseData> RejectedValues()
+    {
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.Float64 })
+        foreach (var v in new[] { -1e9, -1e16, -1e30, double.NegativeInfinity, double.PositiveInfinity, 1.5e12, 1e30, (double)float.MaxValue })
+        foreach (var ignored in new[] { false, true })
+        foreach (var loss in new[] { 0, 1 })
+            yield return new TestCaseData(dtype, v, ignored, loss).SetArgDisplayNames(dtype.ToString(), v.ToString("R"), ignored ? "ignored" : "kept", Losses[loss].Name);
+        yield return new TestCaseData(ScalarType.Float64, 1e300, false, 0).SetArgDisplayNames("Float64", "1e300", "kept", Losses[0].Name);
+    }
+
+    /// <summary>
+    /// A bad value in the last position of a 600 × 7 batch (many tiles and chunks), ignored or not: rejected with the
+    /// same exception on both paths, and on the fused path before the kernel starts.
+    /// </summary>
+    [TestCaseSource(nameof(RejectedValues))]
+    public void BadEvidence_BothPaths_RejectedBeforeAnyComputation(ScalarType dtype, double value, bool atIgnoredPosition, int lossIndex)
+    {
+        var call = Losses[lossIndex].Call;
+        using var scope = NewDisposeScope();
+        var evidence = rand(600, 7, dtype: dtype) * 3;
+        evidence[599, 6] = tensor(value, dtype);
+        var target = randint(0, 7, new long[] { 600 });
+        if (atIgnoredPosition)
+            target[599] = tensor(-100L);
+        evidence.requires_grad_();
+
+        long jobs = FusedDirichlet.JobsStarted;
+        ArgumentException? fusedError, composedError;
+        using (Kernels.Force(KernelPath.Fused))
+            fusedError = Assert.Catch<ArgumentException>(() => call(evidence, target));
+        Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(jobs), "the fused kernel started no job");
+        using (Kernels.Force(KernelPath.Composed))
+            composedError = Assert.Catch<ArgumentException>(() => call(evidence, target));
+
+        Assert.That(fusedError!.ParamName, Is.EqualTo("evidence"));
+        Assert.That(fusedError.Message, Is.EqualTo(composedError!.Message), "both paths report the same");
+        double stored = Tensors.ToDoubles(evidence.detach()[599, 6])[0];
+        Assert.That(fusedError.Message, Does.Contain(stored.ToString("R", System.Globalization.CultureInfo.InvariantCulture)), "the message names the offending value");
+    }
+
+    /// <summary>Every classification loss rejects values above the bound (composed path), naming the bound.</summary>
+    [TestCaseSource(nameof(LossCases))]
+    public void AboveMaxEvidence_EveryLoss_RejectedNamingTheBound(int lossIndex)
+    {
+        using var scope = NewDisposeScope();
+        var evidence = Tensors.FromDoubles(new[] { 1.0, 2e12, 0.0, 3.0 }, new long[] { 2, 2 });
+        var target = Tensors.FromLongs(new long[] { 0, 1 }, new long[] { 2 });
+        var e = Assert.Catch<ArgumentException>(() => Losses[lossIndex].Call(evidence, target));
+        Assert.That(e!.ParamName, Is.EqualTo("evidence"));
+        Assert.That(e.Message, Does.Contain("UL.MaxEvidence").And.Contain("2000000000000"));
+    }
+
+    /// <summary>The bound itself is accepted; the next representable value above it is not.</summary>
+    [Test]
+    public void MaxEvidence_IsInclusive([Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype, [Values] bool fused)
+    {
+        using var scope = NewDisposeScope();
+        using var path = Kernels.Force(fused ? KernelPath.Fused : KernelPath.Composed);
+        double atBound = dtype == ScalarType.Float32 ? (float)UL.MaxEvidence : UL.MaxEvidence;
+        double above = dtype == ScalarType.Float32 ? MathF.BitIncrement((float)UL.MaxEvidence) : Math.BitIncrement(UL.MaxEvidence);
+        if (atBound > UL.MaxEvidence)
+            atBound = dtype == ScalarType.Float32 ? MathF.BitDecrement((float)atBound) : Math.BitDecrement(atBound);
+        var target = Tensors.FromLongs(new long[] { 1 }, new long[] { 1 });
+        Assert.DoesNotThrow(() => UL.EvidentialLoss(Tensors.FromDoubles(new[] { atBound, 1.0 }, new long[] { 1, 2 }, dtype), target, 1.0));
+        Assert.Throws<ArgumentException>(() => UL.EvidentialLoss(Tensors.FromDoubles(new[] { above, 1.0 }, new long[] { 1, 2 }, dtype), target, 1.0));
+    }
+
+    private static IEnumerable<TestCaseData> FiniteCases()
+    {
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.Float64 })
+        foreach (var fused in new[] { true, false })
+        foreach (var classes in new[] { 2, 5, 1000 })
+            yield return new TestCaseData(dtype, fused, classes).SetArgDisplayNames(dtype.ToString(), fused ? "fused" : "composed", $"C={classes}");
+        foreach (var half in new[] { ScalarType.Float16, ScalarType.BFloat16 })
+        foreach (var classes in new[] { 2, 50 })
+            yield return new TestCaseData(half, false, classes).SetArgDisplayNames(half.ToString(), "composed", $"C={classes}");
+    }
+
+    /// <summary>
+    /// Loss and gradient are finite for evidence anywhere in [0, MaxEvidence] — every entry at the bound, the bound on the
+    /// true class only, on one wrong class only, mixed with zeros and tiny values — for every loss, both paths, every dtype.
+    /// </summary>
+    [TestCaseSource(nameof(FiniteCases))]
+    public void AdmissibleEvidence_EveryLoss_LossAndGradientFinite(ScalarType dtype, bool fused, int classes)
+    {
+        // The largest admissible value the dtype holds (BFloat16 rounds 1e12 up, above the bound). Float16 results are
+        // cast back to Float16, whose largest value is 65504: huge evidence gives losses beyond it (the Fisher term grows
+        // like the evidence), so it gets 1000 (and at most 50 classes).
+        double big = dtype switch { ScalarType.Float16 => 1000.0, ScalarType.BFloat16 => 9.9e11, _ => UL.MaxEvidence };
+        var rows = new List<double[]>
+        {
+            Enumerable.Repeat(big, classes).ToArray(),                                            // all at the bound
+            Enumerable.Range(0, classes).Select(j => j == 0 ? big : 0.0).ToArray(),               // true class (target 0)
+            Enumerable.Range(0, classes).Select(j => j == 1 ? big : 0.0).ToArray(),               // one wrong class
+            Enumerable.Range(0, classes).Select(j => j % 2 == 0 ? big : 1e-30).ToArray(),         // mixed with tiny values
+            new double[classes],                                                                   // all zero
+        };
+        var values = rows.SelectMany(r => r).ToArray();
+        long n = rows.Count;
+        foreach (var (name, call, hasFused) in Losses)
+        {
+            if (fused && !hasFused)
+                continue;
+            using var scope = NewDisposeScope();
+            using var path = Kernels.Force(fused ? KernelPath.Fused : KernelPath.Composed);
+            var evidence = Tensors.FromDoubles(values, new long[] { n, classes }, dtype).requires_grad_();
+            var target = zeros(n, ScalarType.Int64);
+            var loss = call(evidence, target);
+            loss.sum().backward();
+            var l = Tensors.ToDoubles(loss.to(ScalarType.Float64));
+            var g = Tensors.ToDoubles(evidence.grad!.to(ScalarType.Float64));
+            Assert.That(l.All(double.IsFinite), Is.True, $"{name}: loss {string.Join(", ", l)}");
+            Assert.That(g.All(double.IsFinite), Is.True, $"{name}: gradient has {g.Count(v => !double.IsFinite(v))} non-finite entries");
+        }
+    }
+
+    /// <summary>
+    /// The kernel's special functions do bounded work for any argument: a negative argument (which the losses reject
+    /// before calling them) gives NaN after at most <see cref="PolygammaVector.MaxShiftSteps"/> recurrence steps,
+    /// next to correct lanes (before issue 12, −1e9 looped 1e9 times and returned a finite number).
+    /// </summary>
+    [Test]
+    public void PolygammaVector_NegativeArgument_GivesNaNWithoutLoopingOnTheValue()
+    {
+        var x = Vector256.Create(-1e9, -0.5, 3.0, -1.0);
+        PolygammaVector.LgammaDigammaTrigamma(x, true, out var lgamma, out var digamma, out var trigamma);
+        PolygammaVector.TrigammaTetragamma(x, true, out var trigamma2, out var tetragamma);
+        foreach (int lane in new[] { 0, 1, 3 })
+        {
+            Assert.That(double.IsNaN(lgamma.GetElement(lane)) && double.IsNaN(digamma.GetElement(lane)) && double.IsNaN(trigamma.GetElement(lane)),
+                Is.True, $"lane {lane}: lnΓ {lgamma.GetElement(lane)}, ψ {digamma.GetElement(lane)}, ψ₁ {trigamma.GetElement(lane)}");
+            Assert.That(double.IsNaN(trigamma2.GetElement(lane)) && double.IsNaN(tetragamma.GetElement(lane)), Is.True, $"lane {lane}: ψ₁/ψ₂");
+        }
+
+        // The valid lane is unaffected: lnΓ(3) = ln 2, ψ(3) = 3/2 − γ, ψ₁(3) = π²/6 − 5/4.
+        Assert.That(lgamma.GetElement(2), Is.EqualTo(Math.Log(2)).Within(1e-14));
+        Assert.That(digamma.GetElement(2), Is.EqualTo(1.5 - 0.57721566490153286061).Within(1e-15));
+        Assert.That(trigamma.GetElement(2), Is.EqualTo(Math.PI * Math.PI / 6 - 1.25).Within(1e-15));
+    }
+}
