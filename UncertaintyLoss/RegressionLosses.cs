@@ -18,9 +18,11 @@ public static partial class UL
     /// <param name="variance">Predicted variance σ² (&gt; 0).</param>
     /// <param name="beta">β ≥ 0 (finite): 0 is the plain Gaussian NLL, 1 gives the mean the gradient of the MSE; the paper recommends 0.5.</param>
     /// <param name="reduction">Mean (default), Sum or None.</param>
-    /// <returns>stopgrad(σ²)^β · (½ ln(2πσ²) + (y − μ)²/(2σ²)), reduced; with None the broadcast shape.</returns>
+    /// <returns>stopgrad(σ²)^β · (½ ln(2πσ²) + (y − μ)²/(2σ²)), reduced; with None <paramref name="mean"/>'s shape.</returns>
     /// <remarks>
-    /// <para><b>Shape.</b> y, mean, variance: any shapes that broadcast; output: the broadcast shape for None, a scalar otherwise.</para>
+    /// <para><b>Shape.</b> <paramref name="mean"/>'s shape is the reference: <paramref name="y"/> and <paramref name="variance"/>
+    /// have it, or a shape that broadcasts to it without enlarging it (a scalar, (1, 1) against (N, 1)); output: mean's shape
+    /// for None, a scalar otherwise. An empty batch gives 0 for Mean and Sum (docs/sculpt.md, "Shapes").</para>
     /// <para><b>Reference.</b> Seitzer, Tavakoli, Antic, Martius, "On the Pitfalls of Heteroscedastic Uncertainty Estimation with
     /// Probabilistic Neural Networks", ICLR 2022. Unlike the paper's code we keep the constant ½ ln 2π, so that β = 0 equals
     /// <c>Sculpt.Normal.LossFunction(y, mean, √variance)</c> (it does not change any gradient).</para>
@@ -28,7 +30,9 @@ public static partial class UL
     /// gradient and reduces wrongly, which is why this exists.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException">A tensor is null.</exception>
-    /// <exception cref="ArgumentException">A tensor is disposed, not floating point, on another device, does not broadcast, or
+    /// <exception cref="ArgumentException">A tensor is disposed, not floating point, or on another device than
+    /// <paramref name="mean"/>; <paramref name="y"/> or <paramref name="variance"/> does not have mean's shape or one that
+    /// broadcasts to it without enlarging it (e.g. y of shape (N) against mean of shape (N, 1)); or
     /// <paramref name="variance"/> is not positive.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="beta"/> is negative, NaN or infinite; <paramref name="reduction"/> is undefined.</exception>
     public static Tensor BetaNll(Tensor y, Tensor mean, Tensor variance, double beta = 0.5, nn.Reduction reduction = nn.Reduction.Mean)
@@ -36,7 +40,7 @@ public static partial class UL
         RegressionCheck.Floating(y, nameof(y));
         RegressionCheck.Floating(mean, nameof(mean));
         RegressionCheck.Floating(variance, nameof(variance));
-        RegressionCheck.Broadcast((y, nameof(y)), (mean, nameof(mean)), (variance, nameof(variance)));
+        RegressionCheck.Shapes((mean, nameof(mean)), (y, nameof(y)), (variance, nameof(variance)));
         if (!double.IsFinite(beta) || beta < 0)
             throw new ArgumentOutOfRangeException(nameof(beta), beta, "Expected a finite, non-negative beta.");
         Check.Reduction(reduction, nameof(reduction));
@@ -48,7 +52,7 @@ public static partial class UL
         var nll = 0.5 * v.log() + HalfLogTwoPi + (y.to(dtype) - mean.to(dtype)).square() / (2 * v);
         if (beta > 0)
             nll = nll * v.detach().pow(beta);
-        return Dirichlet.Reduce(nll, reduction).MoveToOuterDisposeScope();
+        return RegressionCheck.Reduce(nll, reduction).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -67,13 +71,16 @@ public static partial class UL
     /// <remarks>
     /// <para><b>Formula.</b> With Ω = 2β(1 + ν): NLL = ½ ln(π/ν) − α ln Ω + (α + ½) ln((y − γ)²ν + Ω) + ln Γ(α) − ln Γ(α + ½),
     /// −ln of a Student-t with 2α degrees of freedom, location γ and scale² β(1 + ν)/(να).</para>
-    /// <para><b>Shape.</b> All five tensors broadcast; output: the broadcast shape for None, a scalar otherwise.</para>
+    /// <para><b>Shape.</b> <paramref name="gamma"/>'s shape is the reference: the other four tensors have it, or a shape that
+    /// broadcasts to it without enlarging it (a scalar, (1, 1) against (N, 1)); output: gamma's shape for None, a scalar
+    /// otherwise. An empty batch gives 0 for Mean and Sum (docs/sculpt.md, "Shapes").</para>
     /// <para><b>Reference.</b> Amini, Schwarting, Soleimany, Rus, "Deep Evidential Regression", NeurIPS 2020, eqs. 8 and 9.
     /// Map 4 raw outputs with <see cref="NormalInverseGammaParameters"/>.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException">A tensor is null.</exception>
-    /// <exception cref="ArgumentException">A tensor is disposed, not floating point, on another device or does not broadcast;
-    /// ν ≤ 0, α ≤ 1 or β ≤ 0 somewhere.</exception>
+    /// <exception cref="ArgumentException">A tensor is disposed, not floating point, or on another device than
+    /// <paramref name="gamma"/>; another tensor does not have gamma's shape or one that broadcasts to it without enlarging it
+    /// (e.g. y of shape (N) against gamma of shape (N, 1)); ν ≤ 0, α ≤ 1 or β ≤ 0 somewhere.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="regFactor"/> is negative, NaN or infinite; <paramref name="reduction"/> is undefined.</exception>
     public static Tensor EvidentialRegressionLoss(Tensor y, Tensor gamma, Tensor nu, Tensor alpha, Tensor beta,
         double regFactor = 0.0, nn.Reduction reduction = nn.Reduction.Mean)
@@ -92,7 +99,7 @@ public static partial class UL
         var nll = 0.5 * (Math.PI / n).log() - a * omega.log() + (a + 0.5) * (error.square() * n + omega).log()
                   + a.lgamma() - (a + 0.5).lgamma();
         var loss = regFactor > 0 ? nll + regFactor * error.abs() * (2 * n + a) : nll;
-        return Dirichlet.Reduce(loss, reduction).MoveToOuterDisposeScope();
+        return RegressionCheck.Reduce(loss, reduction).MoveToOuterDisposeScope();
     }
 
     /// <summary>Prediction and uncertainties of a Normal-Inverse-Gamma evidential output.</summary>
@@ -100,10 +107,11 @@ public static partial class UL
     /// <param name="nu">ν &gt; 0.</param>
     /// <param name="alpha">α &gt; 1.</param>
     /// <param name="beta">β &gt; 0.</param>
-    /// <returns>Prediction γ; aleatoric E[σ²] = β/(α − 1); epistemic Var[μ] = β/(ν(α − 1)); each in the broadcast shape.</returns>
+    /// <returns>Prediction γ; aleatoric E[σ²] = β/(α − 1); epistemic Var[μ] = β/(ν(α − 1)); each in <paramref name="gamma"/>'s shape.</returns>
     /// <remarks><para><b>Reference.</b> Amini et al., NeurIPS 2020, eq. 5.</para></remarks>
     /// <exception cref="ArgumentNullException">A tensor is null.</exception>
-    /// <exception cref="ArgumentException">A tensor is disposed, not floating point, on another device or does not broadcast;
+    /// <exception cref="ArgumentException">A tensor is disposed, not floating point, or on another device than
+    /// <paramref name="gamma"/>; ν, α or β does not have gamma's shape or one that broadcasts to it without enlarging it;
     /// ν ≤ 0, α ≤ 1 or β ≤ 0 somewhere.</exception>
     public static (Tensor Prediction, Tensor Aleatoric, Tensor Epistemic) EvidentialRegressionUncertainty(
         Tensor gamma, Tensor nu, Tensor alpha, Tensor beta)
@@ -114,7 +122,7 @@ public static partial class UL
         using var scope = NewDisposeScope();
         var dtype = RegressionCheck.Promote(gamma, nu, alpha, beta);
         var (g, n, a, b) = (gamma.to(dtype), nu.to(dtype), alpha.to(dtype), beta.to(dtype));
-        var shape = RegressionCheck.Broadcast((gamma, nameof(gamma)), (nu, nameof(nu)), (alpha, nameof(alpha)), (beta, nameof(beta)));
+        var shape = gamma.shape;
         var aleatoric = b / (a - 1);
         var epistemic = aleatoric / n;
         return (g.expand(shape).clone().MoveToOuterDisposeScope(), aleatoric.expand(shape).clone().MoveToOuterDisposeScope(),
@@ -170,9 +178,9 @@ public static partial class UL
         RegressionCheck.Floating(alpha, nameof(alpha));
         RegressionCheck.Floating(beta, nameof(beta));
         if (y is null)
-            RegressionCheck.Broadcast((gamma, nameof(gamma)), (nu, nameof(nu)), (alpha, nameof(alpha)), (beta, nameof(beta)));
+            RegressionCheck.Shapes((gamma, nameof(gamma)), (nu, nameof(nu)), (alpha, nameof(alpha)), (beta, nameof(beta)));
         else
-            RegressionCheck.Broadcast((y, nameof(y)), (gamma, nameof(gamma)), (nu, nameof(nu)), (alpha, nameof(alpha)), (beta, nameof(beta)));
+            RegressionCheck.Shapes((gamma, nameof(gamma)), (y, nameof(y)), (nu, nameof(nu)), (alpha, nameof(alpha)), (beta, nameof(beta)));
     }
 
     private static void CheckNormalInverseGammaValues(Tensor nu, Tensor alpha, Tensor beta) =>

@@ -9,10 +9,16 @@ namespace UncertaintyLoss;
 /// <summary>
 /// A location-scale distribution over a regression output, as Capsa's Sculpt: the model predicts the location
 /// <c>yHat</c> and the risk <c>yRisk</c> — the distribution's <b>scale</b> (the standard deviation for
-/// <see cref="Sculpt.Normal"/>) — and learns <c>yRisk</c> as its aleatoric uncertainty. <c>y</c>, <c>yHat</c> and
-/// <c>yRisk</c> may have any shapes that broadcast, as PyTorch's loss functions; <c>yRisk</c> must be positive
+/// <see cref="Sculpt.Normal"/>) — and learns <c>yRisk</c> as its aleatoric uncertainty. <c>yRisk</c> must be positive
 /// (map a raw network output with <see cref="Sculpt.Scale"/>).
 /// </summary>
+/// <remarks>
+/// <b>Shapes.</b> <c>yHat</c>'s shape is the reference, and every result has it (None: per element; Mean, Sum: a scalar).
+/// <c>y</c> and <c>yRisk</c> must have yHat's shape, or a shape that broadcasts to it without enlarging it (a scalar,
+/// (1, 1) against (N, 1), (C) against (N, C)). Anything else — y of shape (N) against yHat of shape (N, 1), which PyTorch
+/// would broadcast to (N, N) — is an <see cref="ArgumentException"/> naming the argument. An empty batch gives a loss of 0
+/// for Mean and Sum.
+/// </remarks>
 public interface ISculptDistribution
 {
     /// <summary>The distribution's name, e.g. <c>Normal</c> or <c>StudentT(nu=4)</c>.</summary>
@@ -22,21 +28,44 @@ public interface ISculptDistribution
     /// <param name="y">Observed values.</param>
     /// <param name="yHat">Predicted location.</param>
     /// <param name="yRisk">Predicted scale, &gt; 0.</param>
-    /// <param name="reduction">Mean (default), Sum, or None (the broadcast shape).</param>
+    /// <param name="reduction">Mean (default), Sum, or None (yHat's shape). Mean and Sum of an empty batch are 0.</param>
+    /// <exception cref="ArgumentNullException">A tensor is null.</exception>
+    /// <exception cref="ArgumentException">A tensor is disposed, not floating point, or on another device than
+    /// <paramref name="yHat"/>; <paramref name="y"/> or <paramref name="yRisk"/> does not have yHat's shape or one that
+    /// broadcasts to it without enlarging it (e.g. y of shape (N) against yHat of shape (N, 1)); or yRisk is not
+    /// positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is undefined.</exception>
     Tensor LossFunction(Tensor y, Tensor yHat, Tensor yRisk, nn.Reduction reduction = nn.Reduction.Mean);
 
-    /// <summary>Log-density ln p(y | yHat, yRisk), elementwise over the broadcast shape.</summary>
+    /// <summary>Log-density ln p(y | yHat, yRisk), elementwise, in yHat's shape.</summary>
+    /// <param name="y">Observed values.</param>
+    /// <param name="yHat">Predicted location.</param>
+    /// <param name="yRisk">Predicted scale, &gt; 0.</param>
+    /// <exception cref="ArgumentNullException">A tensor is null.</exception>
+    /// <exception cref="ArgumentException">A tensor is disposed, not floating point, or on another device than
+    /// <paramref name="yHat"/>; <paramref name="y"/> or <paramref name="yRisk"/> does not have yHat's shape or one that
+    /// broadcasts to it without enlarging it; or yRisk is not positive.</exception>
     Tensor LogProb(Tensor y, Tensor yHat, Tensor yRisk);
 
-    /// <summary>Cumulative distribution P(Y ≤ y | yHat, yRisk), elementwise over the broadcast shape.</summary>
+    /// <summary>Cumulative distribution P(Y ≤ y | yHat, yRisk), elementwise, in yHat's shape.</summary>
+    /// <param name="y">Observed values.</param>
+    /// <param name="yHat">Predicted location.</param>
+    /// <param name="yRisk">Predicted scale, &gt; 0.</param>
+    /// <exception cref="ArgumentNullException">A tensor is null.</exception>
+    /// <exception cref="ArgumentException">A tensor is disposed, not floating point, or on another device than
+    /// <paramref name="yHat"/>; <paramref name="y"/> or <paramref name="yRisk"/> does not have yHat's shape or one that
+    /// broadcasts to it without enlarging it; or yRisk is not positive.</exception>
     Tensor Cdf(Tensor y, Tensor yHat, Tensor yRisk);
 
     /// <summary>
     /// Reparameterised sample yHat + yRisk·ε, ε standard noise of the distribution: gradients flow to both (∂/∂yHat = 1,
-    /// ∂/∂yRisk = ε). Shape: the broadcast shape of yHat and yRisk.
+    /// ∂/∂yRisk = ε). Shape: yHat's.
     /// </summary>
     /// <param name="output">The model's (yHat, yRisk).</param>
     /// <param name="generator">Optional random generator, for reproducible samples (on yHat's device).</param>
+    /// <exception cref="ArgumentNullException">A tensor is null.</exception>
+    /// <exception cref="ArgumentException">A tensor is disposed, not floating point, or yRisk is on another device than
+    /// yHat, does not have yHat's shape or one that broadcasts to it without enlarging it, or is not positive.</exception>
     Tensor Sample((Tensor yHat, Tensor yRisk) output, Generator? generator = null);
 
     /// <summary>Central prediction interval with probability <paramref name="coverage"/>: yHat ∓ yRisk·q, q the
@@ -44,6 +73,12 @@ public interface ISculptDistribution
     /// <param name="yHat">Predicted location.</param>
     /// <param name="yRisk">Predicted scale, &gt; 0.</param>
     /// <param name="coverage">In (0, 1), e.g. 0.95.</param>
+    /// <returns>Lower and upper bounds, each in yHat's shape.</returns>
+    /// <exception cref="ArgumentNullException">A tensor is null.</exception>
+    /// <exception cref="ArgumentException">A tensor is disposed, not floating point, or <paramref name="yRisk"/> is on
+    /// another device than <paramref name="yHat"/>, does not have yHat's shape or one that broadcasts to it without
+    /// enlarging it, or is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="coverage"/> is not in (0, 1).</exception>
     (Tensor Lower, Tensor Upper) Interval(Tensor yHat, Tensor yRisk, double coverage);
 }
 
@@ -94,7 +129,7 @@ public static class Sculpt
     }
 }
 
-/// <summary>Shared validation, broadcasting and reduction of the location-scale distributions.</summary>
+/// <summary>Shared validation (the shape rule of <see cref="ISculptDistribution"/>), reduction, sampling and intervals of the location-scale distributions.</summary>
 public abstract class SculptDistributionBase : ISculptDistribution
 {
     /// <inheritdoc/>
@@ -118,7 +153,7 @@ public abstract class SculptDistributionBase : ISculptDistribution
         Check.Reduction(reduction, nameof(reduction));
         Validate(y, yHat, yRisk);
         using var scope = NewDisposeScope();
-        return Dirichlet.Reduce(-ComputeLogProb(y, yHat, yRisk), reduction).MoveToOuterDisposeScope();
+        return RegressionCheck.Reduce(-ComputeLogProb(y, yHat, yRisk), reduction).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>
@@ -145,7 +180,7 @@ public abstract class SculptDistributionBase : ISculptDistribution
         var (yHat, yRisk) = output;
         RegressionCheck.Floating(yHat, "yHat");
         RegressionCheck.Floating(yRisk, "yRisk");
-        var shape = RegressionCheck.Broadcast((yHat, "yHat"), (yRisk, "yRisk"));
+        var shape = RegressionCheck.Shapes((yHat, "yHat"), (yRisk, "yRisk"));
         RegressionCheck.Minimum((yRisk, "yRisk", 0.0, true, "(the scale) to be positive"));
         using var scope = NewDisposeScope();
         var dtype = RegressionCheck.Promote(yHat, yRisk);
@@ -158,7 +193,7 @@ public abstract class SculptDistributionBase : ISculptDistribution
     {
         RegressionCheck.Floating(yHat, nameof(yHat));
         RegressionCheck.Floating(yRisk, nameof(yRisk));
-        RegressionCheck.Broadcast((yHat, nameof(yHat)), (yRisk, nameof(yRisk)));
+        RegressionCheck.Shapes((yHat, nameof(yHat)), (yRisk, nameof(yRisk)));
         RegressionCheck.Coverage(coverage, nameof(coverage));
         RegressionCheck.Minimum((yRisk, nameof(yRisk), 0.0, true, "(the scale) to be positive"));
         double q = StandardQuantile(0.5 + 0.5 * coverage);
@@ -193,7 +228,7 @@ public abstract class SculptDistributionBase : ISculptDistribution
         RegressionCheck.Floating(y, nameof(y));
         RegressionCheck.Floating(yHat, nameof(yHat));
         RegressionCheck.Floating(yRisk, nameof(yRisk));
-        RegressionCheck.Broadcast((y, nameof(y)), (yHat, nameof(yHat)), (yRisk, nameof(yRisk)));
+        RegressionCheck.Shapes((yHat, nameof(yHat)), (y, nameof(y)), (yRisk, nameof(yRisk)));
         RegressionCheck.Minimum((yRisk, nameof(yRisk), 0.0, true, "(the scale) to be positive; map a raw output with Sculpt.Scale"));
     }
 }

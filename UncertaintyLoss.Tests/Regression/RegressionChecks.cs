@@ -78,45 +78,50 @@ public static class RegressionChecks
     }
 
     /// <summary>
-    /// Tensors of the given shapes (input j filled with <paramref name="fill"/>[j]): where torch.broadcast_tensors
-    /// accepts them, the call succeeds with the broadcast shape; where it throws, the call throws exactly an
-    /// ArgumentException naming the first input that does not broadcast with those before it, never a libtorch error.
+    /// Tensors of the given shapes (input j filled with <paramref name="fill"/>[j]) against the shape rule: where torch
+    /// broadcasts them all to the shape of input <paramref name="reference"/> (the prediction), the call succeeds with that
+    /// shape; otherwise it throws exactly an ArgumentException naming the first other input, in argument order, that torch
+    /// does not broadcast with the reference to the reference's shape, and showing both shapes; never a libtorch error.
     /// </summary>
-    public static Property BroadcastAgreesWithTorch(long[][] shapes, string[] names, double[] fill, Func<Tensor[], Tensor> call)
+    public static Property ShapeRuleHolds(long[][] shapes, string[] names, int reference, double[] fill, Func<Tensor[], Tensor> call)
     {
         using var scope = NewDisposeScope();
         var inputs = shapes.Select((s, j) => full(s, fill[j], ScalarType.Float64)).ToArray();
-        bool torchAccepts;
-        try
+        long[] referenceShape = shapes[reference];
+
+        // Torch decides: does input j broadcast with the reference to exactly the reference's shape?
+        bool Fits(int j)
         {
-            broadcast_tensors(inputs);
-            torchAccepts = true;
-        }
-        catch (Exception)
-        {
-            torchAccepts = false;
+            try
+            {
+                return broadcast_tensors(inputs[reference], inputs[j])[0].shape.SequenceEqual(referenceShape);
+            }
+            catch (Exception)
+            {
+                return false;
+            }
         }
 
-        long[]? expected = Broadcasting.Shape(shapes);
         string context = string.Join(" ", shapes.Select(Broadcasting.Format));
-        if (torchAccepts != (expected is not null))
-            return Prop.Label(false, $"the reference broadcasting disagrees with torch on {context}");
-        if (torchAccepts)
+        var offending = Enumerable.Range(0, shapes.Length).Where(j => j != reference && !Fits(j)).ToArray();
+        if (offending.Length == 0)
         {
             var output = call(inputs);
-            return RegressionVerdict.Of(output.shape.SequenceEqual(expected!), () => $"output {Broadcasting.Format(output.shape)}, expected {Broadcasting.Format(expected!)}; {context}");
+            return RegressionVerdict.Of(output.shape.SequenceEqual(referenceShape), () => $"output {Broadcasting.Format(output.shape)}, expected {Broadcasting.Format(referenceShape)}; {context}");
         }
 
-        int first = Enumerable.Range(1, shapes.Length - 1).First(j => Broadcasting.Shape(shapes.Take(j + 1).ToArray()) is null);
+        int first = offending[0];
         try
         {
             call(inputs);
-            return Prop.Label(false, $"accepted shapes torch cannot broadcast: {context}");
+            return Prop.Label(false, $"accepted {names[first]} {Broadcasting.Format(shapes[first])} against {names[reference]} {Broadcasting.Format(referenceShape)}: {context}");
         }
         catch (Exception e)
         {
-            return RegressionVerdict.Of(e.GetType() == typeof(ArgumentException) && ((ArgumentException)e).ParamName == names[first],
-                () => $"threw {e.GetType().Name} ({(e as ArgumentException)?.ParamName}): {e.Message}; expected ArgumentException naming {names[first]}; {context}");
+            return RegressionVerdict.Of(
+                e.GetType() == typeof(ArgumentException) && ((ArgumentException)e).ParamName == names[first]
+                && e.Message.Contains(Broadcasting.Format(shapes[first])) && e.Message.Contains(Broadcasting.Format(referenceShape)) && e.Message.Contains(names[reference]),
+                () => $"threw {e.GetType().Name} ({(e as ArgumentException)?.ParamName}): {e.Message}; expected ArgumentException naming {names[first]} and showing both shapes; {context}");
         }
     }
 }

@@ -340,13 +340,14 @@ public static class RegressionGens
     public static Gen<ScalarType[]> Float64(int count) => Gen.Constant(0).Select(_ => Enumerable.Repeat(ScalarType.Float64, count).ToArray());
 
     /// <summary>
-    /// An output shape of rank 0–3 (sizes 1–4) and <paramref name="count"/> input shapes that broadcast to it: each keeps
-    /// a trailing part of it, with some sizes replaced by 1.
+    /// An output shape of rank 0–3 (sizes 1–4) and <paramref name="count"/> input shapes that broadcast to it: input
+    /// <paramref name="reference"/> (the prediction) has it, as the shape rule requires (docs/sculpt.md, "Shapes"); each
+    /// other keeps a trailing part of it, with some sizes replaced by 1.
     /// </summary>
-    public static Gen<long[][]> Shapes(int count, bool broadcast = true)
+    public static Gen<long[][]> Shapes(int count, int reference, bool broadcast = true)
     {
-        Gen<long[]> InputShape(long[] output) =>
-            !broadcast
+        Gen<long[]> InputShape(long[] output, int j) =>
+            !broadcast || j == reference
                 ? Gen.Constant(output)
                 : from rank in Gen.Frequency((3, Gen.Constant(output.Length)), (1, Gen.Choose(0, output.Length)))
                   from ones in Gen.ArrayOf(Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true))), rank)
@@ -354,7 +355,7 @@ public static class RegressionGens
 
         return from rank in Gen.Frequency((1, Gen.Constant(0)), (3, Gen.Choose(1, 3)))
                from dims in Gen.ArrayOf(Gen.Choose(1, 4), rank)
-               from shapes in Sequence(Enumerable.Range(0, count).Select(_ => InputShape(dims.Select(d => (long)d).ToArray())))
+               from shapes in Sequence(Enumerable.Range(0, count).Select(j => InputShape(dims.Select(d => (long)d).ToArray(), j)))
                select shapes;
     }
 
@@ -382,9 +383,9 @@ public static class RegressionGens
         return acc.Select(l => l.ToArray());
     }
 
-    /// <summary>A broadcast case whose input j draws its values from <paramref name="values"/>[j].</summary>
-    public static Gen<BroadcastCase> Cases(Gen<double>[] values, Gen<ScalarType[]> dtypes, Gen<Reduction> reductions, Gen<double> option, bool broadcast = true) =>
-        from shapes in Shapes(values.Length, broadcast)
+    /// <summary>A broadcast case whose input j draws its values from <paramref name="values"/>[j]; input <paramref name="reference"/> has the output shape.</summary>
+    public static Gen<BroadcastCase> Cases(Gen<double>[] values, int reference, Gen<ScalarType[]> dtypes, Gen<Reduction> reductions, Gen<double> option, bool broadcast = true) =>
+        from shapes in Shapes(values.Length, reference, broadcast)
         from data in Sequence(shapes.Select((s, j) => Gen.ArrayOf(values[j], (int)Broadcasting.Numel(s))))
         from dtype in dtypes
         from reduction in reductions

@@ -451,27 +451,27 @@ public abstract class DistributionTestsBase
         });
     }
 
-    /// <summary>Broadcast yHat (n, 1) and yRisk (1, m): the sample is (n, m), ∂/∂yHat_i = m and ∂/∂yRisk_j = Σ_i ε_ij.</summary>
+    /// <summary>yHat (n, m) and broadcast yRisk (1, m): the sample is (n, m), ∂/∂yHat_ij = 1 and ∂/∂yRisk_j = Σ_i ε_ij.</summary>
     [Test]
-    public void Sample_BroadcastInputs_GradientsAccumulateOverBroadcastDimension()
+    public void Sample_BroadcastRisk_GradientAccumulatesOverBroadcastDimension()
     {
         With(Subject.DefaultNu, d =>
         {
             using var scope = NewDisposeScope();
-            var hv = new[] { -1.0, 0.0, 2.5 };
+            var hv = new[] { -1.0, 0.0, 2.5, 1.0, 3.0, -2.0, 0.5, 4.0, 1.5, -0.5, 2.0, 6.0 };
             var sv = new[] { 0.5, 1.0, 2.0, 4.0 };
-            var yHat = Tensors.FromDoubles(hv, new long[] { 3, 1 }).requires_grad_();
+            var yHat = Tensors.FromDoubles(hv, new long[] { 3, 4 }).requires_grad_();
             var yRisk = Tensors.FromDoubles(sv, new long[] { 1, 4 }).requires_grad_();
             using var generator = new Generator(9);
             var sample = d.Sample((yHat, yRisk), generator);
             Assert.That(sample.shape, Is.EqualTo(new long[] { 3, 4 }));
             sample.sum().backward();
             var s = Tensors.ToDoubles(sample);
-            Assert.That(Tensors.ToDoubles(yHat.grad!), Is.EqualTo(new[] { 4.0, 4.0, 4.0 }).Within(1e-12));
+            Assert.That(Tensors.ToDoubles(yHat.grad!), Is.All.EqualTo(1.0).Within(1e-12));
             var gs = Tensors.ToDoubles(yRisk.grad!);
             for (int j = 0; j < 4; j++)
             {
-                var eps = Enumerable.Range(0, 3).Select(i => (s[4 * i + j] - hv[i]) / sv[j]).ToArray();
+                var eps = Enumerable.Range(0, 3).Select(i => (s[4 * i + j] - hv[4 * i + j]) / sv[j]).ToArray();
                 Assert.That(gs[j], Is.EqualTo(eps.Sum()).Within(1e-12 * Math.Max(1, eps.Sum(Math.Abs))), $"d/dyRisk[{j}]");
             }
         });
@@ -517,15 +517,15 @@ public abstract class DistributionTestsBase
         });
     }
 
-    /// <summary>Float32 in → Float32 out on the inputs' device, broadcast shape; Float64 in → Float64.</summary>
+    /// <summary>Float32 in → Float32 out on the inputs' device, yHat's shape; Float64 in → Float64.</summary>
     [TestCase(ScalarType.Float32)]
     [TestCase(ScalarType.Float64)]
-    public void Sample_InputDtype_OutputFollowsDtypeDeviceAndBroadcastShape(ScalarType dtype)
+    public void Sample_InputDtype_OutputFollowsDtypeDeviceAndYHatShape(ScalarType dtype)
     {
         With(Subject.DefaultNu, d =>
         {
             using var scope = NewDisposeScope();
-            var yHat = zeros(new long[] { 3, 1 }, dtype);
+            var yHat = zeros(new long[] { 3, 5 }, dtype);
             var yRisk = ones(new long[] { 5 }, dtype);
             using var generator = new Generator(3);
             var sample = d.Sample((yHat, yRisk), generator);
@@ -636,14 +636,14 @@ public abstract class DistributionTestsBase
         }
     }
 
-    /// <summary>Interval broadcasts yHat and yRisk, keeps Float32, and is symmetric about yHat.</summary>
+    /// <summary>Interval broadcasts yRisk (2) to yHat (3, 2), keeps Float32, and is symmetric about yHat.</summary>
     [Test]
-    public void Interval_Float32BroadcastInputs_Float32BroadcastSymmetric()
+    public void Interval_Float32BroadcastRisk_Float32YHatShapeSymmetric()
     {
         With(Subject.DefaultNu, d =>
         {
             using var scope = NewDisposeScope();
-            var yHat = Tensors.FromDoubles(new[] { 0.0, 1.0, 2.0 }, new long[] { 3, 1 }, ScalarType.Float32);
+            var yHat = Tensors.FromDoubles(new[] { 0.0, 0.0, 1.0, 1.0, 2.0, 2.0 }, new long[] { 3, 2 }, ScalarType.Float32);
             var yRisk = Tensors.FromDoubles(new[] { 1.0, 2.0 }, new long[] { 2 }, ScalarType.Float32);
             var (lower, upper) = d.Interval(yHat, yRisk, 0.9);
             Assert.That(lower.dtype, Is.EqualTo(ScalarType.Float32));

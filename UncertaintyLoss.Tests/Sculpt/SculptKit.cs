@@ -303,7 +303,7 @@ public static class SculptGens
         (3, Signed(Uniform(6, 40))),
         (2, Signed(LogUniform(1e-6, 1e5))));
 
-    /// <summary>Broadcast patterns (y, yHat, yRisk shapes) of up to 36 elements.</summary>
+    /// <summary>Broadcast patterns (y, yHat, yRisk shapes) of up to 36 elements; y and yRisk never enlarge yHat's shape (the shape rule).</summary>
     private static Gen<(long[] Y, long[] Hat, long[] Risk)> Shapes { get; } =
         from n in Gen.Choose(1, 6)
         from m in Gen.Choose(1, 6)
@@ -312,7 +312,7 @@ public static class SculptGens
         {
             0 => (new long[] { n }, new long[] { n }, new long[] { n }),
             1 => (new long[] { n, 1 }, new long[] { n, m }, new long[] { 1 }),
-            2 => (new long[] { n, m }, new long[] { m }, new long[] { n, 1 }),
+            2 => (new long[] { m }, new long[] { n, m }, new long[] { n, 1 }),
             3 => (Array.Empty<long>(), new long[] { n }, new long[] { n }),
             _ => (new long[] { n, m }, new long[] { n, m }, new long[] { n, m }),
         };
@@ -341,8 +341,8 @@ public static class SculptGens
     /// <summary>
     /// Inputs for the gradient tests (Float64): y has the broadcast shape and y = yHat + yRisk·t with |t| in [0.1, 30]
     /// (moved towards yHat where that would leave [−50, 50]; |yHat| ≤ 40 leaves at least 10 of room), so that no element
-    /// sits near Laplace's kink at y = yHat. yRisk in [1e-3, 1e3]. Patterns broadcast yHat and yRisk, so that their
-    /// gradients accumulate over several elements.
+    /// sits near Laplace's kink at y = yHat. yRisk in [1e-3, 1e3]. Patterns broadcast yRisk, so that its gradient
+    /// accumulates over several elements (yHat has the full shape: the shape rule).
     /// </summary>
     public static Gen<SculptCase> Gradients { get; } =
         from n in Gen.Choose(1, 5)
@@ -352,8 +352,8 @@ public static class SculptGens
         {
             0 => (Y: new long[] { n }, Hat: new long[] { n }, Risk: new long[] { n }),
             1 => (Y: new long[] { n, m }, Hat: new long[] { n, m }, Risk: new long[] { 1 }),
-            2 => (Y: new long[] { n, m }, Hat: new long[] { m }, Risk: new long[] { n, 1 }),
-            _ => (Y: new long[] { n, m }, Hat: new long[] { n, 1 }, Risk: new long[] { m }),
+            2 => (Y: new long[] { n, m }, Hat: new long[] { n, m }, Risk: new long[] { n, 1 }),
+            _ => (Y: new long[] { n, m }, Hat: new long[] { n, m }, Risk: new long[] { m }),
         }
         from hat in Gen.ArrayOf(Uniform(-40, 40), (int)Broadcasting.Numel(shapes.Hat))
         from risk in Gen.ArrayOf(Risk, (int)Broadcasting.Numel(shapes.Risk))

@@ -151,7 +151,7 @@ public sealed class SculptValidationTests
         }
     }
 
-    /// <summary>Shapes that do not broadcast: the message shows both shapes and ParamName is the one that clashes.</summary>
+    /// <summary>Shapes that do not broadcast to yHat's: the message shows both shapes and ParamName is the one that clashes (y before yRisk).</summary>
     [TestCaseSource(nameof(FamilyOperations))]
     public void AllMethods_NonBroadcastableShapes_ThrowsArgumentExceptionShowingShapes(Family family, string op)
     {
@@ -164,10 +164,10 @@ public sealed class SculptValidationTests
             var cases = operation.TakesY
                 ? new[]
                 {
-                    (Y: new long[] { 3 }, Hat: new long[] { 4 }, Risk: new long[] { 3 }, Name: "yHat", Shapes: new[] { "[3]", "[4]" }),
-                    (Y: new long[] { 2, 3 }, Hat: new long[] { 3 }, Risk: new long[] { 4 }, Name: "yRisk", Shapes: new[] { "[2, 3]", "[4]" }),
-                    (Y: new long[] { 2, 3 }, Hat: new long[] { 3, 3 }, Risk: new long[] { 1 }, Name: "yHat", Shapes: new[] { "[2, 3]", "[3, 3]" }),
-                    (Y: new long[] { 5, 1 }, Hat: new long[] { 1, 4 }, Risk: new long[] { 5, 3 }, Name: "yRisk", Shapes: new[] { "[5, 4]", "[5, 3]" }),
+                    (Y: new long[] { 3 }, Hat: new long[] { 4 }, Risk: new long[] { 3 }, Name: "y", Shapes: new[] { "[3]", "[4]" }),
+                    (Y: new long[] { 3 }, Hat: new long[] { 2, 3 }, Risk: new long[] { 4 }, Name: "yRisk", Shapes: new[] { "[2, 3]", "[4]" }),
+                    (Y: new long[] { 2, 3 }, Hat: new long[] { 3, 3 }, Risk: new long[] { 1 }, Name: "y", Shapes: new[] { "[2, 3]", "[3, 3]" }),
+                    (Y: new long[] { 5, 1 }, Hat: new long[] { 5, 4 }, Risk: new long[] { 5, 3 }, Name: "yRisk", Shapes: new[] { "[5, 4]", "[5, 3]" }),
                 }
                 : new[]
                 {
