@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using TorchSharp;
 using TorchSharp.Modules;
+using UncertaintyLoss.Internal;
 using static TorchSharp.torch;
 
 namespace UncertaintyLoss;
@@ -35,6 +37,8 @@ public sealed record VoteClassification(Tensor MeanLogits, Tensor Risk, Tensor P
 /// creates them at the first call). The voters are registered as a <see cref="ModuleList{T}"/> named <c>voters</c>
 /// (state-dict keys <c>voters.0.*</c>, <c>voters.1.*</c>, …): <c>state_dict</c>, <c>save</c>/<c>load</c>,
 /// <c>to</c>, <c>train</c>/<c>eval</c> cover them all.</para>
+/// <para><b>Loading is all or nothing</b>: <see cref="load_state_dict"/> and every <c>load</c> overload check every key,
+/// dtype and shape before copying anything (see docs/wrappers.md, "Loading and validation").</para>
 /// </remarks>
 public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
 {
@@ -164,6 +168,59 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
         return new VoteClassification(mean.MoveToOuterDisposeScope(), std.MoveToOuterDisposeScope(),
             meanP.MoveToOuterDisposeScope(), mutualInformation.MoveToOuterDisposeScope());
     }
+
+    /// <summary>
+    /// Copies <paramref name="source"/> into the voters, all or nothing: every key, dtype and shape is checked first, and a
+    /// rejected dictionary leaves every parameter and buffer as it was. Unlike TorchSharp's base method, a dtype mismatch
+    /// is rejected (not cast) and shapes must be equal (not broadcast).
+    /// </summary>
+    /// <param name="source">Parameters and persistent buffers, keyed as <c>state_dict()</c>.</param>
+    /// <param name="strict">Whether the keys (less <paramref name="skip"/>) must be exactly this module's.</param>
+    /// <param name="skip">Keys neither loaded nor counted as missing or unexpected.</param>
+    /// <returns>The missing and unexpected keys (empty when <paramref name="strict"/>).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
+    /// <exception cref="ArgumentException">Strict and a key is missing or unexpected, or an entry has another dtype or
+    /// shape, or is null or disposed; the message names the first such key, with both dtypes or shapes.</exception>
+    public override (IList<string> missing_keys, IList<string> unexpected_keyes) load_state_dict(Dictionary<string, Tensor> source, bool strict = true, IList<string>? skip = null) =>
+        AllOrNothingLoad.StateDict(this, source, strict, skip);
+
+    /// <summary>
+    /// Loads a file written by <c>save</c>, all or nothing: the file is read into temporary tensors (disposed before
+    /// returning), checked as by <see cref="load_state_dict"/>, then copied.
+    /// </summary>
+    /// <param name="location">The file path.</param>
+    /// <param name="strict">Whether the file's keys must be exactly this module's.</param>
+    /// <param name="skip">Keys not copied (as in TorchSharp, they still count for <paramref name="strict"/>).</param>
+    /// <param name="loadedParameters">Filled, after a successful load, with every key of the file and whether this module has it.</param>
+    /// <returns>This module.</returns>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="location"/>.</exception>
+    /// <exception cref="ArgumentException">As <see cref="load_state_dict"/>, naming <paramref name="location"/>.</exception>
+#pragma warning disable RS0026 // Overrides of TorchSharp's overloads: the optional parameters are the base declarations'.
+    public override nn.Module load(string location, bool strict = true, IList<string>? skip = null, Dictionary<string, bool>? loadedParameters = null)
+    {
+        if (!File.Exists(location))
+            throw new FileNotFoundException(location);
+        using var stream = File.OpenRead(location);
+        using var reader = new BinaryReader(stream);
+        AllOrNothingLoad.File(this, reader, strict, skip, loadedParameters, nameof(location));
+        return this;
+    }
+
+    /// <summary>Loads what <c>save</c> wrote, from <paramref name="reader"/>, all or nothing (as <see cref="load(string, bool, IList{string}?, Dictionary{string, bool}?)"/>).
+    /// The base class's <c>load(Stream)</c> comes here.</summary>
+    /// <param name="reader">Reads TorchSharp's state-dict format.</param>
+    /// <param name="strict">Whether the stream's keys must be exactly this module's.</param>
+    /// <param name="skip">Keys not copied (as in TorchSharp, they still count for <paramref name="strict"/>).</param>
+    /// <param name="loadedParameters">Filled, after a successful load, with every key read and whether this module has it.</param>
+    /// <returns>This module.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="reader"/> is null.</exception>
+    /// <exception cref="ArgumentException">As <see cref="load_state_dict"/>, naming <paramref name="reader"/>.</exception>
+    public override nn.Module load(BinaryReader reader, bool strict = true, IList<string>? skip = null, Dictionary<string, bool>? loadedParameters = null)
+    {
+        AllOrNothingLoad.File(this, reader, strict, skip, loadedParameters, nameof(reader));
+        return this;
+    }
+#pragma warning restore RS0026
 
     private Tensor VoteStack(Tensor input) => stack(voters.Select(v => v.call(input)).ToArray(), 0);
 
