@@ -328,4 +328,89 @@ public sealed class WrapperTrustTests
             File.Delete(path);
         }
     }
+
+    // ---- VoteWrapper: a failed constructor leaves no tensor ---------------------------------------------------------
+
+    public enum FactoryFault
+    {
+        Throws,
+        ReturnsNull,
+        ReturnsAnotherShape,
+        ReturnsAnotherDtype,
+        ReturnsTheSameInstance,
+    }
+
+    /// <summary>Every fault on every call of three; the first call cannot repeat an instance or differ from itself.</summary>
+    private static IEnumerable<TestCaseData> FactoryFaults() =>
+        from fault in Enum.GetValues<FactoryFault>()
+        from k in new[] { 1, 2, 3 }
+        where k > 1 || fault is FactoryFault.Throws or FactoryFault.ReturnsNull
+        select new TestCaseData(fault, k);
+
+    [TestCaseSource(nameof(FactoryFaults))]
+    public void Constructor_FactoryFailsOnItsKthCall_DisposesEveryModelItReturned(FactoryFault fault, int k)
+    {
+        var boom = new InvalidOperationException("factory failed");
+        nn.Module<Tensor, Tensor>? firstModel = null;
+        int calls = 0;
+        manual_seed(20);
+        long before = WrapperKit.Live;
+        nn.Module<Tensor, Tensor> Factory()
+        {
+            calls++;
+            if (calls < k)
+            {
+                var fresh = WrapperKit.Mlp(3, 4);
+                firstModel ??= fresh;
+                return fresh;
+            }
+
+            switch (fault)
+            {
+                case FactoryFault.Throws:
+                    throw boom;
+                case FactoryFault.ReturnsNull:
+                    return null!;
+                case FactoryFault.ReturnsAnotherShape:
+                    return WrapperKit.Mlp(3, 5);
+                case FactoryFault.ReturnsAnotherDtype:
+                    var model = WrapperKit.Mlp(3, 4);
+                    model.to(ScalarType.Float64);
+                    return model;
+                default:
+                    return firstModel!;
+            }
+        }
+
+        var ex = Assert.Catch<Exception>(() => _ = new VoteWrapper(Factory, 3));
+        Assert.That(calls, Is.EqualTo(k), "the constructor stops at the faulty call");
+        if (fault == FactoryFault.Throws)
+        {
+            Assert.That(ex, Is.SameAs(boom), "the factory's exception is rethrown unchanged");
+        }
+        else
+        {
+            Assert.That(ex, Is.TypeOf<ArgumentException>());
+            TestContext.Out.WriteLine(ex!.Message);
+            Assert.That(((ArgumentException)ex).ParamName, Is.EqualTo("factory"));
+            Assert.That(ex.Message, Does.Contain($"call {k}"));
+        }
+
+        if (fault == FactoryFault.ReturnsAnotherShape)
+            Assert.That(ex!.Message, Does.Contain("'fc2.weight' [5, 16]").And.Contain("'fc2.weight' [4, 16]"));
+        if (fault == FactoryFault.ReturnsAnotherDtype)
+            Assert.That(ex!.Message, Does.Contain("Float64").And.Contain("Float32"));
+        Assert.That(WrapperKit.Live, Is.EqualTo(before), "every tensor the factory's models held is disposed");
+    }
+
+    [Test]
+    public void Constructor_FactoryOfEqualStructure_Succeeds()
+    {
+        long before = WrapperKit.Live;
+        manual_seed(21);
+        var wrapped = new VoteWrapper(() => WrapperKit.Mlp(3, 4), 3);
+        Assert.That(WrapperKit.Live, Is.GreaterThan(before));
+        wrapped.Dispose();
+        Assert.That(WrapperKit.Live, Is.EqualTo(before), "the same count check sees a whole wrapper disposed");
+    }
 }

@@ -45,26 +45,44 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
     private readonly ModuleList<nn.Module<Tensor, Tensor>> voters;
 
     /// <summary>Builds <paramref name="nVoters"/> voters with <paramref name="factory"/>.</summary>
-    /// <param name="factory">Builds a new, freshly initialised model at every call (never the same instance twice).</param>
+    /// <remarks>The wrapper owns every model the factory returns: when the constructor fails (the factory throws, returns
+    /// null, the same instance twice or a model of another structure), it disposes every model returned so far before
+    /// rethrowing, so no tensor outlives the failed constructor.</remarks>
+    /// <param name="factory">Builds a new, freshly initialised model at every call (never the same instance twice), always
+    /// of the same structure: the same state-dict keys with the same shapes, dtypes and devices.</param>
     /// <param name="nVoters">Number of voters, ≥ 1 (Capsa's tutorial uses 8).</param>
     /// <exception cref="ArgumentNullException"><paramref name="factory"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="nVoters"/> is below 1.</exception>
-    /// <exception cref="ArgumentException"><paramref name="factory"/> returned null or the same module twice.</exception>
+    /// <exception cref="ArgumentException"><paramref name="factory"/> returned null, the same module twice, or a module
+    /// whose parameters and buffers (names, shapes, dtypes, devices) differ from the first one's.</exception>
     public VoteWrapper(Func<nn.Module<Tensor, Tensor>> factory, int nVoters)
         : base(CheckArguments(factory, nVoters))
     {
         var built = new List<nn.Module<Tensor, Tensor>>(nVoters);
-        for (int i = 0; i < nVoters; i++)
+        try
         {
-            var voter = factory()
-                ?? throw new ArgumentException("Expected the factory to return a model, but it returned null.", nameof(factory));
-            if (built.Any(b => ReferenceEquals(b, voter)))
-                throw new ArgumentException("Expected the factory to build a new model at every call, but it returned the same instance twice.", nameof(factory));
-            built.Add(voter);
+            string[]? structure = null;
+            for (int i = 0; i < nVoters; i++)
+            {
+                var voter = factory()
+                    ?? throw new ArgumentException(Invariant($"Expected the factory to return a model, but its call {i + 1} returned null."), nameof(factory));
+                if (built.Any(b => ReferenceEquals(b, voter)))
+                    throw new ArgumentException(Invariant($"Expected the factory to build a new model at every call, but its call {i + 1} returned the same instance as an earlier call."), nameof(factory));
+                built.Add(voter);
+                structure ??= Structure(voter);
+                CheckStructure(structure, Structure(voter), i + 1);
+            }
+
+            voters = new ModuleList<nn.Module<Tensor, Tensor>>(built.ToArray());
+            register_module("voters", voters);
+        }
+        catch
+        {
+            foreach (var voter in built)
+                voter.Dispose();
+            throw;
         }
 
-        voters = new ModuleList<nn.Module<Tensor, Tensor>>(built.ToArray());
-        register_module("voters", voters);
         NVoters = nVoters;
     }
 
@@ -223,6 +241,26 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
 #pragma warning restore RS0026
 
     private Tensor VoteStack(Tensor input) => stack(voters.Select(v => v.call(input)).ToArray(), 0);
+
+    /// <summary>A model's state-dict entries as "key: shape dtype on device", in order.</summary>
+    private static string[] Structure(nn.Module model) =>
+        model.state_dict().Select(e => Invariant($"'{e.Key}' {Check.Shape(e.Value)} {e.Value.dtype} on {e.Value.device}")).ToArray();
+
+    private static void CheckStructure(string[] first, string[] other, int call)
+    {
+        for (int j = 0; j < Math.Max(first.Length, other.Length); j++)
+        {
+            if (j < first.Length && j < other.Length && first[j] == other[j])
+                continue;
+            string expected = j < first.Length ? first[j] : "no further entry";
+            string received = j < other.Length ? other[j] : "no further entry";
+            throw new ArgumentException(
+                $"Expected every model from the factory to have the first one's parameters and buffers (names, shapes, dtypes, devices), but its call {call} returned one with {received} where the first has {expected}.",
+                "factory");
+        }
+    }
+
+    private static string Invariant(FormattableString s) => FormattableString.Invariant(s);
 
     /// <summary>Validates the arguments before the base constructor runs (so before any native call); returns the module name.</summary>
     private static string CheckArguments(Func<nn.Module<Tensor, Tensor>>? factory, int nVoters)
