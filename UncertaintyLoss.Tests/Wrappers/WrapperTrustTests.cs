@@ -413,4 +413,165 @@ public sealed class WrapperTrustTests
         wrapped.Dispose();
         Assert.That(WrapperKit.Live, Is.EqualTo(before), "the same count check sees a whole wrapper disposed");
     }
+
+    // ---- input validation -------------------------------------------------------------------------------------------
+
+    public enum BadInput
+    {
+        Disposed,
+        Scalar,
+        WrongWidth,
+        Int64,
+        Float64,
+        OtherDevice,
+    }
+
+    public enum Method
+    {
+        SculptForward,
+        SculptForwardWithRisk,
+        VoteForward,
+        VoteForwardSplit,
+        VoteVotes,
+        VoteForwardWithRisk,
+        VoteClassify,
+    }
+
+    private static Tensor Bad(BadInput bad) => bad switch
+    {
+        BadInput.Disposed => DisposedInput(),
+        BadInput.Scalar => tensor(1.0f),
+        BadInput.WrongWidth => zeros(6, 4),
+        BadInput.Int64 => zeros(new long[] { 6, 3 }, ScalarType.Int64),
+        BadInput.Float64 => zeros(new long[] { 6, 3 }, ScalarType.Float64),
+        _ => zeros(new long[] { 6, 3 }, device: META),
+    };
+
+    private static Tensor DisposedInput()
+    {
+        var x = zeros(6, 3);
+        x.Dispose();
+        return x;
+    }
+
+    private static string[] ExpectedParts(BadInput bad) => bad switch
+    {
+        BadInput.Disposed => new[] { "disposed" },
+        BadInput.Scalar => new[] { "(…, 3)", "in_features = 3", "received shape []" },
+        BadInput.WrongWidth => new[] { "(…, 3)", "received shape [6, 4]" },
+        BadInput.Int64 => new[] { "dtype Float32", "received Int64" },
+        BadInput.Float64 => new[] { "dtype Float32", "received Float64" },
+        _ => new[] { "on cpu", "received it on meta" },
+    };
+
+    private static void Call(Method method, SculptWrapper sculpt, VoteWrapper vote, Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        switch (method)
+        {
+            case Method.SculptForward: sculpt.forward(x); break;
+            case Method.SculptForwardWithRisk: sculpt.ForwardWithRisk(x); break;
+            case Method.VoteForward: vote.forward(x); break;
+            case Method.VoteForwardSplit: vote.forward(x, tileAndReduce: false); break;
+            case Method.VoteVotes: vote.Votes(x); break;
+            case Method.VoteForwardWithRisk: vote.ForwardWithRisk(x); break;
+            default: vote.Classify(x); break;
+        }
+    }
+
+    /// <summary>Runs <paramref name="onCall"/> whenever the first child of the Sequential <paramref name="model"/> is called.</summary>
+    private static void HookFirstLayer(nn.Module<Tensor, Tensor> model, Action onCall)
+    {
+        var first = (nn.Module<Tensor, Tensor>)((TorchSharp.Modules.Sequential)model).named_children().First().module;
+        first.register_forward_pre_hook((_, x) =>
+        {
+            onCall();
+            return x;
+        });
+    }
+
+    [Test]
+    public void Input_Rejected_ArgumentExceptionNamingInputBeforeTheModelRuns([Values] Method method, [Values] BadInput bad)
+    {
+        manual_seed(30);
+        using var sculpt = new SculptWrapper(WrapperKit.Mlp(3, 2), Sculpt.Normal, nLayers: 2);
+        using var vote = new VoteWrapper(() => WrapperKit.Mlp(3, 4), 3);
+        int firstLayerCalls = 0;
+        HookFirstLayer(sculpt.Model, () => firstLayerCalls++);
+        foreach (var voter in vote.Voters)
+            HookFirstLayer(voter, () => firstLayerCalls++);
+        using (var scope = NewDisposeScope())
+            Call(method, sculpt, vote, zeros(6, 3));
+        Assert.That(firstLayerCalls, Is.GreaterThan(0), "the hooks see a valid call");
+        firstLayerCalls = 0;
+
+        var x = Bad(bad);
+        try
+        {
+            long live = WrapperKit.Live;
+            var ex = Assert.Throws(Is.InstanceOf<ArgumentException>(), () => Call(method, sculpt, vote, x));
+            TestContext.Out.WriteLine(ex!.Message);
+            Assert.That(((ArgumentException)ex).ParamName, Is.EqualTo("input"));
+            foreach (var part in ExpectedParts(bad))
+                Assert.That(ex.Message, Does.Contain(part));
+            Assert.That(firstLayerCalls, Is.Zero, "rejected before the model runs");
+            Assert.That(WrapperKit.Live, Is.EqualTo(live));
+        }
+        finally
+        {
+            x.Dispose();
+        }
+    }
+
+    [Test]
+    public void Input_Null_ArgumentNullExceptionNamingInput([Values] Method method)
+    {
+        manual_seed(31);
+        using var sculpt = new SculptWrapper(WrapperKit.Mlp(3, 2), Sculpt.Normal, nLayers: 2);
+        using var vote = new VoteWrapper(() => WrapperKit.Mlp(3, 4), 3);
+        var ex = Assert.Throws<ArgumentNullException>(() => Call(method, sculpt, vote, null!));
+        Assert.That(ex!.ParamName, Is.EqualTo("input"));
+    }
+
+    [Test]
+    public void Input_DisposedIntoAModelWithoutAFindableFirstLayer_Rejected()
+    {
+        manual_seed(32);
+        using var sculpt = new SculptWrapper(new WrapperKit.Opaque(3, 2), Sculpt.Normal, nLayers: 1, outputWidth: 2);
+        using var vote = new VoteWrapper(() => new WrapperKit.Opaque(3, 4), 2);
+        var x = DisposedInput();
+        foreach (var call in new Action[] { () => sculpt.forward(x), () => sculpt.ForwardWithRisk(x), () => vote.forward(x), () => vote.Classify(x) })
+        {
+            var ex = Assert.Throws<ArgumentException>(() => call());
+            Assert.That(ex!.ParamName, Is.EqualTo("input"));
+        }
+    }
+
+    [Test]
+    public void Input_ConvolutionFirstLayer_ChannelsAndRankChecked()
+    {
+        manual_seed(33);
+        using var vote = new VoteWrapper(() => nn.Sequential(
+            ("conv", nn.Conv2d(1, 2, 3)), ("flatten", nn.Flatten()), ("fc", nn.Linear(2 * 4 * 4, 3))), 2);
+        using var scope = NewDisposeScope();
+        Assert.That(vote.forward(zeros(4, 1, 6, 6)).shape, Is.EqualTo(new long[] { 4, 3 }));
+        var channels = Assert.Throws<ArgumentException>(() => vote.forward(zeros(4, 2, 6, 6)));
+        Assert.That(channels!.ParamName, Is.EqualTo("input"));
+        Assert.That(channels.Message, Does.Contain("(N, 1, H, W) or (1, H, W)").And.Contain("in_channels = 1").And.Contain("[4, 2, 6, 6]"));
+        var rank = Assert.Throws<ArgumentException>(() => vote.Votes(zeros(6, 6)));
+        Assert.That(rank!.Message, Does.Contain("Conv2d").And.Contain("[6, 6]"));
+    }
+
+    /// <summary>No over-reach: a model that reads integer tokens, or whose first layer cannot be found, gets its input.</summary>
+    [Test]
+    public void Input_ModelsThatTakeOtherInputs_AreNotRejected()
+    {
+        manual_seed(34);
+        using var tokens = new VoteWrapper(() => nn.Sequential(("emb", nn.Embedding(10, 4)), ("fc", nn.Linear(4, 3))), 2);
+        using var sculpt = new SculptWrapper(nn.Sequential(("emb", nn.Embedding(10, 4)), ("fc", nn.Linear(4, 2))), Sculpt.Normal, nLayers: 1);
+        using var scope = NewDisposeScope();
+        var ids = tensor(new long[] { 1, 2, 3, 9 });
+        Assert.That(tokens.Classify(ids).Probabilities.shape, Is.EqualTo(new long[] { 4, 3 }));
+        Assert.That(sculpt.ForwardWithRisk(ids).Risk.shape, Is.EqualTo(new long[] { 4, 2 }));
+    }
 }

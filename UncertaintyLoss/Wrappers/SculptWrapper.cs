@@ -38,6 +38,7 @@ public sealed class SculptWrapper : nn.Module<Tensor, Tensor>
     private readonly nn.Module<Tensor, Tensor> riskHead;
     private readonly nn.Module<Tensor, Tensor>[]? body;
     private readonly Linear? finalLayer;
+    private readonly nn.Module? firstLayer;
 
     /// <summary>Wraps <paramref name="model"/> with a risk head of <paramref name="nLayers"/> layers.</summary>
     /// <param name="model">The regression model; output (N, D) (or (N, …, D): the head works on the last dimension).</param>
@@ -81,6 +82,7 @@ public sealed class SculptWrapper : nn.Module<Tensor, Tensor>
             riskHead = Head(width, hiddenWidth ?? Math.Max(32, width), width, nLayers);
         }
 
+        firstLayer = WrapperInput.FirstLayer(model);
         register_module("model", model);
         register_module("risk_head", riskHead);
     }
@@ -108,9 +110,12 @@ public sealed class SculptWrapper : nn.Module<Tensor, Tensor>
     /// <param name="input">The model's input.</param>
     /// <returns>yHat, the model's output.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is disposed, or the model's first layer can be found
+    /// (a <see cref="Linear"/> or convolution, alone or first in a <see cref="Sequential"/>) and the input's shape, dtype or
+    /// device is not one it accepts.</exception>
     public override Tensor forward(Tensor input)
     {
-        ArgumentNullException.ThrowIfNull(input);
+        WrapperInput.Validate(input, firstLayer);
         using var scope = NewDisposeScope();
         return Predict(input).Prediction.MoveToOuterDisposeScope();
     }
@@ -124,11 +129,11 @@ public sealed class SculptWrapper : nn.Module<Tensor, Tensor>
     /// <param name="input">The model's input.</param>
     /// <returns>(yHat, yRisk), yRisk &gt; 0 the distribution's scale (the standard deviation for Normal).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
-    /// <exception cref="ArgumentException">The head reads the output and the output's last dimension is not
-    /// <see cref="OutputWidth"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is rejected as by <see cref="forward"/>, or the head
+    /// reads the output and the output's last dimension is not <see cref="OutputWidth"/>.</exception>
     public (Tensor Prediction, Tensor Risk) ForwardWithRisk(Tensor input)
     {
-        ArgumentNullException.ThrowIfNull(input);
+        WrapperInput.Validate(input, firstLayer);
         using var scope = NewDisposeScope();
         var (prediction, features) = Predict(input);
         if (!HeadOnFeatures && (prediction.dim() == 0 || prediction.shape[^1] != OutputWidth))

@@ -43,6 +43,7 @@ public sealed record VoteClassification(Tensor MeanLogits, Tensor Risk, Tensor P
 public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
 {
     private readonly ModuleList<nn.Module<Tensor, Tensor>> voters;
+    private readonly nn.Module?[] firstLayers;
 
     /// <summary>Builds <paramref name="nVoters"/> voters with <paramref name="factory"/>.</summary>
     /// <remarks>The wrapper owns every model the factory returns: when the constructor fails (the factory throws, returns
@@ -83,6 +84,7 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
             throw;
         }
 
+        firstLayers = built.Select(WrapperInput.FirstLayer).ToArray();
         NVoters = nVoters;
     }
 
@@ -96,6 +98,9 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
     /// <param name="input">The model's input, (N, …).</param>
     /// <returns>Mean over the voters of their outputs, the model's output shape.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is disposed, or the voters' first layer can be found
+    /// (a <see cref="Linear"/> or convolution, alone or first in a <see cref="Sequential"/>) and the input's shape, dtype or
+    /// device is not one it accepts.</exception>
     public override Tensor forward(Tensor input) => forward(input, tileAndReduce: true);
 
     /// <summary>
@@ -109,11 +114,14 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
     /// <param name="tileAndReduce">Whether to give every voter the whole input and average (inference), or to split it.</param>
     /// <returns>The mean output, or the voters' outputs on their parts.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is disposed, or the voters' first layer can be found
+    /// (a <see cref="Linear"/> or convolution, alone or first in a <see cref="Sequential"/>) and the input's shape, dtype or
+    /// device is not one it accepts.</exception>
     /// <exception cref="ArgumentException">Splitting an input of rank 0, or whose batch size is not a multiple of
     /// <see cref="NVoters"/>.</exception>
     public Tensor forward(Tensor input, bool tileAndReduce)
     {
-        ArgumentNullException.ThrowIfNull(input);
+        WrapperInput.Validate(input, firstLayers);
         if (tileAndReduce)
         {
             using var tiled = NewDisposeScope();
@@ -134,9 +142,12 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
     /// <summary>Every voter's output on the whole input, stacked: (V, N, …).</summary>
     /// <param name="input">The model's input.</param>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is disposed, or the voters' first layer can be found
+    /// (a <see cref="Linear"/> or convolution, alone or first in a <see cref="Sequential"/>) and the input's shape, dtype or
+    /// device is not one it accepts.</exception>
     public Tensor Votes(Tensor input)
     {
-        ArgumentNullException.ThrowIfNull(input);
+        WrapperInput.Validate(input, firstLayers);
         using var scope = NewDisposeScope();
         return VoteStack(input).MoveToOuterDisposeScope();
     }
@@ -148,9 +159,12 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
     /// <remarks>Shape: Prediction and Risk as the model's output (N, …).</remarks>
     /// <param name="input">The model's input.</param>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is disposed, or the voters' first layer can be found
+    /// (a <see cref="Linear"/> or convolution, alone or first in a <see cref="Sequential"/>) and the input's shape, dtype or
+    /// device is not one it accepts.</exception>
     public (Tensor Prediction, Tensor Risk) ForwardWithRisk(Tensor input)
     {
-        ArgumentNullException.ThrowIfNull(input);
+        WrapperInput.Validate(input, firstLayers);
         using var scope = NewDisposeScope();
         var votes = VoteStack(input);
         var (std, mean) = std_mean(votes, new long[] { 0 }, unbiased: false);
@@ -165,10 +179,13 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
     /// </summary>
     /// <param name="input">The model's input.</param>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is disposed, or the voters' first layer can be found
+    /// (a <see cref="Linear"/> or convolution, alone or first in a <see cref="Sequential"/>) and the input's shape, dtype or
+    /// device is not one it accepts.</exception>
     /// <exception cref="ArgumentException">The model's output has rank below 2 or is not floating point.</exception>
     public VoteClassification Classify(Tensor input)
     {
-        ArgumentNullException.ThrowIfNull(input);
+        WrapperInput.Validate(input, firstLayers);
         using var scope = NewDisposeScope();
         var votes = VoteStack(input);
         if (votes.dim() < 3 || !votes.is_floating_point())
