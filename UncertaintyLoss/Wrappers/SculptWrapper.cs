@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using TorchSharp;
 using TorchSharp.Modules;
+using UncertaintyLoss.Internal;
 using static TorchSharp.torch;
 
 namespace UncertaintyLoss;
@@ -27,6 +29,8 @@ namespace UncertaintyLoss;
 /// head): an optimizer can be created from <c>parameters()</c> at once.</para>
 /// <para>The wrapped model is registered as the child <c>model</c> (state-dict keys <c>model.*</c>), the head as
 /// <c>risk_head</c>: <c>state_dict</c>, <c>save</c>/<c>load</c>, <c>to</c>, <c>train</c>/<c>eval</c> cover both.</para>
+/// <para><b>Loading is all or nothing</b>: <see cref="load_state_dict"/> and every <c>load</c> overload check every key,
+/// dtype and shape before copying anything (see docs/wrappers.md, "Loading and validation").</para>
 /// </remarks>
 public sealed class SculptWrapper : nn.Module<Tensor, Tensor>
 {
@@ -34,6 +38,7 @@ public sealed class SculptWrapper : nn.Module<Tensor, Tensor>
     private readonly nn.Module<Tensor, Tensor> riskHead;
     private readonly nn.Module<Tensor, Tensor>[]? body;
     private readonly Linear? finalLayer;
+    private readonly nn.Module? firstLayer;
 
     /// <summary>Wraps <paramref name="model"/> with a risk head of <paramref name="nLayers"/> layers.</summary>
     /// <param name="model">The regression model; output (N, D) (or (N, …, D): the head works on the last dimension).</param>
@@ -77,6 +82,7 @@ public sealed class SculptWrapper : nn.Module<Tensor, Tensor>
             riskHead = Head(width, hiddenWidth ?? Math.Max(32, width), width, nLayers);
         }
 
+        firstLayer = WrapperInput.FirstLayer(model);
         register_module("model", model);
         register_module("risk_head", riskHead);
     }
@@ -104,9 +110,12 @@ public sealed class SculptWrapper : nn.Module<Tensor, Tensor>
     /// <param name="input">The model's input.</param>
     /// <returns>yHat, the model's output.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is disposed, or the model's first layer can be found
+    /// (a <see cref="Linear"/> or convolution, alone or first in a <see cref="Sequential"/>) and the input's shape, dtype or
+    /// device is not one it accepts.</exception>
     public override Tensor forward(Tensor input)
     {
-        ArgumentNullException.ThrowIfNull(input);
+        WrapperInput.Validate(input, firstLayer);
         using var scope = NewDisposeScope();
         return Predict(input).Prediction.MoveToOuterDisposeScope();
     }
@@ -120,11 +129,11 @@ public sealed class SculptWrapper : nn.Module<Tensor, Tensor>
     /// <param name="input">The model's input.</param>
     /// <returns>(yHat, yRisk), yRisk &gt; 0 the distribution's scale (the standard deviation for Normal).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
-    /// <exception cref="ArgumentException">The head reads the output and the output's last dimension is not
-    /// <see cref="OutputWidth"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is rejected as by <see cref="forward"/>, or the head
+    /// reads the output and the output's last dimension is not <see cref="OutputWidth"/>.</exception>
     public (Tensor Prediction, Tensor Risk) ForwardWithRisk(Tensor input)
     {
-        ArgumentNullException.ThrowIfNull(input);
+        WrapperInput.Validate(input, firstLayer);
         using var scope = NewDisposeScope();
         var (prediction, features) = Predict(input);
         if (!HeadOnFeatures && (prediction.dim() == 0 || prediction.shape[^1] != OutputWidth))
@@ -135,6 +144,59 @@ public sealed class SculptWrapper : nn.Module<Tensor, Tensor>
         var risk = Sculpt.Scale(riskHead.call(features));
         return (prediction.MoveToOuterDisposeScope(), risk.MoveToOuterDisposeScope());
     }
+
+    /// <summary>
+    /// Copies <paramref name="source"/> into the model and the head, all or nothing: every key, dtype and shape is checked
+    /// first, and a rejected dictionary leaves every parameter and buffer as it was. Unlike TorchSharp's base method, a
+    /// dtype mismatch is rejected (not cast) and shapes must be equal (not broadcast).
+    /// </summary>
+    /// <param name="source">Parameters and persistent buffers, keyed as <c>state_dict()</c>.</param>
+    /// <param name="strict">Whether the keys (less <paramref name="skip"/>) must be exactly this module's.</param>
+    /// <param name="skip">Keys neither loaded nor counted as missing or unexpected.</param>
+    /// <returns>The missing and unexpected keys (empty when <paramref name="strict"/>).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
+    /// <exception cref="ArgumentException">Strict and a key is missing or unexpected, or an entry has another dtype or
+    /// shape, or is null or disposed; the message names the first such key, with both dtypes or shapes.</exception>
+    public override (IList<string> missing_keys, IList<string> unexpected_keyes) load_state_dict(Dictionary<string, Tensor> source, bool strict = true, IList<string>? skip = null) =>
+        AllOrNothingLoad.StateDict(this, source, strict, skip);
+
+    /// <summary>
+    /// Loads a file written by <c>save</c>, all or nothing: the file is read into temporary tensors (disposed before
+    /// returning), checked as by <see cref="load_state_dict"/>, then copied.
+    /// </summary>
+    /// <param name="location">The file path.</param>
+    /// <param name="strict">Whether the file's keys must be exactly this module's.</param>
+    /// <param name="skip">Keys not copied (as in TorchSharp, they still count for <paramref name="strict"/>).</param>
+    /// <param name="loadedParameters">Filled, after a successful load, with every key of the file and whether this module has it.</param>
+    /// <returns>This module.</returns>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="location"/>.</exception>
+    /// <exception cref="ArgumentException">As <see cref="load_state_dict"/>, naming <paramref name="location"/>.</exception>
+#pragma warning disable RS0026 // Overrides of TorchSharp's overloads: the optional parameters are the base declarations'.
+    public override nn.Module load(string location, bool strict = true, IList<string>? skip = null, Dictionary<string, bool>? loadedParameters = null)
+    {
+        if (!File.Exists(location))
+            throw new FileNotFoundException(location);
+        using var stream = File.OpenRead(location);
+        using var reader = new BinaryReader(stream);
+        AllOrNothingLoad.File(this, reader, strict, skip, loadedParameters, nameof(location));
+        return this;
+    }
+
+    /// <summary>Loads what <c>save</c> wrote, from <paramref name="reader"/>, all or nothing (as <see cref="load(string, bool, IList{string}?, Dictionary{string, bool}?)"/>).
+    /// The base class's <c>load(Stream)</c> comes here.</summary>
+    /// <param name="reader">Reads TorchSharp's state-dict format.</param>
+    /// <param name="strict">Whether the stream's keys must be exactly this module's.</param>
+    /// <param name="skip">Keys not copied (as in TorchSharp, they still count for <paramref name="strict"/>).</param>
+    /// <param name="loadedParameters">Filled, after a successful load, with every key read and whether this module has it.</param>
+    /// <returns>This module.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="reader"/> is null.</exception>
+    /// <exception cref="ArgumentException">As <see cref="load_state_dict"/>, naming <paramref name="reader"/>.</exception>
+    public override nn.Module load(BinaryReader reader, bool strict = true, IList<string>? skip = null, Dictionary<string, bool>? loadedParameters = null)
+    {
+        AllOrNothingLoad.File(this, reader, strict, skip, loadedParameters, nameof(reader));
+        return this;
+    }
+#pragma warning restore RS0026
 
     /// <summary>The prediction, and what the head reads.</summary>
     private (Tensor Prediction, Tensor Features) Predict(Tensor input)

@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using TorchSharp;
 using TorchSharp.Modules;
+using UncertaintyLoss.Internal;
 using static TorchSharp.torch;
 
 namespace UncertaintyLoss;
@@ -35,32 +37,54 @@ public sealed record VoteClassification(Tensor MeanLogits, Tensor Risk, Tensor P
 /// creates them at the first call). The voters are registered as a <see cref="ModuleList{T}"/> named <c>voters</c>
 /// (state-dict keys <c>voters.0.*</c>, <c>voters.1.*</c>, …): <c>state_dict</c>, <c>save</c>/<c>load</c>,
 /// <c>to</c>, <c>train</c>/<c>eval</c> cover them all.</para>
+/// <para><b>Loading is all or nothing</b>: <see cref="load_state_dict"/> and every <c>load</c> overload check every key,
+/// dtype and shape before copying anything (see docs/wrappers.md, "Loading and validation").</para>
 /// </remarks>
 public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
 {
     private readonly ModuleList<nn.Module<Tensor, Tensor>> voters;
+    private readonly nn.Module?[] firstLayers;
 
     /// <summary>Builds <paramref name="nVoters"/> voters with <paramref name="factory"/>.</summary>
-    /// <param name="factory">Builds a new, freshly initialised model at every call (never the same instance twice).</param>
+    /// <remarks>The wrapper owns every model the factory returns: when the constructor fails (the factory throws, returns
+    /// null, the same instance twice or a model of another structure), it disposes every model returned so far before
+    /// rethrowing, so no tensor outlives the failed constructor.</remarks>
+    /// <param name="factory">Builds a new, freshly initialised model at every call (never the same instance twice), always
+    /// of the same structure: the same state-dict keys with the same shapes, dtypes and devices.</param>
     /// <param name="nVoters">Number of voters, ≥ 1 (Capsa's tutorial uses 8).</param>
     /// <exception cref="ArgumentNullException"><paramref name="factory"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="nVoters"/> is below 1.</exception>
-    /// <exception cref="ArgumentException"><paramref name="factory"/> returned null or the same module twice.</exception>
+    /// <exception cref="ArgumentException"><paramref name="factory"/> returned null, the same module twice, or a module
+    /// whose parameters and buffers (names, shapes, dtypes, devices) differ from the first one's.</exception>
     public VoteWrapper(Func<nn.Module<Tensor, Tensor>> factory, int nVoters)
         : base(CheckArguments(factory, nVoters))
     {
         var built = new List<nn.Module<Tensor, Tensor>>(nVoters);
-        for (int i = 0; i < nVoters; i++)
+        try
         {
-            var voter = factory()
-                ?? throw new ArgumentException("Expected the factory to return a model, but it returned null.", nameof(factory));
-            if (built.Any(b => ReferenceEquals(b, voter)))
-                throw new ArgumentException("Expected the factory to build a new model at every call, but it returned the same instance twice.", nameof(factory));
-            built.Add(voter);
+            string[]? structure = null;
+            for (int i = 0; i < nVoters; i++)
+            {
+                var voter = factory()
+                    ?? throw new ArgumentException(Invariant($"Expected the factory to return a model, but its call {i + 1} returned null."), nameof(factory));
+                if (built.Any(b => ReferenceEquals(b, voter)))
+                    throw new ArgumentException(Invariant($"Expected the factory to build a new model at every call, but its call {i + 1} returned the same instance as an earlier call."), nameof(factory));
+                built.Add(voter);
+                structure ??= Structure(voter);
+                CheckStructure(structure, Structure(voter), i + 1);
+            }
+
+            voters = new ModuleList<nn.Module<Tensor, Tensor>>(built.ToArray());
+            register_module("voters", voters);
+        }
+        catch
+        {
+            foreach (var voter in built)
+                voter.Dispose();
+            throw;
         }
 
-        voters = new ModuleList<nn.Module<Tensor, Tensor>>(built.ToArray());
-        register_module("voters", voters);
+        firstLayers = built.Select(WrapperInput.FirstLayer).ToArray();
         NVoters = nVoters;
     }
 
@@ -74,6 +98,9 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
     /// <param name="input">The model's input, (N, …).</param>
     /// <returns>Mean over the voters of their outputs, the model's output shape.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is disposed, or the voters' first layer can be found
+    /// (a <see cref="Linear"/> or convolution, alone or first in a <see cref="Sequential"/>) and the input's shape, dtype or
+    /// device is not one it accepts.</exception>
     public override Tensor forward(Tensor input) => forward(input, tileAndReduce: true);
 
     /// <summary>
@@ -87,11 +114,14 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
     /// <param name="tileAndReduce">Whether to give every voter the whole input and average (inference), or to split it.</param>
     /// <returns>The mean output, or the voters' outputs on their parts.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is disposed, or the voters' first layer can be found
+    /// (a <see cref="Linear"/> or convolution, alone or first in a <see cref="Sequential"/>) and the input's shape, dtype or
+    /// device is not one it accepts.</exception>
     /// <exception cref="ArgumentException">Splitting an input of rank 0, or whose batch size is not a multiple of
     /// <see cref="NVoters"/>.</exception>
     public Tensor forward(Tensor input, bool tileAndReduce)
     {
-        ArgumentNullException.ThrowIfNull(input);
+        WrapperInput.Validate(input, firstLayers);
         if (tileAndReduce)
         {
             using var tiled = NewDisposeScope();
@@ -112,9 +142,12 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
     /// <summary>Every voter's output on the whole input, stacked: (V, N, …).</summary>
     /// <param name="input">The model's input.</param>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is disposed, or the voters' first layer can be found
+    /// (a <see cref="Linear"/> or convolution, alone or first in a <see cref="Sequential"/>) and the input's shape, dtype or
+    /// device is not one it accepts.</exception>
     public Tensor Votes(Tensor input)
     {
-        ArgumentNullException.ThrowIfNull(input);
+        WrapperInput.Validate(input, firstLayers);
         using var scope = NewDisposeScope();
         return VoteStack(input).MoveToOuterDisposeScope();
     }
@@ -126,9 +159,12 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
     /// <remarks>Shape: Prediction and Risk as the model's output (N, …).</remarks>
     /// <param name="input">The model's input.</param>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is disposed, or the voters' first layer can be found
+    /// (a <see cref="Linear"/> or convolution, alone or first in a <see cref="Sequential"/>) and the input's shape, dtype or
+    /// device is not one it accepts.</exception>
     public (Tensor Prediction, Tensor Risk) ForwardWithRisk(Tensor input)
     {
-        ArgumentNullException.ThrowIfNull(input);
+        WrapperInput.Validate(input, firstLayers);
         using var scope = NewDisposeScope();
         var votes = VoteStack(input);
         var (std, mean) = std_mean(votes, new long[] { 0 }, unbiased: false);
@@ -143,10 +179,13 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
     /// </summary>
     /// <param name="input">The model's input.</param>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is disposed, or the voters' first layer can be found
+    /// (a <see cref="Linear"/> or convolution, alone or first in a <see cref="Sequential"/>) and the input's shape, dtype or
+    /// device is not one it accepts.</exception>
     /// <exception cref="ArgumentException">The model's output has rank below 2 or is not floating point.</exception>
     public VoteClassification Classify(Tensor input)
     {
-        ArgumentNullException.ThrowIfNull(input);
+        WrapperInput.Validate(input, firstLayers);
         using var scope = NewDisposeScope();
         var votes = VoteStack(input);
         if (votes.dim() < 3 || !votes.is_floating_point())
@@ -165,7 +204,80 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
             meanP.MoveToOuterDisposeScope(), mutualInformation.MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// Copies <paramref name="source"/> into the voters, all or nothing: every key, dtype and shape is checked first, and a
+    /// rejected dictionary leaves every parameter and buffer as it was. Unlike TorchSharp's base method, a dtype mismatch
+    /// is rejected (not cast) and shapes must be equal (not broadcast).
+    /// </summary>
+    /// <param name="source">Parameters and persistent buffers, keyed as <c>state_dict()</c>.</param>
+    /// <param name="strict">Whether the keys (less <paramref name="skip"/>) must be exactly this module's.</param>
+    /// <param name="skip">Keys neither loaded nor counted as missing or unexpected.</param>
+    /// <returns>The missing and unexpected keys (empty when <paramref name="strict"/>).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
+    /// <exception cref="ArgumentException">Strict and a key is missing or unexpected, or an entry has another dtype or
+    /// shape, or is null or disposed; the message names the first such key, with both dtypes or shapes.</exception>
+    public override (IList<string> missing_keys, IList<string> unexpected_keyes) load_state_dict(Dictionary<string, Tensor> source, bool strict = true, IList<string>? skip = null) =>
+        AllOrNothingLoad.StateDict(this, source, strict, skip);
+
+    /// <summary>
+    /// Loads a file written by <c>save</c>, all or nothing: the file is read into temporary tensors (disposed before
+    /// returning), checked as by <see cref="load_state_dict"/>, then copied.
+    /// </summary>
+    /// <param name="location">The file path.</param>
+    /// <param name="strict">Whether the file's keys must be exactly this module's.</param>
+    /// <param name="skip">Keys not copied (as in TorchSharp, they still count for <paramref name="strict"/>).</param>
+    /// <param name="loadedParameters">Filled, after a successful load, with every key of the file and whether this module has it.</param>
+    /// <returns>This module.</returns>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="location"/>.</exception>
+    /// <exception cref="ArgumentException">As <see cref="load_state_dict"/>, naming <paramref name="location"/>.</exception>
+#pragma warning disable RS0026 // Overrides of TorchSharp's overloads: the optional parameters are the base declarations'.
+    public override nn.Module load(string location, bool strict = true, IList<string>? skip = null, Dictionary<string, bool>? loadedParameters = null)
+    {
+        if (!File.Exists(location))
+            throw new FileNotFoundException(location);
+        using var stream = File.OpenRead(location);
+        using var reader = new BinaryReader(stream);
+        AllOrNothingLoad.File(this, reader, strict, skip, loadedParameters, nameof(location));
+        return this;
+    }
+
+    /// <summary>Loads what <c>save</c> wrote, from <paramref name="reader"/>, all or nothing (as <see cref="load(string, bool, IList{string}?, Dictionary{string, bool}?)"/>).
+    /// The base class's <c>load(Stream)</c> comes here.</summary>
+    /// <param name="reader">Reads TorchSharp's state-dict format.</param>
+    /// <param name="strict">Whether the stream's keys must be exactly this module's.</param>
+    /// <param name="skip">Keys not copied (as in TorchSharp, they still count for <paramref name="strict"/>).</param>
+    /// <param name="loadedParameters">Filled, after a successful load, with every key read and whether this module has it.</param>
+    /// <returns>This module.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="reader"/> is null.</exception>
+    /// <exception cref="ArgumentException">As <see cref="load_state_dict"/>, naming <paramref name="reader"/>.</exception>
+    public override nn.Module load(BinaryReader reader, bool strict = true, IList<string>? skip = null, Dictionary<string, bool>? loadedParameters = null)
+    {
+        AllOrNothingLoad.File(this, reader, strict, skip, loadedParameters, nameof(reader));
+        return this;
+    }
+#pragma warning restore RS0026
+
     private Tensor VoteStack(Tensor input) => stack(voters.Select(v => v.call(input)).ToArray(), 0);
+
+    /// <summary>A model's state-dict entries as "key: shape dtype on device", in order.</summary>
+    private static string[] Structure(nn.Module model) =>
+        model.state_dict().Select(e => Invariant($"'{e.Key}' {Check.Shape(e.Value)} {e.Value.dtype} on {e.Value.device}")).ToArray();
+
+    private static void CheckStructure(string[] first, string[] other, int call)
+    {
+        for (int j = 0; j < Math.Max(first.Length, other.Length); j++)
+        {
+            if (j < first.Length && j < other.Length && first[j] == other[j])
+                continue;
+            string expected = j < first.Length ? first[j] : "no further entry";
+            string received = j < other.Length ? other[j] : "no further entry";
+            throw new ArgumentException(
+                $"Expected every model from the factory to have the first one's parameters and buffers (names, shapes, dtypes, devices), but its call {call} returned one with {received} where the first has {expected}.",
+                "factory");
+        }
+    }
+
+    private static string Invariant(FormattableString s) => FormattableString.Invariant(s);
 
     /// <summary>Validates the arguments before the base constructor runs (so before any native call); returns the module name.</summary>
     private static string CheckArguments(Func<nn.Module<Tensor, Tensor>>? factory, int nVoters)
