@@ -28,8 +28,8 @@ public static partial class UL
     /// For a probability target the loss is the expectation over the true class, Σ_c y_c L(α, c), which equals the
     /// index-target loss for one-hot targets (as <c>cross_entropy</c> with probabilities is the expected
     /// one-hot cross-entropy). L(α, c) for every class c comes from one pass over the evidence (sums over all classes
-    /// minus the true class's term), so probability targets cost about as much as index targets on the composed path,
-    /// for any C (docs/maxnorm.md).</para>
+    /// minus the true class's term), so probability targets cost O(N·C·p) operations for any C, as index targets do on
+    /// the composed path (docs/maxnorm.md).</para>
     /// <para><b>Shape.</b> evidence: (N, C) or (N, C, d1, …, dk); target: (N) or (N, d1, …, dk) of class indices in
     /// [0, C), or the evidence's shape for probabilities; output: (N, d1, …, dk) for <see cref="nn.Reduction.None"/>,
     /// a scalar for <see cref="nn.Reduction.Mean"/> and <see cref="nn.Reduction.Sum"/>. The result has the evidence's
