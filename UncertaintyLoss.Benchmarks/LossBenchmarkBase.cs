@@ -55,9 +55,13 @@ public abstract class LossBenchmarkBase
 
     private const int Seed = 20261122;
 
+    /// <summary>The label smoothing ε of the probability targets: (1 − ε)·onehot(target) + ε/C.</summary>
+    private const double LabelSmoothing = 0.1;
+
     private Tensor logits = null!;
     private Tensor evidence = null!;
     private Tensor target = null!;
+    private Tensor probabilities = null!;
     private IDisposable? forcedPath;
     private bool pathChecked;
 
@@ -119,6 +123,8 @@ public abstract class LossBenchmarkBase
         var dtype = DType == BenchDType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
         logits = randn(dims, dtype, generator: generator).requires_grad_(Pass == BenchPass.ForwardBackward);
         target = randint(0, classes, targetDims, generator: generator);
+        using (var oneHot = nn.functional.one_hot(target, classes).movedim(new long[] { -1 }, new long[] { 1 }))
+            probabilities = (oneHot.to(dtype) * (1 - LabelSmoothing) + LabelSmoothing / classes).contiguous();
         using (no_grad())
             evidence = UL.ClampedExp(logits).requires_grad_(Pass == BenchPass.ForwardBackward);
         generator.Dispose();
@@ -137,6 +143,7 @@ public abstract class LossBenchmarkBase
         logits.Dispose();
         evidence.Dispose();
         target.Dispose();
+        probabilities.Dispose();
     }
 
     /// <summary>The baseline every family compares with: <c>cross_entropy</c> on the raw logits.</summary>
@@ -148,15 +155,21 @@ public abstract class LossBenchmarkBase
     /// not grow across invocations). Everything it creates is freed before it returns; the returned value forces
     /// the computation.
     /// </summary>
-    protected double Measure(Func<Tensor, Tensor, Tensor> loss) => MeasureOn(logits, loss);
+    protected double Measure(Func<Tensor, Tensor, Tensor> loss) => MeasureOn(logits, target, loss);
 
     /// <summary>
     /// As <see cref="Measure"/>, on the precomputed evidence <c>ClampedExp(logits)</c> (a leaf tensor): the loss alone,
     /// without the evidence activation's forward and backward.
     /// </summary>
-    protected double MeasureOnEvidence(Func<Tensor, Tensor, Tensor> loss) => MeasureOn(evidence, loss);
+    protected double MeasureOnEvidence(Func<Tensor, Tensor, Tensor> loss) => MeasureOn(evidence, target, loss);
 
-    private double MeasureOn(Tensor input, Func<Tensor, Tensor, Tensor> loss)
+    /// <summary>
+    /// As <see cref="Measure"/>, with probability targets in the logits' dtype and shape: the index targets label-smoothed,
+    /// (1 − ε)·onehot + ε/C with ε = 0.1, so that every class has probability mass.
+    /// </summary>
+    protected double MeasureWithProbabilities(Func<Tensor, Tensor, Tensor> loss) => MeasureOn(logits, probabilities, loss);
+
+    private double MeasureOn(Tensor input, Tensor labels, Func<Tensor, Tensor, Tensor> loss)
     {
         if (!pathChecked)
         {
@@ -167,11 +180,11 @@ public abstract class LossBenchmarkBase
         if (Pass == BenchPass.Forward)
         {
             using var noGrad = no_grad();
-            return loss(input, target).ToDouble();
+            return loss(input, labels).ToDouble();
         }
 
         input.grad?.zero_();
-        var value = loss(input, target);
+        var value = loss(input, labels);
         value.backward();
         return value.ToDouble();
     }

@@ -21,4 +21,10 @@ public class MaxNormLossBenchmarks : LossBenchmarkBase
     /// the evidence activation.</summary>
     [Benchmark]
     public double MaxNormLossOnEvidence() => MeasureOnEvidence(static (e, y) => UL.MaxNormLoss(e, y, regFactor: 1.0));
+
+    /// <summary><see cref="UL.MaxNormLoss"/> on <c>ClampedExp(logits)</c> with label-smoothed probability targets (ε = 0.1,
+    /// mass on every class). Probability targets always take the composed path; compare with <see cref="MaxNormLoss"/>
+    /// at <c>Path=Composed</c>.</summary>
+    [Benchmark]
+    public double MaxNormLossSoftTargets() => MeasureWithProbabilities(static (x, y) => UL.MaxNormLoss(UL.ClampedExp(x), y, regFactor: 1.0));
 }

@@ -27,7 +27,9 @@ public static partial class UL
     /// <para><b>Formula.</b> See <see cref="DirichletPNormLoss"/> and <see cref="DirichletFisherRegularizer"/>.
     /// For a probability target the loss is the expectation over the true class, Σ_c y_c L(α, c), which equals the
     /// index-target loss for one-hot targets (as <c>cross_entropy</c> with probabilities is the expected
-    /// one-hot cross-entropy).</para>
+    /// one-hot cross-entropy). L(α, c) for every class c comes from one pass over the evidence (sums over all classes
+    /// minus the true class's term), so probability targets cost O(N·C·p) operations for any C, as index targets do on
+    /// the composed path (docs/maxnorm.md).</para>
     /// <para><b>Shape.</b> evidence: (N, C) or (N, C, d1, …, dk); target: (N) or (N, d1, …, dk) of class indices in
     /// [0, C), or the evidence's shape for probabilities; output: (N, d1, …, dk) for <see cref="nn.Reduction.None"/>,
     /// a scalar for <see cref="nn.Reduction.Mean"/> and <see cref="nn.Reduction.Sum"/>. The result has the evidence's
@@ -61,8 +63,10 @@ public static partial class UL
         return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
             (work, t) =>
             {
-                var loss = PerTrueClass(work, t, mask => PNormForMask(work, mask, pNorm));
-                return regFactor > 0 ? loss + regFactor * PerTrueClass(work, t, mask => FisherForMask(work, mask, fisherAlphaSum)) : loss;
+                var loss = PerTrueClass(work, t, mask => PNormForMask(work, mask, pNorm), () => PNormPerClass(work, pNorm));
+                return regFactor > 0
+                    ? loss + regFactor * PerTrueClass(work, t, mask => FisherForMask(work, mask, fisherAlphaSum), () => FisherPerClass(work, fisherAlphaSum))
+                    : loss;
             });
     }
 
@@ -82,7 +86,9 @@ public static partial class UL
     /// F = [ Γ(S)/Γ(S+p) · ( Γ(Ŝ+p)/Γ(Ŝ) + Σ_{j≠c} Γ(α_j+p)/Γ(α_j) ) ]^{1/p}.
     /// Because p is an integer, each Gamma ratio is evaluated exactly as a product, Γ(a+p)/Γ(a)·Γ(S)/Γ(S+p) =
     /// Π_{k&lt;p} (a+k)/(S+k), in log space with a log-sum-exp: accurate in Float32 for evidence up to 1e6, where
-    /// differences of lgamma lose every digit. For a probability target: Σ_c y_c F(α, c).</para>
+    /// differences of lgamma lose every digit. For a probability target: Σ_c y_c F(α, c), with F(α, c) for every c in
+    /// one pass: the bracket is r(Ŝ_c) + Σ_{j≠c} m_j, m_j = Γ(S)Γ(α_j+p)/(Γ(S+p)Γ(α_j)), and Σ_{j≠c} m_j is the sum over
+    /// all j without the c-th term (summed directly for the largest term, so nothing cancels).</para>
     /// <para><b>Shape.</b> As <see cref="MaxNormLoss"/>.</para>
     /// <para><b>Reference.</b> Tsiligkaridis, arXiv:1910.04819, the max-norm loss bound.</para>
     /// <para><b>Python.</b> <c>uncertainty_loss.dirichlet_pnorm_loss</c>; identical values for index and one-hot targets.</para>
@@ -99,7 +105,7 @@ public static partial class UL
         bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
         return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
-            (work, t) => PerTrueClass(work, t, mask => PNormForMask(work, mask, pNorm)));
+            (work, t) => PerTrueClass(work, t, mask => PNormForMask(work, mask, pNorm), () => PNormPerClass(work, pNorm)));
     }
 
     /// <summary>
@@ -116,7 +122,7 @@ public static partial class UL
     /// <returns>The reduced regulariser; 0 where no evidence sits on a wrong class.</returns>
     /// <remarks>
     /// <para><b>Formula.</b> R = ½ Σ_{j≠c} (α_j − 1)² (ψ₁(α_j) − ψ₁(A)), ψ₁ the trigamma function (evaluated by recurrence and asymptotic series, accurate to a few ulp). For a probability
-    /// target: Σ_c y_c R(α, c).</para>
+    /// target: Σ_c y_c R(α, c), with R(α, c) for every c in one pass from sums over all classes without the c-th term.</para>
     /// <para><b>Shape.</b> As <see cref="MaxNormLoss"/>.</para>
     /// <para><b>Reference.</b> Tsiligkaridis, arXiv:1910.04819, the information regulariser.</para>
     /// <para><b>Python.</b> <c>uncertainty_loss.dirichlet_fisher_regulizer</c> (sic); identical values for index and
@@ -134,14 +140,17 @@ public static partial class UL
         bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
         return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
-            (work, t) => PerTrueClass(work, t, mask => FisherForMask(work, mask, fisherAlphaSum)));
+            (work, t) => PerTrueClass(work, t, mask => FisherForMask(work, mask, fisherAlphaSum), () => FisherPerClass(work, fisherAlphaSum)));
     }
 
-    /// <summary>A loss defined for one true class per position; probability targets take its expectation.</summary>
-    private static Tensor PerTrueClass(Tensor work, ClassTarget target, Func<Tensor, Tensor> lossForMask) =>
+    /// <summary>
+    /// A loss defined for one true class per position. Index targets evaluate it for the true class (a mask);
+    /// probability targets take its expectation Σ_c y_c L(α, c) from its values for every class c at once.
+    /// </summary>
+    private static Tensor PerTrueClass(Tensor work, ClassTarget target, Func<Tensor, Tensor> lossForMask, Func<Tensor> lossPerClass) =>
         target.Kind == TargetKind.Index
             ? lossForMask(Dirichlet.TrueClassMask(work, target.Target))
-            : Dirichlet.ExpectOverClasses(work, target.Target, lossForMask);
+            : (target.Target * lossPerClass()).sum(1);
 
     /// <param name="evidence">(N, C, d…).</param>
     /// <param name="isTrue">Boolean, broadcastable to the evidence: true at the true class.</param>
@@ -175,5 +184,52 @@ public static partial class UL
         var wrong = evidence.masked_fill(isTrue, 0.0);                       // α_j − 1 on the wrong classes
         var information = SpecialFunctions.Trigamma(alpha) - SpecialFunctions.Trigamma(strength);
         return 0.5 * (wrong.square() * information).sum(1);
+    }
+
+    /// <summary>
+    /// F(α, c) for every class c at once, (N, C, d…): M_c = r(Ŝ_c) + Σ_{j≠c} m_j with m_j = Π_{k&lt;p} (α_j+k)/(S+k) and
+    /// r(a) = Π_{k&lt;p} (a+k)/(S+k), in log space as <see cref="PNormForMask"/>. Ŝ_c and Σ_{j≠c} m_j are sums of the
+    /// others, without the cancellation of S − α_c and T − m_c for the class that holds most of the evidence.
+    /// </summary>
+    private static Tensor PNormPerClass(Tensor evidence, int p)
+    {
+        var alpha = evidence + 1;
+        var s = alpha.sum(1, keepdim: true);
+        var sHat = Dirichlet.SumOfOthers(alpha, s);                           // Ŝ_c for every c
+        Tensor? logMoments = null;                                            // ln E[p_j^p]
+        Tensor? logRest = null;                                               // ln E[(1 − p_c)^p] for every c
+        for (int k = 0; k < p; k++)
+        {
+            var sk = s + k;
+            var m = ((alpha + k) / sk).log();
+            var r = ((sHat + k) / sk).log();
+            logMoments = logMoments is null ? m : logMoments + m;
+            logRest = logRest is null ? r : logRest + r;
+        }
+
+        return (logaddexp(logRest!, Dirichlet.LogSumOfOthers(logMoments!)) / p).exp();
+    }
+
+    /// <summary>
+    /// R(α, c) for every class c at once, (N, C, d…). With A = S (<see cref="FisherAlphaSum.All"/>) every term
+    /// v_j = (α_j − 1)² (ψ₁(α_j) − ψ₁(S)) is the same for every c, so R_c = ½ Σ_{j≠c} v_j. With A_c = 1 + Ŝ_c,
+    /// R_c = ½ [Σ_{j≠c} (α_j − 1)² ψ₁(α_j) − ψ₁(A_c) Σ_{j≠c} (α_j − 1)²]. Every Σ_{j≠c} is a sum of the others.
+    /// </summary>
+    private static Tensor FisherPerClass(Tensor evidence, FisherAlphaSum alphaSum)
+    {
+        var alpha = evidence + 1;
+        var s = alpha.sum(1, keepdim: true);
+        var squared = evidence.square();                                      // (α_j − 1)²
+        if (alphaSum == FisherAlphaSum.All)
+        {
+            var v = squared * (SpecialFunctions.Trigamma(alpha) - SpecialFunctions.Trigamma(s));
+            return 0.5 * Dirichlet.SumOfOthers(v, v.sum(1, keepdim: true));
+        }
+
+        var w = squared * SpecialFunctions.Trigamma(alpha);
+        var strength = Dirichlet.SumOfOthers(alpha, s) + 1;                   // A_c = 1 + Ŝ_c
+        var wOthers = Dirichlet.SumOfOthers(w, w.sum(1, keepdim: true));
+        var squaredOthers = Dirichlet.SumOfOthers(squared, squared.sum(1, keepdim: true));
+        return 0.5 * (wOthers - squaredOthers * SpecialFunctions.Trigamma(strength));
     }
 }

@@ -44,6 +44,21 @@ internal static class Dirichlet
     }
 
     /// <summary>
+    /// ln Σ_{k≠j} exp(x_k) for every class j (dim 1), without underflow or cancellation. With u = exp(x − max) and
+    /// U = Σ_k u_k, every class but the one with the largest x gets max + ln(U − u_j), where U − u_j ≥ U/2 (the
+    /// largest u, 1, is among the others); the largest gets a log-sum-exp over the others, which may all underflow u.
+    /// </summary>
+    internal static Tensor LogSumOfOthers(Tensor x)
+    {
+        var isMax = OneHot(x, x.argmax(1, keepdim: true), ScalarType.Bool);
+        var max = x.amax(new long[] { 1 }, keepdim: true).detach();       // a shift the result does not depend on
+        var u = (x - max).exp();
+        var others = (u.sum(1, keepdim: true) - u).masked_fill(isMax, 1.0).log() + max;   // 1 at the max: no log(0) to differentiate
+        var othersOfMax = x.masked_fill(isMax, double.NegativeInfinity).logsumexp(1, keepdim: true);
+        return where(isMax, othersOfMax, others);
+    }
+
+    /// <summary>
     /// Applies a reduction over all elements, as <c>cross_entropy</c> does, except that the mean over no elements (an empty
     /// batch) is 0, not NaN (docs/conventions.md, "Empty batches"); it stays in the graph, with a zero gradient.
     /// </summary>
@@ -54,33 +69,4 @@ internal static class Dirichlet
         nn.Reduction.Mean => perPosition.numel() == 0 ? perPosition.sum() : perPosition.mean(),
         _ => throw new ArgumentOutOfRangeException(nameof(reduction)),
     };
-
-    /// <summary>
-    /// Expectation of a per-true-class loss under a probability target: Σ_c y_c L(α, c). The loss is
-    /// evaluated once per class that has positive probability somewhere in the batch.
-    /// </summary>
-    internal static Tensor ExpectOverClasses(Tensor work, Tensor probabilities, Func<Tensor, Tensor> lossForMask)
-    {
-        long classes = work.shape[1];
-        var present = (probabilities > 0).transpose(0, 1).reshape(classes, -1).any(1).cpu().data<bool>().ToArray();
-        var viewShape = new long[work.dim()];
-        Array.Fill(viewShape, 1L);
-        viewShape[1] = classes;
-        Tensor? total = null;
-        for (int c = 0; c < classes; c++)
-        {
-            if (!present[c])
-                continue;
-            var mask = zeros(classes, ScalarType.Bool, work.device).index_fill_(0, tensor(new long[] { c }, device: work.device), true).reshape(viewShape);
-            var weighted = lossForMask(mask) * probabilities.select(1, c);
-            total = total is null ? weighted : total + weighted;
-        }
-
-        if (total is null)
-        {
-            total = work.select(1, 0) * 0.0;   // no class has probability mass: zero, still in the graph
-        }
-
-        return total;
-    }
 }
