@@ -37,14 +37,16 @@ public static partial class UL
     /// <para><b>Reference.</b> Sensoy, Kaplan and Kandemir, "Evidential Deep Learning to Quantify Classification
     /// Uncertainty", NeurIPS 2018, eq. 5 and the KL regulariser of section 4.</para>
     /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence with class-index targets, a fused kernel
-    /// computes the loss and its analytic first-order gradient in one double-precision pass (docs/performance.md); other
-    /// inputs compose TorchSharp operations. Set <see cref="UseFusedKernels"/> to false for higher-order gradients.</para>
+    /// computes the loss and its analytic gradient in one double-precision pass (docs/performance.md); other inputs compose
+    /// TorchSharp operations. Both paths support gradients of every order: a backward with <c>create_graph</c> through the
+    /// fused kernel recomputes the gradient through the composed operations. <see cref="KernelScope"/> and
+    /// <see cref="UseFusedKernels"/> choose the path.</para>
     /// <para><b>Python.</b> <c>uncertainty_loss.evidential_loss(evidence, target, reg_factor, reduction)</c>. Unlike it,
     /// <see cref="nn.Reduction.None"/> and <see cref="nn.Reduction.Sum"/> work with regFactor &gt; 0 (docs/python-differences.md).</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
     /// <exception cref="ArgumentException">The evidence is not floating point, has rank below 2, fewer than 2 classes, a +∞ or a
-    /// negative value; the target's shape, dtype or device does not match; a class index is outside [0, C) and not
+    /// negative value, or a value above <see cref="MaxEvidence"/> (checked before any computation); the target's shape, dtype or device does not match; a class index is outside [0, C) and not
     /// <paramref name="ignoreIndex"/>; a probability is outside [0, 1]; <paramref name="weight"/> is not a finite,
     /// non-negative floating tensor of shape (C) on the evidence's device, or is given with probability targets;
     /// <paramref name="ignoreIndex"/> is not the default with probability targets.</exception>

@@ -37,8 +37,10 @@ public static partial class UL
     /// <para><b>Reference.</b> Tsiligkaridis, "Information Aware Max-Norm Dirichlet Networks for Predictive Uncertainty
     /// Estimation", Neural Networks 135 (2021), arXiv:1910.04819.</para>
     /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence with class-index targets, a fused kernel
-    /// computes the loss and its analytic first-order gradient in one double-precision pass (docs/performance.md); other
-    /// inputs compose TorchSharp operations. Set <see cref="UseFusedKernels"/> to false for higher-order gradients.</para>
+    /// computes the loss and its analytic gradient in one double-precision pass (docs/performance.md); other inputs compose
+    /// TorchSharp operations. Both paths support gradients of every order: a backward with <c>create_graph</c> through the
+    /// fused kernel recomputes the gradient through the composed operations. <see cref="KernelScope"/> and
+    /// <see cref="UseFusedKernels"/> choose the path.</para>
     /// <para><b>Python.</b> <c>uncertainty_loss.maxnorm_loss(evidence, target, reg_factor, p_norm, reduction)</c>. The
     /// Python package marks the true class with <c>target &gt; 0</c>, which is wrong for probability targets; see
     /// docs/python-differences.md.</para>

@@ -354,7 +354,7 @@ public sealed class SculptWrapperTests
     [Test]
     public void Cuda_ToDevice_PredictionsAndRisksMatchTheCpu()
     {
-        Assume.That(cuda.is_available(), Is.True, "CUDA is not available");
+        Requires.Cuda();
         using var wrapped = Wrapped(60);
         wrapped.eval();
         using var scope = NewDisposeScope();
@@ -371,7 +371,7 @@ public sealed class SculptWrapperTests
     [Test]
     public void Cuda_ModelOnDevice_HeadCreatedOnTheFinalLayersDevice()
     {
-        Assume.That(cuda.is_available(), Is.True, "CUDA is not available");
+        Requires.Cuda();
         manual_seed(62);
         var model = WrapperKit.Mlp(3, 2);
         model.to(CUDA);

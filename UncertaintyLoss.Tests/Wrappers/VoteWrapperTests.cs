@@ -370,7 +370,7 @@ public sealed class VoteWrapperTests
     [Test]
     public void Cuda_ToDevice_PredictionsAndRisksMatchTheCpu()
     {
-        Assume.That(cuda.is_available(), Is.True, "CUDA is not available");
+        Requires.Cuda();
         using var wrapped = Wrapped(60);
         wrapped.eval();
         using var scope = NewDisposeScope();

@@ -128,13 +128,20 @@ public sealed record FashionResult(FashionSettings Settings, int TrainCount, Ima
 /// <summary>LeNet-style CNNs on Fashion-MNIST, one per loss, with the EDL paper's protocol.</summary>
 public static class FashionTraining
 {
-    /// <summary>The CNN: conv 1→20 k5, ReLU, max-pool 2; conv 20→50 k5, ReLU, max-pool 2; 800→500, ReLU; 500→C.</summary>
-    public static nn.Module<Tensor, Tensor> LeNet(int classes) => nn.Sequential(
-        ("conv1", nn.Conv2d(1, 20, 5)), ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2)),
-        ("conv2", nn.Conv2d(20, 50, 5)), ("relu2", nn.ReLU()), ("pool2", nn.MaxPool2d(2)),
-        ("flatten", nn.Flatten()),
-        ("fc1", nn.Linear(800, 500)), ("relu3", nn.ReLU()),
-        ("fc2", nn.Linear(500, classes)));
+    /// <summary>
+    /// The CNN: conv 1→20 k5, ReLU, max-pool 2; conv 20→50 k5, ReLU, max-pool 2; 800→500, ReLU; 500→C. Turns libtorch's
+    /// oneDNN kernels off first: on some CPUs their convolutions return NaN during training (<see cref="OneDnn"/>).
+    /// </summary>
+    public static nn.Module<Tensor, Tensor> LeNet(int classes)
+    {
+        OneDnn.Disable();
+        return nn.Sequential(
+            ("conv1", nn.Conv2d(1, 20, 5)), ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2)),
+            ("conv2", nn.Conv2d(20, 50, 5)), ("relu2", nn.ReLU()), ("pool2", nn.MaxPool2d(2)),
+            ("flatten", nn.Flatten()),
+            ("fc1", nn.Linear(800, 500)), ("relu3", nn.ReLU()),
+            ("fc2", nn.Linear(500, classes)));
+    }
 
     /// <summary>
     /// Loads the data, trains and evaluates one CNN per <see cref="LossKind"/>. <paramref name="log"/> gets a line per
