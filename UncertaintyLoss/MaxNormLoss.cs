@@ -162,8 +162,19 @@ public static partial class UL
         var alpha = evidence + 1;
         var s = alpha.sum(1, keepdim: true);
         var sHat = alpha.masked_fill(isTrue, 0.0).sum(1, keepdim: true);     // Σ_{j≠c} α_j, summed directly
-        Tensor? logMoments = null;                                            // ln E[p_j^p]
-        Tensor? logRest = null;                                               // ln E[(1 − p_c)^p]
+        var (logMoments, logRest) = LogPowerMoments(alpha, s, sHat, p);
+        var terms = cat(new[] { logRest, logMoments.masked_fill(isTrue, double.NegativeInfinity) }, 1);
+        return (terms.logsumexp(1) / p).exp();
+    }
+
+    /// <summary>
+    /// ln E[p_j^p] = Σ_{k&lt;p} ln((α_j + k)/(S + k)) for every class, and ln E[(1 − p_c)^p] = Σ_{k&lt;p} ln((Ŝ + k)/(S + k)) for
+    /// the given Ŝ: Gamma ratios with an integer p, as exact products, in log space (accurate in Float32 up to evidence 1e6).
+    /// </summary>
+    private static (Tensor LogMoments, Tensor LogRest) LogPowerMoments(Tensor alpha, Tensor s, Tensor sHat, int p)
+    {
+        Tensor? logMoments = null;
+        Tensor? logRest = null;
         for (int k = 0; k < p; k++)
         {
             var sk = s + k;
@@ -173,8 +184,7 @@ public static partial class UL
             logRest = logRest is null ? r : logRest + r;
         }
 
-        var terms = cat(new[] { logRest!, logMoments!.masked_fill(isTrue, double.NegativeInfinity) }, 1);
-        return (terms.logsumexp(1) / p).exp();
+        return (logMoments!, logRest!);
     }
 
     private static Tensor FisherForMask(Tensor evidence, Tensor isTrue, FisherAlphaSum alphaSum)
@@ -198,18 +208,8 @@ public static partial class UL
         var alpha = evidence + 1;
         var s = alpha.sum(1, keepdim: true);
         var sHat = Dirichlet.SumOfOthers(alpha, s);                           // Ŝ_c for every c
-        Tensor? logMoments = null;                                            // ln E[p_j^p]
-        Tensor? logRest = null;                                               // ln E[(1 − p_c)^p] for every c
-        for (int k = 0; k < p; k++)
-        {
-            var sk = s + k;
-            var m = ((alpha + k) / sk).log();
-            var r = ((sHat + k) / sk).log();
-            logMoments = logMoments is null ? m : logMoments + m;
-            logRest = logRest is null ? r : logRest + r;
-        }
-
-        return (logaddexp(logRest!, Dirichlet.LogSumOfOthers(logMoments!)) / p).exp();
+        var (logMoments, logRest) = LogPowerMoments(alpha, s, sHat, p);     // logRest for every c
+        return (logaddexp(logRest, Dirichlet.LogSumOfOthers(logMoments)) / p).exp();
     }
 
     /// <summary>

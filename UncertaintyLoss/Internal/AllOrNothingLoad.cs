@@ -32,6 +32,19 @@ internal static class AllOrNothingLoad
     /// with <paramref name="strict"/> the file's keys must be exactly the module's. <paramref name="loadedParameters"/>
     /// gets, after a successful load, every key of the file and whether the module has it.
     /// </summary>
+    /// <summary>As <see cref="File(nn.Module, BinaryReader, bool, IList{string}?, Dictionary{string, bool}?, string)"/>, from the file at
+    /// <paramref name="location"/>; returns <paramref name="module"/>.</summary>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="location"/>.</exception>
+    internal static nn.Module Path(nn.Module module, string location, bool strict, IList<string>? skip, Dictionary<string, bool>? loadedParameters)
+    {
+        if (!System.IO.File.Exists(location))
+            throw new FileNotFoundException(location);
+        using var stream = System.IO.File.OpenRead(location);
+        using var reader = new BinaryReader(stream);
+        File(module, reader, strict, skip, loadedParameters, nameof(location));
+        return module;
+    }
+
     internal static void File(nn.Module module, BinaryReader reader, bool strict, IList<string>? skip, Dictionary<string, bool>? loadedParameters, string paramName)
     {
         ArgumentNullException.ThrowIfNull(reader, paramName);

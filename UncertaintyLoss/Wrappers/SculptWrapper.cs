@@ -172,15 +172,8 @@ public sealed class SculptWrapper : nn.Module<Tensor, Tensor>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="location"/>.</exception>
     /// <exception cref="ArgumentException">As <see cref="load_state_dict"/>, naming <paramref name="location"/>.</exception>
 #pragma warning disable RS0026 // Overrides of TorchSharp's overloads: the optional parameters are the base declarations'.
-    public override nn.Module load(string location, bool strict = true, IList<string>? skip = null, Dictionary<string, bool>? loadedParameters = null)
-    {
-        if (!File.Exists(location))
-            throw new FileNotFoundException(location);
-        using var stream = File.OpenRead(location);
-        using var reader = new BinaryReader(stream);
-        AllOrNothingLoad.File(this, reader, strict, skip, loadedParameters, nameof(location));
-        return this;
-    }
+    public override nn.Module load(string location, bool strict = true, IList<string>? skip = null, Dictionary<string, bool>? loadedParameters = null) =>
+        AllOrNothingLoad.Path(this, location, strict, skip, loadedParameters);
 
     /// <summary>Loads what <c>save</c> wrote, from <paramref name="reader"/>, all or nothing (as <see cref="load(string, bool, IList{string}?, Dictionary{string, bool}?)"/>).
     /// The base class's <c>load(Stream)</c> comes here.</summary>

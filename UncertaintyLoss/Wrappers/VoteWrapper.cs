@@ -204,52 +204,16 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
             meanP.MoveToOuterDisposeScope(), mutualInformation.MoveToOuterDisposeScope());
     }
 
-    /// <summary>
-    /// Copies <paramref name="source"/> into the voters, all or nothing: every key, dtype and shape is checked first, and a
-    /// rejected dictionary leaves every parameter and buffer as it was. Unlike TorchSharp's base method, a dtype mismatch
-    /// is rejected (not cast) and shapes must be equal (not broadcast).
-    /// </summary>
-    /// <param name="source">Parameters and persistent buffers, keyed as <c>state_dict()</c>.</param>
-    /// <param name="strict">Whether the keys (less <paramref name="skip"/>) must be exactly this module's.</param>
-    /// <param name="skip">Keys neither loaded nor counted as missing or unexpected.</param>
-    /// <returns>The missing and unexpected keys (empty when <paramref name="strict"/>).</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
-    /// <exception cref="ArgumentException">Strict and a key is missing or unexpected, or an entry has another dtype or
-    /// shape, or is null or disposed; the message names the first such key, with both dtypes or shapes.</exception>
+    /// <inheritdoc cref="SculptWrapper.load_state_dict(Dictionary{string, Tensor}, bool, IList{string}?)"/>
     public override (IList<string> missing_keys, IList<string> unexpected_keyes) load_state_dict(Dictionary<string, Tensor> source, bool strict = true, IList<string>? skip = null) =>
         AllOrNothingLoad.StateDict(this, source, strict, skip);
 
-    /// <summary>
-    /// Loads a file written by <c>save</c>, all or nothing: the file is read into temporary tensors (disposed before
-    /// returning), checked as by <see cref="load_state_dict"/>, then copied.
-    /// </summary>
-    /// <param name="location">The file path.</param>
-    /// <param name="strict">Whether the file's keys must be exactly this module's.</param>
-    /// <param name="skip">Keys not copied (as in TorchSharp, they still count for <paramref name="strict"/>).</param>
-    /// <param name="loadedParameters">Filled, after a successful load, with every key of the file and whether this module has it.</param>
-    /// <returns>This module.</returns>
-    /// <exception cref="FileNotFoundException">There is no file at <paramref name="location"/>.</exception>
-    /// <exception cref="ArgumentException">As <see cref="load_state_dict"/>, naming <paramref name="location"/>.</exception>
+    /// <inheritdoc cref="SculptWrapper.load(string, bool, IList{string}?, Dictionary{string, bool}?)"/>
 #pragma warning disable RS0026 // Overrides of TorchSharp's overloads: the optional parameters are the base declarations'.
-    public override nn.Module load(string location, bool strict = true, IList<string>? skip = null, Dictionary<string, bool>? loadedParameters = null)
-    {
-        if (!File.Exists(location))
-            throw new FileNotFoundException(location);
-        using var stream = File.OpenRead(location);
-        using var reader = new BinaryReader(stream);
-        AllOrNothingLoad.File(this, reader, strict, skip, loadedParameters, nameof(location));
-        return this;
-    }
+    public override nn.Module load(string location, bool strict = true, IList<string>? skip = null, Dictionary<string, bool>? loadedParameters = null) =>
+        AllOrNothingLoad.Path(this, location, strict, skip, loadedParameters);
 
-    /// <summary>Loads what <c>save</c> wrote, from <paramref name="reader"/>, all or nothing (as <see cref="load(string, bool, IList{string}?, Dictionary{string, bool}?)"/>).
-    /// The base class's <c>load(Stream)</c> comes here.</summary>
-    /// <param name="reader">Reads TorchSharp's state-dict format.</param>
-    /// <param name="strict">Whether the stream's keys must be exactly this module's.</param>
-    /// <param name="skip">Keys not copied (as in TorchSharp, they still count for <paramref name="strict"/>).</param>
-    /// <param name="loadedParameters">Filled, after a successful load, with every key read and whether this module has it.</param>
-    /// <returns>This module.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="reader"/> is null.</exception>
-    /// <exception cref="ArgumentException">As <see cref="load_state_dict"/>, naming <paramref name="reader"/>.</exception>
+    /// <inheritdoc cref="SculptWrapper.load(BinaryReader, bool, IList{string}?, Dictionary{string, bool}?)"/>
     public override nn.Module load(BinaryReader reader, bool strict = true, IList<string>? skip = null, Dictionary<string, bool>? loadedParameters = null)
     {
         AllOrNothingLoad.File(this, reader, strict, skip, loadedParameters, nameof(reader));

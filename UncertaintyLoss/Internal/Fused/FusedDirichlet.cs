@@ -269,16 +269,7 @@ internal static unsafe class FusedDirichlet
                 : RangeOf(new ReadOnlySpan<double>((double*)data + start, length));
         }
 
-        int threads = Math.Max(1, Math.Min(Environment.ProcessorCount, torch.get_num_threads()));
-        if (chunks == 1 || threads == 1)
-        {
-            for (int k = 0; k < chunks; k++)
-                Range(k);
-        }
-        else
-        {
-            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, Range);
-        }
+        ForEachChunk(chunks, Range);
 
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
         for (int k = 0; k < chunks; k++)
@@ -290,6 +281,22 @@ internal static unsafe class FusedDirichlet
         }
 
         return (min, max);
+    }
+
+    /// <summary>Runs <paramref name="chunk"/> for 0 ≤ k &lt; <paramref name="chunks"/>, in parallel on up to
+    /// <c>torch.get_num_threads()</c> threads (on the calling thread for one chunk or one thread).</summary>
+    private static void ForEachChunk(int chunks, Action<int> chunk)
+    {
+        int threads = Math.Max(1, Math.Min(Environment.ProcessorCount, torch.get_num_threads()));
+        if (chunks == 1 || threads == 1)
+        {
+            for (int k = 0; k < chunks; k++)
+                chunk(k);
+        }
+        else
+        {
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, chunk);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
@@ -404,16 +411,7 @@ internal static unsafe class FusedDirichlet
                 }
             }
 
-            int threads = Math.Max(1, Math.Min(Environment.ProcessorCount, torch.get_num_threads()));
-            if (chunks == 1 || threads == 1)
-            {
-                for (int k = 0; k < chunks; k++)
-                    Chunk(k);
-            }
-            else
-            {
-                Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, Chunk);
-            }
+            ForEachChunk(chunks, Chunk);
 
             double total = 0;
             for (int k = 0; k < chunks; k++)
