@@ -25,13 +25,6 @@ internal static class AllOrNothingLoad
         return Apply(module, source, strict, skip, skipExemptsKeys: true, "the state dict", nameof(source));
     }
 
-    /// <summary>
-    /// <c>Module.load(reader)</c> semantics on TorchSharp's format (a LEB128 entry count, then per entry a string key and a
-    /// tensor as written by <c>Tensor.Save</c>): the whole stream is read into temporary tensors first (disposed on
-    /// return), then checked, then copied. As in TorchSharp, <paramref name="skip"/> only keeps entries from being copied;
-    /// with <paramref name="strict"/> the file's keys must be exactly the module's. <paramref name="loadedParameters"/>
-    /// gets, after a successful load, every key of the file and whether the module has it.
-    /// </summary>
     /// <summary>As <see cref="File(nn.Module, BinaryReader, bool, IList{string}?, Dictionary{string, bool}?, string)"/>, from the file at
     /// <paramref name="location"/>; returns <paramref name="module"/>.</summary>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="location"/>.</exception>
@@ -45,6 +38,13 @@ internal static class AllOrNothingLoad
         return module;
     }
 
+    /// <summary>
+    /// <c>Module.load(reader)</c> semantics on TorchSharp's format (a LEB128 entry count, then per entry a string key and a
+    /// tensor as written by <c>Tensor.Save</c>): the whole stream is read into temporary tensors first (disposed on
+    /// return), then checked, then copied. As in TorchSharp, <paramref name="skip"/> only keeps entries from being copied;
+    /// with <paramref name="strict"/> the file's keys must be exactly the module's. <paramref name="loadedParameters"/>
+    /// gets, after a successful load, every key of the file and whether the module has it.
+    /// </summary>
     internal static void File(nn.Module module, BinaryReader reader, bool strict, IList<string>? skip, Dictionary<string, bool>? loadedParameters, string paramName)
     {
         ArgumentNullException.ThrowIfNull(reader, paramName);
@@ -125,6 +125,8 @@ internal static class AllOrNothingLoad
         long result = 0;
         for (int shift = 0; ; shift += 7)
         {
+            if (shift > 63)
+                throw new InvalidDataException("The state-dict length prefix is longer than 64 bits: not a file written by save.");
             long b = reader.ReadByte();
             result |= (b & 0x7f) << shift;
             if ((b & 0x80) == 0)
