@@ -1,0 +1,168 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace UncertaintyLoss.Internal.Fused;
+
+internal static unsafe partial class FusedDirichlet
+{
+    /// <summary>One fused call: its validated inputs, and the computation.</summary>
+    internal sealed class Call
+    {
+        private readonly Tensor evidence;
+        private readonly Tensor indices;       // Int64, contiguous (the target itself when it already is)
+        private readonly double[]? classWeight;
+        private readonly double weightTotal;
+        private readonly bool anyIgnored;
+        private readonly long ignoreIndex;
+        private readonly FusedLoss loss;
+
+        private Call(Tensor evidence, Tensor target, Tensor indices, Tensor? weight, double[]? classWeight, double weightTotal,
+            bool anyIgnored, long ignoreIndex, nn.Reduction reduction, FusedLoss loss)
+        {
+            this.evidence = evidence;
+            Target = target;
+            this.indices = indices;
+            Weight = weight;
+            this.classWeight = classWeight;
+            this.weightTotal = weightTotal;
+            this.anyIgnored = anyIgnored;
+            this.ignoreIndex = ignoreIndex;
+            Reduction = reduction;
+            this.loss = loss;
+        }
+
+        /// <summary>
+        /// Validates the values, as the composed path does and in its order: the evidence's range (a vectorised pass
+        /// over the data: non-negative, at most <see cref="UL.MaxEvidence"/>; NaN passes), the class indices, the
+        /// weights. Throws <see cref="ArgumentException"/> before any loss computation.
+        /// </summary>
+        internal static Call Prepare(Tensor evidence, Tensor target, Tensor? weight, long ignoreIndex, nn.Reduction reduction, FusedLoss loss)
+        {
+            var (min, max) = ValueRange(evidence);
+            Check.EvidenceRange(min, max, "evidence", UL.MaxEvidence);
+
+            var shape = evidence.shape;
+            long positions = shape[0];
+            for (int i = 2; i < shape.Length; i++)
+                positions *= shape[i];
+            int classes = checked((int)shape[1]);
+            var indices = target.dtype == ScalarType.Int64 && target.is_contiguous() ? target : target.to(ScalarType.Int64).contiguous();
+            var (minIndex, maxIndex, kept) = TargetPass(indices, positions, ignoreIndex);
+            bool anyIgnored = kept < positions;
+            if (anyIgnored)
+            {
+                // As the composed path reports it: ignored entries count as class 0 in the range.
+                minIndex = Math.Min(minIndex, 0);
+                maxIndex = Math.Max(maxIndex, 0);
+            }
+
+            Check.ClassIndexRange(minIndex, maxIndex, classes, ignoreIndex, "target");
+            double[]? classWeight = weight is null ? null : ReadWeights(weight);
+            double total = classWeight is null ? kept : WeightTotal(indices, positions, ignoreIndex, classWeight);
+            return new Call(evidence, target, indices, weight, classWeight, total, anyIgnored, ignoreIndex, reduction, loss);
+        }
+
+        internal nn.Reduction Reduction { get; }
+
+        /// <summary>The caller's target (saved for a recomputation through the composed path).</summary>
+        internal Tensor Target { get; }
+
+        /// <summary>The caller's class weights, if any.</summary>
+        internal Tensor? Weight { get; }
+
+        /// <summary>The same loss through the composed TorchSharp operations (differentiable to any order), on
+        /// <paramref name="evidenceIn"/>, <paramref name="targetIn"/> and <paramref name="weightIn"/> (the saved inputs).</summary>
+        internal Tensor Composed(Tensor evidenceIn, Tensor targetIn, Tensor? weightIn) => loss.Kind == FusedLossKind.Evidential
+            ? UL.EvidentialLoss(evidenceIn, targetIn, loss.RegFactor, Reduction, weightIn, ignoreIndex)
+            : UL.MaxNormLoss(evidenceIn, targetIn, loss.RegFactor, loss.PNorm, Reduction, loss.FisherAlphaSum, weightIn, ignoreIndex);
+
+        /// <summary>Computes the reduced loss and, when <paramref name="gradient"/> is wanted (inside the autograd
+        /// node), the gradient of the result's elements (scaled for the reduction and the weights) with respect to the
+        /// evidence.</summary>
+        internal Tensor Compute(out Tensor? gradient) => Compute(withGradient: true, out gradient);
+
+        /// <summary>Computes the reduced loss only.</summary>
+        internal Tensor Compute() => Compute(withGradient: false, out _);
+
+        private Tensor Compute(bool withGradient, out Tensor? gradient)
+        {
+            var shape = evidence.shape;
+            long n = shape[0];
+            int c = checked((int)shape[1]);
+            long d = 1;
+            for (int i = 2; i < shape.Length; i++)
+                d *= shape[i];
+
+            var positionShape = new long[shape.Length - 1];
+            positionShape[0] = n;
+            Array.Copy(shape, 2, positionShape, 1, shape.Length - 2);
+            Tensor? perPosition = Reduction == nn.Reduction.None ? empty(positionShape, evidence.dtype) : null;
+            gradient = withGradient ? empty(shape, evidence.dtype) : null;
+
+            double scale = Reduction == nn.Reduction.Mean ? (weightTotal > 0 ? 1.0 / weightTotal : 0.0) : 1.0;
+            var job = new Job(Pointer(evidence), evidence.dtype == ScalarType.Float32, (long*)Pointer(indices), n, c, d,
+                classWeight, anyIgnored ? ignoreIndex : (long?)null, loss,
+                perPosition is null ? null : Pointer(perPosition), gradient is null ? null : Pointer(gradient), scale);
+            Interlocked.Increment(ref jobsStarted);
+            double total = job.Run();
+
+            if (perPosition is not null)
+                return perPosition;
+            double value = Reduction == nn.Reduction.Mean ? total * scale : total;
+            return torch.tensor(value, evidence.dtype);
+        }
+
+        private static double[] ReadWeights(Tensor weight)
+        {
+            using var w = weight.to(ScalarType.Float64).contiguous();
+            var values = w.data<double>().ToArray();
+            double min = double.PositiveInfinity, max = double.NegativeInfinity;
+            foreach (var v in values)
+            {
+                min = Math.Min(min, v);
+                max = Math.Max(max, v);
+                if (double.IsNaN(v))
+                    min = double.NaN;
+            }
+
+            Check.WeightRange(min, max);
+            return values;
+        }
+
+        /// <summary>The range of the class indices other than <paramref name="ignoreIndex"/>, and how many there are.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
+        private static (long Min, long Max, long Kept) TargetPass(Tensor indices, long positions, long ignoreIndex)
+        {
+            var t = new ReadOnlySpan<long>(Pointer(indices), checked((int)positions));
+            long min = long.MaxValue, max = long.MinValue;
+            long kept = 0;
+            foreach (var v in t)
+            {
+                if (v == ignoreIndex)
+                    continue;
+                kept++;
+                if (v < min) min = v;
+                if (v > max) max = v;
+            }
+
+            return (min, max, kept);
+        }
+
+        /// <summary>Σ w[target] over the kept positions (indices already validated).</summary>
+        private static double WeightTotal(Tensor indices, long positions, long ignoreIndex, double[] classWeight)
+        {
+            var t = new ReadOnlySpan<long>(Pointer(indices), checked((int)positions));
+            double total = 0;
+            foreach (var v in t)
+            {
+                if (v != ignoreIndex)
+                    total += classWeight[v];
+            }
+
+            return total;
+        }
+    }
+}

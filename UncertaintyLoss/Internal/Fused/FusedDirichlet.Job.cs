@@ -1,0 +1,270 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace UncertaintyLoss.Internal.Fused;
+
+internal static unsafe partial class FusedDirichlet
+{
+    /// <summary>The data and options of one fused pass; <see cref="Run"/> does the pass.</summary>
+    private sealed class Job
+    {
+        private readonly void* evidence;
+        private readonly bool isFloat;
+        private readonly long* target;
+        private readonly long n;
+        private readonly int c;
+        private readonly long d;
+        private readonly double[]? classWeight;
+        private readonly long? ignored;
+        private readonly FusedLoss loss;
+        private readonly void* perPosition;
+        private readonly void* gradient;
+        private readonly double scale;
+        private readonly int lanes;
+        private readonly long tiles;
+        private readonly long tilesPerSample;
+        private readonly double lnGammaOfClasses;
+
+        internal Job(void* evidence, bool isFloat, long* target, long n, int c, long d, double[]? classWeight, long? ignored,
+            FusedLoss loss, void* perPosition, void* gradient, double scale)
+        {
+            this.evidence = evidence;
+            this.isFloat = isFloat;
+            this.target = target;
+            this.n = n;
+            this.c = c;
+            this.d = d;
+            this.classWeight = classWeight;
+            this.ignored = ignored;
+            this.loss = loss;
+            this.perPosition = perPosition;
+            this.gradient = gradient;
+            this.scale = scale;
+            PolygammaVector.LgammaDigammaTrigamma(Vector256.Create((double)c), false, out var lnGammaC, out _, out _);
+            lnGammaOfClasses = lnGammaC.GetElement(0);
+            int maxLanes = Math.Max(4, TileElements / c / 4 * 4);
+            if (d == 1)
+            {
+                lanes = Math.Min(64, maxLanes);
+                tiles = (n + lanes - 1) / lanes;
+                tilesPerSample = 0;
+            }
+            else
+            {
+                lanes = (int)Math.Min(Math.Min(256, maxLanes), (d + 3) / 4 * 4);
+                tilesPerSample = (d + lanes - 1) / lanes;
+                tiles = n * tilesPerSample;
+            }
+        }
+
+        /// <summary>Runs every tile; returns Σ w·loss over the positions.</summary>
+        internal double Run()
+        {
+            long tilesPerChunk = Math.Max(1, ChunkElements / ((long)c * lanes));
+            int chunks = checked((int)((tiles + tilesPerChunk - 1) / tilesPerChunk));
+            var sums = new double[chunks];
+            void Chunk(int k)
+            {
+                var scratch = new Scratch(c, lanes, gradient is not null);
+                try
+                {
+                    double sum = 0;
+                    long end = Math.Min(tiles, (k + 1) * tilesPerChunk);
+                    for (long tile = k * tilesPerChunk; tile < end; tile++)
+                        sum += Tile(tile, scratch);
+                    sums[k] = sum;
+                }
+                finally
+                {
+                    scratch.Return();
+                }
+            }
+
+            ForEachChunk(chunks, Chunk);
+
+            double total = 0;
+            for (int k = 0; k < chunks; k++)
+                total += sums[k];
+            return total;
+        }
+
+        /// <summary>Loads one tile, runs the loss kernel on it and stores its outputs; returns Σ w·loss.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
+        private double Tile(long tile, Scratch s)
+        {
+            long first, sample = 0, d0 = 0;
+            int count;
+            if (d == 1)
+            {
+                first = tile * lanes;
+                count = (int)Math.Min(lanes, n - first);
+            }
+            else
+            {
+                sample = tile / tilesPerSample;
+                d0 = tile % tilesPerSample * lanes;
+                first = sample * d + d0;
+                count = (int)Math.Min(lanes, d - d0);
+            }
+
+            var e = s.Evidence;
+            for (int b = 0; b < lanes; b++)
+            {
+                long cls = b < count ? target[first + b] : 0;
+                bool keep = b < count && (ignored is null || cls != ignored.Value);
+                s.Target[b] = keep ? cls : 0;
+                s.Weight[b] = keep ? (classWeight is null ? 1.0 : classWeight[cls]) : 0.0;
+            }
+
+            // Load (N, C, D) evidence class-major: e[j·lanes + b]. Ignored positions and padding lanes hold 0.
+            // Rows (D = 1) are read contiguously, spatial tiles one class plane at a time.
+            if (d == 1)
+            {
+                int b0 = 0;
+                fixed (double* scratch = e)
+                {
+                    for (; b0 + 4 <= count && Transpose.IsSupported; b0 += 4)
+                    {
+                        if (isFloat)
+                            Transpose.RowsToColumns((float*)evidence + (first + b0) * c, c, scratch + b0, lanes);
+                        else
+                            Transpose.RowsToColumns((double*)evidence + (first + b0) * c, c, scratch + b0, lanes);
+                    }
+                }
+
+                for (int b = b0; b < count; b++)
+                {
+                    long rowStart = (first + b) * c;
+                    if (isFloat)
+                    {
+                        float* row = (float*)evidence + rowStart;
+                        for (int j = 0; j < c; j++)
+                            e[j * lanes + b] = row[j];
+                    }
+                    else
+                    {
+                        double* row = (double*)evidence + rowStart;
+                        for (int j = 0; j < c; j++)
+                            e[j * lanes + b] = row[j];
+                    }
+                }
+            }
+            else
+            {
+                for (int j = 0; j < c; j++)
+                {
+                    long planeStart = (sample * c + j) * d + d0;
+                    int row = j * lanes;
+                    if (isFloat)
+                    {
+                        float* plane = (float*)evidence + planeStart;
+                        for (int b = 0; b < count; b++)
+                            e[row + b] = plane[b];
+                    }
+                    else
+                    {
+                        double* plane = (double*)evidence + planeStart;
+                        for (int b = 0; b < count; b++)
+                            e[row + b] = plane[b];
+                    }
+                }
+            }
+
+            for (int j = 0; j < c; j++)
+            {
+                for (int b = count; b < lanes; b++)
+                    e[j * lanes + b] = 0.0;
+            }
+
+            if (ignored is not null)
+            {
+                for (int b = 0; b < count; b++)
+                {
+                    if (s.Weight[b] == 0 && target[first + b] == ignored.Value)
+                    {
+                        for (int j = 0; j < c; j++)
+                            e[j * lanes + b] = 0.0;
+                    }
+                }
+            }
+
+            if (loss.Kind == FusedLossKind.Evidential)
+                EvidentialKernel.Tile(s, c, lanes, loss.RegFactor, lnGammaOfClasses);
+            else
+                MaxNormKernel.Tile(s, c, lanes, loss.RegFactor, loss.PNorm, loss.FisherAlphaSum);
+
+            double sum = 0;
+            for (int b = 0; b < count; b++)
+            {
+                double weighted = s.Weight[b] * s.Loss[b];
+                sum += weighted;
+                if (perPosition is not null)
+                {
+                    if (isFloat)
+                        ((float*)perPosition)[first + b] = (float)weighted;
+                    else
+                        ((double*)perPosition)[first + b] = weighted;
+                }
+            }
+
+            if (gradient is not null)
+            {
+                var g = s.Gradient!;
+                for (int b = 0; b < count; b++)
+                    s.Loss[b] = s.Weight[b] * scale;   // reuse: per-position gradient factor
+                if (d == 1)
+                {
+                    int b0 = 0;
+                    fixed (double* scratch = g)
+                    fixed (double* factors = s.Loss)
+                    {
+                        for (; b0 + 4 <= count && Transpose.IsSupported; b0 += 4)
+                        {
+                            if (isFloat)
+                                Transpose.ColumnsToRows(scratch + b0, lanes, factors + b0, (float*)gradient + (first + b0) * c, c);
+                            else
+                                Transpose.ColumnsToRows(scratch + b0, lanes, factors + b0, (double*)gradient + (first + b0) * c, c);
+                        }
+                    }
+
+                    for (int b = b0; b < count; b++)
+                    {
+                        long rowStart = (first + b) * c;
+                        double factor = s.Loss[b];
+                        if (isFloat)
+                        {
+                            float* row = (float*)gradient + rowStart;
+                            for (int j = 0; j < c; j++)
+                                row[j] = (float)(g[j * lanes + b] * factor);
+                        }
+                        else
+                        {
+                            double* row = (double*)gradient + rowStart;
+                            for (int j = 0; j < c; j++)
+                                row[j] = g[j * lanes + b] * factor;
+                        }
+                    }
+                }
+                else
+                {
+                    for (int j = 0; j < c; j++)
+                    {
+                        long planeStart = (sample * c + j) * d + d0;
+                        int row = j * lanes;
+                        for (int b = 0; b < count; b++)
+                        {
+                            double v = g[row + b] * s.Loss[b];
+                            if (isFloat)
+                                ((float*)gradient)[planeStart + b] = (float)v;
+                            else
+                                ((double*)gradient)[planeStart + b] = v;
+                        }
+                    }
+                }
+            }
+
+            return sum;
+        }
+    }
+}

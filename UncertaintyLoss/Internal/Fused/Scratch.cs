@@ -1,0 +1,60 @@
+using System.Buffers;
+using System.Collections.Generic;
+
+namespace UncertaintyLoss.Internal.Fused;
+
+/// <summary>Per-thread buffers of one tile: class-major evidence and gradient (C·B), and per-position vectors (B).</summary>
+internal sealed class Scratch
+{
+    private readonly List<double[]> rented = new();
+
+    internal Scratch(int classes, int lanes, bool withGradient)
+    {
+        Evidence = Rent(classes * lanes);
+        Gradient = withGradient ? Rent(classes * lanes) : null;
+        Extra = Rent(classes * lanes);
+        Work1 = Rent(classes * lanes);
+        Work2 = Rent(classes * lanes);
+        Loss = Rent(lanes);
+        Weight = Rent(lanes);
+        Target = new long[lanes];
+    }
+
+    /// <summary>Evidence e[j·B + b] (0 at ignored positions and padding lanes).</summary>
+    internal double[] Evidence { get; }
+
+    /// <summary>Kernel output: ∂loss_b/∂e_{j,b}, unweighted; null when no gradient is needed.</summary>
+    internal double[]? Gradient { get; }
+
+    /// <summary>Kernel workspace of C·B doubles.</summary>
+    internal double[] Extra { get; }
+
+    /// <summary>Kernel workspace of C·B doubles.</summary>
+    internal double[] Work1 { get; }
+
+    /// <summary>Kernel workspace of C·B doubles.</summary>
+    internal double[] Work2 { get; }
+
+    /// <summary>Kernel output: loss per position, unweighted.</summary>
+    internal double[] Loss { get; }
+
+    /// <summary>w[target] per position; 0 at ignored positions and padding lanes.</summary>
+    internal double[] Weight { get; }
+
+    /// <summary>True class per position (0 at ignored positions and padding lanes).</summary>
+    internal long[] Target { get; }
+
+    private double[] Rent(int length)
+    {
+        var a = ArrayPool<double>.Shared.Rent(length);
+        rented.Add(a);
+        return a;
+    }
+
+    internal void Return()
+    {
+        foreach (var a in rented)
+            ArrayPool<double>.Shared.Return(a);
+        rented.Clear();
+    }
+}
