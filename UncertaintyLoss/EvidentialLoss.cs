@@ -58,7 +58,7 @@ public static partial class UL
         var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
         Check.RegFactor(regFactor, nameof(regFactor));
         if (FusedDirichlet.Applies(evidence, target, kind, weight, pNorm: 1))
-            return FusedDirichlet.Run(evidence, target, weight, ignoreIndex, reduction, new FusedLoss(FusedLossKind.Evidential, regFactor, 1, FisherAlphaSum.All));
+            return FusedDirichlet.Run(evidence, target, weight, ignoreIndex, reduction, FusedLoss.Evidential(regFactor));
         bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
         return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,

@@ -59,7 +59,7 @@ public static partial class UL
         Check.PNorm(pNorm, nameof(pNorm));
         Check.Defined(fisherAlphaSum, nameof(fisherAlphaSum));
         if (FusedDirichlet.Applies(evidence, target, kind, weight, pNorm))
-            return FusedDirichlet.Run(evidence, target, weight, ignoreIndex, reduction, new FusedLoss(FusedLossKind.MaxNorm, regFactor, pNorm, fisherAlphaSum));
+            return FusedDirichlet.Run(evidence, target, weight, ignoreIndex, reduction, FusedLoss.MaxNorm(regFactor, pNorm, fisherAlphaSum));
         bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
         return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
