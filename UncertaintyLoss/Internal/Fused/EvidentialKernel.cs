@@ -38,7 +38,7 @@ internal static class EvidentialKernel
         if (withKl)
         {
             int total = classes * lanes;
-            for (int k = 0; k < total; k += 4)
+            for (int k = 0; k < total; k += Vector256<double>.Count)
             {
                 var ek = Vector256.LoadUnsafe(ref e[0], (nuint)k);
                 LgammaPartsDigammaTrigamma(ek + one, withGrad, out var lg, out var shift, out var dg, out var tg);
@@ -50,7 +50,7 @@ internal static class EvidentialKernel
             }
         }
 
-        for (int g = 0; g < lanes; g += 4)
+        for (int g = 0; g < lanes; g += Vector256<double>.Count)
         {
             var t = Vector256.Create((double)s.Target[g], s.Target[g + 1], s.Target[g + 2], s.Target[g + 3]);
 

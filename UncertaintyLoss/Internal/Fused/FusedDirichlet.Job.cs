@@ -43,16 +43,16 @@ internal static unsafe partial class FusedDirichlet
             this.scale = scale;
             PolygammaVector.LgammaDigammaTrigamma(Vector256.Create((double)c), false, out var lnGammaC, out _, out _);
             lnGammaOfClasses = lnGammaC.GetElement(0);
-            int maxLanes = Math.Max(4, TileElements / c / 4 * 4);
+            int maxLanes = Math.Max(VectorWidth, TileElements / c / VectorWidth * VectorWidth);
             if (d == 1)
             {
-                lanes = Math.Min(64, maxLanes);
+                lanes = Math.Min(RowTileLanes, maxLanes);
                 tiles = (n + lanes - 1) / lanes;
                 tilesPerSample = 0;
             }
             else
             {
-                lanes = (int)Math.Min(Math.Min(256, maxLanes), (d + 3) / 4 * 4);
+                lanes = (int)Math.Min(Math.Min(SpatialTileLanes, maxLanes), (d + (VectorWidth - 1)) / VectorWidth * VectorWidth);
                 tilesPerSample = (d + lanes - 1) / lanes;
                 tiles = n * tilesPerSample;
             }
@@ -124,7 +124,7 @@ internal static unsafe partial class FusedDirichlet
                 int b0 = 0;
                 fixed (double* scratch = e)
                 {
-                    for (; b0 + 4 <= count && Transpose.IsSupported; b0 += 4)
+                    for (; b0 + Transpose.BlockSize <= count && Transpose.IsSupported; b0 += Transpose.BlockSize)
                     {
                         if (isFloat)
                             Transpose.RowsToColumns((float*)evidence + (first + b0) * c, c, scratch + b0, lanes);
@@ -219,7 +219,7 @@ internal static unsafe partial class FusedDirichlet
                     fixed (double* scratch = g)
                     fixed (double* factors = s.Loss)
                     {
-                        for (; b0 + 4 <= count && Transpose.IsSupported; b0 += 4)
+                        for (; b0 + Transpose.BlockSize <= count && Transpose.IsSupported; b0 += Transpose.BlockSize)
                         {
                             if (isFloat)
                                 Transpose.ColumnsToRows(scratch + b0, lanes, factors + b0, (float*)gradient + (first + b0) * c, c);

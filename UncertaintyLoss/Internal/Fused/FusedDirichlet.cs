@@ -24,14 +24,71 @@ namespace UncertaintyLoss.Internal.Fused;
 /// </remarks>
 internal static unsafe partial class FusedDirichlet
 {
-    /// <summary>Scratch elements per tile (C·B): 64 KiB of doubles per buffer, six buffers per thread.</summary>
+    /// <summary>
+    /// Most evidence elements the fused path takes: int.MaxValue / 8. The kernel reaches tensor memory through
+    /// TorchSharp's <c>Tensor.bytes</c>, a span of bytes whose length is an <see cref="int"/> (it throws above
+    /// int.MaxValue bytes); the widest elements it reads are 8 bytes (Float64 evidence and gradient, the Int64 class
+    /// indices, at most one per element), so every such span fits.
+    /// </summary>
+    internal const long MaxElements = int.MaxValue / sizeof(double);
+
+    /// <summary>
+    /// Most classes C the fused path takes: 2^20. Set with the first fused kernel; no reason for the exact value is
+    /// recorded. What it bounds: a tile's scratch buffers (C·<see cref="VectorWidth"/> doubles, 32 MiB, once C exceeds
+    /// <see cref="TileElements"/>/4), and with <see cref="UL.MaxEvidence"/> the Dirichlet strength S = Σ(e + 1) ≤
+    /// 2^20·(1e12 + 1) &lt; 1.05e18 that the special functions and <see cref="MaxFusedPNorm"/> see.
+    /// </summary>
+    internal const long MaxClasses = 1 << 20;
+
+    /// <summary>
+    /// Largest p-norm the fused path takes: 16. With S &lt; 1.05e18 (<see cref="MaxClasses"/>), the max-norm kernel's
+    /// products Π_{i&lt;p}(S + i) stay below 2.2e288, finite in double. (When it was set, with the first fused kernel,
+    /// the stated reason was that the products stay far from overflow for evidence up to 1e6.)
+    /// </summary>
+    internal const int MaxFusedPNorm = 16;
+
+    /// <summary>
+    /// Positions per <see cref="Vector256{T}"/> of doubles (its Count, 32 bytes / 8): the kernels process a tile four
+    /// positions at a time, one per SIMD lane, so a tile's B is a multiple of it and at least one vector.
+    /// </summary>
+    private const int VectorWidth = 4;
+
+    /// <summary>
+    /// Size C·B of a tile's class-major scratch buffers, in doubles, once C is large enough to fill it: 8192 doubles =
+    /// 64 KiB per buffer (beyond C = 2048, B stays one vector and a buffer holds C·4). A <see cref="Scratch"/> holds
+    /// five such buffers (four without a gradient). The first fused kernel had 16384 (three buffers of 128 KiB); it was
+    /// halved when the kernels' element pass added two workspace buffers (commit 93188c2, "smaller tiles"). No
+    /// measurement of either value is recorded.
+    /// </summary>
     private const int TileElements = 8192;
 
-    /// <summary>Elements per parallel chunk; smaller inputs run on the calling thread.</summary>
+    /// <summary>
+    /// Positions per tile of (N, C) input, at most: 64 rows (read four at a time by <see cref="Transpose"/> on AVX). Set with
+    /// the first fused kernel; no measurement of the value is recorded. <see cref="TileElements"/> lowers it for C &gt; 128.
+    /// </summary>
+    private const int RowTileLanes = 64;
+
+    /// <summary>
+    /// Positions per tile of (N, C, d…) input, at most: 256 consecutive spatial positions of one sample, read as one run
+    /// per class plane. Set with the first fused kernel; no measurement of the value is recorded.
+    /// <see cref="TileElements"/> lowers it for C &gt; 32, and a tile never extends past its sample's D positions.
+    /// </summary>
+    private const int SpatialTileLanes = 256;
+
+    /// <summary>
+    /// Scratch elements (C·B) per parallel chunk: 32768, in whole tiles (at least one). A chunk is the unit of parallel work
+    /// and of the partial sums, which are added in chunk order, so that the result does not depend on the number of
+    /// threads (docs/performance.md, "Parallel and deterministic"); a call of one chunk runs on the calling thread.
+    /// Unchanged since the first fused kernel; no measurement of the value is recorded.
+    /// </summary>
     private const long ChunkElements = 32768;
 
-    /// <summary>Largest p-norm the fused path takes: Π(S + i) stays far from overflow for evidence up to 1e6.</summary>
-    internal const int MaxFusedPNorm = 16;
+    /// <summary>
+    /// Elements per chunk of the evidence range scan (<see cref="ValueRange"/>): 2^18, 1 MiB of Float32. Minimum and
+    /// maximum are exact in any order, so it sets only how the scan is split across threads, never the result. No
+    /// measurement of the value is recorded.
+    /// </summary>
+    private const long RangeChunkElements = 1 << 18;
 
     /// <summary>Whether the fused path serves this call (see <see cref="KernelPath"/>).</summary>
     internal static bool Applies(Tensor evidence, Tensor target, TargetKind kind, Tensor? weight, int pNorm)
@@ -43,8 +100,8 @@ internal static unsafe partial class FusedDirichlet
             && evidence.device_type == DeviceType.CPU
             && evidence.dtype is ScalarType.Float32 or ScalarType.Float64
             && evidence.numel() > 0
-            && evidence.numel() <= int.MaxValue / 8
-            && evidence.shape[1] <= 1 << 20
+            && evidence.numel() <= MaxElements
+            && evidence.shape[1] <= MaxClasses
             && pNorm <= MaxFusedPNorm
             && (weight is null || (weight.device_type == DeviceType.CPU && !weight.requires_grad))
             && evidence.is_contiguous();
@@ -70,6 +127,7 @@ internal static unsafe partial class FusedDirichlet
     internal static long JobsStarted => Interlocked.Read(ref jobsStarted);
 
     private static long jobsStarted;
+
     /// <summary>
     /// Minimum and maximum of contiguous Float32/Float64 CPU data, vectorised and parallel over fixed chunks. A NaN makes
     /// both NaN, as <c>torch.min</c>/<c>max</c> do on the composed path (which lets it through: NaN evidence gives a NaN
@@ -82,14 +140,13 @@ internal static unsafe partial class FusedDirichlet
             return (double.PositiveInfinity, double.NegativeInfinity);
         bool isFloat = t.dtype == ScalarType.Float32;
         void* data = Pointer(t);
-        const long Chunk = 1 << 18;
-        int chunks = checked((int)((count + Chunk - 1) / Chunk));
+        int chunks = checked((int)((count + RangeChunkElements - 1) / RangeChunkElements));
         var mins = new double[chunks];
         var maxs = new double[chunks];
         void Range(int k)
         {
-            long start = k * Chunk;
-            int length = (int)Math.Min(Chunk, count - start);
+            long start = k * RangeChunkElements;
+            int length = (int)Math.Min(RangeChunkElements, count - start);
             (mins[k], maxs[k]) = isFloat
                 ? RangeOf(new ReadOnlySpan<float>((float*)data + start, length))
                 : RangeOf(new ReadOnlySpan<double>((double*)data + start, length));

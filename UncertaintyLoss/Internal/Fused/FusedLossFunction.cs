@@ -25,6 +25,15 @@ namespace UncertaintyLoss.Internal.Fused;
 /// </remarks>
 internal sealed class FusedLossFunction : autograd.SingleTensorFunction<FusedLossFunction>
 {
+    /// <summary>The key of the <see cref="FusedDirichlet.Call"/> in the autograd context's saved data.</summary>
+    private const string CallKey = "call";
+
+    // Positions in the saved tensors (forward's save_for_backward list).
+    private const int SavedGradient = 0;
+    private const int SavedEvidence = 1;
+    private const int SavedTarget = 2;
+    private const int SavedWeight = 3;
+
     public override string Name => "UncertaintyLossFused";
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
@@ -34,7 +43,7 @@ internal sealed class FusedLossFunction : autograd.SingleTensorFunction<FusedLos
         var result = call.Compute(out var gradient);
         // The gradient for first-order backwards; the inputs for a recomputation when a graph is built (see remarks).
         ctx.save_for_backward(new List<Tensor> { gradient!, evidence, call.Target, call.Weight! });
-        ctx.save_data("call", call);
+        ctx.save_data(CallKey, call);
         return result;
     }
 
@@ -50,20 +59,20 @@ internal sealed class FusedLossFunction : autograd.SingleTensorFunction<FusedLos
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
         ReleaseDeferred();
-        var call = (FusedDirichlet.Call)ctx.get_data("call");
+        var call = (FusedDirichlet.Call)ctx.get_data(CallKey);
         Tensor grad;
         try
         {
             using var scope = NewDisposeScope();
             var saved = ctx.get_saved_variables();
             if (is_grad_enabled())
-                grad = DifferentiableGradient(call, saved[1], saved[2], saved[3], grad_output);
+                grad = DifferentiableGradient(call, saved[SavedEvidence], saved[SavedTarget], saved[SavedWeight], grad_output);
             else if (call.Reduction == nn.Reduction.None)
-                grad = saved[0] * grad_output.unsqueeze(1);
+                grad = saved[SavedGradient] * grad_output.unsqueeze(1);
             else if (grad_output.numel() == 1 && grad_output.device_type == DeviceType.CPU && grad_output.to(ScalarType.Float64).item<double>() == 1.0)
-                grad = saved[0].alias();   // loss.backward(): the saved gradient is the answer (autograd copies before any in-place use, as the node still holds it)
+                grad = saved[SavedGradient].alias();   // loss.backward(): the saved gradient is the answer (autograd copies before any in-place use, as the node still holds it)
             else
-                grad = saved[0] * grad_output;
+                grad = saved[SavedGradient] * grad_output;
             grad.DetachFromDisposeScope();
         }
         catch (Exception e)

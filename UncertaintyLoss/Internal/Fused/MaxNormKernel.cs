@@ -40,7 +40,7 @@ internal static class MaxNormKernel
         var trigammaAlpha = extra;
         var tetragammaAlpha = grad;
         int total = classes * lanes;
-        for (int k = 0; k < total; k += 4)
+        for (int k = 0; k < total; k += Vector256<double>.Count)
         {
             var ak = Vector256.LoadUnsafe(ref e[0], (nuint)k) + one;
             RisingProduct(ak, p, withGrad, out var pa, out var ha);
@@ -56,7 +56,7 @@ internal static class MaxNormKernel
             }
         }
 
-        for (int g = 0; g < lanes; g += 4)
+        for (int g = 0; g < lanes; g += Vector256<double>.Count)
         {
             var t = Vector256.Create((double)s.Target[g], s.Target[g + 1], s.Target[g + 2], s.Target[g + 3]);
 

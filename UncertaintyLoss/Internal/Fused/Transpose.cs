@@ -11,14 +11,25 @@ namespace UncertaintyLoss.Internal.Fused;
 /// </summary>
 internal static unsafe class Transpose
 {
+    /// <summary>Rows (positions) and classes of one block: four, the doubles of one <see cref="Vector256{T}"/>.</summary>
+    internal const int BlockSize = 4;
+
+    /// <summary><see cref="Avx.Permute2x128(Vector256{double}, Vector256{double}, byte)"/> control: the low 128-bit halves
+    /// of both operands (bits 1:0 = 0, the first's low half; bits 5:4 = 2, the second's low half).</summary>
+    private const byte LowHalves = 0x20;
+
+    /// <summary><see cref="Avx.Permute2x128(Vector256{double}, Vector256{double}, byte)"/> control: the high 128-bit
+    /// halves of both operands (bits 1:0 = 1, the first's high half; bits 5:4 = 3, the second's high half).</summary>
+    private const byte HighHalves = 0x31;
+
     internal static bool IsSupported => Avx.IsSupported;
 
-    /// <summary>dst[j·lanes + b] = src[b·c + j] for b &lt; 4 and every j &lt; c.</summary>
+    /// <summary>dst[j·lanes + b] = src[b·c + j] for b &lt; <see cref="BlockSize"/> and every j &lt; c.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void RowsToColumns(float* src, int c, double* dst, int lanes)
     {
         int j = 0;
-        for (; j + 4 <= c; j += 4)
+        for (; j + BlockSize <= c; j += BlockSize)
         {
             var r0 = Avx.ConvertToVector256Double(Sse.LoadVector128(src + j));
             var r1 = Avx.ConvertToVector256Double(Sse.LoadVector128(src + c + j));
@@ -29,17 +40,17 @@ internal static unsafe class Transpose
 
         for (; j < c; j++)
         {
-            for (int b = 0; b < 4; b++)
+            for (int b = 0; b < BlockSize; b++)
                 dst[j * lanes + b] = src[b * c + j];
         }
     }
 
-    /// <summary>dst[j·lanes + b] = src[b·c + j] for b &lt; 4 and every j &lt; c.</summary>
+    /// <summary>dst[j·lanes + b] = src[b·c + j] for b &lt; <see cref="BlockSize"/> and every j &lt; c.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void RowsToColumns(double* src, int c, double* dst, int lanes)
     {
         int j = 0;
-        for (; j + 4 <= c; j += 4)
+        for (; j + BlockSize <= c; j += BlockSize)
         {
             var r0 = Avx.LoadVector256(src + j);
             var r1 = Avx.LoadVector256(src + c + j);
@@ -50,18 +61,18 @@ internal static unsafe class Transpose
 
         for (; j < c; j++)
         {
-            for (int b = 0; b < 4; b++)
+            for (int b = 0; b < BlockSize; b++)
                 dst[j * lanes + b] = src[b * c + j];
         }
     }
 
-    /// <summary>dst[b·c + j] = src[j·lanes + b]·factor[b] for b &lt; 4 and every j &lt; c.</summary>
+    /// <summary>dst[b·c + j] = src[j·lanes + b]·factor[b] for b &lt; <see cref="BlockSize"/> and every j &lt; c.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ColumnsToRows(double* src, int lanes, double* factor, float* dst, int c)
     {
         var f = Avx.LoadVector256(factor);
         int j = 0;
-        for (; j + 4 <= c; j += 4)
+        for (; j + BlockSize <= c; j += BlockSize)
         {
             Load4x4(src + j * lanes, lanes, f, out var r0, out var r1, out var r2, out var r3);
             Sse.Store(dst + j, Avx.ConvertToVector128Single(r0));
@@ -72,18 +83,18 @@ internal static unsafe class Transpose
 
         for (; j < c; j++)
         {
-            for (int b = 0; b < 4; b++)
+            for (int b = 0; b < BlockSize; b++)
                 dst[b * c + j] = (float)(src[j * lanes + b] * factor[b]);
         }
     }
 
-    /// <summary>dst[b·c + j] = src[j·lanes + b]·factor[b] for b &lt; 4 and every j &lt; c.</summary>
+    /// <summary>dst[b·c + j] = src[j·lanes + b]·factor[b] for b &lt; <see cref="BlockSize"/> and every j &lt; c.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ColumnsToRows(double* src, int lanes, double* factor, double* dst, int c)
     {
         var f = Avx.LoadVector256(factor);
         int j = 0;
-        for (; j + 4 <= c; j += 4)
+        for (; j + BlockSize <= c; j += BlockSize)
         {
             Load4x4(src + j * lanes, lanes, f, out var r0, out var r1, out var r2, out var r3);
             Avx.Store(dst + j, r0);
@@ -94,7 +105,7 @@ internal static unsafe class Transpose
 
         for (; j < c; j++)
         {
-            for (int b = 0; b < 4; b++)
+            for (int b = 0; b < BlockSize; b++)
                 dst[b * c + j] = src[j * lanes + b] * factor[b];
         }
     }
@@ -107,10 +118,10 @@ internal static unsafe class Transpose
         var t1 = Avx.UnpackHigh(r0, r1);    // r0[1] r1[1] r0[3] r1[3]
         var t2 = Avx.UnpackLow(r2, r3);
         var t3 = Avx.UnpackHigh(r2, r3);
-        Avx.Store(dst, Avx.Permute2x128(t0, t2, 0x20));
-        Avx.Store(dst + lanes, Avx.Permute2x128(t1, t3, 0x20));
-        Avx.Store(dst + 2 * lanes, Avx.Permute2x128(t0, t2, 0x31));
-        Avx.Store(dst + 3 * lanes, Avx.Permute2x128(t1, t3, 0x31));
+        Avx.Store(dst, Avx.Permute2x128(t0, t2, LowHalves));
+        Avx.Store(dst + lanes, Avx.Permute2x128(t1, t3, LowHalves));
+        Avx.Store(dst + 2 * lanes, Avx.Permute2x128(t0, t2, HighHalves));
+        Avx.Store(dst + 3 * lanes, Avx.Permute2x128(t1, t3, HighHalves));
     }
 
     /// <summary>Columns to rows, scaled: r_b[k] = src[k·lanes + b]·f[b].</summary>
@@ -126,9 +137,9 @@ internal static unsafe class Transpose
         var t1 = Avx.UnpackHigh(c0, c1);
         var t2 = Avx.UnpackLow(c2, c3);
         var t3 = Avx.UnpackHigh(c2, c3);
-        r0 = Avx.Permute2x128(t0, t2, 0x20);
-        r1 = Avx.Permute2x128(t1, t3, 0x20);
-        r2 = Avx.Permute2x128(t0, t2, 0x31);
-        r3 = Avx.Permute2x128(t1, t3, 0x31);
+        r0 = Avx.Permute2x128(t0, t2, LowHalves);
+        r1 = Avx.Permute2x128(t1, t3, LowHalves);
+        r2 = Avx.Permute2x128(t0, t2, HighHalves);
+        r3 = Avx.Permute2x128(t1, t3, HighHalves);
     }
 }
