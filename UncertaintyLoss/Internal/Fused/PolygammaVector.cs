@@ -20,13 +20,62 @@ namespace UncertaintyLoss.Internal.Fused;
 /// docs/accuracy.md): ln Γ 6.7e-15 absolute on [1, 2.5] and 1.9e-14 relative beyond, ψ 3.4e-15, ψ₁ 3.5e-15, ψ₂ 1.8e-14,
 /// <see cref="Log"/> 2.2e-16. NaN lanes give NaN; +∞ is not an admissible argument (the callers reject infinite evidence).
 /// Negative arguments give NaN after at most <see cref="MaxShiftSteps"/> steps: the work never depends on a value.</para>
+/// <para><b>Series coefficients.</b> The literals in the series are exact rationals built from the Bernoulli numbers
+/// B₂, B₄, …, B₁₆ = 1/6, −1/30, 1/42, −1/30, 5/66, −691/2730, 7/6, −3617/510, k = 1 … 8, each rounded once to double:
+/// ln Γ(z) = (z − ½) ln z − z + ½ ln 2π + Σ B₂ₖ / (2k(2k − 1) z^{2k−1}) (Stirling's series, DLMF 5.11.1);
+/// ψ(z) = ln z − 1/(2z) − Σ B₂ₖ / (2k z^{2k}) (DLMF 5.11.2); ψ₁(z) = 1/z + 1/(2z²) + Σ B₂ₖ / z^{2k+1} and
+/// ψ₂(z) = −1/z² − 1/z³ − Σ (2k + 1) B₂ₖ / z^{2k+2}, its derivatives term by term. (Written as B₂ₖ / (2k(2k − 1)) and so
+/// on from named Bernoulli constants, some would round twice and differ in the last bit, so they stay literal.)</para>
 /// </remarks>
 internal static class PolygammaVector
 {
-    /// <summary>Arguments at or above this value go straight to the asymptotic series.</summary>
+    /// <summary>
+    /// Arguments at or above this value go straight to the asymptotic series: 10. At z ≥ 10 the eight-term series'
+    /// truncation error is below 1e-16 relative for ln Γ, ψ and ψ₁ and about 1e-14 for ψ₂ (see the remarks for the
+    /// measured accuracy); a smaller threshold would need more terms, a larger one more recurrence steps.
+    /// </summary>
     internal const double Threshold = 10.0;
 
+    /// <summary>½ ln(2π), the constant term of Stirling's series for ln Γ (DLMF 5.11.1).</summary>
     private const double HalfLog2Pi = 0.91893853320467274178032973640562;
+
+    /// <summary>ln 2 rounded to double: the exponent's contribution e·ln 2 to a <see cref="ProductAccumulator"/>'s logarithm.</summary>
+    private const double Ln2 = 0.69314718055994530942;
+
+    /// <summary>
+    /// The high part of ln 2 split in two (fdlibm's <c>ln2_hi</c>, e_log.c): its low 21 significand bits are zero, so
+    /// e·Ln2High is exact for every binary exponent e of a double; <see cref="Ln2Low"/> carries the rest.
+    /// </summary>
+    private const double Ln2High = 6.93147180369123816490e-01;
+
+    /// <summary>The low part of ln 2 (fdlibm's <c>ln2_lo</c>): ln 2 − <see cref="Ln2High"/>, rounded to double.</summary>
+    private const double Ln2Low = 1.90821492927058770002e-10;
+
+    /// <summary>√2 rounded to double: <see cref="Log"/> halves a significand above it, so that m lies in [√½, √2] and
+    /// |s| = |m − 1|/(m + 1) ≤ 3 − 2√2 ≈ 0.1716.</summary>
+    private const double Sqrt2 = 1.4142135623730951;
+
+    /// <summary>Explicit significand (fraction) bits of a double: the biased exponent starts at bit 52.</summary>
+    private const int FractionBits = 52;
+
+    /// <summary>The fraction field of a double (its low 52 bits).</summary>
+    private const ulong FractionMask = 0x000FFFFFFFFFFFFFUL;
+
+    /// <summary>The sign and fraction fields of a double: everything but the exponent.</summary>
+    private const ulong SignAndFractionMask = 0x800FFFFFFFFFFFFFUL;
+
+    /// <summary>The bits of 1.0 (biased exponent 1023, fraction 0): OR-ed onto a fraction it gives a significand in [1, 2).</summary>
+    private const ulong OneBits = 0x3FF0000000000000UL;
+
+    /// <summary>
+    /// The bits of 2^52 (biased exponent 1023 + 52): OR-ing the 11-bit biased exponent E of a positive double into its
+    /// fraction gives the double 2^52 + E exactly, so E becomes a double without a 64-bit integer conversion (AVX2 has
+    /// none for vectors); <see cref="TwoPow52PlusBias"/> then removes 2^52 and the bias.
+    /// </summary>
+    private const ulong TwoPow52Bits = 0x4330000000000000UL;
+
+    /// <summary>2^52 + 1023 (exact): subtracted from 2^52 + E it leaves the unbiased exponent E − 1023.</summary>
+    private const double TwoPow52PlusBias = 4503599627370496.0 + 1023.0;
 
     /// <summary>Computes ln Γ(x) and ψ(x), and ψ₁(x) when <paramref name="withTrigamma"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -99,14 +148,14 @@ internal static class PolygammaVector
         internal void Multiply(Vector256<double> factor)
         {
             var bits = (mantissa * factor).AsUInt64();
-            var exponentBits = Vector256.ShiftRightLogical(bits, 52) | Vector256.Create(0x4330000000000000UL);
-            exponent += exponentBits.AsDouble() - Vector256.Create(4503599627370496.0 + 1023.0);
-            mantissa = ((bits & Vector256.Create(0x800FFFFFFFFFFFFFUL)) | Vector256.Create(0x3FF0000000000000UL)).AsDouble();
+            var exponentBits = Vector256.ShiftRightLogical(bits, FractionBits) | Vector256.Create(TwoPow52Bits);
+            exponent += exponentBits.AsDouble() - Vector256.Create(TwoPow52PlusBias);
+            mantissa = ((bits & Vector256.Create(SignAndFractionMask)) | Vector256.Create(OneBits)).AsDouble();
         }
 
         /// <summary>ln of the product.</summary>
         internal readonly Vector256<double> Log() =>
-            Mad(exponent, Vector256.Create(0.69314718055994530942), PolygammaVector.Log(mantissa));
+            Mad(exponent, Vector256.Create(Ln2), PolygammaVector.Log(mantissa));
     }
 
     /// <summary>Computes ψ₁(x), and ψ₂(x) when <paramref name="withTetragamma"/>.</summary>
@@ -150,8 +199,16 @@ internal static class PolygammaVector
         }
     }
 
-    /// <summary>Arguments below this take the unconditional shift: Π_{k&lt;9}(x + k) stays below 1e300.</summary>
+    /// <summary>
+    /// Arguments in [1, this) take the unconditional shift of <see cref="UnconditionalShiftSteps"/> steps: 1e30. Below
+    /// it, Π_{k&lt;9}(x + k) &lt; (1e30 + 8)^9 ≈ 1e270 stays finite (below 1e300). Every argument of an admissible call
+    /// is in [1, 1e30) and takes it: the callers' arguments are α = e + 1 ≥ 1 and sums of them, the largest the
+    /// Dirichlet strength, at most <see cref="FusedDirichlet.MaxClasses"/>·(<see cref="UL.MaxEvidence"/> + 1) &lt; 1.05e18.
+    /// </summary>
     private const double UnconditionalShiftLimit = 1e30;
+
+    /// <summary>Steps of the unconditional shift: 9 = <see cref="Threshold"/> − 1, so that z = x + 9 ≥ 10 for every x ≥ 1.</summary>
+    private const int UnconditionalShiftSteps = 9;
 
     /// <summary>
     /// The recurrence shift: z = x + n ≥ <see cref="Threshold"/> and P(t) = Π_{k&lt;n} (t + k) with its first
@@ -172,7 +229,7 @@ internal static class PolygammaVector
         if (Vector256.GreaterThanOrEqualAll(x, one) && Vector256.LessThanAll(x, Vector256.Create(UnconditionalShiftLimit)))
         {
             var three = Vector256.Create(3.0);
-            for (int k = 0; k < 9; k++)
+            for (int k = 0; k < UnconditionalShiftSteps; k++)
             {
                 if (order >= 3)
                     p3 = Mad(p3, z, three * p2);
@@ -206,7 +263,10 @@ internal static class PolygammaVector
         z = Vector256.ConditionalSelect(below, Vector256.Create(double.NaN), z);
     }
 
-    /// <summary>The most recurrence steps <see cref="Shift"/> takes: ⌈<see cref="Threshold"/>⌉ for arguments x ≥ 0.</summary>
+    /// <summary>
+    /// The most recurrence steps <see cref="Shift"/> takes: 10 = ⌈<see cref="Threshold"/>⌉, enough to bring any x ≥ 0
+    /// to z ≥ 10. A lane still below the threshold after them had a negative argument and is made NaN.
+    /// </summary>
     internal const int MaxShiftSteps = 10;
 
     /// <summary>c0 + v(c1 + v(c2 + … + v·c7)) by Horner's rule.</summary>
@@ -237,11 +297,11 @@ internal static class PolygammaVector
     internal static Vector256<double> Log(Vector256<double> x)
     {
         var bits = x.AsUInt64();
-        // Exponent as a double: put the 11 exponent bits in the mantissa of 2^52 and subtract 2^52.
-        var exponentBits = Vector256.ShiftRightLogical(bits, 52) | Vector256.Create(0x4330000000000000UL);
-        var e = exponentBits.AsDouble() - Vector256.Create(4503599627370496.0 + 1023.0);
-        var m = ((bits & Vector256.Create(0x000FFFFFFFFFFFFFUL)) | Vector256.Create(0x3FF0000000000000UL)).AsDouble();
-        var high = Vector256.GreaterThan(m, Vector256.Create(1.4142135623730951));
+        // Exponent as a double: put the 11 exponent bits in the fraction of 2^52 and subtract 2^52 + the bias.
+        var exponentBits = Vector256.ShiftRightLogical(bits, FractionBits) | Vector256.Create(TwoPow52Bits);
+        var e = exponentBits.AsDouble() - Vector256.Create(TwoPow52PlusBias);
+        var m = ((bits & Vector256.Create(FractionMask)) | Vector256.Create(OneBits)).AsDouble();
+        var high = Vector256.GreaterThan(m, Vector256.Create(Sqrt2));
         m = Vector256.ConditionalSelect(high, m * Vector256.Create(0.5), m);
         e += high & Vector256.Create(1.0);
 
@@ -261,8 +321,6 @@ internal static class PolygammaVector
         var p = Mad(s8, Mad(s8, q4, r1), r0);
         var lnM = Mad(s * s2, p, s);                       // atanh(s) = s + s³/3 + …
         lnM += lnM;
-        const double Ln2High = 6.93147180369123816490e-01;  // ln 2 split so that e·Ln2High is exact
-        const double Ln2Low = 1.90821492927058770002e-10;
         var result = Mad(e, Vector256.Create(Ln2High), Mad(e, Vector256.Create(Ln2Low), lnM));
         return Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(double.PositiveInfinity)), result, x);
     }
