@@ -51,7 +51,7 @@ internal static unsafe partial class FusedDirichlet
     /// Positions per <see cref="Vector256{T}"/> of doubles (its Count, 32 bytes / 8): the kernels process a tile four
     /// positions at a time, one per SIMD lane, so a tile's B is a multiple of it and at least one vector.
     /// </summary>
-    private const int VectorWidth = 4;
+    internal const int VectorWidth = 4;
 
     /// <summary>
     /// Size C·B of a tile's class-major scratch buffers, in doubles, once C is large enough to fill it: 8192 doubles =

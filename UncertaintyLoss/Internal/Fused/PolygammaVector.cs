@@ -37,45 +37,45 @@ internal static class PolygammaVector
     internal const double Threshold = 10.0;
 
     /// <summary>½ ln(2π), the constant term of Stirling's series for ln Γ (DLMF 5.11.1).</summary>
-    private const double HalfLog2Pi = 0.91893853320467274178032973640562;
+    internal const double HalfLog2Pi = 0.91893853320467274178032973640562;
 
     /// <summary>ln 2 rounded to double: the exponent's contribution e·ln 2 to a <see cref="ProductAccumulator"/>'s logarithm.</summary>
-    private const double Ln2 = 0.69314718055994530942;
+    internal const double Ln2 = 0.69314718055994530942;
 
     /// <summary>
     /// The high part of ln 2 split in two (fdlibm's <c>ln2_hi</c>, e_log.c): its low 21 significand bits are zero, so
     /// e·Ln2High is exact for every binary exponent e of a double; <see cref="Ln2Low"/> carries the rest.
     /// </summary>
-    private const double Ln2High = 6.93147180369123816490e-01;
+    internal const double Ln2High = 6.93147180369123816490e-01;
 
     /// <summary>The low part of ln 2 (fdlibm's <c>ln2_lo</c>): ln 2 − <see cref="Ln2High"/>, rounded to double.</summary>
-    private const double Ln2Low = 1.90821492927058770002e-10;
+    internal const double Ln2Low = 1.90821492927058770002e-10;
 
     /// <summary>√2 rounded to double: <see cref="Log"/> halves a significand above it, so that m lies in [√½, √2] and
     /// |s| = |m − 1|/(m + 1) ≤ 3 − 2√2 ≈ 0.1716.</summary>
-    private const double Sqrt2 = 1.4142135623730951;
+    internal const double Sqrt2 = 1.4142135623730951;
 
     /// <summary>Explicit significand (fraction) bits of a double: the biased exponent starts at bit 52.</summary>
-    private const int FractionBits = 52;
+    internal const int FractionBits = 52;
 
     /// <summary>The fraction field of a double (its low 52 bits).</summary>
-    private const ulong FractionMask = 0x000FFFFFFFFFFFFFUL;
+    internal const ulong FractionMask = 0x000FFFFFFFFFFFFFUL;
 
     /// <summary>The sign and fraction fields of a double: everything but the exponent.</summary>
-    private const ulong SignAndFractionMask = 0x800FFFFFFFFFFFFFUL;
+    internal const ulong SignAndFractionMask = 0x800FFFFFFFFFFFFFUL;
 
     /// <summary>The bits of 1.0 (biased exponent 1023, fraction 0): OR-ed onto a fraction it gives a significand in [1, 2).</summary>
-    private const ulong OneBits = 0x3FF0000000000000UL;
+    internal const ulong OneBits = 0x3FF0000000000000UL;
 
     /// <summary>
     /// The bits of 2^52 (biased exponent 1023 + 52): OR-ing the 11-bit biased exponent E of a positive double into its
     /// fraction gives the double 2^52 + E exactly, so E becomes a double without a 64-bit integer conversion (AVX2 has
     /// none for vectors); <see cref="TwoPow52PlusBias"/> then removes 2^52 and the bias.
     /// </summary>
-    private const ulong TwoPow52Bits = 0x4330000000000000UL;
+    internal const ulong TwoPow52Bits = 0x4330000000000000UL;
 
     /// <summary>2^52 + 1023 (exact): subtracted from 2^52 + E it leaves the unbiased exponent E − 1023.</summary>
-    private const double TwoPow52PlusBias = 4503599627370496.0 + 1023.0;
+    internal const double TwoPow52PlusBias = 4503599627370496.0 + 1023.0;
 
     /// <summary>Computes ln Γ(x) and ψ(x), and ψ₁(x) when <paramref name="withTrigamma"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -205,10 +205,10 @@ internal static class PolygammaVector
     /// is in [1, 1e30) and takes it: the callers' arguments are α = e + 1 ≥ 1 and sums of them, the largest the
     /// Dirichlet strength, at most <see cref="FusedDirichlet.MaxClasses"/>·(<see cref="UL.MaxEvidence"/> + 1) &lt; 1.05e18.
     /// </summary>
-    private const double UnconditionalShiftLimit = 1e30;
+    internal const double UnconditionalShiftLimit = 1e30;
 
     /// <summary>Steps of the unconditional shift: 9 = <see cref="Threshold"/> − 1, so that z = x + 9 ≥ 10 for every x ≥ 1.</summary>
-    private const int UnconditionalShiftSteps = 9;
+    internal const int UnconditionalShiftSteps = 9;
 
     /// <summary>
     /// The recurrence shift: z = x + n ≥ <see cref="Threshold"/> and P(t) = Π_{k&lt;n} (t + k) with its first
