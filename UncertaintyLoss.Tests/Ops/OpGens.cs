@@ -1,0 +1,40 @@
+using FsCheck;
+using FsCheck.Fluent;
+using UncertaintyLoss.Tests.PropertyTesting;
+using static TorchSharp.torch;
+
+namespace UncertaintyLoss.Tests.Ops;
+
+/// <summary>Generators of (variant, case) pairs for the functions of <see cref="OpTable"/>.</summary>
+public static class OpGens
+{
+    /// <summary>A variant of <paramref name="op"/> (its options drawn) with a case.</summary>
+    public static Gen<(LossSpec Spec, LossCase Case)> Cases(LossOp op, Gen<LossCase> cases) =>
+        from variant in op.Variants
+        from c in cases
+        select (variant.Spec, c);
+
+    /// <summary>A form of <paramref name="op"/> with a case.</summary>
+    public static Gen<(MeasureSpec Spec, MeasureCase Case)> Cases(MeasureOp op, Gen<MeasureCase> cases) =>
+        from spec in op.Variants
+        from c in cases
+        select (spec, c);
+
+    /// <summary>Evidence in [0, 1e4] or logits in [−30, 30]; random shapes; both dtypes.</summary>
+    public static Gen<MeasureCase> Standard(MeasureOp op) =>
+        PropertyGens.MeasureCases(PropertyGens.Shapes(),
+            c => op.Input == MeasureInput.Evidence ? PropertyGens.EvidenceRows(c) : PropertyGens.LogitRows(c),
+            PropertyGens.BothDtypes);
+
+    /// <summary>Evidence up to 1e6 or logits up to ±1e6; random shapes; both dtypes.</summary>
+    public static Gen<MeasureCase> Extreme(MeasureOp op) =>
+        PropertyGens.MeasureCases(PropertyGens.Shapes(),
+            c => op.Input == MeasureInput.Evidence ? PropertyGens.EvidenceRows(c, maxLog10: 6) : PropertyGens.LogitRows(c, bound: 1e6),
+            PropertyGens.BothDtypes);
+
+    /// <summary>Float64 inputs for finite differences: small shapes, evidence in [1e-3, 300] or logits in [−30, 30].</summary>
+    public static Gen<MeasureCase> Gradient(MeasureOp op) =>
+        PropertyGens.MeasureCases(PropertyGens.GradientShapes,
+            c => op.Input == MeasureInput.Evidence ? PropertyGens.GradientEvidenceRows(c) : PropertyGens.LogitRows(c),
+            Gen.Constant(ScalarType.Float64));
+}

@@ -1,0 +1,240 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using FsCheck;
+using FsCheck.Fluent;
+using NUnit.Framework;
+using UncertaintyLoss.Tests.PropertyTesting;
+using UncertaintyLoss.Tests.Reference;
+using static TorchSharp.torch;
+using Reduction = TorchSharp.torch.nn.Reduction;
+
+namespace UncertaintyLoss.Tests.Ops;
+
+/// <summary>A classification loss call: (evidence, target, reduction, weight, ignoreIndex) → loss, options fixed.</summary>
+public delegate Tensor LossCall(Tensor evidence, Tensor target, Reduction reduction, Tensor? weight, long ignoreIndex);
+
+/// <summary>A reference value at one position and the size of the terms that cancel in it (0: none cancel).</summary>
+public readonly record struct Expected(double Value, double Magnitude)
+{
+    /// <summary>The scale a tolerance is relative to: max(|value|, magnitude).</summary>
+    public double Scale => Math.Max(Math.Abs(Value), Magnitude);
+}
+
+/// <summary>
+/// One classification loss with fixed options: the call and its double-precision reference at one position,
+/// Σ over the target's probability vector y (one-hot for a class index), from <see cref="DirichletReference"/>.
+/// </summary>
+public sealed record LossVariant(string Name, LossCall Call, Func<double[], double[], Expected> Reference)
+{
+    /// <summary>The call without <c>weight</c> and <c>ignoreIndex</c> (their defaults).</summary>
+    public Tensor Core(Tensor evidence, Tensor target, Reduction reduction) => Call(evidence, target, reduction, null, -100);
+
+    /// <summary>The reference at one position with true class <paramref name="c"/>.</summary>
+    public Expected ByIndex(double[] e, int c) => Reference(e, DirichletReference.OneHot(c, e.Length));
+
+    /// <summary>As the property checks take it.</summary>
+    public LossSpec Spec => new(Name, Core, (e, c) => ByIndex(e, c).Value, (e, y) => Reference(e, y).Value,
+        (e, y) => Reference(e, y).Magnitude);
+
+    public override string ToString() => Name;
+}
+
+/// <summary>
+/// One public classification loss: a typical variant for the deterministic concerns (memory, validation, CUDA,
+/// weight/ignore) and a generator of variants (options, default arguments) for the property tests.
+/// </summary>
+public sealed record LossOp(string Function, LossVariant Typical, Gen<LossVariant> Variants, bool HasFusedPath)
+{
+    public override string ToString() => Function;
+}
+
+/// <summary>What a one-tensor function takes: non-negative evidence or real-valued logits.</summary>
+public enum MeasureInput
+{
+    Evidence,
+    Logits,
+}
+
+/// <summary>
+/// One public one-tensor function (an uncertainty measure or an evidence activation): a typical form for the
+/// deterministic concerns and a generator of forms for the property tests. <see cref="MeasureSpec"/> carries the call and
+/// its reference (a scalar per position, or a vector per position for functions that keep the class dimension).
+/// </summary>
+public sealed record MeasureOp(string Function, MeasureSpec Typical, Gen<MeasureSpec> Variants, MeasureInput Input)
+{
+    /// <summary>Whether the output keeps the input's shape (class dimension included).</summary>
+    public bool KeepsClassDimension => Typical.IsVector;
+
+    public override string ToString() => Function;
+}
+
+/// <summary>
+/// The table of the library's public tensor functions under test, in the spirit of PyTorch's <c>op_db</c>: every generic
+/// concern (reference values, gradients, invariants, weight/ignore, validation, memory, CUDA) iterates it. Adding a
+/// function is adding an entry here (plus its reference in <see cref="DirichletReference"/> and its own quirk tests).
+/// </summary>
+public static class OpTable
+{
+    private static string F(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+
+    // ---- references (value, cancelling magnitude) at one position ----
+
+    private static Expected Mse(double[] e, double[] y) => new(DirichletReference.DirichletMse(e, y), 0.0);
+
+    private static Expected Kl(double[] e, double[] y) =>
+        new(DirichletReference.UniformDirichletKl(e, y), DirichletReference.UniformDirichletKlMagnitude(e, y));
+
+    private static Expected Evidential(double[] e, double[] y, double regFactor)
+    {
+        var mse = Mse(e, y);
+        if (regFactor == 0)
+            return mse;
+        var kl = Kl(e, y);
+        return new(mse.Value + regFactor * kl.Value, Math.Abs(mse.Value) + regFactor * kl.Magnitude);
+    }
+
+    private static Expected PNorm(double[] e, double[] y, int p) => new(DirichletReference.DirichletPNorm(e, y, p), 0.0);
+
+    private static Expected Fisher(double[] e, double[] y, FisherAlphaSum alphaSum)
+    {
+        bool paper = alphaSum == FisherAlphaSum.ExcludingTrueClass;
+        return new(DirichletReference.FisherRegularizer(e, y, paper), DirichletReference.FisherMagnitude(e, y, paper));
+    }
+
+    private static Expected MaxNorm(double[] e, double[] y, double regFactor, int p, FisherAlphaSum alphaSum)
+    {
+        var pNorm = PNorm(e, y, p);
+        if (regFactor == 0)
+            return pNorm;
+        var fisher = Fisher(e, y, alphaSum);
+        return new(pNorm.Value + regFactor * fisher.Value, pNorm.Value + regFactor * fisher.Magnitude);
+    }
+
+    // ---- loss variants ----
+
+    public static LossVariant EvidentialLoss(double regFactor) => new(
+        $"EvidentialLoss(regFactor {F(regFactor)})",
+        (e, t, r, w, i) => UL.EvidentialLoss(e, t, regFactor, r, w, i),
+        (e, y) => Evidential(e, y, regFactor));
+
+    public static LossVariant MaxNormLoss(double regFactor, int pNorm, FisherAlphaSum alphaSum) => new(
+        $"MaxNormLoss(regFactor {F(regFactor)}, pNorm {pNorm}, {alphaSum})",
+        (e, t, r, w, i) => UL.MaxNormLoss(e, t, regFactor, pNorm, r, alphaSum, w, i),
+        (e, y) => MaxNorm(e, y, regFactor, pNorm, alphaSum));
+
+    public static LossVariant DirichletPNormLoss(int pNorm) => new(
+        $"DirichletPNormLoss(pNorm {pNorm})",
+        (e, t, r, w, i) => UL.DirichletPNormLoss(e, t, pNorm, r, w, i),
+        (e, y) => PNorm(e, y, pNorm));
+
+    public static LossVariant DirichletFisherRegularizer(FisherAlphaSum alphaSum) => new(
+        $"DirichletFisherRegularizer({alphaSum})",
+        (e, t, r, w, i) => UL.DirichletFisherRegularizer(e, t, r, alphaSum, w, i),
+        (e, y) => Fisher(e, y, alphaSum));
+
+    public static LossVariant DirichletMseLoss { get; } = new(
+        "DirichletMseLoss",
+        (e, t, r, w, i) => UL.DirichletMseLoss(e, t, r, w, i),
+        Mse);
+
+    public static LossVariant UniformDirichletKl { get; } = new(
+        "UniformDirichletKl",
+        (e, t, r, w, i) => UL.UniformDirichletKl(e, t, r, w, i),
+        Kl);
+
+    /// <summary>
+    /// A variant that leaves every optional argument out — the reduction too when it is Mean — so that the defaults are
+    /// tested to be the documented ones (<paramref name="name"/> states them).
+    /// </summary>
+    private static LossVariant Defaults(string name, Func<Tensor, Tensor, Tensor> allDefaults, Func<Tensor, Tensor, Reduction, Tensor> withReduction,
+        Func<double[], double[], Expected> reference) =>
+        new(name + " (default arguments)",
+            (e, t, r, w, i) => w is not null || i != -100
+                ? throw new InvalidOperationException("A default-arguments variant takes no weight or ignoreIndex.")
+                : r == Reduction.Mean ? allDefaults(e, t) : withReduction(e, t, r),
+            reference);
+
+    // ---- the table ----
+
+    /// <summary>The six classification losses.</summary>
+    public static IReadOnlyList<LossOp> Losses { get; } = new[]
+    {
+        new LossOp("EvidentialLoss", EvidentialLoss(0.5),
+            Gen.Frequency(
+                (3, Gen.Elements(0.0, 0.5, 1.0).Select(EvidentialLoss)),
+                (1, Gen.Constant(Defaults("EvidentialLoss(regFactor 0)", (e, t) => UL.EvidentialLoss(e, t), (e, t, r) => UL.EvidentialLoss(e, t, reduction: r), (e, y) => Evidential(e, y, 0))))),
+            HasFusedPath: true),
+        new LossOp("DirichletMseLoss", DirichletMseLoss,
+            Gen.Elements(DirichletMseLoss, Defaults("DirichletMseLoss", (e, t) => UL.DirichletMseLoss(e, t), (e, t, r) => UL.DirichletMseLoss(e, t, r), Mse)),
+            HasFusedPath: false),
+        new LossOp("UniformDirichletKl", UniformDirichletKl,
+            Gen.Elements(UniformDirichletKl, Defaults("UniformDirichletKl", (e, t) => UL.UniformDirichletKl(e, t), (e, t, r) => UL.UniformDirichletKl(e, t, r), Kl)),
+            HasFusedPath: false),
+        new LossOp("MaxNormLoss", MaxNormLoss(0.5, 4, FisherAlphaSum.All),
+            Gen.Frequency(
+                (8, from lambda in Gen.Elements(0.0, 0.5, 1.0)
+                    from p in Gen.Elements(1, 2, 3, 4, 7)
+                    from sum in Gen.Elements(FisherAlphaSum.All, FisherAlphaSum.ExcludingTrueClass)
+                    select MaxNormLoss(lambda, p, sum)),
+                (1, Gen.Constant(Defaults("MaxNormLoss(regFactor 0, pNorm 4, All)", (e, t) => UL.MaxNormLoss(e, t), (e, t, r) => UL.MaxNormLoss(e, t, reduction: r),
+                    (e, y) => MaxNorm(e, y, 0, 4, FisherAlphaSum.All)))),
+                (1, Gen.Constant(Defaults("MaxNormLoss(regFactor 1, pNorm 4, All)", (e, t) => UL.MaxNormLoss(e, t, 1.0), (e, t, r) => UL.MaxNormLoss(e, t, 1.0, reduction: r),
+                    (e, y) => MaxNorm(e, y, 1, 4, FisherAlphaSum.All))))),
+            HasFusedPath: true),
+        new LossOp("DirichletPNormLoss", DirichletPNormLoss(4),
+            Gen.Frequency(
+                (4, Gen.Elements(1, 2, 3, 4, 7).Select(DirichletPNormLoss)),
+                (1, Gen.Constant(Defaults("DirichletPNormLoss(pNorm 4)", (e, t) => UL.DirichletPNormLoss(e, t), (e, t, r) => UL.DirichletPNormLoss(e, t, reduction: r), (e, y) => PNorm(e, y, 4))))),
+            HasFusedPath: false),
+        new LossOp("DirichletFisherRegularizer", DirichletFisherRegularizer(FisherAlphaSum.All),
+            Gen.Frequency(
+                (4, Gen.Elements(FisherAlphaSum.All, FisherAlphaSum.ExcludingTrueClass).Select(DirichletFisherRegularizer)),
+                (1, Gen.Constant(Defaults("DirichletFisherRegularizer(All)", (e, t) => UL.DirichletFisherRegularizer(e, t), (e, t, r) => UL.DirichletFisherRegularizer(e, t, r),
+                    (e, y) => Fisher(e, y, FisherAlphaSum.All))))),
+            HasFusedPath: false),
+    };
+
+    private static MeasureOp Single(MeasureSpec spec, MeasureInput input) => new(spec.Name, spec, Gen.Constant(spec), input);
+
+    /// <summary>The uncertainty measures (evidence in; a value per position, or the Dirichlet mean / mode per class).</summary>
+    public static IReadOnlyList<MeasureOp> Measures { get; } = new[]
+    {
+        new MeasureOp("Uncertainty",
+            MeasureSpec.PerPosition("Uncertainty(normalize true)", e => UL.Uncertainty(e, normalize: true),
+                e => DirichletReference.PredictiveEntropy(e, normalize: true), e => DirichletReference.EntropyMagnitude(e) / Math.Log(e.Length)),
+            Gen.Elements(
+                MeasureSpec.PerPosition("Uncertainty(normalize false)", e => UL.Uncertainty(e, normalize: false),
+                    e => DirichletReference.PredictiveEntropy(e, normalize: false), DirichletReference.EntropyMagnitude),
+                MeasureSpec.PerPosition("Uncertainty(normalize true)", e => UL.Uncertainty(e, normalize: true),
+                    e => DirichletReference.PredictiveEntropy(e, normalize: true), e => DirichletReference.EntropyMagnitude(e) / Math.Log(e.Length)),
+                MeasureSpec.PerPosition("Uncertainty (default arguments: normalize false)", e => UL.Uncertainty(e),
+                    e => DirichletReference.PredictiveEntropy(e, normalize: false), DirichletReference.EntropyMagnitude)),
+            MeasureInput.Evidence),
+        Single(MeasureSpec.PerPosition("ModelUncertainty", UL.ModelUncertainty, DirichletReference.MutualInformation, DirichletReference.EntropyMagnitude), MeasureInput.Evidence),
+        Single(MeasureSpec.PerPosition("DataUncertainty", UL.DataUncertainty, DirichletReference.ExpectedEntropy, DirichletReference.EntropyMagnitude), MeasureInput.Evidence),
+        Single(MeasureSpec.PerPosition("Vacuity", UL.Vacuity, DirichletReference.Vacuity), MeasureInput.Evidence),
+        Single(MeasureSpec.PerClass("DirichletMean", UL.DirichletMean, DirichletReference.DirichletMean), MeasureInput.Evidence),
+        Single(MeasureSpec.PerClass("DirichletMode", UL.DirichletMode, DirichletReference.DirichletMode), MeasureInput.Evidence),
+        // Softmax entropy is scaled by ln C, its largest value: log_softmax loses relative accuracy for confident rows.
+        Single(MeasureSpec.PerPosition("CrossEntropyUncertainty", UL.CrossEntropyUncertainty, DirichletReference.SoftmaxEntropy, l => Math.Log(l.Length)),
+            MeasureInput.Logits),
+    };
+
+    /// <summary>The loss entry of <paramref name="function"/>.</summary>
+    public static LossOp Loss(string function) => Losses.Single(op => op.Function == function);
+
+    /// <summary>The measure entry of <paramref name="function"/>.</summary>
+    public static MeasureOp Measure(string function) => Measures.Single(op => op.Function == function);
+
+    public static IEnumerable<TestCaseData> LossCases() => Losses.Select(op => new TestCaseData(op).SetArgDisplayNames(op.Function));
+
+    public static IEnumerable<TestCaseData> FusedLossCases() =>
+        Losses.Where(op => op.HasFusedPath).Select(op => new TestCaseData(op).SetArgDisplayNames(op.Function));
+
+    public static IEnumerable<TestCaseData> MeasureCases() => Measures.Select(op => new TestCaseData(op).SetArgDisplayNames(op.Function));
+
+    public static IEnumerable<TestCaseData> EvidenceMeasureCases() =>
+        Measures.Where(op => op.Input == MeasureInput.Evidence).Select(op => new TestCaseData(op).SetArgDisplayNames(op.Function));
+}

@@ -1,0 +1,38 @@
+using System;
+using NUnit.Framework;
+using UncertaintyLoss.Internal;
+using UncertaintyLoss.Tests.TestSupport;
+
+namespace UncertaintyLoss.Tests;
+
+/// <summary>
+/// Settings of the whole run, read from the environment:
+/// <list type="bullet">
+/// <item><c>UL_KERNEL_PATH</c> = Auto (default: the fused CPU kernel wherever it applies) or Composed (TorchSharp
+/// operations everywhere, the path of other devices and dtypes). CI runs the suite both ways (.ci/run).</item>
+/// <item><c>UL_FSCHECK_SEED</c> = random or a number: fresh FsCheck seeds (<see cref="Seeds"/>); the base seed is printed.</item>
+/// </list>
+/// </summary>
+[SetUpFixture]
+public sealed class SuiteSetUp
+{
+    /// <summary>Reads the settings.</summary>
+    /// <exception cref="InvalidOperationException">UL_KERNEL_PATH holds something other than Auto or Composed.</exception>
+    [OneTimeSetUp]
+    public void Read()
+    {
+        if (Seeds.Base is ulong b)
+            TestContext.Progress.WriteLine($"FsCheck base seed: {b} (replay this run with {Seeds.Variable}={b})");
+        var value = Environment.GetEnvironmentVariable("UL_KERNEL_PATH");
+        if (string.IsNullOrEmpty(value))
+            return;
+        if (!Enum.TryParse<KernelPath>(value, ignoreCase: true, out var path) || path == KernelPath.Fused)
+            throw new InvalidOperationException($"Expected UL_KERNEL_PATH to be Auto or Composed, but received '{value}'.");
+        Kernels.Default = path;
+        TestContext.Progress.WriteLine($"UL_KERNEL_PATH: every test runs on the {path} path.");
+    }
+
+    /// <summary>Restores the default path.</summary>
+    [OneTimeTearDown]
+    public void Restore() => Kernels.Default = KernelPath.Auto;
+}
