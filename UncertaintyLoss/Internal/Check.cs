@@ -6,16 +6,6 @@ using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Internal;
 
-/// <summary>How a classification target encodes the true class.</summary>
-internal enum TargetKind
-{
-    /// <summary>Integer class indices of shape (N, d1..dk).</summary>
-    Index,
-
-    /// <summary>Class probabilities of the evidence's shape (N, C, d1..dk).</summary>
-    Probability,
-}
-
 /// <summary>
 /// Preconditions shared by every public function. Shape, dtype, device and option checks read tensor
 /// metadata only and run before any computation; value checks (negative evidence, class indices out
