@@ -27,10 +27,9 @@ public abstract class DirichletLossModule : WeightedLoss<Tensor, Tensor, Tensor>
         Check.RegFactor(regFactor, nameof(regFactor));
         Check.Reduction(reduction, nameof(reduction));
         Check.Defined(activation, nameof(activation));
-        if (double.IsNaN(expClamp) || expClamp < 0)
-            throw new ArgumentOutOfRangeException(nameof(expClamp), expClamp, "Expected a non-negative clamp.");
-        if (weight is not null && (weight.IsInvalid || weight.dim() != 1 || !Check.IsFloating(weight.dtype)))
-            throw new ArgumentException("Expected weight to be a floating-point tensor of shape (C).", nameof(weight));
+        Check.Clamp(expClamp, nameof(expClamp));
+        if (weight is not null)
+            Check.WeightShape(weight, nameof(weight));
         RegFactor = regFactor;
         IgnoreIndex = ignoreIndex;
         Activation = activation;
@@ -91,14 +90,12 @@ public abstract class DirichletLossModule : WeightedLoss<Tensor, Tensor, Tensor>
         {
             return Loss(evidence, target, CurrentRegFactor).MoveToOuterDisposeScope();
         }
-        catch (ArgumentException e) when (e.ParamName == "evidence")
+        catch (ArgumentException e) when (e.ParamName == "evidence" && Check.PartsOf(e) is { } parts)
         {
-            // The evidence is this module's own intermediate: report the problem against forward's input.
-            string reason = e.Message.Replace(" (Parameter 'evidence')", "", StringComparison.Ordinal);
-            throw new ArgumentException(
-                $"The {nameof(input)} gives invalid evidence under EvidenceActivation.{Activation}" +
-                (Activation == EvidenceActivation.None ? " (which passes the input through as evidence)" : "") + ": " + reason,
-                nameof(input), e);
+            // The evidence is this module's own intermediate: restate the problem against forward's input.
+            throw Check.Restate(e, parts, nameof(input),
+                $"{nameof(input)} that gives {parts.Expected} under EvidenceActivation.{Activation}" +
+                (Activation == EvidenceActivation.None ? " (which passes the input through as evidence)" : ""));
         }
     }
 

@@ -59,9 +59,9 @@ public static partial class UL
         Check.RegFactor(regFactor, nameof(regFactor));
         if (FusedDirichlet.Applies(evidence, target, kind, weight, pNorm: 1))
             return FusedDirichlet.Run(evidence, target, weight, ignoreIndex, reduction, new FusedLoss(FusedLossKind.Evidential, regFactor, 1, FisherAlphaSum.All));
-        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
-        return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
+        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
             (work, t) =>
             {
                 var y = Dirichlet.DenseTarget(work, t.Target, t.Kind);
@@ -94,9 +94,9 @@ public static partial class UL
         Tensor? weight = null, long ignoreIndex = -100)
     {
         var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
-        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
-        return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
+        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
             (work, t) => MsePerPosition(work, Dirichlet.DenseTarget(work, t.Target, t.Kind)));
     }
 
@@ -126,9 +126,9 @@ public static partial class UL
         Tensor? weight = null, long ignoreIndex = -100)
     {
         var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
-        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
-        return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
+        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
             (work, t) => KlPerPosition(work, Dirichlet.DenseTarget(work, t.Target, t.Kind)));
     }
 
@@ -136,12 +136,12 @@ public static partial class UL
     /// The shared body of the classification losses, inside the public call's dispose scope: compute dtype, target
     /// (ignored positions replaced and their evidence zeroed), per-position loss, weighted reduction, output dtype.
     /// </summary>
-    private static Tensor ClassificationLoss(Tensor evidence, Tensor target, TargetKind kind, bool anyIgnored, long ignoreIndex,
+    private static Tensor ClassificationLoss(Tensor evidence, Tensor target, TargetKind kind, ValueSummary values, long ignoreIndex,
         Tensor? weight, nn.Reduction reduction, Func<Tensor, ClassTarget, Tensor> perPosition)
     {
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
-        var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
+        var t = ClassTarget.Create(work, target, kind, values.AnyIgnored, ignoreIndex, weight);
         var loss = perPosition(t.Evidence(work), t);
         return Dirichlet.ToOutput(t.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
     }

@@ -24,7 +24,7 @@ public static partial class UL
     public static Tensor Uncertainty(Tensor evidence, bool normalize = false)
     {
         Check.Evidence(evidence, nameof(evidence));
-        Check.Values(evidence, nameof(evidence), null, TargetKind.Index, "");
+        Check.Values(evidence, nameof(evidence));
 
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
@@ -50,7 +50,7 @@ public static partial class UL
     public static Tensor ModelUncertainty(Tensor evidence)
     {
         Check.Evidence(evidence, nameof(evidence));
-        Check.Values(evidence, nameof(evidence), null, TargetKind.Index, "");
+        Check.Values(evidence, nameof(evidence));
 
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
@@ -71,7 +71,7 @@ public static partial class UL
     public static Tensor DataUncertainty(Tensor evidence)
     {
         Check.Evidence(evidence, nameof(evidence));
-        Check.Values(evidence, nameof(evidence), null, TargetKind.Index, "");
+        Check.Values(evidence, nameof(evidence));
 
         using var scope = NewDisposeScope();
         var alpha = Dirichlet.ToCompute(evidence) + 1;
@@ -123,7 +123,7 @@ public static partial class UL
     public static Tensor DirichletMean(Tensor evidence)
     {
         Check.Evidence(evidence, nameof(evidence));
-        Check.Values(evidence, nameof(evidence), null, TargetKind.Index, "");
+        Check.Values(evidence, nameof(evidence));
 
         using var scope = NewDisposeScope();
         var alpha = Dirichlet.ToCompute(evidence) + 1;
@@ -146,7 +146,7 @@ public static partial class UL
     public static Tensor DirichletMode(Tensor evidence)
     {
         Check.Evidence(evidence, nameof(evidence));
-        Check.Values(evidence, nameof(evidence), null, TargetKind.Index, "");
+        Check.Values(evidence, nameof(evidence));
 
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
@@ -170,7 +170,7 @@ public static partial class UL
     public static Tensor Vacuity(Tensor evidence)
     {
         Check.Evidence(evidence, nameof(evidence));
-        Check.Values(evidence, nameof(evidence), null, TargetKind.Index, "");
+        Check.Values(evidence, nameof(evidence));
 
         using var scope = NewDisposeScope();
         var alpha = Dirichlet.ToCompute(evidence) + 1;
