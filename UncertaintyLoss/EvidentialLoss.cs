@@ -49,7 +49,8 @@ public static partial class UL
     /// negative value, or a value above <see cref="MaxEvidence"/> (checked before any computation); the target's shape, dtype or device does not match; a class index is outside [0, C) and not
     /// <paramref name="ignoreIndex"/>; a probability is outside [0, 1]; <paramref name="weight"/> is not a finite,
     /// non-negative floating tensor of shape (C) on the evidence's device, or is given with probability targets;
-    /// <paramref name="ignoreIndex"/> is not the default with probability targets.</exception>
+    /// <paramref name="ignoreIndex"/> is not the default with probability targets. The value checks (evidence range, class
+    /// indices, probabilities, weights) are skipped on the composed path while <see cref="ValidateValues"/> is off.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="regFactor"/> is negative, NaN or infinite, or
     /// <paramref name="reduction"/> is not a defined value.</exception>
     public static Tensor EvidentialLoss(Tensor evidence, Tensor target, double regFactor = 0.0, nn.Reduction reduction = nn.Reduction.Mean,

@@ -33,7 +33,7 @@ public static partial class UL
     /// <exception cref="ArgumentException">A tensor is disposed, not floating point, or on another device than
     /// <paramref name="mean"/>; <paramref name="y"/> or <paramref name="variance"/> does not have mean's shape or one that
     /// broadcasts to it without enlarging it (e.g. y of shape (N) against mean of shape (N, 1)); or
-    /// <paramref name="variance"/> is not positive.</exception>
+    /// <paramref name="variance"/> is not positive (a value check, skipped while <see cref="ValidateValues"/> is off).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="beta"/> is negative, NaN or infinite; <paramref name="reduction"/> is undefined.</exception>
     public static Tensor BetaNll(Tensor y, Tensor mean, Tensor variance, double beta = 0.5, nn.Reduction reduction = nn.Reduction.Mean)
     {
@@ -79,7 +79,8 @@ public static partial class UL
     /// <exception cref="ArgumentNullException">A tensor is null.</exception>
     /// <exception cref="ArgumentException">A tensor is disposed, not floating point, or on another device than
     /// <paramref name="gamma"/>; another tensor does not have gamma's shape or one that broadcasts to it without enlarging it
-    /// (e.g. y of shape (N) against gamma of shape (N, 1)); ν ≤ 0, α ≤ 1 or β ≤ 0 somewhere.</exception>
+    /// (e.g. y of shape (N) against gamma of shape (N, 1)); ν ≤ 0, α ≤ 1 or β ≤ 0 somewhere (a value check, skipped while
+    /// <see cref="ValidateValues"/> is off).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="regFactor"/> is negative, NaN or infinite; <paramref name="reduction"/> is undefined.</exception>
     public static Tensor EvidentialRegressionLoss(Tensor y, Tensor gamma, Tensor nu, Tensor alpha, Tensor beta,
         double regFactor = 0.0, nn.Reduction reduction = nn.Reduction.Mean)
@@ -111,7 +112,7 @@ public static partial class UL
     /// <exception cref="ArgumentNullException">A tensor is null.</exception>
     /// <exception cref="ArgumentException">A tensor is disposed, not floating point, or on another device than
     /// <paramref name="gamma"/>; ν, α or β does not have gamma's shape or one that broadcasts to it without enlarging it;
-    /// ν ≤ 0, α ≤ 1 or β ≤ 0 somewhere.</exception>
+    /// ν ≤ 0, α ≤ 1 or β ≤ 0 somewhere (a value check, skipped while <see cref="ValidateValues"/> is off).</exception>
     public static (Tensor Prediction, Tensor Aleatoric, Tensor Epistemic) EvidentialRegressionUncertainty(
         Tensor gamma, Tensor nu, Tensor alpha, Tensor beta)
     {

@@ -17,7 +17,8 @@ namespace UncertaintyLoss;
 /// <c>y</c> and <c>yRisk</c> must have yHat's shape, or a shape that broadcasts to it without enlarging it (a scalar,
 /// (1, 1) against (N, 1), (C) against (N, C)). Anything else — y of shape (N) against yHat of shape (N, 1), which PyTorch
 /// would broadcast to (N, N) — is an <see cref="ArgumentException"/> naming the argument. An empty batch gives a loss of 0
-/// for Mean and Sum.
+/// for Mean and Sum. A non-positive <c>yRisk</c> is an <see cref="ArgumentException"/> too, unless the value checks are off
+/// (<see cref="UL.ValidateValues"/>, <see cref="UL.ValidationScope"/>).
 /// </remarks>
 public interface ISculptDistribution
 {
@@ -231,7 +232,7 @@ public abstract class SculptDistributionBase : ISculptDistribution
         CheckScale(yRisk);
     }
 
-    /// <summary>yRisk must be positive.</summary>
+    /// <summary>yRisk must be positive (a value check: skipped while <see cref="UL.ValidateValues"/> is off).</summary>
     private static void CheckScale(Tensor yRisk) =>
         Check.Minima((yRisk, nameof(yRisk), 0.0, "(the scale) to be positive", "map a raw output with Sculpt.Scale"));
 }

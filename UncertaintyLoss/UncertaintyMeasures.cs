@@ -20,7 +20,8 @@ public static partial class UL
     /// <para><b>Python.</b> <c>uncertainty_loss.uncertainty(evidence, normalize)</c>.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> is null.</exception>
-    /// <exception cref="ArgumentException">The evidence is not floating point, has rank below 2, fewer than 2 classes, a negative value or +∞.</exception>
+    /// <exception cref="ArgumentException">The evidence is not floating point, has rank below 2, fewer than 2 classes, a negative value or +∞
+    /// (the value checks are skipped while <see cref="ValidateValues"/> is off).</exception>
     public static Tensor Uncertainty(Tensor evidence, bool normalize = false)
     {
         Check.Evidence(evidence, nameof(evidence));

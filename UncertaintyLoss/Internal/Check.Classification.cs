@@ -97,10 +97,13 @@ internal static partial class Check
     /// weights must be finite and non-negative. All minima, maxima and flags are gathered in one tensor and copied to the
     /// host once (one device synchronisation). NaN evidence is not rejected, as in <c>cross_entropy</c>.
     /// </summary>
-    /// <returns>What was read.</returns>
+    /// <returns>What was read. With value checks off (<see cref="ValueChecks.Enabled"/>) nothing is read, nothing is
+    /// checked, and the result is <see cref="ValueSummary.NotRead"/>.</returns>
     internal static ValueSummary Values(Tensor evidence, string evidenceName, Tensor? target = null, TargetKind kind = TargetKind.Index,
         string targetName = "target", Tensor? weight = null, long ignoreIndex = DefaultIgnoreIndex, double maxEvidence = double.PositiveInfinity)
     {
+        if (!ValueChecks.Enabled)
+            return ValueSummary.NotRead;
         bool positions = evidence.numel() > 0;    // an empty batch still gets its weights checked
         bool weights = weight is not null && weight.numel() > 0;
         if (!positions && !weights)
@@ -184,7 +187,8 @@ internal static partial class Check
                 "evidence this large means the network's outputs have diverged (an unclamped exp, or relu/softplus of huge logits); use UL.ClampedExp, or lower the learning rate");
     }
 
-    /// <summary>Class indices other than ignoreIndex must lie in [0, C). Called by both kernel paths.</summary>
+    /// <summary>Class indices other than ignoreIndex must lie in [0, C). Called by both kernel paths; on the fused path it
+    /// guards the kernel's memory accesses, so it never depends on <see cref="ValueChecks.Enabled"/>.</summary>
     internal static void ClassIndexRange(double min, double max, long classes, long ignoreIndex, string name)
     {
         if (min < 0 || max >= classes)

@@ -5,7 +5,8 @@ namespace UncertaintyLoss.Internal;
 /// <summary>
 /// The checks of the evaluation metrics (<see cref="Metrics.Calibration"/>, <see cref="Metrics.Ranking"/>,
 /// <see cref="Metrics.ScoringRules"/>). The metadata checks run first; the value checks run on the host copies that the
-/// metrics compute on (<see cref="Metrics.MetricInputs"/>), so they cost no device synchronisation of their own.
+/// metrics compute on (<see cref="Metrics.MetricInputs"/>), so they cost no device synchronisation of their own and do not
+/// depend on <see cref="ValueChecks.Enabled"/>.
 /// </summary>
 internal static partial class Check
 {

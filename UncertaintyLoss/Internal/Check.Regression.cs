@@ -36,13 +36,16 @@ internal static partial class Check
     }
 
     /// <summary>
-    /// One device synchronisation for several lower bounds: every tensor's minimum must exceed its bound; NaN fails.
+    /// One device synchronisation for several lower bounds: every tensor's minimum must exceed its bound; NaN fails. Skipped
+    /// (nothing read) while value checks are off (<see cref="ValueChecks.Enabled"/>).
     /// </summary>
     /// <param name="bounds">Per tensor: its name, the bound its minimum must exceed, what that means (the message's
     /// expected part after the name, e.g. <c>to be positive</c>) and an optional hint.</param>
     /// <exception cref="ArgumentException">A minimum is not above its bound; ParamName is that tensor's name.</exception>
     internal static void Minima(params (Tensor Tensor, string Name, double Bound, string Meaning, string? Hint)[] bounds)
     {
+        if (!ValueChecks.Enabled)
+            return;
         var live = bounds.Where(c => c.Tensor.numel() > 0).ToArray();
         if (live.Length == 0)
             return;

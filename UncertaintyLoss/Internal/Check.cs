@@ -19,7 +19,8 @@ namespace UncertaintyLoss.Internal;
 /// checks of the losses and measures), <c>Check.Regression.cs</c> (the regression shape rule and minima),
 /// <c>Check.Metrics.cs</c> (the metrics' host-side value checks).</para>
 /// <para>Shape, dtype, device and option checks read metadata only and always run. The value checks that read tensor data
-/// on the device (<see cref="Values"/>, <see cref="Minima"/>) need one device-to-host transfer per call.</para>
+/// on the device (<see cref="Values"/>, <see cref="Minima"/>) need one device-to-host transfer per call; they run only
+/// while <see cref="ValueChecks.Enabled"/> (<see cref="UL.ValidateValues"/>, <see cref="UL.ValidationScope"/>).</para>
 /// </remarks>
 internal static partial class Check
 {
@@ -149,9 +150,11 @@ internal static partial class Check
 
     // ------------------------------------------------------------------ values
 
-    /// <summary>Copies a few 0-dimensional statistics to the host in one transfer (one device synchronisation).</summary>
+    /// <summary>Copies a few 0-dimensional statistics to the host in one transfer (one device synchronisation), counted
+    /// in <see cref="ValueChecks.HostTransfers"/>.</summary>
     internal static double[] ToHost(IReadOnlyList<Tensor> statistics)
     {
+        ValueChecks.CountHostTransfer();
         return stack(statistics.Select(s => s.to(ScalarType.Float64)).ToArray()).cpu().data<double>().ToArray();
     }
 

@@ -6,8 +6,8 @@ namespace UncertaintyLoss.Internal;
 /// <summary>
 /// A setting of the current thread and async flow (an <see cref="AsyncLocal{T}"/>: it flows into <c>await</c>
 /// continuations and child tasks, and a value set inside a task does not leak out to its caller), changed by scopes that
-/// restore the previous value when disposed — once: a second dispose does nothing. Behind <see cref="UL.KernelScope"/>
-/// and the tests' <see cref="Kernels.Force"/>.
+/// restore the previous value when disposed — once: a second dispose does nothing. Behind <see cref="UL.KernelScope"/>,
+/// <see cref="UL.ValidationScope"/> and the tests' <see cref="Kernels.Force"/>.
 /// </summary>
 /// <typeparam name="T">The setting's type.</typeparam>
 internal sealed class FlowSetting<T> where T : struct

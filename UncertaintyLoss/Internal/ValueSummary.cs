@@ -18,4 +18,10 @@ internal readonly record struct ValueSummary(double EvidenceMin, double Evidence
     /// <summary>Nothing read, nothing ignored: the start of a summary, and the summary of a call without positions or weights.</summary>
     internal static ValueSummary Empty { get; } = new(0, 0, 0, 0, 0, 0, AnyIgnored: false);
 
+    /// <summary>
+    /// The summary of a call whose values were not read (<see cref="UL.ValidateValues"/> off): the ranges are unknown
+    /// (NaN), and any position may be ignored, so the loss builds its ignore mask (a few elementwise operations, no
+    /// device synchronisation) and the result is right whether or not a target equals <c>ignoreIndex</c>.
+    /// </summary>
+    internal static ValueSummary NotRead { get; } = new(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, AnyIgnored: true);
 }
