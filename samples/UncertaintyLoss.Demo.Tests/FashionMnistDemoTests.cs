@@ -7,7 +7,7 @@ using UncertaintyLoss.Tests.TestSupport;
 using Spectre.Console;
 using UncertaintyLoss.Demo;
 
-namespace UncertaintyLoss.Tests.DemoTests;
+namespace UncertaintyLoss.Demo.Tests;
 
 /// <summary>The demo's <c>--dataset fashion-mnist</c> mode: options, data lookup, checkpoints and a quick end-to-end run.</summary>
 [TestFixture]

@@ -7,7 +7,7 @@ using NUnit.Framework;
 using UncertaintyLoss.Tests.TestSupport;
 using UncertaintyLoss.Demo;
 
-namespace UncertaintyLoss.Tests.DemoTests;
+namespace UncertaintyLoss.Demo.Tests;
 
 /// <summary><see cref="IdxReader"/> on small IDX files written to a temporary directory.</summary>
 [TestFixture]

@@ -6,7 +6,7 @@ using UncertaintyLoss.Tests.TestSupport;
 using Spectre.Console;
 using UncertaintyLoss.Demo;
 
-namespace UncertaintyLoss.Tests.DemoTests;
+namespace UncertaintyLoss.Demo.Tests;
 
 /// <summary>The demo's <c>--wrapper vote|sculpt</c> modes: options and quick end-to-end runs.</summary>
 [TestFixture]
