@@ -3,9 +3,9 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using NUnit.Framework;
-using UncertaintyLoss.Tests.TestSupport;
 using Spectre.Console;
 using UncertaintyLoss.Demo;
+using UncertaintyLoss.Tests.TestSupport;
 
 namespace UncertaintyLoss.Demo.Tests;
 

@@ -4,8 +4,8 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using NUnit.Framework;
-using UncertaintyLoss.Tests.TestSupport;
 using UncertaintyLoss.Demo;
+using UncertaintyLoss.Tests.TestSupport;
 
 namespace UncertaintyLoss.Demo.Tests;
 
