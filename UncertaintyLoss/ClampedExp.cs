@@ -23,14 +23,8 @@ public static partial class UL
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="clamp"/> is negative or NaN.</exception>
     public static Tensor ClampedExp(Tensor x, double clamp = 10.0)
     {
-        if (x is null)
-            throw new ArgumentNullException(nameof(x));
-        if (x.IsInvalid)
-            throw new ArgumentException("The tensor has been disposed.", nameof(x));
-        if (!Check.IsFloating(x.dtype))
-            throw new ArgumentException(FormattableString.Invariant($"Expected {nameof(x)} to be a floating-point tensor, but received {x.dtype}."), nameof(x));
-        if (double.IsNaN(clamp) || clamp < 0)
-            throw new ArgumentOutOfRangeException(nameof(clamp), clamp, "Expected a non-negative clamp.");
+        Check.Floating(x, nameof(x));
+        Check.Clamp(clamp, nameof(clamp));
 
         using var scope = NewDisposeScope();
         return x.clamp(-clamp, clamp).exp().MoveToOuterDisposeScope();

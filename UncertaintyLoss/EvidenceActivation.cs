@@ -40,15 +40,9 @@ public static partial class UL
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="activation"/> is undefined, or <paramref name="clamp"/> is negative or NaN.</exception>
     public static Tensor ToEvidence(Tensor logits, EvidenceActivation activation = EvidenceActivation.Exp, double clamp = 10.0)
     {
-        if (logits is null)
-            throw new ArgumentNullException(nameof(logits));
-        if (logits.IsInvalid)
-            throw new ArgumentException("The tensor has been disposed.", nameof(logits));
-        if (!Check.IsFloating(logits.dtype))
-            throw new ArgumentException(FormattableString.Invariant($"Expected {nameof(logits)} to be a floating-point tensor, but received {logits.dtype}."), nameof(logits));
+        Check.Floating(logits, nameof(logits));
         Check.Defined(activation, nameof(activation));
-        if (double.IsNaN(clamp) || clamp < 0)
-            throw new ArgumentOutOfRangeException(nameof(clamp), clamp, "Expected a non-negative clamp.");
+        Check.Clamp(clamp, nameof(clamp));
 
         using var scope = NewDisposeScope();
         var evidence = activation switch

@@ -49,7 +49,8 @@ public static partial class UL
     /// negative value, or a value above <see cref="MaxEvidence"/> (checked before any computation); the target's shape, dtype or device does not match; a class index is outside [0, C) and not
     /// <paramref name="ignoreIndex"/>; a probability is outside [0, 1]; <paramref name="weight"/> is not a finite,
     /// non-negative floating tensor of shape (C) on the evidence's device, or is given with probability targets;
-    /// <paramref name="ignoreIndex"/> is not the default with probability targets.</exception>
+    /// <paramref name="ignoreIndex"/> is not the default with probability targets. The value checks (evidence range, class
+    /// indices, probabilities, weights) are skipped on the composed path while <see cref="ValidateValues"/> is off.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="regFactor"/> is negative, NaN or infinite, or
     /// <paramref name="reduction"/> is not a defined value.</exception>
     public static Tensor EvidentialLoss(Tensor evidence, Tensor target, double regFactor = 0.0, nn.Reduction reduction = nn.Reduction.Mean,
@@ -59,9 +60,9 @@ public static partial class UL
         Check.RegFactor(regFactor, nameof(regFactor));
         if (FusedDirichlet.Applies(evidence, target, kind, weight, pNorm: 1))
             return FusedDirichlet.Run(evidence, target, weight, ignoreIndex, reduction, FusedLoss.Evidential(regFactor));
-        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
-        return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
+        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
             (work, t) =>
             {
                 var y = Dirichlet.DenseTarget(work, t.Target, t.Kind);
@@ -94,9 +95,9 @@ public static partial class UL
         Tensor? weight = null, long ignoreIndex = -100)
     {
         var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
-        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
-        return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
+        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
             (work, t) => MsePerPosition(work, Dirichlet.DenseTarget(work, t.Target, t.Kind)));
     }
 
@@ -126,9 +127,9 @@ public static partial class UL
         Tensor? weight = null, long ignoreIndex = -100)
     {
         var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
-        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
-        return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
+        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
             (work, t) => KlPerPosition(work, Dirichlet.DenseTarget(work, t.Target, t.Kind)));
     }
 
@@ -136,12 +137,12 @@ public static partial class UL
     /// The shared body of the classification losses, inside the public call's dispose scope: compute dtype, target
     /// (ignored positions replaced and their evidence zeroed), per-position loss, weighted reduction, output dtype.
     /// </summary>
-    private static Tensor ClassificationLoss(Tensor evidence, Tensor target, TargetKind kind, bool anyIgnored, long ignoreIndex,
+    private static Tensor ClassificationLoss(Tensor evidence, Tensor target, TargetKind kind, ValueSummary values, long ignoreIndex,
         Tensor? weight, nn.Reduction reduction, Func<Tensor, ClassTarget, Tensor> perPosition)
     {
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
-        var t = ClassTarget.Create(work, target, kind, anyIgnored, ignoreIndex, weight);
+        var t = ClassTarget.Create(work, target, kind, values.AnyIgnored, ignoreIndex, weight);
         var loss = perPosition(t.Evidence(work), t);
         return Dirichlet.ToOutput(t.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
     }

@@ -60,9 +60,9 @@ public static partial class UL
         Check.Defined(fisherAlphaSum, nameof(fisherAlphaSum));
         if (FusedDirichlet.Applies(evidence, target, kind, weight, pNorm))
             return FusedDirichlet.Run(evidence, target, weight, ignoreIndex, reduction, FusedLoss.MaxNorm(regFactor, pNorm, fisherAlphaSum));
-        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
-        return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
+        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
             (work, t) =>
             {
                 var loss = PerTrueClass(work, t, mask => PNormForMask(work, mask, pNorm), () => PNormPerClass(work, pNorm));
@@ -104,9 +104,9 @@ public static partial class UL
     {
         var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
         Check.PNorm(pNorm, nameof(pNorm));
-        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
-        return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
+        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
             (work, t) => PerTrueClass(work, t, mask => PNormForMask(work, mask, pNorm), () => PNormPerClass(work, pNorm)));
     }
 
@@ -139,9 +139,9 @@ public static partial class UL
     {
         var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
         Check.Defined(fisherAlphaSum, nameof(fisherAlphaSum));
-        bool anyIgnored = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
-        return ClassificationLoss(evidence, target, kind, anyIgnored, ignoreIndex, weight, reduction,
+        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
             (work, t) => PerTrueClass(work, t, mask => FisherForMask(work, mask, fisherAlphaSum), () => FisherPerClass(work, fisherAlphaSum)));
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using UncertaintyLoss.Internal;
 
 namespace UncertaintyLoss;
 
@@ -54,7 +55,7 @@ public sealed record RegFactorState(
     /// <exception cref="ArgumentException">The text is not a saved schedule state.</exception>
     public static RegFactorState FromJson(string json)
     {
-        ArgumentNullException.ThrowIfNull(json);
+        Check.NotNull(json, nameof(json));
         RegFactorState? state;
         try
         {
@@ -62,13 +63,15 @@ public sealed record RegFactorState(
         }
         catch (JsonException e)
         {
-            throw new ArgumentException("Expected a schedule state written by RegFactorState.ToJson: " + e.Message, nameof(json), e);
+            throw Check.Invalid(nameof(json), StateExpected, "text that is not one", e.Message, e);
         }
 
         if (state is null || state.Schedule is null)
-            throw new ArgumentException("Expected a schedule state written by RegFactorState.ToJson, with \"schedule\" and \"step\".", nameof(json));
+            throw Check.Invalid(nameof(json), StateExpected + ", with \"schedule\" and \"step\"", "JSON whose state or \"schedule\" is null");
         return state;
     }
+
+    private const string StateExpected = "a schedule state written by RegFactorState.ToJson";
 }
 
 /// <summary>
@@ -107,11 +110,11 @@ public abstract class RegFactorSchedule : IRegFactorSchedule
     /// <inheritdoc/>
     public void Restore(RegFactorState state)
     {
-        ArgumentNullException.ThrowIfNull(state);
+        Check.NotNull(state, nameof(state));
         if (state.Schedule != Description)
-            throw new ArgumentException($"The saved state belongs to the schedule {state.Schedule}, not to this {Description}.", nameof(state));
+            throw Check.Invalid(nameof(state), $"a state saved by this schedule, {Description}", $"the state of the schedule {state.Schedule}");
         if (state.StepCount < 0)
-            throw new ArgumentException($"The saved step count {state.StepCount} is negative.", nameof(state));
+            throw Check.Invalid(nameof(state), "a saved step count >= 0", Check.Inv($"{state.StepCount}"));
         StepCount = state.StepCount;
     }
 
@@ -197,26 +200,13 @@ public static class RegFactor
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
     public static RegFactorSchedule Delayed(RegFactorSchedule schedule, long delay)
     {
-        ArgumentNullException.ThrowIfNull(schedule);
-        return new DelayedSchedule(schedule, delay);
+        return new DelayedSchedule(Check.NotNull(schedule, nameof(schedule)), delay);
     }
 
     /// <summary>The same schedule after a warm-up delay; see <see cref="Delayed"/>.</summary>
     /// <param name="schedule">The schedule to delay.</param>
     /// <param name="delay">Steps of λ = 0 (≥ 0).</param>
     public static RegFactorSchedule WithWarmup(this RegFactorSchedule schedule, long delay) => Delayed(schedule, delay);
-
-    internal static void CheckSteps(long steps, string name)
-    {
-        if (steps < 1)
-            throw new ArgumentOutOfRangeException(name, steps, "Expected at least 1 step.");
-    }
-
-    internal static void CheckMax(double max, string name)
-    {
-        if (!double.IsFinite(max) || max < 0)
-            throw new ArgumentOutOfRangeException(name, max, "Expected a finite, non-negative value.");
-    }
 
     private sealed class LinearSchedule : RegFactorSchedule
     {
@@ -226,8 +216,8 @@ public static class RegFactor
 
         public LinearSchedule(string name, long steps, double max)
         {
-            CheckSteps(steps, name == "Linear" ? nameof(steps) : "annealingEpochs");
-            CheckMax(max, nameof(max));
+            Check.AtLeast(steps, 1L, name == "Linear" ? nameof(steps) : "annealingEpochs");
+            Check.FiniteNonNegative(max, nameof(max));
             this.name = name;
             this.steps = steps;
             this.max = max + 0.0;   // −0 → +0
@@ -245,8 +235,8 @@ public static class RegFactor
 
         public CosineSchedule(long steps, double max)
         {
-            CheckSteps(steps, nameof(steps));
-            CheckMax(max, nameof(max));
+            Check.AtLeast(steps, 1L, nameof(steps));
+            Check.FiniteNonNegative(max, nameof(max));
             this.steps = steps;
             this.max = max + 0.0;
         }
@@ -265,11 +255,9 @@ public static class RegFactor
 
         public ExponentialSchedule(long steps, double max, double start)
         {
-            CheckSteps(steps, nameof(steps));
-            if (!double.IsFinite(max) || max <= 0)
-                throw new ArgumentOutOfRangeException(nameof(max), max, "Expected a finite, positive maximum.");
-            if (!(start > 0 && start <= max))
-                throw new ArgumentOutOfRangeException(nameof(start), start, "Expected a start value in (0, max].");
+            Check.AtLeast(steps, 1L, nameof(steps));
+            Check.FinitePositive(max, nameof(max));
+            Check.InRange(start > 0 && start <= max, start, nameof(start), Check.Inv($"{nameof(start)} in (0, max] = (0, {Check.Format(max)}]"));
             this.steps = steps;
             this.max = max;
             this.start = start;
@@ -289,10 +277,9 @@ public static class RegFactor
 
         public StaircaseSchedule(long steps, int stairs, double max)
         {
-            CheckSteps(steps, nameof(steps));
-            if (stairs < 1)
-                throw new ArgumentOutOfRangeException(nameof(stairs), stairs, "Expected at least 1 stair.");
-            CheckMax(max, nameof(max));
+            Check.AtLeast(steps, 1L, nameof(steps));
+            Check.AtLeast(stairs, 1, nameof(stairs));
+            Check.FiniteNonNegative(max, nameof(max));
             this.steps = steps;
             this.stairs = stairs;
             this.max = max + 0.0;
@@ -316,7 +303,7 @@ public static class RegFactor
 
         public ConstantSchedule(double value)
         {
-            CheckMax(value, nameof(value));
+            Check.FiniteNonNegative(value, nameof(value));
             this.value = value + 0.0;
         }
 
@@ -332,9 +319,8 @@ public static class RegFactor
 
         public DelayedSchedule(RegFactorSchedule inner, long delay)
         {
-            ArgumentNullException.ThrowIfNull(inner);
-            if (delay < 0)
-                throw new ArgumentOutOfRangeException(nameof(delay), delay, "Expected a non-negative delay.");
+            Check.NotNull(inner, nameof(inner));
+            Check.AtLeast(delay, 0L, nameof(delay));
             this.inner = inner;
             this.delay = delay;
         }

@@ -33,26 +33,25 @@ public static partial class UL
     /// <exception cref="ArgumentException">A tensor is disposed, not floating point, or on another device than
     /// <paramref name="mean"/>; <paramref name="y"/> or <paramref name="variance"/> does not have mean's shape or one that
     /// broadcasts to it without enlarging it (e.g. y of shape (N) against mean of shape (N, 1)); or
-    /// <paramref name="variance"/> is not positive.</exception>
+    /// <paramref name="variance"/> is not positive (a value check, skipped while <see cref="ValidateValues"/> is off).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="beta"/> is negative, NaN or infinite; <paramref name="reduction"/> is undefined.</exception>
     public static Tensor BetaNll(Tensor y, Tensor mean, Tensor variance, double beta = 0.5, nn.Reduction reduction = nn.Reduction.Mean)
     {
-        RegressionCheck.Floating(y, nameof(y));
-        RegressionCheck.Floating(mean, nameof(mean));
-        RegressionCheck.Floating(variance, nameof(variance));
-        RegressionCheck.Shapes((mean, nameof(mean)), (y, nameof(y)), (variance, nameof(variance)));
-        if (!double.IsFinite(beta) || beta < 0)
-            throw new ArgumentOutOfRangeException(nameof(beta), beta, "Expected a finite, non-negative beta.");
+        Check.Floating(y, nameof(y));
+        Check.Floating(mean, nameof(mean));
+        Check.Floating(variance, nameof(variance));
+        Check.Shapes((mean, nameof(mean)), (y, nameof(y)), (variance, nameof(variance)));
+        Check.FiniteNonNegative(beta, nameof(beta));
         Check.Reduction(reduction, nameof(reduction));
-        RegressionCheck.Minimum((variance, nameof(variance), 0.0, true, "to be positive"));
+        Check.Minima((variance, nameof(variance), 0.0, "to be positive", null));
 
         using var scope = NewDisposeScope();
-        var dtype = RegressionCheck.Promote(y, mean, variance);
+        var dtype = Reductions.Promote(y, mean, variance);
         var v = variance.to(dtype);
         var nll = 0.5 * v.log() + HalfLogTwoPi + (y.to(dtype) - mean.to(dtype)).square() / (2 * v);
         if (beta > 0)
             nll = nll * v.detach().pow(beta);
-        return RegressionCheck.Reduce(nll, reduction).MoveToOuterDisposeScope();
+        return Reductions.Apply(nll, reduction).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -80,26 +79,27 @@ public static partial class UL
     /// <exception cref="ArgumentNullException">A tensor is null.</exception>
     /// <exception cref="ArgumentException">A tensor is disposed, not floating point, or on another device than
     /// <paramref name="gamma"/>; another tensor does not have gamma's shape or one that broadcasts to it without enlarging it
-    /// (e.g. y of shape (N) against gamma of shape (N, 1)); ν ≤ 0, α ≤ 1 or β ≤ 0 somewhere.</exception>
+    /// (e.g. y of shape (N) against gamma of shape (N, 1)); ν ≤ 0, α ≤ 1 or β ≤ 0 somewhere (a value check, skipped while
+    /// <see cref="ValidateValues"/> is off).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="regFactor"/> is negative, NaN or infinite; <paramref name="reduction"/> is undefined.</exception>
     public static Tensor EvidentialRegressionLoss(Tensor y, Tensor gamma, Tensor nu, Tensor alpha, Tensor beta,
         double regFactor = 0.0, nn.Reduction reduction = nn.Reduction.Mean)
     {
-        RegressionCheck.Floating(y, nameof(y));
+        Check.Floating(y, nameof(y));
         CheckNormalInverseGamma(gamma, nu, alpha, beta, y);
         Check.RegFactor(regFactor, nameof(regFactor));
         Check.Reduction(reduction, nameof(reduction));
         CheckNormalInverseGammaValues(nu, alpha, beta);
 
         using var scope = NewDisposeScope();
-        var dtype = RegressionCheck.Promote(y, gamma, nu, alpha, beta);
+        var dtype = Reductions.Promote(y, gamma, nu, alpha, beta);
         var (g, n, a, b) = (gamma.to(dtype), nu.to(dtype), alpha.to(dtype), beta.to(dtype));
         var error = y.to(dtype) - g;
         var omega = 2 * b * (1 + n);
         var nll = 0.5 * (Math.PI / n).log() - a * omega.log() + (a + 0.5) * (error.square() * n + omega).log()
                   + a.lgamma() - (a + 0.5).lgamma();
         var loss = regFactor > 0 ? nll + regFactor * error.abs() * (2 * n + a) : nll;
-        return RegressionCheck.Reduce(loss, reduction).MoveToOuterDisposeScope();
+        return Reductions.Apply(loss, reduction).MoveToOuterDisposeScope();
     }
 
     /// <summary>Prediction and uncertainties of a Normal-Inverse-Gamma evidential output.</summary>
@@ -112,7 +112,7 @@ public static partial class UL
     /// <exception cref="ArgumentNullException">A tensor is null.</exception>
     /// <exception cref="ArgumentException">A tensor is disposed, not floating point, or on another device than
     /// <paramref name="gamma"/>; ν, α or β does not have gamma's shape or one that broadcasts to it without enlarging it;
-    /// ν ≤ 0, α ≤ 1 or β ≤ 0 somewhere.</exception>
+    /// ν ≤ 0, α ≤ 1 or β ≤ 0 somewhere (a value check, skipped while <see cref="ValidateValues"/> is off).</exception>
     public static (Tensor Prediction, Tensor Aleatoric, Tensor Epistemic) EvidentialRegressionUncertainty(
         Tensor gamma, Tensor nu, Tensor alpha, Tensor beta)
     {
@@ -120,7 +120,7 @@ public static partial class UL
         CheckNormalInverseGammaValues(nu, alpha, beta);
 
         using var scope = NewDisposeScope();
-        var dtype = RegressionCheck.Promote(gamma, nu, alpha, beta);
+        var dtype = Reductions.Promote(gamma, nu, alpha, beta);
         var (g, n, a, b) = (gamma.to(dtype), nu.to(dtype), alpha.to(dtype), beta.to(dtype));
         var shape = gamma.shape;
         var aleatoric = b / (a - 1);
@@ -144,13 +144,12 @@ public static partial class UL
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="dim"/> is outside the tensor's dimensions.</exception>
     public static (Tensor Gamma, Tensor Nu, Tensor Alpha, Tensor Beta) NormalInverseGammaParameters(Tensor raw, long dim = -1)
     {
-        RegressionCheck.Floating(raw, nameof(raw));
+        Check.Floating(raw, nameof(raw));
         long rank = raw.dim();
-        if (dim < -rank || dim >= rank)
-            throw new ArgumentOutOfRangeException(nameof(dim), dim, FormattableString.Invariant($"Expected a dimension of a rank-{rank} tensor."));
+        Check.InRange(dim >= -rank && dim < rank, dim, nameof(dim), Check.Inv($"{nameof(dim)} to be a dimension of a rank-{rank} tensor, in [{-rank}, {rank - 1}]"));
         long d = dim < 0 ? dim + rank : dim;
         if (raw.shape[d] != 4)
-            throw new ArgumentException(FormattableString.Invariant($"Expected size 4 (γ, ν, α, β) along dimension {dim} of {nameof(raw)}, but received shape {Check.Shape(raw)}."), nameof(raw));
+            throw Check.Invalid(nameof(raw), Check.Inv($"size 4 (γ, ν, α, β) along dimension {dim} of {nameof(raw)}"), "shape " + Check.Shape(raw));
 
         using var scope = NewDisposeScope();
         double threshold = raw.dtype == ScalarType.Float64 ? 40.0 : 20.0;
@@ -172,20 +171,20 @@ public static partial class UL
     private static void CheckNormalInverseGamma(Tensor gamma, Tensor nu, Tensor alpha, Tensor beta, Tensor? y)
     {
         if (y is not null)
-            RegressionCheck.Floating(y, nameof(y));
-        RegressionCheck.Floating(gamma, nameof(gamma));
-        RegressionCheck.Floating(nu, nameof(nu));
-        RegressionCheck.Floating(alpha, nameof(alpha));
-        RegressionCheck.Floating(beta, nameof(beta));
+            Check.Floating(y, nameof(y));
+        Check.Floating(gamma, nameof(gamma));
+        Check.Floating(nu, nameof(nu));
+        Check.Floating(alpha, nameof(alpha));
+        Check.Floating(beta, nameof(beta));
         if (y is null)
-            RegressionCheck.Shapes((gamma, nameof(gamma)), (nu, nameof(nu)), (alpha, nameof(alpha)), (beta, nameof(beta)));
+            Check.Shapes((gamma, nameof(gamma)), (nu, nameof(nu)), (alpha, nameof(alpha)), (beta, nameof(beta)));
         else
-            RegressionCheck.Shapes((gamma, nameof(gamma)), (y, nameof(y)), (nu, nameof(nu)), (alpha, nameof(alpha)), (beta, nameof(beta)));
+            Check.Shapes((gamma, nameof(gamma)), (y, nameof(y)), (nu, nameof(nu)), (alpha, nameof(alpha)), (beta, nameof(beta)));
     }
 
     private static void CheckNormalInverseGammaValues(Tensor nu, Tensor alpha, Tensor beta) =>
-        RegressionCheck.Minimum(
-            (nu, nameof(nu), 0.0, true, "to be positive"),
-            (alpha, nameof(alpha), 1.0, true, "to exceed 1"),
-            (beta, nameof(beta), 0.0, true, "to be positive"));
+        Check.Minima(
+            (nu, nameof(nu), 0.0, "to be positive", null),
+            (alpha, nameof(alpha), 1.0, "to exceed 1", null),
+            (beta, nameof(beta), 0.0, "to be positive", null));
 }

@@ -17,7 +17,8 @@ namespace UncertaintyLoss;
 /// <c>y</c> and <c>yRisk</c> must have yHat's shape, or a shape that broadcasts to it without enlarging it (a scalar,
 /// (1, 1) against (N, 1), (C) against (N, C)). Anything else — y of shape (N) against yHat of shape (N, 1), which PyTorch
 /// would broadcast to (N, N) — is an <see cref="ArgumentException"/> naming the argument. An empty batch gives a loss of 0
-/// for Mean and Sum.
+/// for Mean and Sum. A non-positive <c>yRisk</c> is an <see cref="ArgumentException"/> too, unless the value checks are off
+/// (<see cref="UL.ValidateValues"/>, <see cref="UL.ValidationScope"/>).
 /// </remarks>
 public interface ISculptDistribution
 {
@@ -121,9 +122,8 @@ public static class Sculpt
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="floor"/> is negative, NaN or infinite.</exception>
     public static Tensor Scale(Tensor raw, double floor = 1e-6)
     {
-        RegressionCheck.Floating(raw, nameof(raw));
-        if (!double.IsFinite(floor) || floor < 0)
-            throw new ArgumentOutOfRangeException(nameof(floor), floor, "Expected a finite, non-negative floor.");
+        Check.Floating(raw, nameof(raw));
+        Check.FiniteNonNegative(floor, nameof(floor));
         using var scope = NewDisposeScope();
         return (nn.functional.softplus(raw, 1.0, raw.dtype == ScalarType.Float64 ? 40.0 : 20.0) + floor).MoveToOuterDisposeScope();
     }
@@ -153,7 +153,7 @@ public abstract class SculptDistributionBase : ISculptDistribution
         Check.Reduction(reduction, nameof(reduction));
         Validate(y, yHat, yRisk);
         using var scope = NewDisposeScope();
-        return RegressionCheck.Reduce(-ComputeLogProb(y, yHat, yRisk), reduction).MoveToOuterDisposeScope();
+        return Reductions.Apply(-ComputeLogProb(y, yHat, yRisk), reduction).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>
@@ -169,7 +169,7 @@ public abstract class SculptDistributionBase : ISculptDistribution
     {
         Validate(y, yHat, yRisk);
         using var scope = NewDisposeScope();
-        var dtype = RegressionCheck.Promote(y, yHat, yRisk);
+        var dtype = Reductions.Promote(y, yHat, yRisk);
         var z = (y.to(dtype) - yHat.to(dtype)) / yRisk.to(dtype);
         return StandardCdf(z).MoveToOuterDisposeScope();
     }
@@ -178,12 +178,12 @@ public abstract class SculptDistributionBase : ISculptDistribution
     public Tensor Sample((Tensor yHat, Tensor yRisk) output, Generator? generator = null)
     {
         var (yHat, yRisk) = output;
-        RegressionCheck.Floating(yHat, "yHat");
-        RegressionCheck.Floating(yRisk, "yRisk");
-        var shape = RegressionCheck.Shapes((yHat, "yHat"), (yRisk, "yRisk"));
-        RegressionCheck.Minimum((yRisk, "yRisk", 0.0, true, "(the scale) to be positive"));
+        Check.Floating(yHat, "yHat");
+        Check.Floating(yRisk, "yRisk");
+        var shape = Check.Shapes((yHat, "yHat"), (yRisk, "yRisk"));
+        CheckScale(yRisk);
         using var scope = NewDisposeScope();
-        var dtype = RegressionCheck.Promote(yHat, yRisk);
+        var dtype = Reductions.Promote(yHat, yRisk);
         var noise = StandardNoise(shape, dtype, yHat.device, generator);
         return (yHat.to(dtype) + yRisk.to(dtype) * noise).MoveToOuterDisposeScope();
     }
@@ -191,14 +191,14 @@ public abstract class SculptDistributionBase : ISculptDistribution
     /// <inheritdoc/>
     public (Tensor Lower, Tensor Upper) Interval(Tensor yHat, Tensor yRisk, double coverage)
     {
-        RegressionCheck.Floating(yHat, nameof(yHat));
-        RegressionCheck.Floating(yRisk, nameof(yRisk));
-        RegressionCheck.Shapes((yHat, nameof(yHat)), (yRisk, nameof(yRisk)));
-        RegressionCheck.Coverage(coverage, nameof(coverage));
-        RegressionCheck.Minimum((yRisk, nameof(yRisk), 0.0, true, "(the scale) to be positive"));
+        Check.Floating(yHat, nameof(yHat));
+        Check.Floating(yRisk, nameof(yRisk));
+        Check.Shapes((yHat, nameof(yHat)), (yRisk, nameof(yRisk)));
+        Check.InRange(coverage > 0 && coverage < 1, coverage, nameof(coverage), "coverage in (0, 1)");
+        CheckScale(yRisk);
         double q = StandardQuantile(0.5 + 0.5 * coverage);
         using var scope = NewDisposeScope();
-        var dtype = RegressionCheck.Promote(yHat, yRisk);
+        var dtype = Reductions.Promote(yHat, yRisk);
         var half = yRisk.to(dtype) * q;
         var lower = (yHat.to(dtype) - half).MoveToOuterDisposeScope();
         var upper = (yHat.to(dtype) + half).MoveToOuterDisposeScope();
@@ -217,7 +217,7 @@ public abstract class SculptDistributionBase : ISculptDistribution
 
     private Tensor ComputeLogProb(Tensor y, Tensor yHat, Tensor yRisk)
     {
-        var dtype = RegressionCheck.Promote(y, yHat, yRisk);
+        var dtype = Reductions.Promote(y, yHat, yRisk);
         var scale = yRisk.to(dtype);
         var z = (y.to(dtype) - yHat.to(dtype)) / scale;
         return StandardLogProb(z) - scale.log();
@@ -225,12 +225,16 @@ public abstract class SculptDistributionBase : ISculptDistribution
 
     private static void Validate(Tensor y, Tensor yHat, Tensor yRisk)
     {
-        RegressionCheck.Floating(y, nameof(y));
-        RegressionCheck.Floating(yHat, nameof(yHat));
-        RegressionCheck.Floating(yRisk, nameof(yRisk));
-        RegressionCheck.Shapes((yHat, nameof(yHat)), (y, nameof(y)), (yRisk, nameof(yRisk)));
-        RegressionCheck.Minimum((yRisk, nameof(yRisk), 0.0, true, "(the scale) to be positive; map a raw output with Sculpt.Scale"));
+        Check.Floating(y, nameof(y));
+        Check.Floating(yHat, nameof(yHat));
+        Check.Floating(yRisk, nameof(yRisk));
+        Check.Shapes((yHat, nameof(yHat)), (y, nameof(y)), (yRisk, nameof(yRisk)));
+        CheckScale(yRisk);
     }
+
+    /// <summary>yRisk must be positive (a value check: skipped while <see cref="UL.ValidateValues"/> is off).</summary>
+    private static void CheckScale(Tensor yRisk) =>
+        Check.Minima((yRisk, nameof(yRisk), 0.0, "(the scale) to be positive", "map a raw output with Sculpt.Scale"));
 }
 
 /// <summary>Normal distribution: yRisk is the standard deviation.</summary>
@@ -307,10 +311,10 @@ public sealed class StudentTDistribution : SculptDistributionBase
 
     internal StudentTDistribution(double nu, bool learn)
     {
-        if (!double.IsFinite(nu) || nu <= 0)
-            throw new ArgumentOutOfRangeException(learn ? "initialNu" : nameof(nu), nu, "Expected finite, positive degrees of freedom.");
-        if (learn && nu <= NuFloor)
-            throw new ArgumentOutOfRangeException("initialNu", nu, "Expected a learned Student-t to start above its floor ν = 1e-3.");
+        string name = learn ? "initialNu" : nameof(nu);
+        Check.FinitePositive(nu, name, "the degrees of freedom");
+        if (learn)
+            Check.InRange(nu > NuFloor, nu, name, "initialNu above the floor ν = 1e-3 of a learned Student-t");
         fixedNu = nu;
         if (learn)
         {

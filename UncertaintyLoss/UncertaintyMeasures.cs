@@ -20,11 +20,12 @@ public static partial class UL
     /// <para><b>Python.</b> <c>uncertainty_loss.uncertainty(evidence, normalize)</c>.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> is null.</exception>
-    /// <exception cref="ArgumentException">The evidence is not floating point, has rank below 2, fewer than 2 classes, a negative value or +∞.</exception>
+    /// <exception cref="ArgumentException">The evidence is not floating point, has rank below 2, fewer than 2 classes, a negative value or +∞
+    /// (the value checks are skipped while <see cref="ValidateValues"/> is off).</exception>
     public static Tensor Uncertainty(Tensor evidence, bool normalize = false)
     {
         Check.Evidence(evidence, nameof(evidence));
-        Check.Values(evidence, nameof(evidence), null, TargetKind.Index, "");
+        Check.Values(evidence, nameof(evidence));
 
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
@@ -50,7 +51,7 @@ public static partial class UL
     public static Tensor ModelUncertainty(Tensor evidence)
     {
         Check.Evidence(evidence, nameof(evidence));
-        Check.Values(evidence, nameof(evidence), null, TargetKind.Index, "");
+        Check.Values(evidence, nameof(evidence));
 
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
@@ -71,7 +72,7 @@ public static partial class UL
     public static Tensor DataUncertainty(Tensor evidence)
     {
         Check.Evidence(evidence, nameof(evidence));
-        Check.Values(evidence, nameof(evidence), null, TargetKind.Index, "");
+        Check.Values(evidence, nameof(evidence));
 
         using var scope = NewDisposeScope();
         var alpha = Dirichlet.ToCompute(evidence) + 1;
@@ -123,7 +124,7 @@ public static partial class UL
     public static Tensor DirichletMean(Tensor evidence)
     {
         Check.Evidence(evidence, nameof(evidence));
-        Check.Values(evidence, nameof(evidence), null, TargetKind.Index, "");
+        Check.Values(evidence, nameof(evidence));
 
         using var scope = NewDisposeScope();
         var alpha = Dirichlet.ToCompute(evidence) + 1;
@@ -146,7 +147,7 @@ public static partial class UL
     public static Tensor DirichletMode(Tensor evidence)
     {
         Check.Evidence(evidence, nameof(evidence));
-        Check.Values(evidence, nameof(evidence), null, TargetKind.Index, "");
+        Check.Values(evidence, nameof(evidence));
 
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
@@ -170,7 +171,7 @@ public static partial class UL
     public static Tensor Vacuity(Tensor evidence)
     {
         Check.Evidence(evidence, nameof(evidence));
-        Check.Values(evidence, nameof(evidence), null, TargetKind.Index, "");
+        Check.Values(evidence, nameof(evidence));
 
         using var scope = NewDisposeScope();
         var alpha = Dirichlet.ToCompute(evidence) + 1;

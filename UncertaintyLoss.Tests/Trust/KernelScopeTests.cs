@@ -1,5 +1,4 @@
 using System;
-using System.Threading;
 using System.Threading.Tasks;
 using NUnit.Framework;
 using UncertaintyLoss.Internal;
@@ -69,28 +68,7 @@ public sealed class KernelScopeTests
     [Test]
     public void KernelScope_InOneThread_DoesNotAffectAnotherThread()
     {
-        using var opened = new ManualResetEventSlim();
-        using var checkedOther = new ManualResetEventSlim();
-        KernelPath inScope = KernelPath.Auto, other = KernelPath.Composed;
-        var a = new Thread(() =>
-        {
-            using (UL.KernelScope(fused: false))
-            {
-                inScope = Kernels.Path;
-                opened.Set();
-                checkedOther.Wait();
-            }
-        });
-        var b = new Thread(() =>
-        {
-            opened.Wait();
-            other = Kernels.Path;
-            checkedOther.Set();
-        });
-        a.Start();
-        b.Start();
-        a.Join();
-        b.Join();
+        var (inScope, other) = FlowScopeKit.ReadWhileOpenInAnotherThread(() => UL.KernelScope(fused: false), () => Kernels.Path);
         Assert.That(inScope, Is.EqualTo(KernelPath.Composed));
         Assert.That(other, Is.EqualTo(FusedAllowed), "the other thread still sees the default");
     }
@@ -100,11 +78,7 @@ public sealed class KernelScopeTests
     public void UseFusedKernels_IsProcessWide()
     {
         UL.UseFusedKernels = false;
-        KernelPath seen = KernelPath.Auto;
-        var t = new Thread(() => seen = Kernels.Path);
-        t.Start();
-        t.Join();
-        Assert.That(seen, Is.EqualTo(KernelPath.Composed));
+        Assert.That(FlowScopeKit.ReadInNewThread(() => Kernels.Path), Is.EqualTo(KernelPath.Composed));
     }
 
     /// <summary>The scope flows into await continuations (possibly on another thread) and into tasks started inside it.</summary>
@@ -128,16 +102,9 @@ public sealed class KernelScopeTests
     [Test]
     public async Task KernelScope_OpenedInsideAnAsyncMethod_DoesNotLeakToTheCaller()
     {
-        async Task<KernelPath> Inner()
-        {
-            UL.KernelScope(fused: false);   // deliberately not disposed
-            await Task.Yield();
-            return Kernels.Path;
-        }
-
-        var inside = await Inner();
+        var (inside, caller) = await FlowScopeKit.ReadAroundAnUndisposedScopeInAnAsyncMethod(() => UL.KernelScope(fused: false), () => Kernels.Path);
         Assert.That(inside, Is.EqualTo(KernelPath.Composed));
-        Assert.That(Kernels.Path, Is.EqualTo(FusedAllowed), "the caller's flow is unchanged");
+        Assert.That(caller, Is.EqualTo(FusedAllowed), "the caller's flow is unchanged");
     }
 
     private static bool RunsFused()

@@ -177,7 +177,7 @@ public sealed class WrapperTrustTests
             };
             TestContext.Out.WriteLine(ex!.Message);
             Assert.That(ex.ParamName, Is.EqualTo(paramName));
-            Assert.That(ex.Message, Does.Contain($"'{key}'").And.Contain("Nothing was loaded"));
+            Assert.That(ex.Message, Does.Contain($"'{key}'").And.Contain("nothing was loaded"));
             foreach (var part in expected)
                 Assert.That(ex.Message, Does.Contain(part));
             AssertUntouched(wrapped, before);

@@ -21,7 +21,7 @@ internal static class AllOrNothingLoad
     /// </summary>
     internal static (IList<string> Missing, IList<string> Unexpected) StateDict(nn.Module module, Dictionary<string, Tensor> source, bool strict, IList<string>? skip)
     {
-        ArgumentNullException.ThrowIfNull(source);
+        Check.NotNull(source, nameof(source));
         return Apply(module, source, strict, skip, skipExemptsKeys: true, "the state dict", nameof(source));
     }
 
@@ -47,7 +47,7 @@ internal static class AllOrNothingLoad
     /// </summary>
     internal static void File(nn.Module module, BinaryReader reader, bool strict, IList<string>? skip, Dictionary<string, bool>? loadedParameters, string paramName)
     {
-        ArgumentNullException.ThrowIfNull(reader, paramName);
+        Check.NotNull(reader, paramName);
         using var scope = NewDisposeScope();
         var source = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var order = new List<string>();
@@ -82,7 +82,7 @@ internal static class AllOrNothingLoad
                 if (skipExemptsKeys && skip.Contains(key))
                     continue;
                 if (strict)
-                    throw Rejected($"Expected key '{key}' in {what} (strict load), but it is missing.", paramName);
+                    throw Rejected($"key '{key}' in {what} (strict load)", $"{what} with the key missing", paramName);
                 missing.Add(key);
                 continue;
             }
@@ -90,11 +90,11 @@ internal static class AllOrNothingLoad
             if (skip.Contains(key))
                 continue;
             if (value is null || value.IsInvalid)
-                throw Rejected($"Expected a live tensor for '{key}' in {what}, but received a null or disposed one.", paramName);
+                throw Rejected($"a live tensor for '{key}' in {what}", $"a null or disposed one", paramName);
             if (value.dtype != target.dtype)
-                throw Rejected($"Expected '{key}' of dtype {target.dtype}, but received {value.dtype} in {what}.", paramName);
+                throw Rejected($"'{key}' of dtype {target.dtype}", $"{value.dtype} in {what}", paramName);
             if (!value.shape.SequenceEqual(target.shape))
-                throw Rejected($"Expected '{key}' of shape {Check.Shape(target)}, but received shape {Check.Shape(value)} in {what}.", paramName);
+                throw Rejected($"'{key}' of shape {Check.Shape(target)}", $"shape {Check.Shape(value)} in {what}", paramName);
         }
 
         foreach (var key in source.Keys)
@@ -102,7 +102,7 @@ internal static class AllOrNothingLoad
             if (destination.ContainsKey(key) || (skipExemptsKeys && skip.Contains(key)))
                 continue;
             if (strict)
-                throw Rejected($"Expected only the module's keys in {what} (strict load), but received '{key}', which the module does not have.", paramName);
+                throw Rejected($"only the module's keys in {what} (strict load)", $"'{key}', which the module does not have", paramName);
             unexpected.Add(key);
         }
 
@@ -116,8 +116,8 @@ internal static class AllOrNothingLoad
         return (missing, unexpected);
     }
 
-    private static ArgumentException Rejected(FormattableString message, string paramName) =>
-        new(FormattableString.Invariant(message) + " Nothing was loaded.", paramName);
+    private static ArgumentException Rejected(FormattableString expected, FormattableString received, string paramName) =>
+        Check.Invalid(paramName, Check.Inv(expected), Check.Inv(received), "nothing was loaded");
 
     /// <summary>TorchSharp's LEB128 length (its codec is internal).</summary>
     private static long DecodeLength(BinaryReader reader)

@@ -1,34 +1,94 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using TorchSharp;
+using System.Runtime.CompilerServices;
 using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Internal;
 
-/// <summary>How a classification target encodes the true class.</summary>
-internal enum TargetKind
-{
-    /// <summary>Integer class indices of shape (N, d1..dk).</summary>
-    Index,
-
-    /// <summary>Class probabilities of the evidence's shape (N, C, d1..dk).</summary>
-    Probability,
-}
-
 /// <summary>
-/// Preconditions shared by every public function. Shape, dtype, device and option checks read tensor
-/// metadata only and run before any computation; value checks (negative evidence, class indices out
-/// of range) need one reduction and one transfer of a few numbers to the host, and run before the loss.
-/// Messages are invariant-culture and name the argument.
+/// The preconditions of every public function, in the style of NodaTime's <c>Preconditions</c>: small static methods that
+/// throw the right member of the <see cref="ArgumentException"/> family, naming the argument, with one message form:
+/// <c>Expected …, but received ….</c> (optionally followed by <c>: hint</c> before the final period). Messages are
+/// invariant-culture.
 /// </summary>
-internal static class Check
+/// <remarks>
+/// <para>This file holds the general checks (null, disposed, dtype, device, options) and the message builders. The
+/// families' checks are in the other parts: <c>Check.Classification.cs</c> (evidence, targets, weights and the value
+/// checks of the losses and measures), <c>Check.Regression.cs</c> (the regression shape rule and minima),
+/// <c>Check.Metrics.cs</c> (the metrics' host-side value checks).</para>
+/// <para>Shape, dtype, device and option checks read metadata only and always run. The value checks that read tensor data
+/// on the device (<see cref="Values"/>, <see cref="Minima"/>) need one device-to-host transfer per call; they run only
+/// while <see cref="ValueChecks.Enabled"/> (<see cref="UL.ValidateValues"/>, <see cref="UL.ValidationScope"/>).</para>
+/// </remarks>
+internal static partial class Check
 {
+    /// <summary>The floating dtypes the library accepts, as listed in messages.</summary>
+    private const string FloatingDtypes = "Float32, Float64, Float16 or BFloat16";
+
+    // ------------------------------------------------------------------ messages
+
+    /// <summary>The one message form: <c>Expected {expected}, but received {received}[: {hint}].</c></summary>
+    internal static string Message(string expected, string received, string? hint = null) =>
+        "Expected " + expected + ", but received " + received + (hint is null ? "" : ": " + hint.TrimEnd('.')) + ".";
+
+    /// <summary>An <see cref="ArgumentException"/> naming <paramref name="name"/>, in the one message form, with an optional
+    /// inner exception. Its parts can be read back with <see cref="PartsOf"/> (to restate the problem against another
+    /// argument).</summary>
+    internal static ArgumentException Invalid(string name, string expected, string received, string? hint = null, Exception? inner = null)
+    {
+        var e = new ArgumentException(Message(expected, received, hint), name, inner);
+        Parts.Add(e, new MessageParts(expected, received, hint));
+        return e;
+    }
+
+    /// <summary>An <see cref="ArgumentOutOfRangeException"/> naming <paramref name="name"/> that reports
+    /// <paramref name="value"/> as its <see cref="ArgumentOutOfRangeException.ActualValue"/> and in the message.</summary>
+    internal static ArgumentOutOfRangeException OutOfRange<T>(string name, T value, string expected) =>
+        new(name, value, Message(expected, Format(value)));
+
+    /// <summary>The expected, received and hint parts of a message built by <see cref="Invalid"/>, or null.</summary>
+    internal static MessageParts? PartsOf(ArgumentException e) => Parts.TryGetValue(e, out var parts) ? parts : null;
+
+    /// <summary>
+    /// <paramref name="e"/>'s problem restated against another argument (a module's input whose transform failed a
+    /// check): a new <see cref="ArgumentException"/> naming <paramref name="name"/>, expecting <paramref name="expected"/>,
+    /// with the received part and hint of <paramref name="parts"/> (<paramref name="e"/>'s, from <see cref="PartsOf"/>),
+    /// and <paramref name="e"/> as its inner exception.
+    /// </summary>
+    internal static ArgumentException Restate(ArgumentException e, MessageParts parts, string name, string expected)
+    {
+        var restated = new ArgumentException(Message(expected, parts.Received, parts.Hint), name, e);
+        Parts.Add(restated, parts with { Expected = expected });
+        return restated;
+    }
+
+    /// <summary>The parts of a message in the one form.</summary>
+    internal sealed record MessageParts(string Expected, string Received, string? Hint);
+
+    private static readonly ConditionalWeakTable<ArgumentException, MessageParts> Parts = new();
+
+    /// <summary>An invariant-culture string.</summary>
+    internal static string Inv(FormattableString s) => FormattableString.Invariant(s);
+
+    /// <summary>A value as messages show it: doubles round-trip ("R"), everything invariant-culture.</summary>
+    internal static string Format<T>(T value) => value switch
+    {
+        null => "null",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    /// <summary>A shape as messages show it: <c>[4, 3]</c>.</summary>
     internal static string Shape(long[] shape) => "[" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
 
+    /// <summary>The tensor's shape as messages show it.</summary>
     internal static string Shape(Tensor t) => Shape(t.shape);
 
-    private static string Inv(FormattableString s) => FormattableString.Invariant(s);
+    // ------------------------------------------------------------------ dtypes
 
     internal static bool IsFloating(ScalarType t) =>
         t is ScalarType.Float32 or ScalarType.Float64 or ScalarType.Float16 or ScalarType.BFloat16;
@@ -36,205 +96,111 @@ internal static class Check
     internal static bool IsInteger(ScalarType t) =>
         t is ScalarType.Int64 or ScalarType.Int32 or ScalarType.Int16 or ScalarType.Int8 or ScalarType.Byte;
 
-    /// <summary>Evidence (or logits): not null, floating point, shape (N, C, d1..dk) with C at least 2.</summary>
-    internal static void Evidence(Tensor? evidence, string name)
+    // ------------------------------------------------------------------ references and tensors
+
+    /// <summary>Not null.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="value"/> is null.</exception>
+    internal static T NotNull<T>(T? value, string name) where T : class =>
+        value ?? throw new ArgumentNullException(name, Message(name, "null"));
+
+    /// <summary>Not disposed.</summary>
+    /// <exception cref="ArgumentException"><paramref name="t"/> has been disposed.</exception>
+    internal static void NotDisposed(Tensor t, string name)
     {
-        if (evidence is null)
-            throw new ArgumentNullException(name);
-        if (evidence.IsInvalid)
-            throw new ArgumentException("The tensor has been disposed.", name);
-        if (evidence.dim() < 2)
-            throw new ArgumentException(Inv($"Expected {name} of shape (N, C, d1..dk) with at least 2 dimensions, but received shape {Shape(evidence)}."), name);
-        if (!IsFloating(evidence.dtype))
-            throw new ArgumentException(Inv($"Expected {name} to be a floating-point tensor (Float32, Float64, Float16 or BFloat16), but received {evidence.dtype}. Convert it with .to(ScalarType.Float32) or apply an evidence activation such as UL.ClampedExp."), name);
-        if (evidence.shape[1] < 2)
-            throw new ArgumentException(Inv($"Expected {name} to have at least 2 classes in dimension 1, but received shape {Shape(evidence)}."), name);
+        if (t.IsInvalid)
+            throw Invalid(name, Inv($"{name} to be a live tensor"), "a disposed one");
     }
 
-    /// <summary>
-    /// Target: class indices of shape (N, d1..dk) with an integer dtype, or class probabilities with the
-    /// evidence's shape and a floating dtype, on the evidence's device.
-    /// </summary>
-    internal static TargetKind Target(Tensor evidence, Tensor? target, string name)
+    /// <summary>Not null and not disposed.</summary>
+    internal static Tensor Live(Tensor? t, string name)
     {
-        if (target is null)
-            throw new ArgumentNullException(name);
-        if (target.IsInvalid)
-            throw new ArgumentException("The tensor has been disposed.", name);
-
-        var e = evidence.shape;
-        var indexShape = new long[e.Length - 1];
-        indexShape[0] = e[0];
-        Array.Copy(e, 2, indexShape, 1, e.Length - 2);
-        var t = target.shape;
-
-        if (target.device_type != evidence.device_type || target.device_index != evidence.device_index)
-            throw new ArgumentException(Inv($"Expected {name} on the evidence's device {evidence.device}, but received it on {target.device}."), name);
-
-        if (IsInteger(target.dtype))
-        {
-            if (!t.SequenceEqual(indexShape))
-                throw new ArgumentException(Inv($"Expected {name} of class indices to have shape {Shape(indexShape)} (the evidence's shape {Shape(e)} without the class dimension 1), but received shape {Shape(t)}."), name);
-            return TargetKind.Index;
-        }
-
-        if (IsFloating(target.dtype))
-        {
-            if (t.SequenceEqual(e))
-                return TargetKind.Probability;
-            if (t.SequenceEqual(indexShape))
-                throw new ArgumentException(Inv($"Received a floating-point {name} of shape {Shape(t)}, the shape of class indices. Class indices must have an integer dtype (Int64); class probabilities must have the evidence's shape {Shape(e)}."), name);
-            throw new ArgumentException(Inv($"Expected {name} of shape {Shape(indexShape)} (class indices, Int64) or {Shape(e)} (class probabilities), but received shape {Shape(t)}."), name);
-        }
-
-        throw new ArgumentException(Inv($"Expected {name} to hold class indices (an integer dtype such as Int64) or class probabilities (a floating dtype), but received {target.dtype}."), name);
+        NotDisposed(NotNull(t, name), name);
+        return t!;
     }
 
-    internal static void Reduction(nn.Reduction reduction, string name)
+    /// <summary>Not null, not disposed, floating point (<c>Float32</c>, <c>Float64</c>, <c>Float16</c> or <c>BFloat16</c>).</summary>
+    /// <param name="t">The tensor.</param>
+    /// <param name="name">Its parameter name.</param>
+    /// <param name="hint">What to do about another dtype, if there is more to say.</param>
+    internal static Tensor Floating(Tensor? t, string name, string? hint = null)
     {
-        if (reduction is not (nn.Reduction.None or nn.Reduction.Mean or nn.Reduction.Sum))
-            throw new ArgumentOutOfRangeException(name, reduction, "Expected Reduction.None, Reduction.Mean or Reduction.Sum.");
+        var live = Live(t, name);
+        if (!IsFloating(live.dtype))
+            throw Invalid(name, Inv($"{name} to be a floating-point tensor ({FloatingDtypes})"), live.dtype.ToString(), hint);
+        return live;
     }
 
-    internal static void RegFactor(double regFactor, string name)
+    /// <summary><paramref name="t"/> is on <paramref name="reference"/>'s device.</summary>
+    /// <param name="t">The tensor to check.</param>
+    /// <param name="name">Its parameter name.</param>
+    /// <param name="reference">The tensor that sets the device.</param>
+    /// <param name="owner">Whose device that is, for the message: <c>the evidence's</c>, <c>yHat's</c>.</param>
+    internal static void SameDevice(Tensor t, string name, Tensor reference, string owner)
     {
-        if (double.IsNaN(regFactor) || double.IsInfinity(regFactor) || regFactor < 0)
-            throw new ArgumentOutOfRangeException(name, regFactor, "Expected a finite, non-negative regularisation factor.");
+        if (t.device_type != reference.device_type || t.device_index != reference.device_index)
+            throw Invalid(name, Inv($"{name} on {reference.device} ({owner} device)"), Inv($"it on {t.device}"));
     }
 
-    internal static void PNorm(int pNorm, string name)
+    /// <summary>Dimension 1 (the classes) holds at least 2 entries; <paramref name="t"/> has rank ≥ 2.</summary>
+    internal static void Classes(Tensor t, string name)
     {
-        if (pNorm < 1)
-            throw new ArgumentOutOfRangeException(name, pNorm, "Expected pNorm >= 1.");
+        if (t.shape[1] < 2)
+            throw Invalid(name, Inv($"{name} to have at least 2 classes in dimension 1"), "shape " + Shape(t));
     }
 
-    internal static void Defined<T>(T value, string name) where T : struct, Enum
+    // ------------------------------------------------------------------ values
+
+    /// <summary>Copies a few 0-dimensional statistics to the host in one transfer (one device synchronisation), counted
+    /// in <see cref="ValueChecks.HostTransfers"/>.</summary>
+    internal static double[] ToHost(IReadOnlyList<Tensor> statistics)
     {
-        if (!Enum.IsDefined(value))
-            throw new ArgumentOutOfRangeException(name, value, Inv($"Expected one of {string.Join(", ", Enum.GetNames<T>())}."));
+        ValueChecks.CountHostTransfer();
+        return stack(statistics.Select(s => s.to(ScalarType.Float64)).ToArray()).cpu().data<double>().ToArray();
     }
 
-    /// <summary>The default <c>ignoreIndex</c>, as <c>cross_entropy</c>'s.</summary>
-    internal const long DefaultIgnoreIndex = -100;
+    // ------------------------------------------------------------------ options
 
-    /// <summary>
-    /// Per-class weights (<c>cross_entropy</c>'s <c>weight</c>): a floating tensor of shape (C) on the evidence's device,
-    /// with class-index targets only. <c>ignoreIndex</c> applies to class-index targets only; a non-default value with
-    /// probability targets is rejected rather than silently unused.
-    /// </summary>
-    internal static void WeightAndIgnoreIndex(Tensor evidence, TargetKind kind, Tensor? weight, long ignoreIndex)
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless <paramref name="valid"/>.</summary>
+    /// <param name="valid">Whether <paramref name="value"/> is acceptable.</param>
+    /// <param name="value">The value (the exception's <see cref="ArgumentOutOfRangeException.ActualValue"/>).</param>
+    /// <param name="name">The parameter name.</param>
+    /// <param name="expected">What was expected, naming the parameter: <c>coverage in (0, 1)</c>.</param>
+    internal static void InRange<T>(bool valid, T value, string name, string expected)
     {
-        if (weight is not null)
-        {
-            if (weight.IsInvalid)
-                throw new ArgumentException("The tensor has been disposed.", nameof(weight));
-            long classes = evidence.shape[1];
-            if (weight.dim() != 1 || weight.shape[0] != classes)
-                throw new ArgumentException(Inv($"Expected weight of shape [{classes}] (one weight per class), but received shape {Shape(weight)}."), nameof(weight));
-            if (!IsFloating(weight.dtype))
-                throw new ArgumentException(Inv($"Expected weight to be a floating-point tensor, but received {weight.dtype}."), nameof(weight));
-            if (weight.device_type != evidence.device_type || weight.device_index != evidence.device_index)
-                throw new ArgumentException(Inv($"Expected weight on the evidence's device {evidence.device}, but received it on {weight.device}."), nameof(weight));
-            if (kind == TargetKind.Probability)
-                throw new ArgumentException("Per-class weights are supported with class-index targets only; for probability targets, fold the weights into the target or weight the unreduced loss (Reduction.None).", nameof(weight));
-        }
-
-        if (kind == TargetKind.Probability && ignoreIndex != DefaultIgnoreIndex)
-            throw new ArgumentException(Inv($"ignoreIndex applies to class-index targets only, but received probability targets with ignoreIndex = {ignoreIndex}."), nameof(ignoreIndex));
+        if (!valid)
+            throw OutOfRange(name, value, expected);
     }
 
-    /// <summary>
-    /// Value checks that need the data: evidence must be non-negative and not +∞; class indices must lie in [0, C)
-    /// or equal <paramref name="ignoreIndex"/>; class probabilities must lie in [0, 1]; weights must be finite and
-    /// non-negative. All minima, maxima and flags are gathered in one tensor and copied to the host once (one device
-    /// synchronisation). NaN evidence is not rejected, as in <c>cross_entropy</c>.
-    /// </summary>
-    /// <returns>Whether any class-index target equals <paramref name="ignoreIndex"/>.</returns>
-    internal static bool Values(Tensor evidence, string evidenceName, Tensor? target, TargetKind kind, string targetName,
-        Tensor? weight = null, long ignoreIndex = DefaultIgnoreIndex, double maxEvidence = double.PositiveInfinity)
-    {
-        bool empty = evidence.numel() == 0;
-        if (empty && (weight is null || weight.numel() == 0))
-            return false;
-        double[] v;
-        using (var scope = NewDisposeScope())
-        using (no_grad())
-        {
-            // An empty batch still gets its weights checked: placeholders keep the indices below fixed.
-            var placeholder = zeros(1, ScalarType.Float64, evidence.device).squeeze();
-            var parts = new System.Collections.Generic.List<Tensor>();
-            parts.AddRange(empty ? new[] { placeholder, placeholder } : new[] { evidence.min(), evidence.max() });
-            if (target is not null)
-            {
-                if (empty)
-                {
-                    parts.AddRange(new[] { placeholder, placeholder, placeholder });
-                }
-                else if (kind == TargetKind.Index)
-                {
-                    // Compare in Int64: in a narrow dtype (Byte, Int8…) ignoreIndex would wrap around (−100 → 156 in Byte).
-                    var wide = target.to(ScalarType.Int64);
-                    var ignored = wide.eq(ignoreIndex);
-                    var kept = wide.masked_fill(ignored, 0);       // 0 is a valid class: ignored entries never fail the range check
-                    parts.Add(kept.min());
-                    parts.Add(kept.max());
-                    parts.Add(ignored.any());
-                }
-                else
-                {
-                    parts.Add(target.min());
-                    parts.Add(target.max());
-                    parts.Add(zeros(1, device: evidence.device).squeeze());
-                }
-            }
+    /// <summary><paramref name="value"/> ≥ <paramref name="minimum"/>.</summary>
+    internal static void AtLeast<T>(T value, T minimum, string name) where T : struct, IComparable<T> =>
+        InRange(value.CompareTo(minimum) >= 0, value, name, Inv($"{name} >= {Format(minimum)}"));
 
-            if (weight is not null)
-            {
-                parts.Add(weight.min());
-                parts.Add(weight.max());
-            }
+    /// <summary>Finite and ≥ 0 (not NaN, not ±∞).</summary>
+    internal static void FiniteNonNegative(double value, string name, string? meaning = null) =>
+        InRange(double.IsFinite(value) && value >= 0, value, name, Inv($"{name}{Meaning(meaning)} to be finite and non-negative"));
 
-            v = stack(parts.Select(p => p.to(ScalarType.Float64)).ToArray()).cpu().data<double>().ToArray();
-        }
+    /// <summary>Finite and &gt; 0.</summary>
+    internal static void FinitePositive(double value, string name, string? meaning = null) =>
+        InRange(double.IsFinite(value) && value > 0, value, name, Inv($"{name}{Meaning(meaning)} to be finite and positive"));
 
-        EvidenceRange(v[0], v[1], evidenceName, maxEvidence);
-        if (target is null)
-            return false;
-        long classes = evidence.shape[1];
-        if (kind == TargetKind.Index)
-            ClassIndexRange(v[2], v[3], classes, ignoreIndex, targetName);
-        if (kind == TargetKind.Probability && (v[2] < 0 || v[3] > 1 || double.IsNaN(v[2]) || double.IsNaN(v[3])))
-            throw new ArgumentException(Inv($"Expected class probabilities in {targetName} in [0, 1], but received values in [{v[2]:R}, {v[3]:R}]."), targetName);
-        if (weight is not null)
-            WeightRange(v[5], v[6]);
-        return v[4] != 0;
-    }
+    /// <summary>The bound of an exp clamp: ≥ 0 and not NaN (+∞ is allowed: no clamp).</summary>
+    internal static void Clamp(double clamp, string name) =>
+        InRange(!double.IsNaN(clamp) && clamp >= 0, clamp, name, Inv($"{name} to be non-negative"));
 
-    /// <summary>
-    /// Evidence must be non-negative and not +∞, and at most <paramref name="maxEvidence"/> (the losses pass
-    /// <see cref="UL.MaxEvidence"/>). NaN passes, as in <c>cross_entropy</c>.
-    /// </summary>
-    internal static void EvidenceRange(double min, double max, string name, double maxEvidence = double.PositiveInfinity)
-    {
-        if (min < 0)
-            throw new ArgumentException(Inv($"Expected non-negative {name}, but its minimum is {min:R}. Evidence is a non-negative transform of the logits: apply UL.ClampedExp, softplus or relu first."), name);
-        if (double.IsPositiveInfinity(max))
-            throw new ArgumentException(Inv($"Expected finite {name}, but it contains +Infinity. Use UL.ClampedExp (exp of clamped logits) to keep evidence finite."), name);
-        if (max > maxEvidence)
-            throw new ArgumentException(Inv($"Expected {name} of at most {maxEvidence:R} (UL.MaxEvidence), but its maximum is {max:R}. Evidence this large means the network's outputs have diverged (an unclamped exp, or relu/softplus of huge logits): use UL.ClampedExp, or lower the learning rate."), name);
-    }
+    /// <summary>A regularisation factor λ: finite and ≥ 0.</summary>
+    internal static void RegFactor(double regFactor, string name) => FiniteNonNegative(regFactor, name, "the regularisation factor");
 
-    /// <summary>Class indices other than ignoreIndex must lie in [0, C).</summary>
-    internal static void ClassIndexRange(double min, double max, long classes, long ignoreIndex, string name)
-    {
-        if (min < 0 || max >= classes)
-            throw new ArgumentException(Inv($"Expected class indices in {name} in [0, {classes - 1}] (the evidence has {classes} classes) or equal to ignoreIndex = {ignoreIndex}, but received values in [{min:R}, {max:R}]."), name);
-    }
+    /// <summary>The p of a p-norm: ≥ 1.</summary>
+    internal static void PNorm(int pNorm, string name) => AtLeast(pNorm, 1, name);
 
-    /// <summary>Class weights must be finite and non-negative.</summary>
-    internal static void WeightRange(double min, double max)
-    {
-        if (!(min >= 0 && double.IsFinite(max)))
-            throw new ArgumentException(Inv($"Expected finite, non-negative class weights, but received values in [{min:R}, {max:R}]."), "weight");
-    }
+    /// <summary>One of <see cref="nn.Reduction"/>'s three values.</summary>
+    internal static void Reduction(nn.Reduction reduction, string name) =>
+        InRange(reduction is nn.Reduction.None or nn.Reduction.Mean or nn.Reduction.Sum, reduction, name,
+            Inv($"{name} to be Reduction.None, Reduction.Mean or Reduction.Sum"));
+
+    /// <summary>A defined value of the enum <typeparamref name="T"/>.</summary>
+    internal static void Defined<T>(T value, string name) where T : struct, Enum =>
+        InRange(Enum.IsDefined(value), value, name, Inv($"{name} to be one of {string.Join(", ", Enum.GetNames<T>())}"));
+
+    private static string Meaning(string? meaning) => meaning is null ? "" : " (" + meaning + ")";
 }

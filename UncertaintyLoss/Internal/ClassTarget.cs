@@ -57,7 +57,7 @@ internal sealed class ClassTarget
     public Tensor Reduce(Tensor perPosition, nn.Reduction reduction)
     {
         if (keep is null && weight is null)
-            return Dirichlet.Reduce(perPosition, reduction);
+            return Reductions.Apply(perPosition, reduction);
 
         var w = weight is null
             ? ones_like(perPosition)

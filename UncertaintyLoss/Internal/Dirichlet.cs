@@ -1,4 +1,3 @@
-using System;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -57,16 +56,4 @@ internal static class Dirichlet
         var othersOfMax = x.masked_fill(isMax, double.NegativeInfinity).logsumexp(1, keepdim: true);
         return where(isMax, othersOfMax, others);
     }
-
-    /// <summary>
-    /// Applies a reduction over all elements, as <c>cross_entropy</c> does, except that the mean over no elements (an empty
-    /// batch) is 0, not NaN (docs/conventions.md, "Empty batches"); it stays in the graph, with a zero gradient.
-    /// </summary>
-    internal static Tensor Reduce(Tensor perPosition, nn.Reduction reduction) => reduction switch
-    {
-        nn.Reduction.None => perPosition,
-        nn.Reduction.Sum => perPosition.sum(),
-        nn.Reduction.Mean => perPosition.numel() == 0 ? perPosition.sum() : perPosition.mean(),
-        _ => throw new ArgumentOutOfRangeException(nameof(reduction)),
-    };
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Threading;
 
 namespace UncertaintyLoss.Internal;
 
@@ -22,10 +21,11 @@ internal enum KernelPath
 /// </summary>
 internal static class Kernels
 {
-    private static readonly AsyncLocal<KernelPath?> Forced = new();
+    /// <summary>The path forced by a <see cref="Force"/> scope in this async flow (tests and benchmarks).</summary>
+    private static readonly FlowSetting<KernelPath> Forced = new();
 
     /// <summary>The user's <see cref="UL.KernelScope"/> setting for this async flow: true = fused allowed, false = composed.</summary>
-    private static readonly AsyncLocal<bool?> UserFused = new();
+    private static readonly FlowSetting<bool> UserFused = new();
 
     /// <summary>The process-wide path when no <see cref="Force"/> scope is active (the test suite sets it from the
     /// UL_KERNEL_PATH environment variable to run every test on the composed path).</summary>
@@ -37,34 +37,8 @@ internal static class Kernels
     internal static KernelPath Path => Forced.Value ?? ((UserFused.Value ?? UL.UseFusedKernels) ? Default : KernelPath.Composed);
 
     /// <summary>Opens a <see cref="UL.KernelScope"/>.</summary>
-    internal static IDisposable UserScope(bool fused)
-    {
-        var previous = UserFused.Value;
-        UserFused.Value = fused;
-        return new RestoreUser(previous);
-    }
+    internal static IDisposable UserScope(bool fused) => UserFused.Scope(fused);
 
     /// <summary>Forces <paramref name="path"/> until the returned scope is disposed.</summary>
-    internal static IDisposable Force(KernelPath path)
-    {
-        var previous = Forced.Value;
-        Forced.Value = path;
-        return new Restore(previous);
-    }
-
-    private sealed class Restore(KernelPath? previous) : IDisposable
-    {
-        public void Dispose() => Forced.Value = previous;
-    }
-
-    private sealed class RestoreUser(bool? previous) : IDisposable
-    {
-        private int disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref disposed, 1) == 0)
-                UserFused.Value = previous;
-        }
-    }
+    internal static IDisposable Force(KernelPath path) => Forced.Scope(path);
 }

@@ -29,11 +29,7 @@ internal static class WrapperInput
     /// skipped).</summary>
     internal static void Validate(Tensor? input, params nn.Module?[] firstLayers)
     {
-        const string name = "input";
-        if (input is null)
-            throw new ArgumentNullException(name);
-        if (input.IsInvalid)
-            throw new ArgumentException("Expected a live tensor, but input has been disposed.", name);
+        input = Check.Live(input, nameof(input));
         foreach (var layer in firstLayers)
         {
             switch (layer)
@@ -42,7 +38,7 @@ internal static class WrapperInput
                 {
                     long width = linear.weight.shape[1];
                     if (input.dim() < 1 || input.shape[^1] != width)
-                        throw Rejected($"Expected input of shape (…, {width}) for the first Linear layer (in_features = {width}), but received shape {Check.Shape(input)}.");
+                        throw Rejected($"input of shape (…, {width}) for the first Linear layer (in_features = {width})", $"shape {Check.Shape(input)}");
                     Against(input, linear.weight, "Linear");
                     break;
                 }
@@ -55,7 +51,7 @@ internal static class WrapperInput
                     if ((dims != k + 1 && dims != k + 2) || input.shape[dims - k - 1] != conv.in_channels)
                     {
                         string spatial = k switch { 1 => "L", 2 => "H, W", 3 => "D, H, W", _ => "…" };
-                        throw Rejected($"Expected input of shape (N, {conv.in_channels}, {spatial}) or ({conv.in_channels}, {spatial}) for the first {kind} layer (in_channels = {conv.in_channels}), but received shape {Check.Shape(input)}.");
+                        throw Rejected($"input of shape (N, {conv.in_channels}, {spatial}) or ({conv.in_channels}, {spatial}) for the first {kind} layer (in_channels = {conv.in_channels})", $"shape {Check.Shape(input)}");
                     }
 
                     Against(input, conv.weight, kind);
@@ -68,10 +64,10 @@ internal static class WrapperInput
     private static void Against(Tensor input, Tensor weight, string kind)
     {
         if (input.dtype != weight.dtype)
-            throw Rejected($"Expected input of dtype {weight.dtype} (the first {kind} layer's weights), but received {input.dtype}.");
-        if (input.device_type != weight.device_type || input.device_index != weight.device_index)
-            throw Rejected($"Expected input on {weight.device} (the first {kind} layer's device), but received it on {input.device}.");
+            throw Rejected($"input of dtype {weight.dtype} (the first {kind} layer's weights)", $"{input.dtype}");
+        Check.SameDevice(input, "input", weight, $"the first {kind} layer's");
     }
 
-    private static ArgumentException Rejected(FormattableString message) => new(FormattableString.Invariant(message), "input");
+    private static ArgumentException Rejected(FormattableString expected, FormattableString received) =>
+        Check.Invalid("input", Check.Inv(expected), Check.Inv(received));
 }

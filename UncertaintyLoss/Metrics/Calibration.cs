@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using UncertaintyLoss.Internal;
 using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Metrics;
@@ -86,8 +87,7 @@ public static class Calibration
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is less than 1.</exception>
     public static IReadOnlyList<ReliabilityBin> ReliabilityDiagram(Tensor probabilities, Tensor target, int bins = 15)
     {
-        if (bins < 1)
-            throw new ArgumentOutOfRangeException(nameof(bins), bins, "bins must be at least 1.");
+        Check.AtLeast(bins, 1, nameof(bins));
         using var scope = NewDisposeScope();
         var (p, y, n, c) = MetricInputs.Classification(probabilities, target, nameof(probabilities), nameof(target));
 

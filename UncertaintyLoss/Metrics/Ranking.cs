@@ -1,4 +1,5 @@
 using System;
+using UncertaintyLoss.Internal;
 using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Metrics;
@@ -44,9 +45,8 @@ public static class Ranking
         long positives = CountTrue(l);
         long negatives = l.Length - positives;
         if (positives == 0 || negatives == 0)
-            throw new ArgumentException(
-                $"label must hold both positives and negatives for AUROC: received {positives} positive(s) and {negatives} negative(s).",
-                nameof(label));
+            throw Check.Invalid(nameof(label), "label to hold both positives and negatives for AUROC",
+                Check.Inv($"{positives} positive(s) and {negatives} negative(s)"));
 
         var (keys, isPositive) = Sorted(s, l, descending: false);
         // Ascending tie groups: each positive in a group beats every negative below it and ties the group's negatives.
@@ -98,9 +98,8 @@ public static class Ranking
         var (s, l) = MetricInputs.Binary(score, label, nameof(score), nameof(label));
         long positives = CountTrue(l);
         if (positives == 0)
-            throw new ArgumentException(
-                $"label must hold at least one positive for average precision: received 0 positives among {l.Length} samples.",
-                nameof(label));
+            throw Check.Invalid(nameof(label), "label to hold at least one positive for average precision",
+                Check.Inv($"0 positives among {l.Length} samples"));
 
         var (keys, isPositive) = Sorted(s, l, descending: true);
         double ap = 0.0, previousRecall = 0.0;

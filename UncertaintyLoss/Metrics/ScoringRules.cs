@@ -1,4 +1,5 @@
 using System;
+using UncertaintyLoss.Internal;
 using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Metrics;
@@ -69,8 +70,7 @@ public static class ScoringRules
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="epsilon"/> is not in (0, 1].</exception>
     public static double NegativeLogLikelihood(Tensor probabilities, Tensor target, double epsilon = 1e-12)
     {
-        if (!(epsilon > 0.0 && epsilon <= 1.0))
-            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must lie in (0, 1].");
+        Check.InRange(epsilon > 0.0 && epsilon <= 1.0, epsilon, nameof(epsilon), "epsilon in (0, 1]");
         using var scope = NewDisposeScope();
         var (p, y, n, c) = MetricInputs.Classification(probabilities, target, nameof(probabilities), nameof(target));
         double total = 0.0;

@@ -66,9 +66,7 @@ public sealed class SculptWrapper : nn.Module<Tensor, Tensor>
             finalLayer = found;
             long width = found.out_features;
             if (outputWidth is { } given && given != width)
-                throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"Expected outputWidth to match the final Linear layer's output width {width}, but received {given}."),
-                    nameof(outputWidth));
+                throw Check.Invalid(nameof(outputWidth), Check.Inv($"outputWidth to match the final Linear layer's output width {width}"), Check.Format(given));
             OutputWidth = width;
             HeadOnFeatures = true;
             riskHead = Head(found.in_features, hiddenWidth ?? found.in_features, width, nLayers);
@@ -137,10 +135,7 @@ public sealed class SculptWrapper : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var (prediction, features) = Predict(input);
         if (!HeadOnFeatures && (prediction.dim() == 0 || prediction.shape[^1] != OutputWidth))
-            throw new ArgumentException(
-                string.Create(CultureInfo.InvariantCulture,
-                    $"Expected the model's output to have last dimension outputWidth = {OutputWidth}, but received shape [{string.Join(", ", prediction.shape)}]."),
-                nameof(input));
+            throw Check.Invalid(nameof(input), Check.Inv($"the model's output to have last dimension outputWidth = {OutputWidth}"), "shape " + Check.Shape(prediction));
         var risk = Sculpt.Scale(riskHead.call(features));
         return (prediction.MoveToOuterDisposeScope(), risk.MoveToOuterDisposeScope());
     }
@@ -211,7 +206,7 @@ public sealed class SculptWrapper : nn.Module<Tensor, Tensor>
         model is Sequential sequential && sequential.named_children().Select(c => c.module).LastOrDefault() is Linear linear ? linear : null;
 
     private static nn.Module<Tensor, Tensor> AsTensorModule(nn.Module module) =>
-        module as nn.Module<Tensor, Tensor> ?? throw new ArgumentException("Expected every child of the Sequential to map a tensor to a tensor.", "model");
+        module as nn.Module<Tensor, Tensor> ?? throw Check.Invalid("model", "every child of the Sequential to map a tensor to a tensor", "a child of type " + module.GetType().Name);
 
     private static Sequential Head(long inputWidth, long hiddenWidth, long outputWidth, int nLayers)
     {
@@ -231,18 +226,15 @@ public sealed class SculptWrapper : nn.Module<Tensor, Tensor>
     /// <summary>Validates the arguments before the base constructor runs (so before any native call); returns the module name.</summary>
     private static string CheckArguments(nn.Module<Tensor, Tensor>? model, ISculptDistribution? distribution, int nLayers, long? outputWidth, long? hiddenWidth)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(distribution);
-        if (nLayers < 1)
-            throw new ArgumentOutOfRangeException(nameof(nLayers), nLayers, "Expected at least one layer in the risk head.");
-        if (outputWidth is < 1)
-            throw new ArgumentOutOfRangeException(nameof(outputWidth), outputWidth, "Expected a positive output width.");
-        if (hiddenWidth is < 1)
-            throw new ArgumentOutOfRangeException(nameof(hiddenWidth), hiddenWidth, "Expected a positive hidden width.");
+        Check.NotNull(model, nameof(model));
+        Check.NotNull(distribution, nameof(distribution));
+        Check.InRange(nLayers >= 1, nLayers, nameof(nLayers), "at least one layer in the risk head (nLayers >= 1)");
+        Check.InRange(outputWidth is null or >= 1, outputWidth, nameof(outputWidth), "a positive output width");
+        Check.InRange(hiddenWidth is null or >= 1, hiddenWidth, nameof(hiddenWidth), "a positive hidden width");
         if (outputWidth is null && !(model is Sequential s && s.named_children().Select(c => c.module).LastOrDefault() is Linear))
-            throw new ArgumentException(
-                "The model's final layer cannot be found (it is not a Sequential whose last child is a Linear layer), so the risk head reads " +
-                "the model's output: pass its width as outputWidth.", nameof(outputWidth));
+            throw Check.Invalid(nameof(outputWidth),
+                "outputWidth when the model's final layer cannot be found (it is not a Sequential whose last child is a Linear layer)",
+                "none", "the risk head reads the model's output, so pass that output's width as outputWidth");
         return "SculptWrapper";
     }
 }

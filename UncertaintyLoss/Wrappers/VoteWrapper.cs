@@ -66,9 +66,9 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
             for (int i = 0; i < nVoters; i++)
             {
                 var voter = factory()
-                    ?? throw new ArgumentException(Invariant($"Expected the factory to return a model, but its call {i + 1} returned null."), nameof(factory));
+                    ?? throw Check.Invalid(nameof(factory), "the factory to return a model", Invariant($"null from its call {i + 1}"));
                 if (built.Any(b => ReferenceEquals(b, voter)))
-                    throw new ArgumentException(Invariant($"Expected the factory to build a new model at every call, but its call {i + 1} returned the same instance as an earlier call."), nameof(factory));
+                    throw Check.Invalid(nameof(factory), "the factory to build a new model at every call", Invariant($"from its call {i + 1} the same instance as from an earlier call"));
                 built.Add(voter);
                 structure ??= Structure(voter);
                 CheckStructure(structure, Structure(voter), i + 1);
@@ -129,10 +129,7 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
         }
 
         if (input.dim() == 0 || input.shape[0] % NVoters != 0)
-            throw new ArgumentException(
-                string.Create(CultureInfo.InvariantCulture,
-                    $"Expected a batch whose size is a multiple of nVoters = {NVoters} to split across the voters, but received shape [{string.Join(", ", input.shape)}]."),
-                nameof(input));
+            throw Check.Invalid(nameof(input), Invariant($"a batch whose size is a multiple of nVoters = {NVoters} to split across the voters"), "shape " + Check.Shape(input));
         using var scope = NewDisposeScope();
         long k = input.shape[0] / NVoters;
         var outputs = Enumerable.Range(0, NVoters).Select(v => voters[v].call(input.narrow(0, v * k, k))).ToArray();
@@ -189,10 +186,8 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var votes = VoteStack(input);
         if (votes.dim() < 3 || !votes.is_floating_point())
-            throw new ArgumentException(
-                string.Create(CultureInfo.InvariantCulture,
-                    $"Expected the model to output floating-point logits of shape (N, C, ...), but received shape [{string.Join(", ", votes.shape.Skip(1))}] of {votes.dtype}."),
-                nameof(input));
+            throw Check.Invalid(nameof(input), "the model to output floating-point logits of shape (N, C, ...)",
+                Invariant($"shape {Check.Shape(votes.shape.Skip(1).ToArray())} of {votes.dtype}"));
         var (std, mean) = std_mean(votes, new long[] { 0 }, unbiased: false);
         var logP = votes.log_softmax(2);
         var p = logP.exp();
@@ -235,9 +230,8 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
                 continue;
             string expected = j < first.Length ? first[j] : "no further entry";
             string received = j < other.Length ? other[j] : "no further entry";
-            throw new ArgumentException(
-                $"Expected every model from the factory to have the first one's parameters and buffers (names, shapes, dtypes, devices), but its call {call} returned one with {received} where the first has {expected}.",
-                "factory");
+            throw Check.Invalid("factory", "every model from the factory to have the first one's parameters and buffers (names, shapes, dtypes, devices)",
+                Invariant($"from its call {call} one with {received} where the first has {expected}"));
         }
     }
 
@@ -246,9 +240,8 @@ public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
     /// <summary>Validates the arguments before the base constructor runs (so before any native call); returns the module name.</summary>
     private static string CheckArguments(Func<nn.Module<Tensor, Tensor>>? factory, int nVoters)
     {
-        ArgumentNullException.ThrowIfNull(factory);
-        if (nVoters < 1)
-            throw new ArgumentOutOfRangeException(nameof(nVoters), nVoters, "Expected at least one voter.");
+        Check.NotNull(factory, nameof(factory));
+        Check.InRange(nVoters >= 1, nVoters, nameof(nVoters), "at least one voter (nVoters >= 1)");
         return "VoteWrapper";
     }
 }

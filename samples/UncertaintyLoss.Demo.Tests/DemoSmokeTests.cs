@@ -6,7 +6,7 @@ using NUnit.Framework;
 using Spectre.Console;
 using UncertaintyLoss.Demo;
 
-namespace UncertaintyLoss.Tests.DemoTests;
+namespace UncertaintyLoss.Demo.Tests;
 
 /// <summary>The demo end to end in <c>--quick</c> mode, and its argument handling.</summary>
 [TestFixture]

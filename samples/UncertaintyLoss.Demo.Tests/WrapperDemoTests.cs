@@ -2,11 +2,11 @@ using System;
 using System.IO;
 using System.Linq;
 using NUnit.Framework;
-using UncertaintyLoss.Tests.TestSupport;
 using Spectre.Console;
 using UncertaintyLoss.Demo;
+using UncertaintyLoss.Tests.TestSupport;
 
-namespace UncertaintyLoss.Tests.DemoTests;
+namespace UncertaintyLoss.Demo.Tests;
 
 /// <summary>The demo's <c>--wrapper vote|sculpt</c> modes: options and quick end-to-end runs.</summary>
 [TestFixture]

@@ -3,11 +3,11 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using NUnit.Framework;
-using UncertaintyLoss.Tests.TestSupport;
 using Spectre.Console;
 using UncertaintyLoss.Demo;
+using UncertaintyLoss.Tests.TestSupport;
 
-namespace UncertaintyLoss.Tests.DemoTests;
+namespace UncertaintyLoss.Demo.Tests;
 
 /// <summary>The demo's <c>--dataset fashion-mnist</c> mode: options, data lookup, checkpoints and a quick end-to-end run.</summary>
 [TestFixture]

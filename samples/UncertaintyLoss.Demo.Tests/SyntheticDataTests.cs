@@ -2,7 +2,7 @@ using System.Linq;
 using NUnit.Framework;
 using UncertaintyLoss.Demo;
 
-namespace UncertaintyLoss.Tests.DemoTests;
+namespace UncertaintyLoss.Demo.Tests;
 
 /// <summary>The demo's synthetic data: shape, classes and determinism.</summary>
 [TestFixture]

@@ -4,7 +4,7 @@ using TorchSharp;
 using UncertaintyLoss.Demo;
 using static TorchSharp.torch;
 
-namespace UncertaintyLoss.Tests.DemoTests;
+namespace UncertaintyLoss.Demo.Tests;
 
 /// <summary>The synthetic demo's Gaussian feature layer and the network built on it (<see cref="Training.Model"/>).</summary>
 [TestFixture]

@@ -4,10 +4,10 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using NUnit.Framework;
-using UncertaintyLoss.Tests.TestSupport;
 using UncertaintyLoss.Demo;
+using UncertaintyLoss.Tests.TestSupport;
 
-namespace UncertaintyLoss.Tests.DemoTests;
+namespace UncertaintyLoss.Demo.Tests;
 
 /// <summary><see cref="IdxReader"/> on small IDX files written to a temporary directory.</summary>
 [TestFixture]

@@ -1,0 +1,107 @@
+using System;
+using TorchSharp;
+using UncertaintyLoss.Internal;
+using static TorchSharp.torch;
+
+namespace UncertaintyLoss;
+
+/// <summary>
+/// What the loss modules share: an evidence activation applied to the input (so the modules take logits, like
+/// <c>nn.CrossEntropyLoss</c>), a regularisation factor that an optional <see cref="IRegFactorSchedule"/> overrides,
+/// per-class weights and an ignore index.
+/// </summary>
+public abstract class DirichletLossModule : WeightedLoss<Tensor, Tensor, Tensor>
+{
+    /// <summary>Validates and stores the shared options.</summary>
+    /// <param name="regFactor">λ when no <paramref name="schedule"/> is set (finite, ≥ 0).</param>
+    /// <param name="reduction">How to reduce the per-position losses.</param>
+    /// <param name="weight">Optional per-class weights of shape (C); see <see cref="UL.EvidentialLoss"/>.</param>
+    /// <param name="ignoreIndex">Class-index target value to ignore (default −100).</param>
+    /// <param name="activation">How the input becomes evidence (default <see cref="EvidenceActivation.Exp"/>: the input is logits).</param>
+    /// <param name="schedule">Optional λ schedule; its <see cref="IRegFactorSchedule.Value"/> is used at every forward.</param>
+    /// <param name="expClamp">The clamp of <see cref="EvidenceActivation.Exp"/> (default 10).</param>
+    protected DirichletLossModule(double regFactor, nn.Reduction reduction, Tensor? weight, long ignoreIndex,
+        EvidenceActivation activation, IRegFactorSchedule? schedule, double expClamp)
+        : base(weight!, reduction)
+    {
+        Check.RegFactor(regFactor, nameof(regFactor));
+        Check.Reduction(reduction, nameof(reduction));
+        Check.Defined(activation, nameof(activation));
+        Check.Clamp(expClamp, nameof(expClamp));
+        if (weight is not null)
+            Check.WeightShape(weight, nameof(weight));
+        RegFactor = regFactor;
+        IgnoreIndex = ignoreIndex;
+        Activation = activation;
+        Schedule = schedule;
+        ExpClamp = expClamp;
+    }
+
+    /// <summary>λ used when <see cref="Schedule"/> is null.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a negative, NaN or infinite value.</exception>
+    public double RegFactor
+    {
+        get => regFactor;
+        set
+        {
+            Check.RegFactor(value, nameof(value));
+            regFactor = value;
+        }
+    }
+
+    private double regFactor;
+
+    /// <summary>The λ schedule, or null for the constant <see cref="RegFactor"/>. The module reads it and never steps it:
+    /// call <see cref="IRegFactorSchedule.Step"/> (or <see cref="StepSchedule"/>) once per batch or epoch.</summary>
+    public IRegFactorSchedule? Schedule { get; set; }
+
+    /// <summary>The λ the next forward uses: <see cref="Schedule"/>'s value, or <see cref="RegFactor"/>.</summary>
+    public double CurrentRegFactor => Schedule?.Value ?? RegFactor;
+
+    /// <summary>Class-index target value whose positions are ignored.</summary>
+    public long IgnoreIndex { get; }
+
+    /// <summary>How the input becomes evidence.</summary>
+    public EvidenceActivation Activation { get; }
+
+    /// <summary>The clamp of <see cref="EvidenceActivation.Exp"/>.</summary>
+    public double ExpClamp { get; }
+
+    /// <summary>Advances <see cref="Schedule"/> by one step, if there is one, and returns the λ the next forward will use.</summary>
+    public double StepSchedule()
+    {
+        Schedule?.Step();
+        return CurrentRegFactor;
+    }
+
+    /// <summary>The loss of <paramref name="input"/> (logits, or evidence with <see cref="EvidenceActivation.None"/>) against <paramref name="target"/>.</summary>
+    /// <param name="input">(N, C, d1, …, dk) logits.</param>
+    /// <param name="target">Class indices (N, d1, …, dk) or class probabilities (N, C, d1, …, dk).</param>
+    /// <returns>The loss, reduced as configured.</returns>
+    /// <exception cref="ArgumentException">As the functional form (<see cref="UL.EvidentialLoss"/>); invalid evidence (negative
+    /// input with <see cref="EvidenceActivation.None"/>, +∞ input with <see cref="EvidenceActivation.Softplus"/> or
+    /// <see cref="EvidenceActivation.Relu"/>) is reported against <paramref name="input"/>.</exception>
+    public override Tensor forward(Tensor input, Tensor target)
+    {
+        Check.Evidence(input, nameof(input));
+        using var scope = NewDisposeScope();
+        var evidence = UL.ToEvidence(input, Activation, ExpClamp);
+        try
+        {
+            return Loss(evidence, target, CurrentRegFactor).MoveToOuterDisposeScope();
+        }
+        catch (ArgumentException e) when (e.ParamName == "evidence" && Check.PartsOf(e) is { } parts)
+        {
+            // The evidence is this module's own intermediate: restate the problem against forward's input.
+            throw Check.Restate(e, parts, nameof(input),
+                $"{nameof(input)} that gives {parts.Expected} under EvidenceActivation.{Activation}" +
+                (Activation == EvidenceActivation.None ? " (which passes the input through as evidence)" : ""));
+        }
+    }
+
+    /// <summary>The functional loss on evidence.</summary>
+    /// <param name="evidence">Non-negative evidence.</param>
+    /// <param name="target">The target.</param>
+    /// <param name="lambda">The regularisation factor for this call.</param>
+    protected abstract Tensor Loss(Tensor evidence, Tensor target, double lambda);
+}

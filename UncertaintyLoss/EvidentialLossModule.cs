@@ -1,0 +1,41 @@
+using System;
+using static TorchSharp.torch;
+
+namespace UncertaintyLoss;
+
+/// <summary>
+/// <see cref="UL.EvidentialLoss"/> as a module, a drop-in for <c>nn.CrossEntropyLoss</c>: <c>criterion.forward(logits, target)</c>.
+/// </summary>
+/// <example>
+/// <code>
+/// var criterion = new EvidentialLossModule(schedule: RegFactor.EdlAnnealing(annealingEpochs: 10));
+/// for (int epoch = 0; epoch &lt; epochs; epoch++)
+/// {
+///     foreach (var (x, y) in batches) { var loss = criterion.forward(model.forward(x), y); /* backward, step */ }
+///     criterion.StepSchedule();   // once per epoch for the EDL schedule
+/// }
+/// </code>
+/// </example>
+public sealed class EvidentialLossModule : DirichletLossModule
+{
+    /// <summary>Creates the module.</summary>
+    /// <param name="regFactor">λ when no <paramref name="schedule"/> is set (default 0).</param>
+    /// <param name="reduction">How to reduce the per-position losses (default <see cref="nn.Reduction.Mean"/>).</param>
+    /// <param name="weight">Optional per-class weights of shape (C).</param>
+    /// <param name="ignoreIndex">Class-index target value to ignore (default −100).</param>
+    /// <param name="activation">How the input becomes evidence (default <see cref="EvidenceActivation.Exp"/>).</param>
+    /// <param name="schedule">Optional λ schedule, read at every forward.</param>
+    /// <param name="expClamp">The clamp of <see cref="EvidenceActivation.Exp"/> (default 10).</param>
+    /// <exception cref="ArgumentException"><paramref name="weight"/> is not a floating tensor of shape (C).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="UL.EvidentialLoss"/>).</exception>
+    public EvidentialLossModule(double regFactor = 0.0, nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null,
+        long ignoreIndex = -100, EvidenceActivation activation = EvidenceActivation.Exp, IRegFactorSchedule? schedule = null,
+        double expClamp = 10.0)
+        : base(regFactor, reduction, weight, ignoreIndex, activation, schedule, expClamp)
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor Loss(Tensor evidence, Tensor target, double lambda) =>
+        UL.EvidentialLoss(evidence, target, lambda, reduction, weight, IgnoreIndex);
+}

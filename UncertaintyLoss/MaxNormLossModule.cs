@@ -1,0 +1,44 @@
+using System;
+using UncertaintyLoss.Internal;
+using static TorchSharp.torch;
+
+namespace UncertaintyLoss;
+
+/// <summary>
+/// <see cref="UL.MaxNormLoss"/> as a module, a drop-in for <c>nn.CrossEntropyLoss</c>: <c>criterion.forward(logits, target)</c>.
+/// </summary>
+public sealed class MaxNormLossModule : DirichletLossModule
+{
+    /// <summary>Creates the module.</summary>
+    /// <param name="regFactor">λ when no <paramref name="schedule"/> is set (default 0).</param>
+    /// <param name="pNorm">The p of the p-norm (≥ 1, default 4).</param>
+    /// <param name="reduction">How to reduce the per-position losses (default <see cref="nn.Reduction.Mean"/>).</param>
+    /// <param name="weight">Optional per-class weights of shape (C).</param>
+    /// <param name="ignoreIndex">Class-index target value to ignore (default −100).</param>
+    /// <param name="activation">How the input becomes evidence (default <see cref="EvidenceActivation.Exp"/>).</param>
+    /// <param name="schedule">Optional λ schedule, read at every forward.</param>
+    /// <param name="fisherAlphaSum">The Fisher regulariser's strength (see <see cref="FisherAlphaSum"/>).</param>
+    /// <param name="expClamp">The clamp of <see cref="EvidenceActivation.Exp"/> (default 10).</param>
+    /// <exception cref="ArgumentException"><paramref name="weight"/> is not a floating tensor of shape (C).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="UL.MaxNormLoss"/>).</exception>
+    public MaxNormLossModule(double regFactor = 0.0, int pNorm = 4, nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null,
+        long ignoreIndex = -100, EvidenceActivation activation = EvidenceActivation.Exp, IRegFactorSchedule? schedule = null,
+        FisherAlphaSum fisherAlphaSum = FisherAlphaSum.All, double expClamp = 10.0)
+        : base(regFactor, reduction, weight, ignoreIndex, activation, schedule, expClamp)
+    {
+        Check.PNorm(pNorm, nameof(pNorm));
+        Check.Defined(fisherAlphaSum, nameof(fisherAlphaSum));
+        PNorm = pNorm;
+        FisherAlphaSum = fisherAlphaSum;
+    }
+
+    /// <summary>The p of the p-norm.</summary>
+    public int PNorm { get; }
+
+    /// <summary>The Fisher regulariser's strength.</summary>
+    public FisherAlphaSum FisherAlphaSum { get; }
+
+    /// <inheritdoc/>
+    protected override Tensor Loss(Tensor evidence, Tensor target, double lambda) =>
+        UL.MaxNormLoss(evidence, target, lambda, PNorm, reduction, FisherAlphaSum, weight, IgnoreIndex);
+}
