@@ -24,4 +24,12 @@ public partial class CrossEntropyUncertaintyTests
             int bad = Array.FindIndex(h, x => !(x >= 0 && x <= max));
             return PropertyChecks.Verdict(bad < 0, () => $"CrossEntropyUncertainty {PropertyFormat.R(h[bad])} outside [0, ln C] at {c.DescribePosition(bad)}; {c}");
         });
+
+    // ---- memory: quirks of its own (the generic checks are in Ops/MemoryTests.cs) ----
+
+    // ---- validation: quirks of its own (the generic checks are in Ops/ValidationTests.cs) ----
+
+    // ---- weight and ignoreIndex: quirks of its own (the generic checks are in Ops/WeightIgnoreTests.cs) ----
+
+    // ---- CUDA: quirks of its own (the generic checks are in Ops/CudaTests.cs) ----
 }

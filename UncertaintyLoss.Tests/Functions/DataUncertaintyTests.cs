@@ -28,4 +28,12 @@ public partial class DataUncertaintyTests
             return PropertyChecks.Verdict(bad < 0, () =>
                 $"DataUncertainty {PropertyFormat.R(data[bad])} + ModelUncertainty {PropertyFormat.R(model[bad])} vs Uncertainty {PropertyFormat.R(total[bad])} at {c.DescribePosition(bad)}; {c}");
         });
+
+    // ---- memory: quirks of its own (the generic checks are in Ops/MemoryTests.cs) ----
+
+    // ---- validation: quirks of its own (the generic checks are in Ops/ValidationTests.cs) ----
+
+    // ---- weight and ignoreIndex: quirks of its own (the generic checks are in Ops/WeightIgnoreTests.cs) ----
+
+    // ---- CUDA: quirks of its own (the generic checks are in Ops/CudaTests.cs) ----
 }

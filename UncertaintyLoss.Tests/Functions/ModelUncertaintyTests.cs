@@ -26,4 +26,12 @@ public partial class ModelUncertaintyTests
             return PropertyChecks.Verdict(bad < 0, () =>
                 $"ModelUncertainty {PropertyFormat.R(mi[bad])} not in [0, Uncertainty {PropertyFormat.R(h[bad])}] at {c.DescribePosition(bad)}; {c}");
         });
+
+    // ---- memory: quirks of its own (the generic checks are in Ops/MemoryTests.cs) ----
+
+    // ---- validation: quirks of its own (the generic checks are in Ops/ValidationTests.cs) ----
+
+    // ---- weight and ignoreIndex: quirks of its own (the generic checks are in Ops/WeightIgnoreTests.cs) ----
+
+    // ---- CUDA: quirks of its own (the generic checks are in Ops/CudaTests.cs) ----
 }

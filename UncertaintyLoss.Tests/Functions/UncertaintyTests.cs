@@ -23,4 +23,12 @@ public partial class UncertaintyTests
             int bad = Array.FindIndex(h, x => !(x >= 0 && x <= 1));
             return PropertyChecks.Verdict(bad < 0, () => $"Uncertainty(normalize true) = {PropertyFormat.R(h[bad])} outside [0, 1] at {c.DescribePosition(bad)}; {c}");
         });
+
+    // ---- memory: quirks of its own (the generic checks are in Ops/MemoryTests.cs) ----
+
+    // ---- validation: quirks of its own (the generic checks are in Ops/ValidationTests.cs) ----
+
+    // ---- weight and ignoreIndex: quirks of its own (the generic checks are in Ops/WeightIgnoreTests.cs) ----
+
+    // ---- CUDA: quirks of its own (the generic checks are in Ops/CudaTests.cs) ----
 }

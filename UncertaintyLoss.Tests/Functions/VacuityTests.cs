@@ -29,4 +29,12 @@ public partial class VacuityTests
 
             return Prop.ToProperty(true);
         });
+
+    // ---- memory: quirks of its own (the generic checks are in Ops/MemoryTests.cs) ----
+
+    // ---- validation: quirks of its own (the generic checks are in Ops/ValidationTests.cs) ----
+
+    // ---- weight and ignoreIndex: quirks of its own (the generic checks are in Ops/WeightIgnoreTests.cs) ----
+
+    // ---- CUDA: quirks of its own (the generic checks are in Ops/CudaTests.cs) ----
 }

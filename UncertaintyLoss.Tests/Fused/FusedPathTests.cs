@@ -239,7 +239,7 @@ public class FusedPathTests
     /// weights, ignored positions (some, all, an ignore index that is a real class), Int64/Int32/Byte targets:
     /// output within 1e-10 (Float64) / 1e-5 (Float32) relative, gradient of Σ grad_output·output within that times max|grad|.
     /// </summary>
-    [Property(MaxTest = 150, Replay = "(271828,182845)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 150, Seed = "(271828,182845)", QuietOnSuccess = true)]
     public Property FusedPath_RandomCases_MatchesComposedPath() =>
         Prop.ForAll(Cases.ToArbitrary(), c =>
         {

@@ -1,3 +1,4 @@
+using UncertaintyLoss.Tests.TestSupport;
 using System;
 using System.Linq;
 using FsCheck;
@@ -14,7 +15,7 @@ namespace UncertaintyLoss.Tests.MetricsTests;
 public class AurocTests
 {
     /// <summary>Random scores with many ties, ±∞ and ±0, both dtypes: matches counting all pairs with ties ½.</summary>
-    [Property(MaxTest = 300, Replay = "(271828,31415)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 300, Seed = "(271828,31415)", QuietOnSuccess = true)]
     public Property Auroc_RandomInputs_MatchesPairCount() =>
         Prop.ForAll(MetricsKit.BinaryCases.ToArbitrary(), c =>
         {
@@ -24,7 +25,7 @@ public class AurocTests
         });
 
     /// <summary>Negating the scores gives 1 − AUROC.</summary>
-    [Property(MaxTest = 100, Replay = "(16180,33989)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 100, Seed = "(16180,33989)", QuietOnSuccess = true)]
     public Property Auroc_NegatedScores_GivesComplement() =>
         Prop.ForAll(MetricsKit.BinaryCases.ToArbitrary(), c =>
         {

@@ -1,3 +1,4 @@
+using UncertaintyLoss.Tests.TestSupport;
 using System;
 using FsCheck;
 using FsCheck.Fluent;
@@ -13,7 +14,7 @@ namespace UncertaintyLoss.Tests.MetricsTests;
 public class BrierScoreTests
 {
     /// <summary>Random inputs incl. 0, 1 and ties, both dtypes: matches the loop reference.</summary>
-    [Property(MaxTest = 200, Replay = "(120943,88817)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 200, Seed = "(120943,88817)", QuietOnSuccess = true)]
     public Property BrierScore_RandomInputs_MatchesLoopReference() =>
         Prop.ForAll(MetricsKit.ClassificationCases.ToArbitrary(), c =>
         {

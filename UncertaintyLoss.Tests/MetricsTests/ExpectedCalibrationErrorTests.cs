@@ -1,3 +1,4 @@
+using UncertaintyLoss.Tests.TestSupport;
 using System;
 using FsCheck;
 using FsCheck.Fluent;
@@ -13,7 +14,7 @@ namespace UncertaintyLoss.Tests.MetricsTests;
 public class ExpectedCalibrationErrorTests
 {
     /// <summary>Random inputs rich in ties and bin-edge confidences, both dtypes: matches the loop reference.</summary>
-    [Property(MaxTest = 200, Replay = "(431201,98231)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 200, Seed = "(431201,98231)", QuietOnSuccess = true)]
     public Property ExpectedCalibrationError_RandomInputs_MatchesLoopReference() =>
         Prop.ForAll(MetricsKit.ClassificationCases.ToArbitrary(), MetricsKit.Bins.ToArbitrary(), (c, bins) =>
         {
@@ -24,7 +25,7 @@ public class ExpectedCalibrationErrorTests
         });
 
     /// <summary>ECE is Σ (n_b/N)|acc_b − conf_b| over the reliability table.</summary>
-    [Property(MaxTest = 100, Replay = "(77123,40211)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 100, Seed = "(77123,40211)", QuietOnSuccess = true)]
     public Property ExpectedCalibrationError_RandomInputs_ConsistentWithReliabilityDiagram() =>
         Prop.ForAll(MetricsKit.ClassificationCases.ToArbitrary(), MetricsKit.Bins.ToArbitrary(), (c, bins) =>
         {

@@ -1,3 +1,4 @@
+using UncertaintyLoss.Tests.TestSupport;
 using System;
 using FsCheck;
 using FsCheck.Fluent;
@@ -13,7 +14,7 @@ namespace UncertaintyLoss.Tests.MetricsTests;
 public class NegativeLogLikelihoodTests
 {
     /// <summary>Random inputs incl. zero and tiny true-class probabilities, both dtypes, several ε: matches the loop reference.</summary>
-    [Property(MaxTest = 200, Replay = "(998877,12345)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 200, Seed = "(998877,12345)", QuietOnSuccess = true)]
     public Property NegativeLogLikelihood_RandomInputs_MatchesLoopReference() =>
         Prop.ForAll(MetricsKit.ClassificationCases.ToArbitrary(), Gen.Elements(1e-12, 1e-300, 1e-3, 1.0).ToArbitrary(), (c, epsilon) =>
         {

@@ -41,12 +41,12 @@ public abstract class LossModuleTestsBase
     // ---------------------------------------------------------------- module == functional
 
     /// <summary>Random class-index cases (weights, ignoreIndex, every reduction, activation, dtype, rank 2–4): output and gradient identical.</summary>
-    [Property(MaxTest = 150, Replay = "(731025,40961)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 150, Seed = "(731025,40961)", QuietOnSuccess = true)]
     public Property Forward_RandomIndexTargetCases_EqualsFunctionalExactlyWithIdenticalGradient() =>
         Prop.ForAll(ModuleKit.Cases(probabilityTarget: false).ToArbitrary(), c => ModuleKit.Verdict(ModuleKit.CompareWithFunctional(Kind, c)));
 
     /// <summary>Random class-probability cases: output and gradient identical.</summary>
-    [Property(MaxTest = 100, Replay = "(190377,88211)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 100, Seed = "(190377,88211)", QuietOnSuccess = true)]
     public Property Forward_RandomProbabilityTargetCases_EqualsFunctionalExactlyWithIdenticalGradient() =>
         Prop.ForAll(ModuleKit.Cases(probabilityTarget: true).ToArbitrary(), c => ModuleKit.Verdict(ModuleKit.CompareWithFunctional(Kind, c)));
 

@@ -120,7 +120,7 @@ public sealed class ToEvidenceTests
     // ---------------------------------------------------------------- values
 
     /// <summary>Every element equals the closed form: Float32 1e-6, Float64 1e-12 relative.</summary>
-    [Property(MaxTest = 200, Replay = "(442817,77115)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 200, Seed = "(442817,77115)", QuietOnSuccess = true)]
     public Property ToEvidence_RandomInputs_MatchClosedForm() =>
         Prop.ForAll(Cases(avoidKinks: false).ToArbitrary(), c =>
         {
@@ -133,7 +133,7 @@ public sealed class ToEvidenceTests
         });
 
     /// <summary>Away from the kinks, the gradient of Σ ToEvidence(x) is the closed-form derivative (Float32 1e-6, Float64 1e-12 relative; zeros exact).</summary>
-    [Property(MaxTest = 150, Replay = "(60311,152093)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 150, Seed = "(60311,152093)", QuietOnSuccess = true)]
     public Property ToEvidence_RandomInputs_GradientMatchesClosedFormDerivative() =>
         Prop.ForAll(Cases(avoidKinks: true).ToArbitrary(), c =>
         {

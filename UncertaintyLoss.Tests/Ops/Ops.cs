@@ -47,6 +47,15 @@ public sealed record LossVariant(string Name, LossCall Call, Func<double[], doub
 /// </summary>
 public sealed record LossOp(string Function, LossVariant Typical, Gen<LossVariant> Variants, bool HasFusedPath)
 {
+    /// <summary>Whether the loss takes <c>weight</c> and <c>ignoreIndex</c> (the weight/ignore fixture iterates these).</summary>
+    public bool SupportsWeightIgnore { get; init; } = true;
+
+    /// <summary>Whether the loss takes probability (soft) targets of the evidence's shape as well as class indices.</summary>
+    public bool SupportsProbabilityTargets { get; init; } = true;
+
+    /// <summary>Whether the loss takes N-d (segmentation-shaped) inputs (N, C, d1, …, dk).</summary>
+    public bool SupportsNd { get; init; } = true;
+
     public override string ToString() => Function;
 }
 

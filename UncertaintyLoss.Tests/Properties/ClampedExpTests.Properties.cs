@@ -76,7 +76,7 @@ public partial class ClampedExpTests
     private static double PropertiesReference(double x, double clamp) => Math.Exp(Math.Clamp(x, -clamp, clamp));
 
     /// <summary>Float64 within 1e-10 and Float32 within 1e-5 (relative) of Math.Exp(Math.Clamp(x, −clamp, clamp)), element by element.</summary>
-    [Property(MaxTest = 60, Replay = "(421703,190351)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 60, Seed = "(421703,190351)", QuietOnSuccess = true)]
     public Property Properties_RandomInputs_MatchExpOfClampedInput() =>
         Prop.ForAll(PropertiesInputs(extreme: true, PropertyGens.BothDtypes).ToArbitrary(), input =>
         {
@@ -93,7 +93,7 @@ public partial class ClampedExpTests
     /// extrapolated central differences of the reference (relative 1e-6; inputs kept 1% away from ±clamp so that no
     /// difference straddles the kink).
     /// </summary>
-    [Property(MaxTest = 40, Replay = "(77165,48213)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 40, Seed = "(77165,48213)", QuietOnSuccess = true)]
     public Property Properties_Gradient_MatchesFiniteDifferenceOfReference() =>
         Prop.ForAll(PropertiesInputs(extreme: false, Gen.Constant(ScalarType.Float64))
             .Where(input => input.Bound >= 0.1)
@@ -115,7 +115,7 @@ public partial class ClampedExpTests
         });
 
     /// <summary>Inputs up to ±1e6 and ±∞, both dtypes: finite outputs and gradients, the input's shape and dtype, values within [e^−clamp, e^clamp].</summary>
-    [Property(MaxTest = 40, Replay = "(903317,61077)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 40, Seed = "(903317,61077)", QuietOnSuccess = true)]
     public Property Properties_ExtremeInputs_FiniteBoundedWithShapeAndDtype() =>
         Prop.ForAll(PropertiesInputs(extreme: true, PropertyGens.BothDtypes).ToArbitrary(), input =>
         {
@@ -137,7 +137,7 @@ public partial class ClampedExpTests
         });
 
     /// <summary>ClampedExp is elementwise: permuting the flattened input permutes the output exactly.</summary>
-    [Property(MaxTest = 30, Replay = "(556541,23457)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 30, Seed = "(556541,23457)", QuietOnSuccess = true)]
     public Property Properties_PermutedInput_PermutesOutputExactly() =>
         Prop.ForAll((from input in PropertiesInputs(extreme: true, PropertyGens.BothDtypes)
                      from permutation in Gen.Shuffle(Enumerable.Range(0, input.Values.Length).ToArray())

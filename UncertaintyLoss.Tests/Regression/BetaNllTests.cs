@@ -37,11 +37,11 @@ public sealed class BetaNllTests
         new[] { RegressionGens.Uniform(-5, 5), RegressionGens.Uniform(-5, 5), RegressionGens.LogUniform(-1, 2) }, 1,
         RegressionGens.Float64(3), reductions, Betas);
 
-    [Property(MaxTest = 150, Replay = "(461803,20117)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 150, Seed = "(461803,20117)", QuietOnSuccess = true)]
     public Property BetaNll_ReductionNoneRandomBroadcastInputs_MatchesMathNetReferencePerElement() =>
         Prop.ForAll(Cases(Gen.Constant(Reduction.None)).ToArbitrary(), c => RegressionChecks.LossMatchesReference(Spec, c));
 
-    [Property(MaxTest = 100, Replay = "(77113,90001)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 100, Seed = "(77113,90001)", QuietOnSuccess = true)]
     public Property BetaNll_ReductionMeanOrSum_MatchesReducedReference() =>
         Prop.ForAll(Cases(Gen.Elements(Reduction.Mean, Reduction.Sum)).ToArbitrary(), c => RegressionChecks.LossMatchesReference(Spec, c));
 
@@ -49,7 +49,7 @@ public sealed class BetaNllTests
     /// The reference differentiated is w·NLL with w = σ₀^(2β) fixed at the evaluation point: the weight is detached,
     /// so it contributes no derivative of its own.
     /// </summary>
-    [Property(MaxTest = 60, Replay = "(9001,33333)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 60, Seed = "(9001,33333)", QuietOnSuccess = true)]
     public Property BetaNll_Gradient_MatchesFiniteDifferenceWithDetachedWeight() =>
         Prop.ForAll(GradientCases(Gen.Elements(Reduction.Sum, Reduction.Mean)).ToArbitrary(), c =>
         {
@@ -70,7 +70,7 @@ public sealed class BetaNllTests
         });
 
     /// <summary>∂/∂μ = −σ^(2β)(y − μ)/σ², ∂/∂σ² = σ^(2β)(1/(2σ²) − (y − μ)²/(2σ⁴)), ∂/∂y = −∂/∂μ, summed over broadcast copies.</summary>
-    [Property(MaxTest = 60, Replay = "(5150,8191)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 60, Seed = "(5150,8191)", QuietOnSuccess = true)]
     public Property BetaNll_Gradient_EqualsClosedFormWithDetachedWeight() =>
         Prop.ForAll(GradientCases(Gen.Elements(Reduction.Sum, Reduction.Mean)).ToArbitrary(), c =>
         {
@@ -180,7 +180,7 @@ public sealed class BetaNllTests
             Assert.That(actual[i], Is.EqualTo(RegressionReference.BetaNll(ys[i], means[i], variances[i], 0.5)).Within(1e-5 * Math.Max(1, Math.Abs(actual[i]))), $"element {i}");
     }
 
-    [Property(MaxTest = 200, Replay = "(606060,123457)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 200, Seed = "(606060,123457)", QuietOnSuccess = true)]
     public Property BetaNll_RandomShapes_AcceptsExactlyWhatBroadcastsToMeansShape() =>
         Prop.ForAll(RegressionGens.IndependentShapes(3).ToArbitrary(), shapes => RegressionChecks.ShapeRuleHolds(
             shapes, new[] { "y", "mean", "variance" }, 1, new[] { 0.5, 0.0, 2.0 }, t => UL.BetaNll(t[0], t[1], t[2], reduction: Reduction.None)));

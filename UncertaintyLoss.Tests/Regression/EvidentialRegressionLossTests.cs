@@ -51,16 +51,16 @@ public sealed class EvidentialRegressionLossTests
         },
         1, RegressionGens.Float64(5), reductions, RegFactors);
 
-    [Property(MaxTest = 150, Replay = "(120457,77777)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 150, Seed = "(120457,77777)", QuietOnSuccess = true)]
     public Property EvidentialRegressionLoss_ReductionNoneRandomBroadcastInputs_MatchesStudentTReferencePerElement() =>
         Prop.ForAll(Cases(Gen.Constant(Reduction.None)).ToArbitrary(), c => RegressionChecks.LossMatchesReference(Spec, c));
 
-    [Property(MaxTest = 100, Replay = "(31337,12345)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 100, Seed = "(31337,12345)", QuietOnSuccess = true)]
     public Property EvidentialRegressionLoss_ReductionMeanOrSum_MatchesReducedReference() =>
         Prop.ForAll(Cases(Gen.Elements(Reduction.Mean, Reduction.Sum)).ToArbitrary(), c => RegressionChecks.LossMatchesReference(Spec, c));
 
     /// <summary>Float64 autograd gradient w.r.t. y, γ, ν, α and β against differences of the closed form (GammaLn).</summary>
-    [Property(MaxTest = 60, Replay = "(271828,31415)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 60, Seed = "(271828,31415)", QuietOnSuccess = true)]
     public Property EvidentialRegressionLoss_Gradient_MatchesFiniteDifferenceOfReference() =>
         Prop.ForAll(GradientCases(Gen.Elements(Reduction.Sum, Reduction.Mean)).ToArbitrary(), c =>
         {
@@ -73,7 +73,7 @@ public sealed class EvidentialRegressionLossTests
         });
 
     /// <summary>The two references agree: Amini et al.'s closed form (GammaLn) is −ln of MathNet's Student-t density.</summary>
-    [Property(MaxTest = 200, Replay = "(4242,4243)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 200, Seed = "(4242,4243)", QuietOnSuccess = true)]
     public Property Reference_AminiClosedForm_EqualsMathNetStudentT() =>
         Prop.ForAll(Cases(Gen.Constant(Reduction.None)).Select(c => c.With(dtype: ScalarType.Float64)).ToArbitrary(), c =>
         {
@@ -155,7 +155,7 @@ public sealed class EvidentialRegressionLossTests
             }
     }
 
-    [Property(MaxTest = 200, Replay = "(707070,98765)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 200, Seed = "(707070,98765)", QuietOnSuccess = true)]
     public Property EvidentialRegressionLoss_RandomShapes_AcceptsExactlyWhatBroadcastsToGammasShape() =>
         Prop.ForAll(RegressionGens.IndependentShapes(5).ToArbitrary(), shapes => RegressionChecks.ShapeRuleHolds(
             shapes, new[] { "y", "gamma", "nu", "alpha", "beta" }, 1, new[] { 0.5, 0.0, 1.0, 2.0, 0.5 },

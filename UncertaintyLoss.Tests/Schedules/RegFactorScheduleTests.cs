@@ -1,3 +1,4 @@
+using UncertaintyLoss.Tests.TestSupport;
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -37,7 +38,7 @@ public class RegFactorScheduleTests
     // ---------------------------------------------------------------- bounds
 
     /// <summary>ValueAt(t) ∈ [0, max] at every step from 0 to far beyond the ramp, and Value ∈ [0, max] while stepping.</summary>
-    [Property(MaxTest = 300, Replay = "(583201,220459)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 300, Seed = "(583201,220459)", QuietOnSuccess = true)]
     public Property ValueAt_AnyValidConfiguration_BoundedInZeroToMax() =>
         Prop.ForAll(WithRandomStep(ScheduleGens.Any), x =>
         {
@@ -65,7 +66,7 @@ public class RegFactorScheduleTests
     // ---------------------------------------------------------------- monotonicity
 
     /// <summary>Every ramp (Linear, EdlAnnealing, Cosine, Exponential, Staircase, Delayed) is non-decreasing from step 0 to long.MaxValue.</summary>
-    [Property(MaxTest = 300, Replay = "(119737,904311)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 300, Seed = "(119737,904311)", QuietOnSuccess = true)]
     public Property ValueAt_Ramps_MonotoneNonDecreasing() =>
         Prop.ForAll(WithRandomStep(ScheduleGens.Ramps), x =>
         {
@@ -86,7 +87,7 @@ public class RegFactorScheduleTests
         });
 
     /// <summary>A constant schedule has exactly its value at every step, stepped or looked up.</summary>
-    [Property(MaxTest = 100, Replay = "(700001,31337)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 100, Seed = "(700001,31337)", QuietOnSuccess = true)]
     public Property ValueAt_Constant_SameValueAtEveryStep() =>
         Prop.ForAll(WithRandomStep(ScheduleGens.Constant), x =>
         {
@@ -115,7 +116,7 @@ public class RegFactorScheduleTests
     /// ValueAt(steps) == max exactly (ValueAt(delay + steps) for Delayed), and exactly max at every later step up to
     /// long.MaxValue; stepping the schedule there gives Value == max too.
     /// </summary>
-    [Property(MaxTest = 300, Replay = "(424243,77777)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 300, Seed = "(424243,77777)", QuietOnSuccess = true)]
     public Property ValueAt_Ramps_ExactlyMaxFromConfiguredStepOn() =>
         Prop.ForAll(WithRandomStep(ScheduleGens.Ramps), x =>
         {
@@ -146,7 +147,7 @@ public class RegFactorScheduleTests
     /// With max &gt; 0, every step before the configured one is strictly below max: Linear, EdlAnnealing, Cosine,
     /// Exponential (start &lt; max), Staircase, and Delayed around them (and around a constant).
     /// </summary>
-    [Property(MaxTest = 300, Replay = "(310063,155555)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 300, Seed = "(310063,155555)", QuietOnSuccess = true)]
     public Property ValueAt_RampsWithPositiveMax_StrictlyBelowMaxBeforeConfiguredStep() =>
         Prop.ForAll(WithRandomStep(ScheduleGens.Ramps.Where(c => c.StrictlyBelowMaximumBeforeReach && c.ReachStep > 0)), x =>
         {
@@ -167,7 +168,7 @@ public class RegFactorScheduleTests
     /// At step 0 λ is exactly 0 for Linear, EdlAnnealing, Cosine, Staircase and any positive delay, the value for a
     /// constant, and start (within an ulp or two of max·(start/max)) for Exponential.
     /// </summary>
-    [Property(MaxTest = 200, Replay = "(8675309,4242421)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 200, Seed = "(8675309,4242421)", QuietOnSuccess = true)]
     public Property ValueAt_StepZero_ZeroExceptExponentialStartOrConstant() =>
         Prop.ForAll(ScheduleGens.Any.ToArbitrary(), config =>
         {
@@ -192,7 +193,7 @@ public class RegFactorScheduleTests
     /// (t/steps, ⌊stairs·t/steps⌋/stairs with the floor in BigInteger); within a few ulp of max·t/steps,
     /// max·⌊stairs·t/steps⌋/stairs, max·sin²(πt/2steps) and exp((1−t/steps)·ln start + t/steps·ln max) otherwise.
     /// </summary>
-    [Property(MaxTest = 300, Replay = "(271829,314159)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 300, Seed = "(271829,314159)", QuietOnSuccess = true)]
     public Property ValueAt_AnyValidConfiguration_MatchesClosedForm() =>
         Prop.ForAll(WithRandomStep(ScheduleGens.Any), x =>
         {
@@ -313,7 +314,7 @@ public class RegFactorScheduleTests
     /// the same sequence within 1e-12 (the hand-written one accumulates rounding), and Linear is exactly 1 from step
     /// regSteps on.
     /// </summary>
-    [Property(MaxTest = 200, Replay = "(99991,123457)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 200, Seed = "(99991,123457)", QuietOnSuccess = true)]
     public Property Step_LinearVersusHandWrittenRamp_SameSequenceAndExactlyOneAtRegSteps() =>
         Prop.ForAll(Gen.Choose(1, 5000).ToArbitrary(), regSteps => ScheduleProps.Outcome(CompareWithHandWrittenRamp(regSteps)));
 
@@ -360,7 +361,7 @@ public class RegFactorScheduleTests
     /// Through the interface: Step() increments StepCount and returns the new Value, which is ValueAt(StepCount);
     /// Reset() returns to step 0 with Value == ValueAt(0), and stepping again repeats the same values.
     /// </summary>
-    [Property(MaxTest = 200, Replay = "(13579,24681)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 200, Seed = "(13579,24681)", QuietOnSuccess = true)]
     public Property Step_AnyValidConfiguration_ReturnsNewValueAndCountsSteps() =>
         Prop.ForAll(
             (from config in ScheduleGens.Any

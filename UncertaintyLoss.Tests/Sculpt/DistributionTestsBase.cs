@@ -62,7 +62,7 @@ public abstract class DistributionTestsBase
     /// Float64: ln p matches MathNet within 1e-10·max(|ln p|, 1) — both evaluate the same closed form in double (for
     /// Student-t, ln Γ terms of up to ~150 cancel: ~1e-13 absolute), so 1e-10 leaves three orders of margin.
     /// </summary>
-    [Property(MaxTest = 100, Replay = "(716235,296583)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 100, Seed = "(716235,296583)", QuietOnSuccess = true)]
     public Property LogProb_RandomInputsFloat64_MatchesMathNet() =>
         Prop.ForAll(SculptGens.Values(Gen.Constant(ScalarType.Float64), Gen.Constant(Reduction.None)).ToArbitrary(), c => Holds(CheckLogProb(c)));
 
@@ -71,7 +71,7 @@ public abstract class DistributionTestsBase
     /// computed with ~1e-7 relative error in single precision, so the error scales with the terms that cancel
     /// (½z², ln s, the ln Γ of Student-t), not with their sum.
     /// </summary>
-    [Property(MaxTest = 100, Replay = "(115906,862249)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 100, Seed = "(115906,862249)", QuietOnSuccess = true)]
     public Property LogProb_RandomInputsFloat32_MatchesMathNet() =>
         Prop.ForAll(SculptGens.Values(Gen.Constant(ScalarType.Float32), Gen.Constant(Reduction.None)).ToArbitrary(), c => Holds(CheckLogProb(c)));
 
@@ -110,7 +110,7 @@ public abstract class DistributionTestsBase
     /// itself. For Cauchy an absolute 4.4e-16 (4 half-ulps of ½): library and MathNet both evaluate ½ + atan(z)/π, which
     /// cancels in the lower tail (there F ≥ 3e-6 for |z| ≤ 1e5, so it stays below 1.5e-10 relative).
     /// </summary>
-    [Property(MaxTest = 100, Replay = "(402937,551621)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 100, Seed = "(402937,551621)", QuietOnSuccess = true)]
     public Property Cdf_RandomInputsFloat64_MatchesMathNet() =>
         Prop.ForAll(SculptGens.Values(Gen.Constant(ScalarType.Float64), Gen.Constant(Reduction.None)).ToArbitrary(), c => Holds(CheckCdf(c)));
 
@@ -119,7 +119,7 @@ public abstract class DistributionTestsBase
     /// of z, e.g. ≈ 5e-7·z² relative in the Normal lower tail) plus 1e-44 (a few Float32 denormal ulps, where the
     /// lower tail underflows). MathNet in double is far more accurate than that everywhere, so it is the reference.
     /// </summary>
-    [Property(MaxTest = 100, Replay = "(984120,31157)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 100, Seed = "(984120,31157)", QuietOnSuccess = true)]
     public Property Cdf_RandomInputsFloat32_MatchesMathNet() =>
         Prop.ForAll(SculptGens.Values(Gen.Constant(ScalarType.Float32), Gen.Constant(Reduction.None)).ToArbitrary(), c => Holds(CheckCdf(c)));
 
@@ -195,7 +195,7 @@ public abstract class DistributionTestsBase
     /// LossFunction = −(MathNet ln p), reduced by Mean or Sum over all broadcast elements, or per element (None) with the
     /// broadcast shape; both dtypes. Tolerance as for ln p, with magnitudes summed over the elements (÷n for Mean).
     /// </summary>
-    [Property(MaxTest = 100, Replay = "(558193,771063)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 100, Seed = "(558193,771063)", QuietOnSuccess = true)]
     public Property LossFunction_RandomInputs_IsMinusReducedMathNetLogDensity() =>
         Prop.ForAll(SculptGens.Values(Gen.Elements(ScalarType.Float64, ScalarType.Float32), Gen.Elements(Reduction.None, Reduction.Mean, Reduction.Sum)).ToArbitrary(),
             c => Holds(CheckLoss(c)));
@@ -320,7 +320,7 @@ public abstract class DistributionTestsBase
     /// (yHat) or of ln s (yRisk), so truncation (~1e-10) and rounding (~1e-11) errors stay small whatever s; tolerance
     /// 1e-6·Σ|contributions| (RawNu's gradient is Float32: 6e-8 relative more).
     /// </summary>
-    [Property(MaxTest = 60, Replay = "(330172,620889)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 60, Seed = "(330172,620889)", QuietOnSuccess = true)]
     public Property LossFunction_Gradient_MatchesFiniteDifferenceOfMathNet() =>
         Prop.ForAll(SculptGens.Gradients.ToArbitrary(), c => Holds(CheckGradient(c)));
 

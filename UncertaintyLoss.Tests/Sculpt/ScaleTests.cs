@@ -43,7 +43,7 @@ public sealed class ScaleTests
     /// the threshold 40 returns x, off by e⁻⁴⁰/40 ≈ 1e-19 relative), Float32 within 1e-6 relative (its threshold 20 costs
     /// e⁻²⁰/20 ≈ 1e-10) plus 1e-44 where softplus underflows into Float32 denormals.
     /// </summary>
-    [Property(MaxTest = 200, Replay = "(612077,418853)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 200, Seed = "(612077,418853)", QuietOnSuccess = true)]
     public Property Scale_RandomRaw_EqualsSoftplusPlusFloor() =>
         Prop.ForAll(Cases.ToArbitrary(), c =>
         {

@@ -1,3 +1,4 @@
+using UncertaintyLoss.Tests.TestSupport;
 using System.Collections.Generic;
 using FsCheck;
 using FsCheck.Fluent;
@@ -38,7 +39,7 @@ public partial class DirichletFisherRegularizerTests
 
     /// <summary>Random shapes, dtypes, weights (zeros included), ignoreIndex values (real classes included) and ignore patterns.</summary>
     [Category("WeightIgnore")]
-    [Property(MaxTest = 60, Replay = "(158923,62519)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 60, Seed = "(158923,62519)", QuietOnSuccess = true)]
     public Property WeightIgnore_DirichletFisherRegularizer_RandomWeightsAndIgnorePatterns_MatchWeightedReference() =>
         Prop.ForAll(WeightIgnoreGens.Samples(WeightIgnoreLossGen).ToArbitrary(), WeightIgnoreGens.MatchesReference);
 

@@ -1,3 +1,4 @@
+using UncertaintyLoss.Tests.TestSupport;
 using System.Collections.Generic;
 using FsCheck;
 using FsCheck.Fluent;
@@ -38,7 +39,7 @@ public partial class EvidentialLossTests
 
     /// <summary>Random shapes, dtypes, weights (zeros included), ignoreIndex values (real classes included) and ignore patterns.</summary>
     [Category("WeightIgnore")]
-    [Property(MaxTest = 60, Replay = "(713311,40237)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 60, Seed = "(713311,40237)", QuietOnSuccess = true)]
     public Property WeightIgnore_EvidentialLoss_RandomWeightsAndIgnorePatterns_MatchWeightedReference() =>
         Prop.ForAll(WeightIgnoreGens.Samples(WeightIgnoreLossGen).ToArbitrary(), WeightIgnoreGens.MatchesReference);
 

@@ -1,3 +1,4 @@
+using UncertaintyLoss.Tests.TestSupport;
 using System.Collections.Generic;
 using FsCheck;
 using FsCheck.Fluent;
@@ -44,7 +45,7 @@ public partial class MaxNormLossTests
 
     /// <summary>Random shapes, dtypes, weights (zeros included), ignoreIndex values (real classes included) and ignore patterns.</summary>
     [Category("WeightIgnore")]
-    [Property(MaxTest = 60, Replay = "(66041,7313)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 60, Seed = "(66041,7313)", QuietOnSuccess = true)]
     public Property WeightIgnore_MaxNormLoss_RandomWeightsAndIgnorePatterns_MatchWeightedReference() =>
         Prop.ForAll(WeightIgnoreGens.Samples(WeightIgnoreLossGen).ToArbitrary(), WeightIgnoreGens.MatchesReference);
 

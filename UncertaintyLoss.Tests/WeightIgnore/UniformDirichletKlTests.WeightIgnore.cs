@@ -1,3 +1,4 @@
+using UncertaintyLoss.Tests.TestSupport;
 using System.Collections.Generic;
 using FsCheck;
 using FsCheck.Fluent;
@@ -37,7 +38,7 @@ public partial class UniformDirichletKlTests
 
     /// <summary>Random shapes, dtypes, weights (zeros included), ignoreIndex values (real classes included) and ignore patterns.</summary>
     [Category("WeightIgnore")]
-    [Property(MaxTest = 60, Replay = "(530087,118273)", QuietOnSuccess = true)]
+    [SeededProperty(MaxTest = 60, Seed = "(530087,118273)", QuietOnSuccess = true)]
     public Property WeightIgnore_UniformDirichletKl_RandomWeightsAndIgnorePatterns_MatchWeightedReference() =>
         Prop.ForAll(WeightIgnoreGens.Samples(WeightIgnoreLossGen).ToArbitrary(), WeightIgnoreGens.MatchesReference);
 
