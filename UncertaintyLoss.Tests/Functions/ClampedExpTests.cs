@@ -1,4 +1,10 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
 using NUnit.Framework;
+using UncertaintyLoss.Tests.TestSupport;
+using UncertaintyLoss.Tests.ValidationKit;
+using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Tests;
 
@@ -8,6 +14,93 @@ public partial class ClampedExpTests
     // ---- memory: quirks of its own (the generic checks are in Ops/MemoryTests.cs) ----
 
     // ---- validation: quirks of its own (the generic checks are in Ops/ValidationTests.cs) ----
+
+    private static readonly double[] BadClamps = { -1.0, double.NaN, double.NegativeInfinity, -double.Epsilon };
+
+    /// <summary>Bad x arguments (any shape is valid, rank 0 included: only the dtype, null and disposal are checked).</summary>
+    private static IEnumerable<TestCaseData> InvalidXRows()
+    {
+        Func<Tensor?> none = () => null;
+        Type arg = typeof(ArgumentException);
+        var rows = new[]
+        {
+            BadInputTables.Row("NullX", () => null, none, typeof(ArgumentNullException), "x"),
+            BadInputTables.Row("Int64X", () => ones(new long[] { 4, 3 }, ScalarType.Int64), none, arg, "x", "floating-point", "Int64"),
+            BadInputTables.Row("Int32X", () => ones(new long[] { 4, 3 }, ScalarType.Int32), none, arg, "x", "floating-point", "Int32"),
+            BadInputTables.Row("BoolX", () => ones(new long[] { 4, 3 }, ScalarType.Bool), none, arg, "x", "floating-point", "Bool"),
+            BadInputTables.Row("Int64ScalarX", () => tensor(3L), none, arg, "x", "floating-point", "Int64"),
+            BadInputTables.Row("DisposedX", () => BadTensors.Disposed(BadTensors.Evidence43()), none, arg, "x", "disposed"),
+        };
+        return rows.Select(row => new TestCaseData(row).SetArgDisplayNames(row.Name));
+    }
+
+    /// <summary>Every bad x row is rejected with the exact exception.</summary>
+    [Category("Validation")]
+    [TestCaseSource(nameof(InvalidXRows))]
+    public void ClampedExp_InvalidX_ThrowsExactArgumentException(BadInputRow row) =>
+        row.AssertRejectedBy(x => UL.ClampedExp(x));
+
+    /// <summary>A negative or NaN clamp throws ArgumentOutOfRangeException naming "clamp" and reporting the value.</summary>
+    [Category("Validation")]
+    [TestCaseSource(nameof(BadClamps))]
+    public void ClampedExp_NegativeOrNaNClamp_ThrowsArgumentOutOfRangeException(double clamp)
+    {
+        using var scope = NewDisposeScope();
+        var x = BadTensors.Evidence43();
+        ArgumentAssert.OutOfRange("clamp", clamp, () => UL.ClampedExp(x, clamp));
+    }
+
+    /// <summary>An infinite clamp is no clamp at all: plain exp, overflowing to +inf like exp itself.</summary>
+    [Category("Validation")]
+    [Test]
+    public void ClampedExp_InfiniteClamp_IsAcceptedAndEqualsExp()
+    {
+        using var scope = NewDisposeScope();
+        var x = tensor(new double[] { -800.0, -1.0, 0.0, 20.0, 800.0 });
+        Tensor? y = null;
+        Assert.DoesNotThrow(() => y = UL.ClampedExp(x, double.PositiveInfinity));
+        Assert.That(Tensors.ToDoubles(y!), Is.EqualTo(new[] { Math.Exp(-800.0), Math.Exp(-1.0), 1.0, Math.Exp(20.0), double.PositiveInfinity }));
+    }
+
+    /// <summary>Any shape is valid for ClampedExp, including rank 0 and empty tensors; the shape and dtype are kept.</summary>
+    [Category("Validation")]
+    [TestCase(new long[0])]
+    [TestCase(new long[] { 0 })]
+    [TestCase(new long[] { 0, 3 })]
+    [TestCase(new long[] { 5 })]
+    [TestCase(new long[] { 2, 1, 3 })]
+    public void ClampedExp_AnyShape_IsAcceptedAndKeepsShape(long[] shape)
+    {
+        using var scope = NewDisposeScope();
+        var x = full(shape, 50.0, ScalarType.Float64);
+        Tensor? y = null;
+        Assert.DoesNotThrow(() => y = UL.ClampedExp(x));
+        Assert.That(y!.shape, Is.EqualTo(shape));
+        Assert.That(y.dtype, Is.EqualTo(ScalarType.Float64));
+        if (y.numel() > 0)
+            Assert.That(y.max().item<double>(), Is.EqualTo(Math.Exp(10.0)).Within(1e-12 * Math.Exp(10.0)), "x = 50 is clamped to the default 10.");
+    }
+
+    /// <summary>Half-precision x: accepted, the dtype kept, values exp(clamp(x, ±8)) to the half type's rounding.</summary>
+    [Category("Validation")]
+    [TestCase(ScalarType.Float16)]
+    [TestCase(ScalarType.BFloat16)]
+    public void ClampedExp_HalfPrecisionX_KeepsDtypeAndValues(ScalarType half)
+    {
+        using var scope = NewDisposeScope();
+        var x = tensor(new double[] { -12.0, -2.0, 0.0, 0.5, 3.0, 15.0 }).to(half);
+        Tensor? y = null;
+        Assert.DoesNotThrow(() => y = UL.ClampedExp(x, 8.0));
+        Assert.That(y!.dtype, Is.EqualTo(half));
+        var xs = Tensors.ToDoubles(x);
+        var ys = Tensors.ToDoubles(y);
+        double rtol = half == ScalarType.Float16 ? 1.0 / 1024 : 1.0 / 128;
+        for (int i = 0; i < xs.Length; i++)
+        {
+            double expected = Math.Exp(Math.Clamp(xs[i], -8.0, 8.0));
+            Assert.That(ys[i], Is.EqualTo(expected).Within(rtol * expected), $"element {i}");
+        }
+    }
 
     // ---- weight and ignoreIndex: quirks of its own (the generic checks are in Ops/WeightIgnoreTests.cs) ----
 

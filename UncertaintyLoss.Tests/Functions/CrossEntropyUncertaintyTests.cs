@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using FsCheck;
 using FsCheck.Fluent;
+using NUnit.Framework;
 using UncertaintyLoss.Tests.Ops;
 using UncertaintyLoss.Tests.PropertyTesting;
 using UncertaintyLoss.Tests.Reference;
@@ -28,6 +29,19 @@ public partial class CrossEntropyUncertaintyTests
     // ---- memory: quirks of its own (the generic checks are in Ops/MemoryTests.cs) ----
 
     // ---- validation: quirks of its own (the generic checks are in Ops/ValidationTests.cs) ----
+
+    /// <summary>Logits are not evidence: negative and very negative values are valid, with a finite result per row.</summary>
+    [Category("Validation")]
+    [Test]
+    public void CrossEntropyUncertainty_NegativeLogits_AreAccepted()
+    {
+        using var scope = NewDisposeScope();
+        var logits = tensor(new float[] { -3f, -0.5f, -100f, 2f, -1e6f, 0f }, new long[] { 2, 3 });
+        Tensor? h = null;
+        Assert.DoesNotThrow(() => h = UL.CrossEntropyUncertainty(logits));
+        Assert.That(h!.shape, Is.EqualTo(new long[] { 2 }));
+        Assert.That(h.isfinite().all().item<bool>(), Is.True);
+    }
 
     // ---- weight and ignoreIndex: quirks of its own (the generic checks are in Ops/WeightIgnoreTests.cs) ----
 

@@ -1,11 +1,14 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using FsCheck;
 using FsCheck.Fluent;
+using NUnit.Framework;
 using UncertaintyLoss.Tests.Ops;
 using UncertaintyLoss.Tests.PropertyTesting;
 using UncertaintyLoss.Tests.Reference;
 using UncertaintyLoss.Tests.TestSupport;
+using UncertaintyLoss.Tests.ValidationKit;
 using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Tests;
@@ -27,6 +30,31 @@ public partial class UncertaintyTests
     // ---- memory: quirks of its own (the generic checks are in Ops/MemoryTests.cs) ----
 
     // ---- validation: quirks of its own (the generic checks are in Ops/ValidationTests.cs) ----
+
+    /// <summary>
+    /// The generic checks call <c>normalize: true</c> (the table's typical form); with the default (false) too, every bad
+    /// evidence row of <see cref="BadInputTables.EvidenceRows"/> is rejected with the exact exception.
+    /// </summary>
+    [Category("Validation")]
+    [TestCaseSource(nameof(EvidenceRowCases))]
+    public void Uncertainty_InvalidEvidenceWithDefaultNormalize_ThrowsExactArgumentException(BadInputRow row) =>
+        row.AssertRejectedBy(e => UL.Uncertainty(e));
+
+    /// <summary>With the default normalize (false), an empty batch gives an empty Float64 result of the position shape.</summary>
+    [Category("Validation")]
+    [TestCase(new long[] { 0, 3 }, new long[] { 0 })]
+    [TestCase(new long[] { 2, 3, 0 }, new long[] { 2, 0 })]
+    public void Uncertainty_EmptyBatchWithDefaultNormalize_IsAcceptedWithEmptyResult(long[] shape, long[] expectedShape)
+    {
+        using var scope = NewDisposeScope();
+        Tensor? h = null;
+        Assert.DoesNotThrow(() => h = UL.Uncertainty(zeros(shape, ScalarType.Float64)));
+        Assert.That(h!.shape, Is.EqualTo(expectedShape));
+        Assert.That(h.dtype, Is.EqualTo(ScalarType.Float64));
+    }
+
+    private static IEnumerable<TestCaseData> EvidenceRowCases() =>
+        BadInputTables.EvidenceRows().Select(row => new TestCaseData(row).SetArgDisplayNames(row.Name));
 
     // ---- weight and ignoreIndex: quirks of its own (the generic checks are in Ops/WeightIgnoreTests.cs) ----
 

@@ -56,7 +56,19 @@ public sealed record LossOp(string Function, LossVariant Typical, Gen<LossVarian
     /// <summary>Whether the loss takes N-d (segmentation-shaped) inputs (N, C, d1, …, dk).</summary>
     public bool SupportsNd { get; init; } = true;
 
+    /// <summary>Its options' out-of-range values, each passed alone (the validation fixture iterates these).</summary>
+    public IReadOnlyList<BadOption> BadOptions { get; init; } = [];
+
     public override string ToString() => Function;
+}
+
+/// <summary>
+/// An out-of-range option value and the call (evidence, target) → loss that passes it: the library must throw an
+/// <see cref="ArgumentOutOfRangeException"/> naming <paramref name="Argument"/> whose ActualValue is <paramref name="Value"/>.
+/// </summary>
+public sealed record BadOption(string Argument, object Value, Func<Tensor, Tensor, Tensor> Call)
+{
+    public override string ToString() => FormattableString.Invariant($"{Argument} {Value}");
 }
 
 /// <summary>What a one-tensor function takes: non-negative evidence or real-valued logits.</summary>
@@ -165,6 +177,10 @@ public static class OpTable
                 : r == Reduction.Mean ? allDefaults(e, t) : withReduction(e, t, r),
             reference);
 
+    /// <summary>One <see cref="BadOption"/> per value of <paramref name="values"/> (from <see cref="ValidationKit.BadOptions"/>).</summary>
+    private static IEnumerable<BadOption> Bad<T>(string argument, IEnumerable<T> values, Func<T, Func<Tensor, Tensor, Tensor>> call)
+        where T : notnull => values.Select(v => new BadOption(argument, v, call(v)));
+
     // ---- the table ----
 
     /// <summary>The six classification losses.</summary>
@@ -174,7 +190,10 @@ public static class OpTable
             Gen.Frequency(
                 (3, Gen.Elements(0.0, 0.5, 1.0).Select(EvidentialLoss)),
                 (1, Gen.Constant(Defaults("EvidentialLoss(regFactor 0)", (e, t) => UL.EvidentialLoss(e, t), (e, t, r) => UL.EvidentialLoss(e, t, reduction: r), (e, y) => Evidential(e, y, 0))))),
-            HasFusedPath: true),
+            HasFusedPath: true)
+        {
+            BadOptions = [.. Bad("regFactor", ValidationKit.BadOptions.RegFactors, v => (e, t) => UL.EvidentialLoss(e, t, regFactor: v))],
+        },
         new LossOp("DirichletMseLoss", DirichletMseLoss,
             Gen.Elements(DirichletMseLoss, Defaults("DirichletMseLoss", (e, t) => UL.DirichletMseLoss(e, t), (e, t, r) => UL.DirichletMseLoss(e, t, r), Mse)),
             HasFusedPath: false),
@@ -191,18 +210,32 @@ public static class OpTable
                     (e, y) => MaxNorm(e, y, 0, 4, FisherAlphaSum.All)))),
                 (1, Gen.Constant(Defaults("MaxNormLoss(regFactor 1, pNorm 4, All)", (e, t) => UL.MaxNormLoss(e, t, 1.0), (e, t, r) => UL.MaxNormLoss(e, t, 1.0, reduction: r),
                     (e, y) => MaxNorm(e, y, 1, 4, FisherAlphaSum.All))))),
-            HasFusedPath: true),
+            HasFusedPath: true)
+        {
+            BadOptions =
+            [
+                .. Bad("regFactor", ValidationKit.BadOptions.RegFactors, v => (e, t) => UL.MaxNormLoss(e, t, regFactor: v)),
+                .. Bad("pNorm", ValidationKit.BadOptions.PNorms, v => (e, t) => UL.MaxNormLoss(e, t, pNorm: v)),
+                .. Bad("fisherAlphaSum", ValidationKit.BadOptions.FisherAlphaSums.Select(v => (FisherAlphaSum)v), v => (e, t) => UL.MaxNormLoss(e, t, 0.5, fisherAlphaSum: v)),
+            ],
+        },
         new LossOp("DirichletPNormLoss", DirichletPNormLoss(4),
             Gen.Frequency(
                 (4, Gen.Elements(1, 2, 3, 4, 7).Select(DirichletPNormLoss)),
                 (1, Gen.Constant(Defaults("DirichletPNormLoss(pNorm 4)", (e, t) => UL.DirichletPNormLoss(e, t), (e, t, r) => UL.DirichletPNormLoss(e, t, reduction: r), (e, y) => PNorm(e, y, 4))))),
-            HasFusedPath: false),
+            HasFusedPath: false)
+        {
+            BadOptions = [.. Bad("pNorm", ValidationKit.BadOptions.PNorms, v => (e, t) => UL.DirichletPNormLoss(e, t, v))],
+        },
         new LossOp("DirichletFisherRegularizer", DirichletFisherRegularizer(FisherAlphaSum.All),
             Gen.Frequency(
                 (4, Gen.Elements(FisherAlphaSum.All, FisherAlphaSum.ExcludingTrueClass).Select(DirichletFisherRegularizer)),
                 (1, Gen.Constant(Defaults("DirichletFisherRegularizer(All)", (e, t) => UL.DirichletFisherRegularizer(e, t), (e, t, r) => UL.DirichletFisherRegularizer(e, t, r),
                     (e, y) => Fisher(e, y, FisherAlphaSum.All))))),
-            HasFusedPath: false),
+            HasFusedPath: false)
+        {
+            BadOptions = [.. Bad("fisherAlphaSum", ValidationKit.BadOptions.FisherAlphaSums.Select(v => (FisherAlphaSum)v), v => (e, t) => UL.DirichletFisherRegularizer(e, t, fisherAlphaSum: v))],
+        },
     };
 
     private static MeasureOp Single(MeasureSpec spec, MeasureInput input) => new(spec.Name, spec, Gen.Constant(spec), input);
