@@ -1,7 +1,4 @@
-using System;
-using NUnit.Framework;
 using UncertaintyLoss.Internal;
-using UncertaintyLoss.Tests.TestSupport;
 
 namespace UncertaintyLoss.Tests;
 

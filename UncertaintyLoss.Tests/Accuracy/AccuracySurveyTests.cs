@@ -1,11 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using NUnit.Framework;
-using UncertaintyLoss.Tests.Reference;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-
 namespace UncertaintyLoss.Tests.Accuracy;
 
 /// <summary>

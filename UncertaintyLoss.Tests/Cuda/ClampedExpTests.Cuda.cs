@@ -1,8 +1,4 @@
-using NUnit.Framework;
-using TorchSharp;
 using UncertaintyLoss.Tests.CudaKit;
-using UncertaintyLoss.Tests.Reference;
-using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Tests;
 

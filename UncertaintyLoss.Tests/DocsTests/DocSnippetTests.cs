@@ -1,9 +1,5 @@
-using System;
-using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using System.Text.RegularExpressions;
-using NUnit.Framework;
 
 namespace UncertaintyLoss.Tests.DocsTests;
 

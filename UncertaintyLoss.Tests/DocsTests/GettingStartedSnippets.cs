@@ -1,9 +1,5 @@
-using System;
-using NUnit.Framework;
 #region getting-started-usings
-using TorchSharp;
 using UncertaintyLoss;
-using static TorchSharp.torch;
 #endregion
 
 namespace UncertaintyLoss.Tests.DocsTests;

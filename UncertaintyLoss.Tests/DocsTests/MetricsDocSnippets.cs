@@ -1,9 +1,6 @@
-using NUnit.Framework;
-using TorchSharp;
 #region metrics-usings
 using UncertaintyLoss.Metrics;
 #endregion
-using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Tests.DocsTests;
 

@@ -1,8 +1,5 @@
-using NUnit.Framework;
-using TorchSharp;
 #region readme-usings
 using UncertaintyLoss;
-using static TorchSharp.torch;
 #endregion
 
 namespace UncertaintyLoss.Tests.DocsTests;

@@ -1,10 +1,4 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using NUnit.Framework;
-using UncertaintyLoss.Tests.TestSupport;
 using UncertaintyLoss.Tests.ValidationKit;
-using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Tests;
 

@@ -1,11 +1,3 @@
-using FsCheck;
-using FsCheck.Fluent;
-using UncertaintyLoss.Tests.Ops;
-using UncertaintyLoss.Tests.TestSupport;
-using UncertaintyLoss.Tests.PropertyTesting;
-using UncertaintyLoss.Tests.Reference;
-using Reduction = TorchSharp.torch.nn.Reduction;
-
 namespace UncertaintyLoss.Tests;
 
 /// <summary>Properties of <see cref="UL.DirichletFisherRegularizer"/> of its own (the generic ones are in Ops/).</summary>

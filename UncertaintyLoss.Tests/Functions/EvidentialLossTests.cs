@@ -1,5 +1,3 @@
-using NUnit.Framework;
-
 namespace UncertaintyLoss.Tests;
 
 /// <summary>Tests of <see cref="UL.EvidentialLoss"/> of its own (the generic ones, driven by the Ops table, are in Ops/).</summary>

@@ -1,15 +1,4 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using FsCheck;
-using FsCheck.Fluent;
-using NUnit.Framework;
-using UncertaintyLoss.Tests.Ops;
-using UncertaintyLoss.Tests.PropertyTesting;
-using UncertaintyLoss.Tests.Reference;
-using UncertaintyLoss.Tests.TestSupport;
 using UncertaintyLoss.Tests.ValidationKit;
-using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Tests;
 

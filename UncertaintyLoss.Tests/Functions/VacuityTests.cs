@@ -1,13 +1,3 @@
-using System;
-using System.Linq;
-using FsCheck;
-using FsCheck.Fluent;
-using UncertaintyLoss.Tests.Ops;
-using UncertaintyLoss.Tests.PropertyTesting;
-using UncertaintyLoss.Tests.Reference;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-
 namespace UncertaintyLoss.Tests;
 
 /// <summary>Properties of <see cref="UL.Vacuity"/> of its own (the generic ones are in Ops/).</summary>

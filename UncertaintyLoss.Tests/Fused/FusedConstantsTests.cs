@@ -1,6 +1,4 @@
-using System;
 using System.Runtime.Intrinsics;
-using NUnit.Framework;
 using UncertaintyLoss.Internal.Fused;
 
 namespace UncertaintyLoss.Tests.Fused;

@@ -1,12 +1,6 @@
-using System;
-using System.Collections.Generic;
-using System.Globalization;
-using System.Linq;
 using System.Runtime.Intrinsics;
 using MathNet.Numerics;
-using NUnit.Framework;
 using UncertaintyLoss.Internal.Fused;
-using UncertaintyLoss.Tests.Reference;
 
 namespace UncertaintyLoss.Tests.Fused;
 

@@ -1,10 +1,4 @@
-using System;
-using System.Linq;
-using NUnit.Framework;
-using TorchSharp;
 using UncertaintyLoss.Internal;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Tests.Fused;
 

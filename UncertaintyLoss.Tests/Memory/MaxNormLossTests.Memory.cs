@@ -1,6 +1,4 @@
-using NUnit.Framework;
 using UncertaintyLoss.Tests.MemoryKit;
-using Reduction = TorchSharp.torch.nn.Reduction;
 
 namespace UncertaintyLoss.Tests;
 

@@ -1,10 +1,3 @@
-using System;
-using NUnit.Framework;
-using TorchSharp;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-using Reduction = TorchSharp.torch.nn.Reduction;
-
 namespace UncertaintyLoss.Tests.MemoryKit;
 
 /// <summary>Input variants that take different code paths through the losses.</summary>

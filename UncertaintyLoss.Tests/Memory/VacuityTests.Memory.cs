@@ -1,4 +1,3 @@
-using NUnit.Framework;
 using UncertaintyLoss.Tests.MemoryKit;
 
 namespace UncertaintyLoss.Tests;

@@ -1,12 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using FsCheck;
-using FsCheck.Fluent;
-using NUnit.Framework;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace UncertaintyLoss.Tests.MetricsTests;
 
 /// <summary>A classification case: row-major (N, C) probabilities, N targets, a dtype.</summary>

@@ -1,11 +1,4 @@
-using UncertaintyLoss.Tests.TestSupport;
-using System;
-using FsCheck;
-using FsCheck.Fluent;
-using NUnit.Framework;
 using UncertaintyLoss.Metrics;
-using static TorchSharp.torch;
-using PropertyAttribute = FsCheck.NUnit.PropertyAttribute;
 
 namespace UncertaintyLoss.Tests.MetricsTests;
 

@@ -1,7 +1,4 @@
-using NUnit.Framework;
 using UncertaintyLoss.Tests.ModuleTesting;
-using static TorchSharp.torch;
-using Reduction = TorchSharp.torch.nn.Reduction;
 
 namespace UncertaintyLoss.Tests;
 

@@ -1,14 +1,3 @@
-using System;
-using System.Globalization;
-using System.Linq;
-using FsCheck;
-using FsCheck.Fluent;
-using NUnit.Framework;
-using TorchSharp;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-using Reduction = TorchSharp.torch.nn.Reduction;
-
 namespace UncertaintyLoss.Tests.ModuleTesting;
 
 /// <summary>Which loss module (and its functional form) a shared check runs on.</summary>

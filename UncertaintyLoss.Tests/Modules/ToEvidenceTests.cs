@@ -1,13 +1,4 @@
-using System;
-using System.Linq;
-using FsCheck;
-using FsCheck.Fluent;
-using NUnit.Framework;
-using TorchSharp;
 using UncertaintyLoss.Tests.ModuleTesting;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-using PropertyAttribute = FsCheck.NUnit.PropertyAttribute;
 
 namespace UncertaintyLoss.Tests;
 

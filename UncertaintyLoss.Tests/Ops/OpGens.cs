@@ -1,8 +1,3 @@
-using FsCheck;
-using FsCheck.Fluent;
-using UncertaintyLoss.Tests.PropertyTesting;
-using static TorchSharp.torch;
-
 namespace UncertaintyLoss.Tests.Ops;
 
 /// <summary>Generators of (variant, case) pairs for the functions of <see cref="OpTable"/>.</summary>

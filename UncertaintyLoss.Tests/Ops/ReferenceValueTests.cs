@@ -1,10 +1,3 @@
-using FsCheck;
-using FsCheck.Fluent;
-using NUnit.Framework;
-using UncertaintyLoss.Tests.PropertyTesting;
-using UncertaintyLoss.Tests.TestSupport;
-using Reduction = TorchSharp.torch.nn.Reduction;
-
 namespace UncertaintyLoss.Tests.Ops;
 
 /// <summary>

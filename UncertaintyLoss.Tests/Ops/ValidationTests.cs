@@ -1,14 +1,4 @@
-using System;
-using System.Collections.Generic;
-using System.Globalization;
-using System.Linq;
-using NUnit.Framework;
-using UncertaintyLoss.Tests.PropertyTesting;
-using UncertaintyLoss.Tests.Reference;
-using UncertaintyLoss.Tests.TestSupport;
 using UncertaintyLoss.Tests.ValidationKit;
-using static TorchSharp.torch;
-using Reduction = TorchSharp.torch.nn.Reduction;
 
 namespace UncertaintyLoss.Tests.Ops;
 

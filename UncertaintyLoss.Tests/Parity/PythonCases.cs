@@ -1,10 +1,3 @@
-using System;
-using System.Linq;
-using TorchSharp;
-using UncertaintyLoss.Tests.Reference;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-
 namespace UncertaintyLoss.Tests.Parity;
 
 /// <summary>Runs a <see cref="PyCase"/> through the C# library, and through the MathNet-based reference.</summary>

@@ -1,12 +1,4 @@
-using System;
-using System.Globalization;
-using System.Linq;
 using System.Text.Json;
-using NUnit.Framework;
-using TorchSharp;
-using UncertaintyLoss.Tests.Reference;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Tests.Parity;
 

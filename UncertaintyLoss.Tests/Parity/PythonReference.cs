@@ -1,12 +1,5 @@
-using System;
-using System.Collections.Generic;
-using System.Globalization;
 using System.IO;
-using System.Linq;
 using System.Text.Json;
-using NUnit.Framework;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Tests.Parity;
 

@@ -1,12 +1,3 @@
-using System;
-using System.Linq;
-using FsCheck;
-using FsCheck.Fluent;
-using UncertaintyLoss.Tests.PropertyTesting;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-using PropertyAttribute = FsCheck.NUnit.PropertyAttribute;
-
 namespace UncertaintyLoss.Tests;
 
 /// <summary>Property-based tests of <see cref="UL.ClampedExp"/> (FsCheck, fixed seeds): reference values, gradients and invariants.</summary>

@@ -1,13 +1,3 @@
-using System;
-using System.Linq;
-using NUnit.Framework;
-using TorchSharp;
-using UncertaintyLoss.Tests.PropertyTesting;
-using UncertaintyLoss.Tests.Reference;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-using Reduction = TorchSharp.torch.nn.Reduction;
-
 namespace UncertaintyLoss.Tests;
 
 /// <summary>

@@ -1,9 +1,3 @@
-using System.Linq;
-using NUnit.Framework;
-using TorchSharp;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-
 namespace UncertaintyLoss.Tests.PythonPort;
 
 /// <summary>

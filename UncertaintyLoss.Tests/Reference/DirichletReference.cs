@@ -1,4 +1,3 @@
-using System;
 using MathNet.Numerics;
 
 namespace UncertaintyLoss.Tests.Reference;

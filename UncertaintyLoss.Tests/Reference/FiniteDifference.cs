@@ -1,5 +1,3 @@
-using System;
-
 namespace UncertaintyLoss.Tests.Reference;
 
 /// <summary>Central finite differences for checking analytic / autograd gradients of the reference formulas.</summary>

@@ -1,6 +1,4 @@
-using System;
 using MathNet.Numerics;
-using NUnit.Framework;
 
 namespace UncertaintyLoss.Tests.Reference;
 

@@ -1,5 +1,3 @@
-using System;
-
 namespace UncertaintyLoss.Tests.Reference;
 
 /// <summary>

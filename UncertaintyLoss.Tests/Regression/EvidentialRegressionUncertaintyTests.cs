@@ -1,14 +1,4 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using FsCheck;
-using FsCheck.Fluent;
 using MathNet.Numerics.Distributions;
-using NUnit.Framework;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-using PropertyAttribute = FsCheck.NUnit.PropertyAttribute;
-using Reduction = TorchSharp.torch.nn.Reduction;
 
 namespace UncertaintyLoss.Tests.Regression;
 

@@ -1,13 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using FsCheck;
-using FsCheck.Fluent;
-using NUnit.Framework;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-using PropertyAttribute = FsCheck.NUnit.PropertyAttribute;
-
 namespace UncertaintyLoss.Tests.Regression;
 
 /// <summary>

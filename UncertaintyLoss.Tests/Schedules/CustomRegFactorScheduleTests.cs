@@ -1,8 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Globalization;
-using NUnit.Framework;
-
 namespace UncertaintyLoss.Tests.Schedules;
 
 /// <summary>A user-defined schedule derived from <see cref="RegFactorSchedule"/> works through <see cref="IRegFactorSchedule"/>.</summary>

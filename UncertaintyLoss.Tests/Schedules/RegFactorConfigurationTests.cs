@@ -1,7 +1,3 @@
-using System;
-using System.Collections.Generic;
-using NUnit.Framework;
-
 namespace UncertaintyLoss.Tests.Schedules;
 
 /// <summary>The factories of <see cref="RegFactor"/> refuse invalid configurations with the documented exception and parameter name.</summary>

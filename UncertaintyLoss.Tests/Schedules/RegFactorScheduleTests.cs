@@ -1,12 +1,4 @@
-using UncertaintyLoss.Tests.TestSupport;
-using System;
-using System.Collections.Generic;
-using System.Linq;
 using System.Numerics;
-using FsCheck;
-using FsCheck.Fluent;
-using NUnit.Framework;
-using PropertyAttribute = FsCheck.NUnit.PropertyAttribute;
 
 namespace UncertaintyLoss.Tests.Schedules;
 

@@ -1,11 +1,3 @@
-using UncertaintyLoss.Tests.TestSupport;
-using System;
-using System.Collections.Generic;
-using FsCheck;
-using FsCheck.Fluent;
-using NUnit.Framework;
-using PropertyAttribute = FsCheck.NUnit.PropertyAttribute;
-
 namespace UncertaintyLoss.Tests.Schedules;
 
 /// <summary>

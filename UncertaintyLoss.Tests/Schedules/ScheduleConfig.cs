@@ -1,9 +1,4 @@
-using System;
-using System.Collections.Generic;
-using System.Globalization;
 using System.Numerics;
-using FsCheck;
-using FsCheck.Fluent;
 
 namespace UncertaintyLoss.Tests.Schedules;
 

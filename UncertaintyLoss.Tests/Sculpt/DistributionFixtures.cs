@@ -1,11 +1,3 @@
-using System;
-using System.Linq;
-using NUnit.Framework;
-using TorchSharp;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-using Reduction = TorchSharp.torch.nn.Reduction;
-
 namespace UncertaintyLoss.Tests.SculptTests;
 
 /// <summary><see cref="Sculpt.Normal"/>: yRisk is the standard deviation.</summary>

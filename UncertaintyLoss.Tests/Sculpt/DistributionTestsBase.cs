@@ -1,15 +1,3 @@
-using System;
-using System.Linq;
-using FsCheck;
-using FsCheck.Fluent;
-using NUnit.Framework;
-using TorchSharp;
-using UncertaintyLoss.Tests.Reference;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-using PropertyAttribute = FsCheck.NUnit.PropertyAttribute;
-using Reduction = TorchSharp.torch.nn.Reduction;
-
 namespace UncertaintyLoss.Tests.SculptTests;
 
 /// <summary>

@@ -1,13 +1,3 @@
-using System;
-using System.Linq;
-using FsCheck;
-using FsCheck.Fluent;
-using NUnit.Framework;
-using TorchSharp;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-using PropertyAttribute = FsCheck.NUnit.PropertyAttribute;
-
 namespace UncertaintyLoss.Tests.SculptTests;
 
 /// <summary><see cref="Sculpt.Scale"/> = softplus(raw) + floor: values, the floor, the gradient, validation.</summary>

@@ -1,17 +1,7 @@
-using System;
-using System.Collections.Generic;
-using System.Globalization;
-using System.Linq;
-using FsCheck;
-using FsCheck.Fluent;
-using TorchSharp;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
 using MnCauchy = MathNet.Numerics.Distributions.Cauchy;
 using MnLaplace = MathNet.Numerics.Distributions.Laplace;
 using MnNormal = MathNet.Numerics.Distributions.Normal;
 using MnStudentT = MathNet.Numerics.Distributions.StudentT;
-using Reduction = TorchSharp.torch.nn.Reduction;
 using SculptApi = UncertaintyLoss.Sculpt;
 
 namespace UncertaintyLoss.Tests.SculptTests;

@@ -1,11 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using NUnit.Framework;
-using TorchSharp;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-
 namespace UncertaintyLoss.Tests.SculptTests;
 
 /// <summary>Input variants that take different paths (dtype conversion, broadcasting, autograd).</summary>

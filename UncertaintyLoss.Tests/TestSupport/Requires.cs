@@ -1,6 +1,4 @@
 using System.IO;
-using NUnit.Framework;
-using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Tests.TestSupport;
 

@@ -1,8 +1,5 @@
-using System;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using FsCheck;
 using Microsoft.FSharp.Core;
 
 namespace UncertaintyLoss.Tests.TestSupport;

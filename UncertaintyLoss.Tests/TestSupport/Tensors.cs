@@ -1,8 +1,3 @@
-using System;
-using System.Linq;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace UncertaintyLoss.Tests.TestSupport;
 
 /// <summary>Moving data between TorchSharp tensors and the double arrays of the reference implementation.</summary>

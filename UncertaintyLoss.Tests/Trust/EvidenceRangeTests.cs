@@ -1,14 +1,6 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
 using System.Runtime.Intrinsics;
-using NUnit.Framework;
-using TorchSharp;
 using UncertaintyLoss.Internal;
 using UncertaintyLoss.Internal.Fused;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-using Reduction = TorchSharp.torch.nn.Reduction;
 
 namespace UncertaintyLoss.Tests.Trust;
 

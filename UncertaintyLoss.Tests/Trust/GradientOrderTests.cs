@@ -1,13 +1,5 @@
-using System;
-using System.Linq;
-using NUnit.Framework;
-using TorchSharp;
 using UncertaintyLoss.Internal;
 using UncertaintyLoss.Internal.Fused;
-using UncertaintyLoss.Tests.Reference;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-using Reduction = TorchSharp.torch.nn.Reduction;
 
 namespace UncertaintyLoss.Tests.Trust;
 

@@ -1,10 +1,6 @@
-using System;
 using System.Threading.Tasks;
-using NUnit.Framework;
 using UncertaintyLoss.Internal;
 using UncertaintyLoss.Internal.Fused;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Tests.Trust;
 

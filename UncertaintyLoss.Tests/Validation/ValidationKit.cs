@@ -1,10 +1,4 @@
-using System;
-using System.Collections.Generic;
 using System.Runtime.InteropServices;
-using NUnit.Framework;
-using UncertaintyLoss.Tests.TestSupport;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Tests.ValidationKit;
 

@@ -1,8 +1,3 @@
-using System.Linq;
-using NUnit.Framework;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-
 namespace UncertaintyLoss.Tests;
 
 /// <summary>Ignored positions cannot reach the result or the gradient, whatever evidence they hold.</summary>

@@ -1,12 +1,4 @@
-using UncertaintyLoss.Tests.TestSupport;
-using System.Collections.Generic;
-using FsCheck;
-using FsCheck.Fluent;
-using NUnit.Framework;
 using UncertaintyLoss.Tests.WeightIgnoreKit;
-using static TorchSharp.torch;
-using PropertyAttribute = FsCheck.NUnit.PropertyAttribute;
-using Reduction = TorchSharp.torch.nn.Reduction;
 
 namespace UncertaintyLoss.Tests;
 

@@ -1,13 +1,3 @@
-using System;
-using System.Globalization;
-using System.Linq;
-using NUnit.Framework;
-using TorchSharp;
-using UncertaintyLoss.Tests.Reference;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-using Reduction = TorchSharp.torch.nn.Reduction;
-
 namespace UncertaintyLoss.Tests.WeightIgnoreKit;
 
 /// <summary>Shared bodies of the weight / ignoreIndex tests. The checks that return a string return null on success.</summary>

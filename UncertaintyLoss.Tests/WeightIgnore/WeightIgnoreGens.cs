@@ -1,10 +1,3 @@
-using System;
-using System.Linq;
-using FsCheck;
-using FsCheck.Fluent;
-using static TorchSharp.torch;
-using Reduction = TorchSharp.torch.nn.Reduction;
-
 namespace UncertaintyLoss.Tests.WeightIgnoreKit;
 
 /// <summary>A generated property input: the loss, its input and the reduction.</summary>

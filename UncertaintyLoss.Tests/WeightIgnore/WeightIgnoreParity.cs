@@ -1,11 +1,3 @@
-using System;
-using System.Linq;
-using NUnit.Framework;
-using UncertaintyLoss.Tests.Reference;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
-using Reduction = TorchSharp.torch.nn.Reduction;
-
 namespace UncertaintyLoss.Tests.WeightIgnoreKit;
 
 /// <summary>Input shapes of the Core-parity test.</summary>

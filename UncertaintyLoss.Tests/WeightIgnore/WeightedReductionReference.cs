@@ -1,6 +1,3 @@
-using System;
-using UncertaintyLoss.Tests.Reference;
-
 namespace UncertaintyLoss.Tests.WeightIgnoreKit;
 
 /// <summary>

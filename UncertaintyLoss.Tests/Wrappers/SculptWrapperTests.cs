@@ -1,11 +1,5 @@
-using System;
 using System.IO;
-using System.Linq;
-using NUnit.Framework;
-using TorchSharp;
 using UncertaintyLoss.Tests.Regression;
-using UncertaintyLoss.Tests.TestSupport;
-using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Tests.Wrappers;
 

@@ -1,10 +1,4 @@
-using System;
-using System.Collections.Generic;
 using System.IO;
-using System.Linq;
-using NUnit.Framework;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Tests.Wrappers;
 
