@@ -153,6 +153,13 @@ public static class OpTable
         (e, t, r, w, i) => UL.UniformDirichletKl(e, t, r, w, i),
         Kl);
 
+    /// <summary>Total uncertainty; the entropy's terms cancel, so the tolerance scales with them (divided by ln C when normalized).</summary>
+    public static MeasureSpec Uncertainty(bool normalize) => MeasureSpec.PerPosition(
+        $"Uncertainty(normalize {(normalize ? "true" : "false")})",
+        e => UL.Uncertainty(e, normalize),
+        e => DirichletReference.PredictiveEntropy(e, normalize),
+        e => DirichletReference.EntropyMagnitude(e) / (normalize ? Math.Log(e.Length) : 1.0));
+
     /// <summary>
     /// A variant that leaves every optional argument out — the reduction too when it is Mean — so that the defaults are
     /// tested to be the documented ones (<paramref name="name"/> states them).
@@ -231,14 +238,10 @@ public static class OpTable
     /// <summary>The uncertainty measures (evidence in; a value per position, or the Dirichlet mean / mode per class).</summary>
     public static IReadOnlyList<MeasureOp> Measures { get; } = new[]
     {
-        new MeasureOp("Uncertainty",
-            MeasureSpec.PerPosition("Uncertainty(normalize true)", e => UL.Uncertainty(e, normalize: true),
-                e => DirichletReference.PredictiveEntropy(e, normalize: true), e => DirichletReference.EntropyMagnitude(e) / Math.Log(e.Length)),
+        new MeasureOp("Uncertainty", Uncertainty(normalize: true),
             Gen.Elements(
-                MeasureSpec.PerPosition("Uncertainty(normalize false)", e => UL.Uncertainty(e, normalize: false),
-                    e => DirichletReference.PredictiveEntropy(e, normalize: false), DirichletReference.EntropyMagnitude),
-                MeasureSpec.PerPosition("Uncertainty(normalize true)", e => UL.Uncertainty(e, normalize: true),
-                    e => DirichletReference.PredictiveEntropy(e, normalize: true), e => DirichletReference.EntropyMagnitude(e) / Math.Log(e.Length)),
+                Uncertainty(normalize: false),
+                Uncertainty(normalize: true),
                 MeasureSpec.PerPosition("Uncertainty (default arguments: normalize false)", e => UL.Uncertainty(e),
                     e => DirichletReference.PredictiveEntropy(e, normalize: false), DirichletReference.EntropyMagnitude)),
             MeasureInput.Evidence),
@@ -257,6 +260,26 @@ public static class OpTable
 
     /// <summary>The measure entry of <paramref name="function"/>.</summary>
     public static MeasureOp Measure(string function) => Measures.Single(op => op.Function == function);
+
+    private static readonly FisherAlphaSum[] AlphaSums = { FisherAlphaSum.All, FisherAlphaSum.ExcludingTrueClass };
+
+    /// <summary>
+    /// The fixed variants of <paramref name="op"/> that the deterministic concerns run (memory, CUDA): one per code path
+    /// an option switches — regFactor 0 (no regularizer) and 0.7 (not exact in binary), both Fisher α sums, pNorm 1 to 4 —
+    /// or the typical variant alone.
+    /// </summary>
+    public static IReadOnlyList<LossVariant> OptionVariants(LossOp op) => op.Function switch
+    {
+        "EvidentialLoss" => new[] { EvidentialLoss(0.0), EvidentialLoss(0.7) },
+        "MaxNormLoss" => (from regFactor in new[] { 0.0, 0.7 } from sum in AlphaSums select MaxNormLoss(regFactor, 4, sum)).ToArray(),
+        "DirichletPNormLoss" => new[] { 1, 2, 3, 4 }.Select(DirichletPNormLoss).ToArray(),
+        "DirichletFisherRegularizer" => AlphaSums.Select(DirichletFisherRegularizer).ToArray(),
+        _ => new[] { op.Typical },
+    };
+
+    /// <summary>As <see cref="OptionVariants(LossOp)"/> for a one-tensor function: both normalizations of the uncertainty.</summary>
+    public static IReadOnlyList<MeasureSpec> OptionVariants(MeasureOp op) =>
+        op.Function == "Uncertainty" ? new[] { Uncertainty(normalize: false), Uncertainty(normalize: true) } : new[] { op.Typical };
 
     public static IEnumerable<TestCaseData> LossCases() => Losses.Select(op => new TestCaseData(op).SetArgDisplayNames(op.Function));
 
