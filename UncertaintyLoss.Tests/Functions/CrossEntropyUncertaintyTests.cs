@@ -1,7 +1,7 @@
 namespace UncertaintyLoss.Tests;
 
 /// <summary>Properties of <see cref="UL.CrossEntropyUncertainty"/> of its own (the generic ones are in Ops/).</summary>
-public partial class CrossEntropyUncertaintyTests
+public sealed class CrossEntropyUncertaintyTests
 {
     /// <summary>0 ≤ entropy ≤ ln C (to rounding: 1e-12 / 1e-6 relative), logits up to ±1e6, both dtypes.</summary>
     [SeededProperty(MaxTest = 50, Seed = "(859798,161567)", QuietOnSuccess = true)]

@@ -1,7 +1,7 @@
 namespace UncertaintyLoss.Tests;
 
 /// <summary>Properties of <see cref="UL.DataUncertainty"/> of its own (the generic ones are in Ops/).</summary>
-public partial class DataUncertaintyTests
+public sealed class DataUncertaintyTests
 {
     /// <summary>DataUncertainty ≥ 0 and DataUncertainty + ModelUncertainty = Uncertainty (1e-12 relative in Float64, 1e-6 in Float32; evidence up to 1e6).</summary>
     [SeededProperty(MaxTest = 50, Seed = "(15886,64877)", QuietOnSuccess = true)]

@@ -1,7 +1,7 @@
 namespace UncertaintyLoss.Tests;
 
 /// <summary>Properties of <see cref="UL.DirichletMean"/> of its own (the generic ones are in Ops/).</summary>
-public partial class DirichletMeanTests
+public sealed class DirichletMeanTests
 {
     /// <summary>The output sums to 1 over the classes at every position (1e-12 in Float64, 1e-5 in Float32; evidence up to 1e6).</summary>
     [SeededProperty(MaxTest = 50, Seed = "(381513,195229)", QuietOnSuccess = true)]

@@ -1,7 +1,7 @@
 namespace UncertaintyLoss.Tests;
 
 /// <summary>Properties of <see cref="UL.DirichletMode"/> of its own (the generic ones are in Ops/).</summary>
-public partial class DirichletModeTests
+public sealed class DirichletModeTests
 {
     /// <summary>The output sums to 1 over the classes at every position (1e-12 in Float64, 1e-5 in Float32; evidence up to 1e6).</summary>
     [SeededProperty(MaxTest = 50, Seed = "(564765,78251)", QuietOnSuccess = true)]

@@ -1,7 +1,7 @@
 namespace UncertaintyLoss.Tests;
 
 /// <summary>Properties of <see cref="UL.ModelUncertainty"/> of its own (the generic ones are in Ops/).</summary>
-public partial class ModelUncertaintyTests
+public sealed class ModelUncertaintyTests
 {
     /// <summary>0 ≤ ModelUncertainty ≤ Uncertainty at every position (evidence up to 1e6, both dtypes).</summary>
     [SeededProperty(MaxTest = 50, Seed = "(770431,193521)", QuietOnSuccess = true)]

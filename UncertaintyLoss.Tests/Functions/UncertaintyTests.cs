@@ -3,7 +3,7 @@ using UncertaintyLoss.Tests.ValidationKit;
 namespace UncertaintyLoss.Tests;
 
 /// <summary>Properties of <see cref="UL.Uncertainty"/> of its own (the generic ones are in Ops/).</summary>
-public partial class UncertaintyTests
+public sealed class UncertaintyTests
 {
     /// <summary>Normalized uncertainty lies in [0, 1] (evidence up to 1e6, both dtypes).</summary>
     [SeededProperty(MaxTest = 50, Seed = "(700825,144009)", QuietOnSuccess = true)]

@@ -1,7 +1,7 @@
 namespace UncertaintyLoss.Tests;
 
 /// <summary>Properties of <see cref="UL.Vacuity"/> of its own (the generic ones are in Ops/).</summary>
-public partial class VacuityTests
+public sealed class VacuityTests
 {
     /// <summary>Vacuity lies in (0, 1], and is exactly 1 where all evidence is zero (evidence up to 1e6, both dtypes).</summary>
     [SeededProperty(MaxTest = 50, Seed = "(798963,57307)", QuietOnSuccess = true)]

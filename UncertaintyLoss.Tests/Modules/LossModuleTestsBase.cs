@@ -30,16 +30,11 @@ public abstract class LossModuleTestsBase
 
     // ---------------------------------------------------------------- module == functional
 
-    /// <summary>Random class-index cases (weights, ignoreIndex, every reduction, activation, dtype, rank 2–4): output and gradient identical.</summary>
-    [SeededProperty(MaxTest = 150, Seed = "(731025,40961)", QuietOnSuccess = true)]
-    public Property Forward_RandomIndexTargetCases_EqualsFunctionalExactlyWithIdenticalGradient() =>
-        Prop.ForAll(ModuleKit.Cases(probabilityTarget: false).ToArbitrary(), c => ModuleKit.Verdict(ModuleKit.CompareWithFunctional(Kind, c)));
-
-    /// <summary>Random class-probability cases: output and gradient identical.</summary>
-    [SeededProperty(MaxTest = 100, Seed = "(190377,88211)", QuietOnSuccess = true)]
-    public Property Forward_RandomProbabilityTargetCases_EqualsFunctionalExactlyWithIdenticalGradient() =>
-        Prop.ForAll(ModuleKit.Cases(probabilityTarget: true).ToArbitrary(), c => ModuleKit.Verdict(ModuleKit.CompareWithFunctional(Kind, c)));
-
+    /// <summary>
+    /// The module's forward is the functional call on the activated logits, so a random search over cases would compare the
+    /// code with itself (issue 13 removed the 250-case properties). One explicit case per evidence activation (and the two
+    /// clamp settings the module passes on) checks the plumbing: output and gradient identical.
+    /// </summary>
     [TestCase(ScalarType.Float32, new long[] { 6, 3 }, false, Reduction.Mean, 0.0, EvidenceActivation.Exp, 10.0, false, 0)]
     [TestCase(ScalarType.Float64, new long[] { 2, 4, 3, 2 }, true, Reduction.None, 0.7, EvidenceActivation.Softplus, 10.0, false, 0)]
     [TestCase(ScalarType.Float32, new long[] { 3, 5, 4 }, false, Reduction.Sum, 1.0, EvidenceActivation.Relu, 10.0, true, 1)]

@@ -89,33 +89,6 @@ public static class ModuleKit
 {
     public static long Live => DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
-    /// <summary>
-    /// Random cases: Float32 and Float64; ranks 2, 3, 4; index targets (with and without weights, the default,
-    /// a negative and a class-valued ignoreIndex) or probability targets; every reduction, activation and a range of
-    /// λ, clamps, p-norms and Fisher strengths. Logits lie in [−15, 15] (beyond the default clamp on both sides);
-    /// with <see cref="EvidenceActivation.None"/> they are non-negative evidence.
-    /// </summary>
-    public static Gen<ModuleCase> Cases(bool? probabilityTarget = null) =>
-        from dtype in Gen.Elements(ScalarType.Float32, ScalarType.Float64)
-        from rank in Gen.Elements(2, 3, 4)
-        from n in Gen.Choose(1, 4)
-        from c in Gen.Choose(2, 5)
-        from spatial in Gen.ArrayOf(Gen.Choose(1, 3), rank - 2)
-        from probability in probabilityTarget is bool p ? Gen.Constant(p) : Gen.Elements(false, true)
-        from reduction in Gen.Elements(Reduction.None, Reduction.Mean, Reduction.Sum)
-        from regChoice in Gen.Choose(0, 3)
-        from regSteps in Gen.Choose(0, 1_000_000)
-        from activation in Gen.Elements(EvidenceActivation.Exp, EvidenceActivation.Softplus, EvidenceActivation.Relu, EvidenceActivation.None)
-        from clamp in Gen.Elements(10.0, 10.0, 3.5, 0.0, 25.0)
-        from weighted in Gen.Elements(false, true)
-        from ignoreChoice in Gen.Choose(0, 2)
-        from pNorm in Gen.Elements(1, 2, 4, 4, 7)
-        from fisher in Gen.Elements(FisherAlphaSum.All, FisherAlphaSum.ExcludingTrueClass)
-        from seed in Gen.Choose(0, int.MaxValue)
-        select Build(dtype, new long[] { n, c }.Concat(spatial.Select(d => (long)d)).ToArray(), probability, reduction,
-            regChoice switch { 0 => 0.0, 1 => 1.0, _ => regSteps / 400_000.0 },
-            activation, clamp, weighted && !probability, probability ? 0 : ignoreChoice, pNorm, fisher, seed);
-
     /// <summary>Builds a case from explicit options; the values come from <paramref name="seed"/>.</summary>
     /// <param name="ignoreChoice">0: default −100 (nothing ignored); 1: ignoreIndex −1 on about a quarter of the
     /// positions; 2: ignoreIndex = a valid class (every position of that class is ignored).</param>
