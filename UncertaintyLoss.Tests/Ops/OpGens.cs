@@ -15,6 +15,28 @@ public static class OpGens
         from c in cases
         select (spec, c);
 
+    /// <summary>
+    /// A property of <paramref name="function"/> that must hold at every position: <paramref name="check"/> computes what it
+    /// needs for a case and returns, per position, what is wrong there (null: nothing). Inputs: <see cref="Extreme"/>
+    /// (evidence up to 1e6 or logits up to ±1e6), or <see cref="Standard"/> when <paramref name="extreme"/> is false.
+    /// </summary>
+    public static Property AtEveryPosition(string function, Func<MeasureCase, Func<int, string?>> check, bool extreme = true)
+    {
+        var op = OpTable.Measure(function);
+        return Prop.ForAll((extreme ? Extreme(op) : Standard(op)).ToArbitrary(), c =>
+        {
+            using var scope = NewDisposeScope();
+            var faultAt = check(c);
+            for (int position = 0; position < c.Positions; position++)
+            {
+                if (faultAt(position) is string fault)
+                    return Prop.Label(false, $"{function}: {fault} at {c.DescribePosition(position)}; {c}");
+            }
+
+            return Prop.ToProperty(true);
+        });
+    }
+
     /// <summary>Evidence in [0, 1e4] or logits in [−30, 30]; random shapes; both dtypes.</summary>
     public static Gen<MeasureCase> Standard(MeasureOp op) =>
         PropertyGens.MeasureCases(PropertyGens.Shapes(),
