@@ -1,7 +1,7 @@
 namespace UncertaintyLoss.Tests;
 
 /// <summary>Properties of <see cref="UL.DirichletFisherRegularizer"/> of its own (the generic ones are in Ops/).</summary>
-public partial class DirichletFisherRegularizerTests
+public sealed class DirichletFisherRegularizerTests
 {
     private static LossSpec PropertiesSpec(string name, System.Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, Reduction, TorchSharp.torch.Tensor> torch, bool paper) =>
         new(name, torch,

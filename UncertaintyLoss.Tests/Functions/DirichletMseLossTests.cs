@@ -1,7 +1,7 @@
 namespace UncertaintyLoss.Tests;
 
 /// <summary>Tests of <see cref="UL.DirichletMseLoss"/> of its own (the generic ones, driven by the Ops table, are in Ops/).</summary>
-public partial class DirichletMseLossTests
+public sealed class DirichletMseLossTests
 {
     // ---- memory: quirks of its own (the generic checks are in Ops/MemoryTests.cs) ----
 

@@ -1,7 +1,7 @@
 namespace UncertaintyLoss.Tests;
 
 /// <summary>Tests of <see cref="UL.DirichletPNormLoss"/> of its own (the generic ones, driven by the Ops table, are in Ops/).</summary>
-public partial class DirichletPNormLossTests
+public sealed class DirichletPNormLossTests
 {
     // ---- memory: quirks of its own (the generic checks are in Ops/MemoryTests.cs) ----
 

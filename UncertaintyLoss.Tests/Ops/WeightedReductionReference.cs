@@ -1,9 +1,10 @@
-namespace UncertaintyLoss.Tests.WeightIgnoreKit;
+namespace UncertaintyLoss.Tests.Ops;
 
 /// <summary>
 /// Plain scalar reference of <c>cross_entropy</c>'s <c>weight</c> / <c>ignore_index</c> reduction rules, written
 /// independently of the library: position n (target y_n) counts with weight v_n = 0 if y_n == ignoreIndex, else
-/// w[y_n] (1 without weights). None: v_n·l_n; Sum: Σ v_n·l_n; Mean: Σ v_n·l_n / Σ v_n, and 0 when Σ v_n = 0.
+/// w[y_n] (1 without weights). None: v_n·l_n; Sum: Σ v_n·l_n; Mean: Σ v_n·l_n / Σ v_n (PyTorch's weighted mean, not
+/// divided by N), and 0 when Σ v_n = 0 (where cross_entropy gives NaN).
 /// </summary>
 public static class WeightedReductionReference
 {
@@ -83,4 +84,12 @@ public static class WeightedReductionReference
         double denominator = Denominator(target, weight, ignoreIndex);
         return denominator == 0.0 ? 0.0 : Sum(perPosition, target, weight, ignoreIndex) / denominator;
     }
+
+    /// <summary>Reduction <paramref name="reduction"/> of l: the None values, or the Sum or Mean as a one-element array.</summary>
+    public static double[] Reduce(double[] perPosition, long[] target, double[]? weight, long ignoreIndex, Reduction reduction) => reduction switch
+    {
+        Reduction.None => None(perPosition, target, weight, ignoreIndex),
+        Reduction.Sum => new[] { Sum(perPosition, target, weight, ignoreIndex) },
+        _ => new[] { Mean(perPosition, target, weight, ignoreIndex) },
+    };
 }
