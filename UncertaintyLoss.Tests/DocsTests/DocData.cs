@@ -1,3 +1,7 @@
+using System.Collections.Generic;
+using TorchSharp;
+using static TorchSharp.torch;
+
 namespace UncertaintyLoss.Tests.DocsTests;
 
 /// <summary>Small fixed-seed data and models that the documentation snippets run on.</summary>

@@ -1,5 +1,9 @@
+using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Text.RegularExpressions;
+using NUnit.Framework;
 
 namespace UncertaintyLoss.Tests.DocsTests;
 

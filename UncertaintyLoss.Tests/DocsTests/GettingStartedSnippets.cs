@@ -1,5 +1,9 @@
+using System;
+using NUnit.Framework;
 #region getting-started-usings
+using TorchSharp;
 using UncertaintyLoss;
+using static TorchSharp.torch;
 #endregion
 
 namespace UncertaintyLoss.Tests.DocsTests;

@@ -1,6 +1,9 @@
+using NUnit.Framework;
+using TorchSharp;
 #region metrics-usings
 using UncertaintyLoss.Metrics;
 #endregion
+using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Tests.DocsTests;
 

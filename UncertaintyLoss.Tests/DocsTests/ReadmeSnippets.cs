@@ -1,5 +1,8 @@
+using NUnit.Framework;
+using TorchSharp;
 #region readme-usings
 using UncertaintyLoss;
+using static TorchSharp.torch;
 #endregion
 
 namespace UncertaintyLoss.Tests.DocsTests;

@@ -1,3 +1,8 @@
+using System.Linq;
+using NUnit.Framework;
+using TorchSharp;
+using static TorchSharp.torch;
+
 namespace UncertaintyLoss.Tests.DocsTests;
 
 /// <summary>The C# blocks of docs/sculpt.md, run on small fixed-seed data.</summary>

@@ -1,3 +1,8 @@
+using System.Collections.Generic;
+using NUnit.Framework;
+using TorchSharp;
+using static TorchSharp.torch;
+
 namespace UncertaintyLoss.Tests.DocsTests;
 
 /// <summary>The C# blocks of docs/training-loop.md, run for two epochs of the three-blob data.</summary>

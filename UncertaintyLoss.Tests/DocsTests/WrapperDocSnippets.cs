@@ -1,7 +1,12 @@
+using System;
+using System.Linq;
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using NUnit.Framework;
 #region wrappers-usings
+using TorchSharp;
 using UncertaintyLoss;
+using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 #endregion
 

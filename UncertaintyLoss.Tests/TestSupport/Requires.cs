@@ -1,4 +1,6 @@
 using System.IO;
+using NUnit.Framework;
+using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Tests.TestSupport;
 
