@@ -259,8 +259,6 @@ public sealed class ClampedExpTests
         }
     }
 
-    // ---- weight and ignoreIndex: quirks of its own (the generic checks are in Ops/WeightIgnoreTests.cs) ----
-
     // ---- CUDA: quirks of its own (the generic checks are in Ops/CudaTests.cs) ----
 
     /// <summary>On CUDA, clamps 10, 2.5 and 0: elementwise exp(clamp(x)) within the dtype's tolerance, on the device, in the input's dtype.</summary>

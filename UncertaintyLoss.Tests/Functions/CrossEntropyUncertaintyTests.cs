@@ -13,8 +13,6 @@ public sealed class CrossEntropyUncertaintyTests
             return i => h[i] >= 0 && h[i] <= max ? null : $"{PropertyFormat.R(h[i])} outside [0, ln C]";
         });
 
-    // ---- memory: quirks of its own (the generic checks are in Ops/MemoryTests.cs) ----
-
     // ---- validation: quirks of its own (the generic checks are in Ops/ValidationTests.cs) ----
 
     /// <summary>Logits are not evidence: negative and very negative values are valid, with a finite result per row.</summary>
@@ -29,8 +27,4 @@ public sealed class CrossEntropyUncertaintyTests
         Assert.That(h!.shape, Is.EqualTo(new long[] { 2 }));
         Assert.That(h.isfinite().all().item<bool>(), Is.True);
     }
-
-    // ---- weight and ignoreIndex: quirks of its own (the generic checks are in Ops/WeightIgnoreTests.cs) ----
-
-    // ---- CUDA: quirks of its own (the generic checks are in Ops/CudaTests.cs) ----
 }

@@ -16,12 +16,4 @@ public sealed class DataUncertaintyTests
             return i => data[i] >= 0 && Math.Abs(data[i] + model[i] - total[i]) <= rtol * total[i] ? null
                 : $"{PropertyFormat.R(data[i])} + ModelUncertainty {PropertyFormat.R(model[i])} vs Uncertainty {PropertyFormat.R(total[i])}";
         });
-
-    // ---- memory: quirks of its own (the generic checks are in Ops/MemoryTests.cs) ----
-
-    // ---- validation: quirks of its own (the generic checks are in Ops/ValidationTests.cs) ----
-
-    // ---- weight and ignoreIndex: quirks of its own (the generic checks are in Ops/WeightIgnoreTests.cs) ----
-
-    // ---- CUDA: quirks of its own (the generic checks are in Ops/CudaTests.cs) ----
 }

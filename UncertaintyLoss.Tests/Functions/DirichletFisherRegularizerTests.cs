@@ -14,12 +14,4 @@ public sealed class DirichletFisherRegularizerTests
     public Property Properties_EvidenceOnlyOnTrueClass_IsExactlyZero() =>
         Prop.ForAll(OpGens.Cases(OpTable.Loss("DirichletFisherRegularizer"), PropertyGens.OnlyTrueClassCases(Gen.Constant(Reduction.None))).ToArbitrary(),
             t => PropertyChecks.LossIsExactlyZero(t.Spec, t.Case));
-
-    // ---- memory: quirks of its own (the generic checks are in Ops/MemoryTests.cs) ----
-
-    // ---- validation: quirks of its own (the generic checks are in Ops/ValidationTests.cs) ----
-
-    // ---- weight and ignoreIndex: quirks of its own (the generic checks are in Ops/WeightIgnoreTests.cs) ----
-
-    // ---- CUDA: quirks of its own (the generic checks are in Ops/CudaTests.cs) ----
 }

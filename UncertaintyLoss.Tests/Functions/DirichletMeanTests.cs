@@ -13,12 +13,4 @@ public sealed class DirichletMeanTests
             return position => ReferenceTensor.Sum(PropertyLayout.Gather(p, c.Shape, position)) is var total && Math.Abs(total - 1) <= tol ? null
                 : $"sums to {PropertyFormat.R(total)}";
         });
-
-    // ---- memory: quirks of its own (the generic checks are in Ops/MemoryTests.cs) ----
-
-    // ---- validation: quirks of its own (the generic checks are in Ops/ValidationTests.cs) ----
-
-    // ---- weight and ignoreIndex: quirks of its own (the generic checks are in Ops/WeightIgnoreTests.cs) ----
-
-    // ---- CUDA: quirks of its own (the generic checks are in Ops/CudaTests.cs) ----
 }

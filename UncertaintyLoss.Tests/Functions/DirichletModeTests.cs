@@ -25,12 +25,4 @@ public sealed class DirichletModeTests
                 || PropertyLayout.Gather(mode, c.Shape, position) is var m && m.All(x => x == uniform) ? null
                 : $"{PropertyFormat.Vector(PropertyLayout.Gather(mode, c.Shape, position))} of zero evidence, expected all {PropertyFormat.R(uniform)}";
         }, extreme: false);
-
-    // ---- memory: quirks of its own (the generic checks are in Ops/MemoryTests.cs) ----
-
-    // ---- validation: quirks of its own (the generic checks are in Ops/ValidationTests.cs) ----
-
-    // ---- weight and ignoreIndex: quirks of its own (the generic checks are in Ops/WeightIgnoreTests.cs) ----
-
-    // ---- CUDA: quirks of its own (the generic checks are in Ops/CudaTests.cs) ----
 }

@@ -13,12 +13,4 @@ public sealed class ModelUncertaintyTests
             double[] h = Tensors.ToDoubles(UL.Uncertainty(e));
             return i => mi[i] >= 0 && mi[i] <= h[i] ? null : $"{PropertyFormat.R(mi[i])} not in [0, Uncertainty {PropertyFormat.R(h[i])}]";
         });
-
-    // ---- memory: quirks of its own (the generic checks are in Ops/MemoryTests.cs) ----
-
-    // ---- validation: quirks of its own (the generic checks are in Ops/ValidationTests.cs) ----
-
-    // ---- weight and ignoreIndex: quirks of its own (the generic checks are in Ops/WeightIgnoreTests.cs) ----
-
-    // ---- CUDA: quirks of its own (the generic checks are in Ops/CudaTests.cs) ----
 }

@@ -14,8 +14,6 @@ public sealed class UncertaintyTests
             return i => h[i] is >= 0 and <= 1 ? null : $"normalized {PropertyFormat.R(h[i])} outside [0, 1]";
         });
 
-    // ---- memory: quirks of its own (the generic checks are in Ops/MemoryTests.cs) ----
-
     // ---- validation: quirks of its own (the generic checks are in Ops/ValidationTests.cs) ----
 
     /// <summary>
@@ -42,8 +40,4 @@ public sealed class UncertaintyTests
 
     private static IEnumerable<TestCaseData> EvidenceRowCases() =>
         BadInputTables.EvidenceRows().Select(row => new TestCaseData(row).SetArgDisplayNames(row.Name));
-
-    // ---- weight and ignoreIndex: quirks of its own (the generic checks are in Ops/WeightIgnoreTests.cs) ----
-
-    // ---- CUDA: quirks of its own (the generic checks are in Ops/CudaTests.cs) ----
 }

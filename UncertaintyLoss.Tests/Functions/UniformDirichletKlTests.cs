@@ -8,12 +8,4 @@ public sealed class UniformDirichletKlTests
     public Property Properties_EvidenceOnlyOnTrueClass_IsExactlyZero() =>
         Prop.ForAll(OpGens.Cases(OpTable.Loss("UniformDirichletKl"), PropertyGens.OnlyTrueClassCases(Gen.Constant(Reduction.None))).ToArbitrary(),
             t => PropertyChecks.LossIsExactlyZero(t.Spec, t.Case));
-
-    // ---- memory: quirks of its own (the generic checks are in Ops/MemoryTests.cs) ----
-
-    // ---- validation: quirks of its own (the generic checks are in Ops/ValidationTests.cs) ----
-
-    // ---- weight and ignoreIndex: quirks of its own (the generic checks are in Ops/WeightIgnoreTests.cs) ----
-
-    // ---- CUDA: quirks of its own (the generic checks are in Ops/CudaTests.cs) ----
 }

@@ -12,12 +12,4 @@ public sealed class VacuityTests
             return i => u[i] > 0 && u[i] <= 1 && (u[i] == 1 || PropertyLayout.Gather(c.Values, c.Shape, i).Any(x => x != 0)) ? null
                 : $"{PropertyFormat.R(u[i])} (must lie in (0, 1], and be 1 without evidence)";
         });
-
-    // ---- memory: quirks of its own (the generic checks are in Ops/MemoryTests.cs) ----
-
-    // ---- validation: quirks of its own (the generic checks are in Ops/ValidationTests.cs) ----
-
-    // ---- weight and ignoreIndex: quirks of its own (the generic checks are in Ops/WeightIgnoreTests.cs) ----
-
-    // ---- CUDA: quirks of its own (the generic checks are in Ops/CudaTests.cs) ----
 }

@@ -62,6 +62,17 @@ public sealed record PathResult(double[] Output, ScalarType Dtype, long[] Shape,
 /// <summary>Builds <see cref="FusedCase"/>s and runs them on a forced path.</summary>
 public static class FusedCases
 {
+    /// <summary>
+    /// Which of the two fused losses <paramref name="op"/> is; a new entry with a fused path needs its own case here.
+    /// </summary>
+    /// <exception cref="ArgumentException">The entry has no fused path, or one this fixture does not know.</exception>
+    public static bool IsMaxNorm(LossOp op) => op.Function switch
+    {
+        "EvidentialLoss" => false,
+        "MaxNormLoss" => true,
+        _ => throw new ArgumentException($"Expected EvidentialLoss or MaxNormLoss, but received {op.Function}: add its fused call to FusedCase.Loss.", nameof(op)),
+    };
+
     public static FusedCase Build(int seed, bool maxNorm, ScalarType dtype, long[] shape, EvidenceMode evidenceMode, ScalarType targetDtype,
         Reduction reduction, double regFactor, int pNorm, FisherAlphaSum alphaSum, bool weighted, IgnoreMode ignoreMode, long ignoreIndex)
     {
@@ -203,9 +214,8 @@ public class FusedPathTests
             (1, from d1 in Gen.Choose(1, 5) from d2 in Gen.Choose(1, 5) select new long[] { d1, d2 }))
         select new long[] { n, c }.Concat(spatial).ToArray();
 
-    private static readonly Gen<FusedCase> Cases =
+    private static Gen<FusedCase> Cases(bool maxNorm) =>
         from seed in Gen.Choose(0, int.MaxValue - 1)
-        from maxNorm in Gen.Elements(false, true)
         from dtype in Gen.Elements(ScalarType.Float64, ScalarType.Float32)
         from shape in Shapes
         from evidenceMode in Gen.Frequency((3, Gen.Constant(EvidenceMode.Moderate)), (3, Gen.Constant(EvidenceMode.LogSpread)),
@@ -226,13 +236,15 @@ public class FusedPathTests
     /// weights, ignored positions (some, all, an ignore index that is a real class), Int64/Int32/Byte targets:
     /// output within 1e-10 (Float64) / 1e-5 (Float32) relative, gradient of Σ grad_output·output within that times max|grad|.
     /// </summary>
-    [SeededProperty(MaxTest = 150, Seed = "(271828,182845)", QuietOnSuccess = true)]
-    public Property FusedPath_RandomCases_MatchesComposedPath() =>
-        Prop.ForAll(Cases.ToArbitrary(), c =>
-        {
-            var failure = FusedCases.Compare(c);
-            return PropertyChecks.Verdict(failure is null, () => $"{failure}; {c}");
-        });
+    /// <remarks>Every loss of <see cref="OpTable"/> with a fused path (<see cref="LossOp.HasFusedPath"/>), 75 cases each.</remarks>
+    [TestCaseSource(typeof(OpTable), nameof(OpTable.FusedLossCases))]
+    public void FusedPath_RandomCases_MatchesComposedPath(LossOp op) =>
+        Prop.ForAll(Cases(FusedCases.IsMaxNorm(op)).ToArbitrary(), c =>
+            {
+                var failure = FusedCases.Compare(c);
+                return PropertyChecks.Verdict(failure is null, () => $"{failure}; {c}");
+            })
+            .Check(Seeds.For($"FusedPath.RandomCases|{op}", 75));
 
     /// <summary>Shapes that need several tiles and several parallel chunks (C large; N·D large).</summary>
     [TestCase(false, 300L, 257L, 0L, 0L, ScalarType.Float64)]

@@ -1,7 +1,7 @@
 namespace UncertaintyLoss.Tests.Ops;
 
 /// <summary>
-/// Every function of <see cref="OpTable"/> on CUDA, each option variant of <see cref="OpTable.OptionVariants(LossOp)"/>,
+/// Every function of <see cref="OpTable"/> on CUDA, each option variant of <see cref="LossOp.OptionSets"/>,
 /// Float32 and Float64, against the table's double-precision reference: the result stays on the device with the input's
 /// dtype. Without CUDA the tests are skipped (<see cref="Requires.Cuda"/>). The inputs have an extra dimension,
 /// (N, C, d) = (3, 4, 2), and hold zeros, fractions, moderate and large evidence (3000 stresses lgamma, digamma and
@@ -121,7 +121,7 @@ public sealed class CudaTests
         var y = probabilityTarget
             ? AsStored(AlongClasses(ProbabilityRows), dtype)
             : AlongClasses(IndexValues.Select(c => DirichletReference.OneHot((int)c, (int)Shape[1])).ToArray());
-        foreach (var variant in OpTable.OptionVariants(op))
+        foreach (var variant in op.OptionSets)
         {
             using var scope = NewDisposeScope();
             var evidence = Tensors.FromDoubles(EvidenceValues, Shape, dtype, device);
@@ -144,7 +144,7 @@ public sealed class CudaTests
     {
         var source = op.Input == MeasureInput.Logits ? LogitValues : EvidenceValues;
         var stored = AsStored(source, dtype);
-        foreach (var spec in OpTable.OptionVariants(op))
+        foreach (var spec in op.OptionSets)
         {
             using var scope = NewDisposeScope();
             var expected = spec.Reference(stored, Shape);

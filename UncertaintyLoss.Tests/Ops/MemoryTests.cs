@@ -2,7 +2,7 @@ namespace UncertaintyLoss.Tests.Ops;
 
 /// <summary>
 /// Tensor lifetimes of every function of <see cref="OpTable"/>, each option variant of
-/// <see cref="OpTable.OptionVariants(LossOp)"/>: nothing but the result outlives a call, the result joins the caller's
+/// <see cref="LossOp.OptionSets"/>: nothing but the result outlives a call, the result joins the caller's
 /// dispose scope, and a rejected call leaves nothing behind (<see cref="LiveTensors"/>).
 /// </summary>
 [TestFixture]
@@ -64,7 +64,7 @@ public sealed class MemoryTests
     [TestCaseSource(nameof(LossKindCases))]
     public void Loss_CallOutsideAnyScope_LeavesOnlyItsResultAlive(LossOp op, LossInputKind kind)
     {
-        foreach (var variant in OpTable.OptionVariants(op))
+        foreach (var variant in op.OptionSets)
             LiveTensors.LossLeavesOnlyItsResult(variant.Name, variant.Core, kind);
     }
 
@@ -72,7 +72,7 @@ public sealed class MemoryTests
     [TestCaseSource(nameof(LossCallerScopeCases))]
     public void Loss_CallInsideCallerScope_AttachesResultToThatScope(LossOp op, LossInputKind kind, Reduction reduction)
     {
-        foreach (var variant in OpTable.OptionVariants(op))
+        foreach (var variant in op.OptionSets)
             LiveTensors.LossResultJoinsCallerScope(variant.Name, variant.Core, kind, reduction);
     }
 
@@ -80,7 +80,7 @@ public sealed class MemoryTests
     [TestCaseSource(nameof(LossRejectionCases))]
     public void Loss_RejectedInput_LeavesNoTensorAlive(LossOp op, LossRejection rejection)
     {
-        foreach (var variant in OpTable.OptionVariants(op))
+        foreach (var variant in op.OptionSets)
             LiveTensors.RejectionLeavesNothing(variant.Name, LiveTensors.RejectedInputs(rejection), x => variant.Core(x[0], x[1], Reduction.Mean));
     }
 
@@ -88,7 +88,7 @@ public sealed class MemoryTests
     [TestCaseSource(nameof(MeasureKindCases))]
     public void Measure_CallOutsideAnyScope_LeavesOnlyItsResultAlive(MeasureOp op, MeasureInputKind kind)
     {
-        foreach (var spec in OpTable.OptionVariants(op))
+        foreach (var spec in op.OptionSets)
             LiveTensors.MeasureLeavesOnlyItsResult(spec.Name, spec.Torch, kind);
     }
 
@@ -96,7 +96,7 @@ public sealed class MemoryTests
     [TestCaseSource(nameof(MeasureCallerScopeCases))]
     public void Measure_CallInsideCallerScope_AttachesResultToThatScope(MeasureOp op, MeasureInputKind kind)
     {
-        foreach (var spec in OpTable.OptionVariants(op))
+        foreach (var spec in op.OptionSets)
             LiveTensors.MeasureResultJoinsCallerScope(spec.Name, spec.Torch, kind);
     }
 
@@ -104,7 +104,7 @@ public sealed class MemoryTests
     [TestCaseSource(nameof(MeasureRejectionCases))]
     public void Measure_RejectedInput_LeavesNoTensorAlive(MeasureOp op, MeasureRejection rejection)
     {
-        foreach (var spec in OpTable.OptionVariants(op))
+        foreach (var spec in op.OptionSets)
             LiveTensors.RejectionLeavesNothing(spec.Name, new[] { LiveTensors.RejectedInput(rejection) }, x => spec.Torch(x[0]));
     }
 }

@@ -21,20 +21,8 @@ public sealed class WeightIgnoreTests
     /// <summary>The losses that take <c>weight</c> and <c>ignoreIndex</c>.</summary>
     public static IEnumerable<LossOp> Losses() => OpTable.Losses.Where(op => op.SupportsWeightIgnore);
 
-    /// <summary>
-    /// The option sets a loss is checked with: its typical one and those whose weight/ignore path differs (no
-    /// regulariser; ExcludingTrueClass gathers the target's class, at ignored positions too). The last is
-    /// <see cref="MainOption"/>.
-    /// </summary>
-    private static LossVariant[] OptionsOf(LossOp op) => op.Function switch
-    {
-        "EvidentialLoss" => [OpTable.EvidentialLoss(0.0), op.Typical],
-        "MaxNormLoss" => [op.Typical, OpTable.MaxNormLoss(0.0, 4, FisherAlphaSum.All), OpTable.MaxNormLoss(0.0, 2, FisherAlphaSum.ExcludingTrueClass),
-            OpTable.MaxNormLoss(0.5, 4, FisherAlphaSum.ExcludingTrueClass)],
-        "DirichletPNormLoss" => [OpTable.DirichletPNormLoss(1), op.Typical],
-        "DirichletFisherRegularizer" => [op.Typical, OpTable.DirichletFisherRegularizer(FisherAlphaSum.ExcludingTrueClass)],
-        _ => [op.Typical],
-    };
+    /// <summary>The option sets a loss is checked with (<see cref="LossOp.OptionSets"/>); the last is <see cref="MainOption"/>.</summary>
+    private static IReadOnlyList<LossVariant> OptionsOf(LossOp op) => op.OptionSets;
 
     /// <summary>Every option set of every loss.</summary>
     public static IEnumerable<LossVariant> Options() => Losses().SelectMany(OptionsOf);
