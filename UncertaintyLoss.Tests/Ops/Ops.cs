@@ -210,6 +210,7 @@ public static class OpTable
         new LossOp("UniformDirichletKl", UniformDirichletKl,
             Gen.Elements(UniformDirichletKl, Defaults("UniformDirichletKl", (e, t) => UL.UniformDirichletKl(e, t), (e, t, r) => UL.UniformDirichletKl(e, t, r), Kl)),
             HasFusedPath: false),
+        #region ops-entry-maxnorm
         new LossOp("MaxNormLoss", MaxNormLoss(0.5, 4, FisherAlphaSum.All),
             Gen.Frequency(
                 (8, from lambda in Gen.Elements(0.0, 0.5, 1.0)
@@ -234,6 +235,7 @@ public static class OpTable
                 MaxNormLoss(0.7, 4, FisherAlphaSum.All), MaxNormLoss(0.7, 4, FisherAlphaSum.ExcludingTrueClass),
             ],
         },
+        #endregion
         new LossOp("DirichletPNormLoss", DirichletPNormLoss(4),
             Gen.Frequency(
                 (4, Gen.Elements(1, 2, 3, 4, 7).Select(DirichletPNormLoss)),
