@@ -246,7 +246,11 @@ public class FusedPathTests
             })
             .Check(Seeds.For($"FusedPath.RandomCases|{op}", 75));
 
-    /// <summary>Shapes that need several tiles and several parallel chunks (C large; N·D large).</summary>
+    /// <summary>
+    /// Shapes that need several tiles and several parallel chunks (C large; N·D large), on two threads: the test
+    /// processes run libtorch single-threaded (<c>OMP_NUM_THREADS=1</c> in tests.runsettings), and the fused pass takes
+    /// its thread count from <c>torch.get_num_threads()</c>.
+    /// </summary>
     [TestCase(false, 300L, 257L, 0L, 0L, ScalarType.Float64)]
     [TestCase(true, 300L, 257L, 0L, 0L, ScalarType.Float64)]
     [TestCase(false, 300L, 257L, 0L, 0L, ScalarType.Float32)]
@@ -256,11 +260,20 @@ public class FusedPathTests
     public void FusedPath_ManyTilesAndChunks_MatchesComposedPath(bool maxNorm, long n, long c, long d1, long d2, ScalarType dtype)
     {
         var shape = d1 == 0 ? new[] { n, c } : new[] { n, c, d1, d2 };
-        foreach (var reduction in new[] { Reduction.None, Reduction.Mean })
+        int threads = torch.get_num_threads();
+        try
         {
-            var fusedCase = FusedCases.Build(17, maxNorm, dtype, shape, EvidenceMode.LogSpread, ScalarType.Int64, reduction, 0.5, 4,
-                FisherAlphaSum.ExcludingTrueClass, weighted: true, IgnoreMode.Some, -100);
-            Assert.That(FusedCases.Compare(fusedCase), Is.Null, fusedCase.ToString());
+            torch.set_num_threads(2);
+            foreach (var reduction in new[] { Reduction.None, Reduction.Mean })
+            {
+                var fusedCase = FusedCases.Build(17, maxNorm, dtype, shape, EvidenceMode.LogSpread, ScalarType.Int64, reduction, 0.5, 4,
+                    FisherAlphaSum.ExcludingTrueClass, weighted: true, IgnoreMode.Some, -100);
+                Assert.That(FusedCases.Compare(fusedCase), Is.Null, fusedCase.ToString());
+            }
+        }
+        finally
+        {
+            torch.set_num_threads(threads);
         }
     }
 
