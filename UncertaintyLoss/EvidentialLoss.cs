@@ -13,8 +13,8 @@ namespace UncertaintyLoss;
 public static partial class UL
 {
     /// <summary>
-    /// Evidential deep-learning loss: the Dirichlet mean-squared error plus <paramref name="regFactor"/>
-    /// times the KL divergence of the misleading evidence from the uniform Dirichlet.
+    /// Evidential deep-learning loss: a Dirichlet risk (by default the expected squared error) plus
+    /// <paramref name="regFactor"/> times the KL divergence of the misleading evidence from the uniform Dirichlet.
     /// </summary>
     /// <param name="evidence">Non-negative evidence g(logits), for example <see cref="ClampedExp"/>(logits); α = evidence + 1.</param>
     /// <param name="target">Class indices (integer dtype) or class probabilities (floating dtype, the evidence's shape).</param>
@@ -25,24 +25,29 @@ public static partial class UL
     /// targets only.</param>
     /// <param name="ignoreIndex">A class-index target value whose positions contribute nothing and are left out of the
     /// mean, as <c>cross_entropy</c>'s <c>ignore_index</c> (default −100). If every position is ignored, the mean is 0 (not NaN).</param>
-    /// <returns>L = <see cref="DirichletMseLoss"/> + λ·<see cref="UniformDirichletKl"/>, reduced.</returns>
+    /// <param name="risk">The data term: <see cref="EvidentialRisk.SquaredError"/> (the default, eq. 5),
+    /// <see cref="EvidentialRisk.LogLikelihood"/> (eq. 3) or <see cref="EvidentialRisk.CrossEntropy"/> (eq. 4).</param>
+    /// <returns>L = risk + λ·<see cref="UniformDirichletKl"/>, reduced; the risk is <see cref="DirichletMseLoss"/>,
+    /// <see cref="DirichletLogLoss"/> or <see cref="DirichletCrossEntropyLoss"/>.</returns>
     /// <remarks>
-    /// <para><b>Formula.</b> Per position, L = Σ_j (y_j − p_j)² + p_j(1 − p_j)/(S + 1) + λ·KL(Dir(α̃) ‖ Dir(1)),
-    /// with p = α/S, S = Σ_j α_j and α̃ = y + (1 − y)⊙α.</para>
+    /// <para><b>Formula.</b> Per position, L = risk + λ·KL(Dir(α̃) ‖ Dir(1)) with α = evidence + 1, p = α/S,
+    /// S = Σ_j α_j and α̃ = y + (1 − y)⊙α; the risk is Σ_j (y_j − p_j)² + p_j(1 − p_j)/(S + 1) (squared error),
+    /// Σ_j y_j (ln S − ln α_j) (log-likelihood) or Σ_j y_j (ψ(S) − ψ(α_j)) (cross-entropy).</para>
     /// <para><b>Shape.</b> evidence: (N, C) or (N, C, d1, …, dk); target: (N) or (N, d1, …, dk) of class indices in
     /// [0, C), or the evidence's shape for probabilities; output: (N, d1, …, dk) for <see cref="nn.Reduction.None"/>,
     /// a scalar for <see cref="nn.Reduction.Mean"/> and <see cref="nn.Reduction.Sum"/> (over all N·d1⋯dk positions, or
     /// weighted and without ignored positions as <c>cross_entropy</c>); weight: (C). The result has the evidence's dtype
     /// and device.</para>
     /// <para><b>Reference.</b> Sensoy, Kaplan and Kandemir, "Evidential Deep Learning to Quantify Classification
-    /// Uncertainty", NeurIPS 2018, eq. 5 and the KL regulariser of section 4.</para>
-    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence with class-index targets, a fused kernel
+    /// Uncertainty", NeurIPS 2018, eqs. 3–5 and the KL regulariser of section 4.</para>
+    /// <para><b>Implementation.</b> For the squared-error risk with contiguous Float32/Float64 CPU evidence and class-index targets, a fused kernel
     /// computes the loss and its analytic gradient in one double-precision pass (docs/performance.md); other inputs compose
     /// TorchSharp operations. Both paths support gradients of every order: a backward with <c>create_graph</c> through the
     /// fused kernel recomputes the gradient through the composed operations. <see cref="KernelScope"/> and
     /// <see cref="UseFusedKernels"/> choose the path.</para>
-    /// <para><b>Python.</b> <c>uncertainty_loss.evidential_loss(evidence, target, reg_factor, reduction)</c>. Unlike it,
-    /// <see cref="nn.Reduction.None"/> and <see cref="nn.Reduction.Sum"/> work with regFactor &gt; 0 (docs/python-differences.md).</para>
+    /// <para><b>Python.</b> <c>uncertainty_loss.evidential_loss(evidence, target, reg_factor, reduction)</c> (squared error). Unlike it,
+    /// <see cref="nn.Reduction.None"/> and <see cref="nn.Reduction.Sum"/> work with regFactor &gt; 0 (docs/python-differences.md).
+    /// torch-uncertainty's <c>DECLoss(loss_type="mse" | "log" | "digamma")</c> are the three risks (docs/evidential.md).</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
     /// <exception cref="ArgumentException">The evidence is not floating point, has rank below 2, fewer than 2 classes, a +∞ or a
@@ -52,13 +57,14 @@ public static partial class UL
     /// <paramref name="ignoreIndex"/> is not the default with probability targets. The value checks (evidence range, class
     /// indices, probabilities, weights) are skipped on the composed path while <see cref="ValidateValues"/> is off.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="regFactor"/> is negative, NaN or infinite, or
-    /// <paramref name="reduction"/> is not a defined value.</exception>
+    /// <paramref name="reduction"/> or <paramref name="risk"/> is not a defined value.</exception>
     public static Tensor EvidentialLoss(Tensor evidence, Tensor target, double regFactor = 0.0, nn.Reduction reduction = nn.Reduction.Mean,
-        Tensor? weight = null, long ignoreIndex = -100)
+        Tensor? weight = null, long ignoreIndex = -100, EvidentialRisk risk = EvidentialRisk.SquaredError)
     {
         var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
         Check.RegFactor(regFactor, nameof(regFactor));
-        if (FusedDirichlet.Applies(evidence, target, kind, weight, pNorm: 1))
+        Check.Defined(risk, nameof(risk));
+        if (risk == EvidentialRisk.SquaredError && FusedDirichlet.Applies(evidence, target, kind, weight, pNorm: 1))
             return FusedDirichlet.Run(evidence, target, weight, ignoreIndex, reduction, FusedLoss.Evidential(regFactor));
         var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
@@ -66,9 +72,70 @@ public static partial class UL
             (work, t) =>
             {
                 var y = Dirichlet.DenseTarget(work, t.Target, t.Kind);
-                var loss = MsePerPosition(work, y);
+                var loss = RiskPerPosition(work, y, risk);
                 return regFactor > 0 ? loss + regFactor * KlPerPosition(work, y) : loss;
             });
+    }
+
+    /// <summary>
+    /// Negative log marginal likelihood of the target under the Dirichlet-multinomial with α = evidence + 1: the
+    /// log-likelihood risk of evidential deep learning (Type-II maximum likelihood).
+    /// </summary>
+    /// <param name="evidence">Non-negative evidence; α = evidence + 1.</param>
+    /// <param name="target">Class indices (integer dtype) or class probabilities (floating dtype, the evidence's shape).</param>
+    /// <param name="reduction">How to reduce the per-position losses.</param>
+    /// <param name="weight"><inheritdoc cref="EvidentialLoss" path="/param[@name='weight']"/></param>
+    /// <param name="ignoreIndex"><inheritdoc cref="EvidentialLoss" path="/param[@name='ignoreIndex']"/></param>
+    /// <returns>The reduced loss; for a class index c it is ln(S/α_c) ≥ 0.</returns>
+    /// <remarks>
+    /// <para><b>Formula.</b> Σ_j y_j (ln S − ln α_j), S = Σ_j α_j, evaluated as Σ_j y_j ln(1 + R_j/α_j) with
+    /// R_j = Σ_{k≠j} α_k, which stays accurate when one class holds almost all the evidence.</para>
+    /// <para><b>Shape.</b> As <see cref="EvidentialLoss"/>.</para>
+    /// <para><b>Reference.</b> Sensoy, Kaplan and Kandemir, NeurIPS 2018, eq. 3.</para>
+    /// <para><b>Python.</b> torch-uncertainty <c>DECLoss(loss_type="log")</c> without its regulariser (it applies a ReLU
+    /// to the evidence first; here the evidence must already be non-negative).</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
+    /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not a defined value.</exception>
+    public static Tensor DirichletLogLoss(Tensor evidence, Tensor target, nn.Reduction reduction = nn.Reduction.Mean,
+        Tensor? weight = null, long ignoreIndex = -100)
+    {
+        var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
+        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+
+        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
+            (work, t) => LogPerPosition(work, Dirichlet.DenseTarget(work, t.Target, t.Kind)));
+    }
+
+    /// <summary>
+    /// Expected cross-entropy between the target and a class-probability vector drawn from Dir(evidence + 1): the
+    /// Bayes-risk (digamma) form of evidential deep learning.
+    /// </summary>
+    /// <param name="evidence">Non-negative evidence; α = evidence + 1.</param>
+    /// <param name="target">Class indices (integer dtype) or class probabilities (floating dtype, the evidence's shape).</param>
+    /// <param name="reduction">How to reduce the per-position losses.</param>
+    /// <param name="weight"><inheritdoc cref="EvidentialLoss" path="/param[@name='weight']"/></param>
+    /// <param name="ignoreIndex"><inheritdoc cref="EvidentialLoss" path="/param[@name='ignoreIndex']"/></param>
+    /// <returns>The reduced loss; for a class index c it is ψ(S) − ψ(α_c) ≥ 0.</returns>
+    /// <remarks>
+    /// <para><b>Formula.</b> E_{p∼Dir(α)}[−Σ_j y_j ln p_j] = Σ_j y_j (ψ(S) − ψ(α_j)), S = Σ_j α_j.</para>
+    /// <para><b>Shape.</b> As <see cref="EvidentialLoss"/>.</para>
+    /// <para><b>Reference.</b> Sensoy, Kaplan and Kandemir, NeurIPS 2018, eq. 4.</para>
+    /// <para><b>Python.</b> torch-uncertainty <c>DECLoss(loss_type="digamma")</c> without its regulariser (it applies a
+    /// ReLU to the evidence first; here the evidence must already be non-negative).</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
+    /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not a defined value.</exception>
+    public static Tensor DirichletCrossEntropyLoss(Tensor evidence, Tensor target, nn.Reduction reduction = nn.Reduction.Mean,
+        Tensor? weight = null, long ignoreIndex = -100)
+    {
+        var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
+        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+
+        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
+            (work, t) => DigammaPerPosition(work, Dirichlet.DenseTarget(work, t.Target, t.Kind)));
     }
 
     /// <summary>
@@ -155,6 +222,27 @@ public static partial class UL
         Check.Reduction(reduction, nameof(reduction));
         Check.WeightAndIgnoreIndex(evidence, kind, weight, ignoreIndex);
         return kind;
+    }
+
+    private static Tensor RiskPerPosition(Tensor evidence, Tensor y, EvidentialRisk risk) => risk switch
+    {
+        EvidentialRisk.LogLikelihood => LogPerPosition(evidence, y),
+        EvidentialRisk.CrossEntropy => DigammaPerPosition(evidence, y),
+        _ => MsePerPosition(evidence, y),
+    };
+
+    private static Tensor LogPerPosition(Tensor evidence, Tensor y)
+    {
+        var alpha = evidence + 1;
+        var r = Dirichlet.SumOfOthers(alpha, alpha.sum(1, keepdim: true));
+        return (y * (r / alpha).log1p()).sum(1);                  // ln S − ln α_j = ln(1 + R_j/α_j)
+    }
+
+    private static Tensor DigammaPerPosition(Tensor evidence, Tensor y)
+    {
+        var alpha = evidence + 1;
+        var s = alpha.sum(1, keepdim: true);
+        return (y * (s.digamma() - alpha.digamma())).sum(1);
     }
 
     private static Tensor MsePerPosition(Tensor evidence, Tensor y)

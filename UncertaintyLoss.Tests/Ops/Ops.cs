@@ -108,13 +108,26 @@ public static class OpTable
     private static Expected Kl(double[] e, double[] y) =>
         new(DirichletReference.UniformDirichletKl(e, y), DirichletReference.UniformDirichletKlMagnitude(e, y));
 
-    private static Expected Evidential(double[] e, double[] y, double regFactor)
+    private static Expected Log(double[] e, double[] y) => new(DirichletReference.DirichletLog(e, y), 0.0);
+
+    private static Expected Digamma(double[] e, double[] y) =>
+        new(DirichletReference.DirichletDigamma(e, y), DirichletReference.DirichletDigammaMagnitude(e, y));
+
+    private static Expected Risk(double[] e, double[] y, EvidentialRisk risk) => risk switch
     {
-        var mse = Mse(e, y);
+        EvidentialRisk.SquaredError => Mse(e, y),
+        EvidentialRisk.LogLikelihood => Log(e, y),
+        EvidentialRisk.CrossEntropy => Digamma(e, y),
+        _ => throw new ArgumentOutOfRangeException(nameof(risk), risk, null),
+    };
+
+    private static Expected Evidential(double[] e, double[] y, double regFactor, EvidentialRisk risk = EvidentialRisk.SquaredError)
+    {
+        var data = Risk(e, y, risk);
         if (regFactor == 0)
-            return mse;
+            return data;
         var kl = Kl(e, y);
-        return new(mse.Value + regFactor * kl.Value, Math.Abs(mse.Value) + regFactor * kl.Magnitude);
+        return new(data.Value + regFactor * kl.Value, data.Scale + regFactor * kl.Magnitude);
     }
 
     private static Expected PNorm(double[] e, double[] y, int p) => new(DirichletReference.DirichletPNorm(e, y, p), 0.0);
@@ -140,6 +153,22 @@ public static class OpTable
         $"EvidentialLoss(regFactor {F(regFactor)})",
         (e, t, r, w, i) => UL.EvidentialLoss(e, t, regFactor, r, w, i),
         (e, y) => Evidential(e, y, regFactor));
+
+    /// <summary>EvidentialLoss with its <c>risk</c> argument passed explicitly (SquaredError included).</summary>
+    public static LossVariant EvidentialLoss(double regFactor, EvidentialRisk risk) => new(
+        $"EvidentialLoss(regFactor {F(regFactor)}, {risk})",
+        (e, t, r, w, i) => UL.EvidentialLoss(e, t, regFactor, r, w, i, risk),
+        (e, y) => Evidential(e, y, regFactor, risk));
+
+    public static LossVariant DirichletLogLoss { get; } = new(
+        "DirichletLogLoss",
+        (e, t, r, w, i) => UL.DirichletLogLoss(e, t, r, w, i),
+        Log);
+
+    public static LossVariant DirichletCrossEntropyLoss { get; } = new(
+        "DirichletCrossEntropyLoss",
+        (e, t, r, w, i) => UL.DirichletCrossEntropyLoss(e, t, r, w, i),
+        Digamma);
 
     public static LossVariant MaxNormLoss(double regFactor, int pNorm, FisherAlphaSum alphaSum) => new(
         $"MaxNormLoss(regFactor {F(regFactor)}, pNorm {pNorm}, {alphaSum})",
@@ -191,21 +220,35 @@ public static class OpTable
 
     // ---- the table ----
 
-    /// <summary>The six classification losses.</summary>
+    /// <summary>The classification losses.</summary>
     public static IReadOnlyList<LossOp> Losses { get; } = new[]
     {
         new LossOp("EvidentialLoss", EvidentialLoss(0.5),
             Gen.Frequency(
                 (3, Gen.Elements(0.0, 0.5, 1.0).Select(EvidentialLoss)),
+                (3, from lambda in Gen.Elements(0.0, 0.5, 1.0)
+                    from risk in Gen.Elements(EvidentialRisk.SquaredError, EvidentialRisk.LogLikelihood, EvidentialRisk.CrossEntropy)
+                    select EvidentialLoss(lambda, risk)),
                 (1, Gen.Constant(Defaults("EvidentialLoss(regFactor 0)", (e, t) => UL.EvidentialLoss(e, t), (e, t, r) => UL.EvidentialLoss(e, t, reduction: r), (e, y) => Evidential(e, y, 0))))),
             HasFusedPath: true)
         {
-            BadOptions = [.. Bad("regFactor", ValidationKit.BadOptions.RegFactors, v => (e, t) => UL.EvidentialLoss(e, t, regFactor: v))],
-            // 0.7 is not a binary fraction: a regFactor passed on at the wrong precision shows.
-            OptionSets = [EvidentialLoss(0.0), EvidentialLoss(0.7)],
+            BadOptions =
+            [
+                .. Bad("regFactor", ValidationKit.BadOptions.RegFactors, v => (e, t) => UL.EvidentialLoss(e, t, regFactor: v)),
+                .. Bad("risk", new[] { (EvidentialRisk)(-1), (EvidentialRisk)3 }, v => (e, t) => UL.EvidentialLoss(e, t, risk: v)),
+            ],
+            // 0.7 is not a binary fraction: a regFactor passed on at the wrong precision shows. The log and digamma risks
+            // take the composed path only.
+            OptionSets = [EvidentialLoss(0.0), EvidentialLoss(0.7, EvidentialRisk.LogLikelihood), EvidentialLoss(0.7, EvidentialRisk.CrossEntropy), EvidentialLoss(0.7)],
         },
         new LossOp("DirichletMseLoss", DirichletMseLoss,
             Gen.Elements(DirichletMseLoss, Defaults("DirichletMseLoss", (e, t) => UL.DirichletMseLoss(e, t), (e, t, r) => UL.DirichletMseLoss(e, t, r), Mse)),
+            HasFusedPath: false),
+        new LossOp("DirichletLogLoss", DirichletLogLoss,
+            Gen.Elements(DirichletLogLoss, Defaults("DirichletLogLoss", (e, t) => UL.DirichletLogLoss(e, t), (e, t, r) => UL.DirichletLogLoss(e, t, r), Log)),
+            HasFusedPath: false),
+        new LossOp("DirichletCrossEntropyLoss", DirichletCrossEntropyLoss,
+            Gen.Elements(DirichletCrossEntropyLoss, Defaults("DirichletCrossEntropyLoss", (e, t) => UL.DirichletCrossEntropyLoss(e, t), (e, t, r) => UL.DirichletCrossEntropyLoss(e, t, r), Digamma)),
             HasFusedPath: false),
         new LossOp("UniformDirichletKl", UniformDirichletKl,
             Gen.Elements(UniformDirichletKl, Defaults("UniformDirichletKl", (e, t) => UL.UniformDirichletKl(e, t), (e, t, r) => UL.UniformDirichletKl(e, t, r), Kl)),

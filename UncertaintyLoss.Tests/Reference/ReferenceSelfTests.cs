@@ -195,6 +195,45 @@ public class DirichletReferenceTests
 {
     private static readonly double Ln2 = Math.Log(2.0);
 
+    /// <summary>For integer α, ψ(S) − ψ(α) is a difference of harmonic numbers: H_{S−1} − H_{α−1}.</summary>
+    [Test]
+    public void DirichletDigamma_IntegerAlphas_IsDifferenceOfHarmonicNumbers()
+    {
+        // e = (2, 0, 1): α = (3, 1, 2), S = 6. Class 0: H5 − H2 = 1/3 + 1/4 + 1/5 = 47/60; class 1: H5 − H0 = 137/60.
+        Assert.Multiple(() =>
+        {
+            Assert.That(DirichletReference.DirichletDigamma([2.0, 0.0, 1.0], DirichletReference.OneHot(0, 3)), Is.EqualTo(47.0 / 60.0).Within(1e-15));
+            Assert.That(DirichletReference.DirichletDigamma([2.0, 0.0, 1.0], DirichletReference.OneHot(1, 3)), Is.EqualTo(137.0 / 60.0).Within(1e-15));
+        });
+    }
+
+    /// <summary>With K = 2, Dir(α) is Beta(α₀, α₁) on p₀: the digamma risk is E[−ln p₀], the log risk −ln E[p₀].</summary>
+    [TestCase(new[] { 3.0, 1.0 })]
+    [TestCase(new[] { 0.0, 4.0 })]
+    [TestCase(new[] { 9.0, 2.5 })]
+    [TestCase(new[] { 0.25, 0.0 })]
+    public void DirichletDigammaAndLog_TwoClasses_MatchIntegralsOfTheBetaDensity(double[] e)
+    {
+        double a = e[0] + 1, b = e[1] + 1;
+        double expectedMinusLog = Integrate.DoubleExponential(x => x <= 0.0 ? 0.0 : -Math.Log(x) * Math.Exp(BetaLogDensity(x, a, b)), 0.0, 1.0, 1e-13);
+        double mean = Integrate.DoubleExponential(x => x * Math.Exp(BetaLogDensity(x, a, b)), 0.0, 1.0, 1e-13);
+        var y = DirichletReference.OneHot(0, 2);
+        Assert.Multiple(() =>
+        {
+            Assert.That(DirichletReference.DirichletDigamma(e, y), Is.EqualTo(expectedMinusLog).Within(1e-10));
+            Assert.That(DirichletReference.DirichletLog(e, y), Is.EqualTo(-Math.Log(mean)).Within(1e-10));
+        });
+    }
+
+    /// <summary>The log risk keeps its relative accuracy when one class holds almost all the evidence: ln(1 + x) for tiny x.</summary>
+    [Test]
+    public void DirichletLog_DominantTrueClass_KeepsRelativeAccuracy()
+    {
+        // α = (1e12 + 1, 1, 1): ln S − ln α₀ = ln(1 + 2/(1e12 + 1)) = 2/(1e12 + 1) − ½(2/(1e12 + 1))² + …
+        double x = 2.0 / (1e12 + 1.0);
+        Assert.That(DirichletReference.DirichletLog([1e12, 0.0, 0.0], DirichletReference.OneHot(0, 3)), Is.EqualTo(x - x * x / 2).Within(1e-15 * x));
+    }
+
     [Test]
     public void UniformDirichletKl_AlphaTildeAllOnes_IsZero()
     {
