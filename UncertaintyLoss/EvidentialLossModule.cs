@@ -26,16 +26,29 @@ public sealed class EvidentialLossModule : DirichletLossModule
     /// <param name="activation">How the input becomes evidence (default <see cref="EvidenceActivation.Exp"/>).</param>
     /// <param name="schedule">Optional λ schedule, read at every forward.</param>
     /// <param name="expClamp">The clamp of <see cref="EvidenceActivation.Exp"/> (default 10).</param>
+    /// <param name="risk">The data term (default <see cref="EvidentialRisk.SquaredError"/>; see <see cref="UL.EvidentialLoss"/>).</param>
     /// <exception cref="ArgumentException"><paramref name="weight"/> is not a floating tensor of shape (C).</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="UL.EvidentialLoss"/>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or <paramref name="risk"/> is not a
+    /// defined value (see <see cref="UL.EvidentialLoss"/>).</exception>
     public EvidentialLossModule(double regFactor = 0.0, nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null,
         long ignoreIndex = -100, EvidenceActivation activation = EvidenceActivation.Exp, IRegFactorSchedule? schedule = null,
-        double expClamp = 10.0)
-        : base(regFactor, reduction, weight, ignoreIndex, activation, schedule, expClamp)
+        double expClamp = 10.0, EvidentialRisk risk = EvidentialRisk.SquaredError)
+        : base(RegFactorOnceRiskChecked(regFactor, risk), reduction, weight, ignoreIndex, activation, schedule, expClamp)
     {
+        Risk = risk;
     }
+
+    /// <summary>Rejects an undefined <paramref name="risk"/> before the base constructor creates anything.</summary>
+    private static double RegFactorOnceRiskChecked(double regFactor, EvidentialRisk risk)
+    {
+        Internal.Check.Defined(risk, nameof(risk));
+        return regFactor;
+    }
+
+    /// <summary>The data term of the loss.</summary>
+    public EvidentialRisk Risk { get; }
 
     /// <inheritdoc/>
     protected override Tensor Loss(Tensor evidence, Tensor target, double lambda) =>
-        UL.EvidentialLoss(evidence, target, lambda, reduction, weight, IgnoreIndex);
+        UL.EvidentialLoss(evidence, target, lambda, reduction, weight, IgnoreIndex, Risk);
 }

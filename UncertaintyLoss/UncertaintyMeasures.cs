@@ -180,6 +180,82 @@ public static partial class UL
         return Dirichlet.ToOutput(u, evidence).MoveToOuterDisposeScope();
     }
 
+    /// <summary>The Dirichlet's precision (concentration) α₀ = S = Σ_j α_j: C without evidence, growing with it.</summary>
+    /// <param name="evidence">Non-negative evidence of shape (N, C, d1, …, dk); α = evidence + 1.</param>
+    /// <returns>S, shape (N, d1, …, dk).</returns>
+    /// <remarks>
+    /// <para><b>Shape.</b> evidence: (N, C, d1, …, dk); output: (N, d1, …, dk).</para>
+    /// <para><b>Reference.</b> Malinin and Gales, "Predictive Uncertainty Estimation via Prior Networks", NeurIPS 2018
+    /// (α₀ as a measure of distributional uncertainty: low precision, unfamiliar input).</para>
+    /// <para><b>Python.</b> no equivalent in <c>uncertainty-loss</c>.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="evidence"/> is null.</exception>
+    /// <exception cref="ArgumentException">See <see cref="Uncertainty"/>.</exception>
+    public static Tensor DirichletPrecision(Tensor evidence)
+    {
+        Check.Evidence(evidence, nameof(evidence));
+        Check.Values(evidence, nameof(evidence));
+
+        using var scope = NewDisposeScope();
+        var s = (Dirichlet.ToCompute(evidence) + 1).sum(1);
+        return Dirichlet.ToOutput(s, evidence).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The differential entropy of Dir(α): 0 for the uniform Dirichlet (no evidence), falling without bound as evidence
+    /// concentrates it.
+    /// </summary>
+    /// <param name="evidence">Non-negative evidence of shape (N, C, d1, …, dk); α = evidence + 1.</param>
+    /// <returns>H[Dir(α)], shape (N, d1, …, dk).</returns>
+    /// <remarks>
+    /// <para><b>Formula.</b> H = Σ_j ln Γ(α_j) − ln Γ(S) + (S − C)ψ(S) − Σ_j (α_j − 1)ψ(α_j), S = Σ_j α_j.</para>
+    /// <para><b>Shape.</b> evidence: (N, C, d1, …, dk); output: (N, d1, …, dk).</para>
+    /// <para><b>Reference.</b> Malinin and Gales, NeurIPS 2018 (differential entropy as a measure of
+    /// distributional uncertainty).</para>
+    /// <para><b>Python.</b> <c>torch.distributions.Dirichlet(alpha).entropy()</c>.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="evidence"/> is null.</exception>
+    /// <exception cref="ArgumentException">See <see cref="Uncertainty"/>.</exception>
+    public static Tensor DirichletDifferentialEntropy(Tensor evidence)
+    {
+        Check.Evidence(evidence, nameof(evidence));
+        Check.Values(evidence, nameof(evidence));
+
+        using var scope = NewDisposeScope();
+        var work = Dirichlet.ToCompute(evidence);
+        var alpha = work + 1;
+        var s = alpha.sum(1);
+        var h = alpha.lgamma().sum(1) - s.lgamma() + (s - evidence.shape[1]) * s.digamma() - (work * alpha.digamma()).sum(1);
+        return Dirichlet.ToOutput(h, evidence).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Expected pairwise KL divergence between two categorical distributions drawn independently from Dir(α):
+    /// (C − 1)/S, a measure of knowledge (epistemic) uncertainty.
+    /// </summary>
+    /// <param name="evidence">Non-negative evidence of shape (N, C, d1, …, dk); α = evidence + 1.</param>
+    /// <returns>E_{p,q∼Dir(α)}[KL(p ‖ q)], shape (N, d1, …, dk).</returns>
+    /// <remarks>
+    /// <para><b>Formula.</b> E[KL(p ‖ q)] = Σ_j E[p_j ln p_j] − Σ_j E[p_j]E[ln q_j]
+    /// = Σ_j (α_j/S)(ψ(α_j + 1) − ψ(S + 1) − ψ(α_j) + ψ(S)) = (C − 1)/S, since ψ(x + 1) − ψ(x) = 1/x.</para>
+    /// <para><b>Shape.</b> evidence: (N, C, d1, …, dk); output: (N, d1, …, dk).</para>
+    /// <para><b>Reference.</b> Malinin, Mlodozeniec and Gales, "Ensemble Distribution Distillation", ICLR 2020, and
+    /// Malinin and Gales, "Reverse KL-Divergence Training of Prior Networks", NeurIPS 2019 (expected pairwise KL).</para>
+    /// <para><b>Python.</b> no equivalent in <c>uncertainty-loss</c>.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="evidence"/> is null.</exception>
+    /// <exception cref="ArgumentException">See <see cref="Uncertainty"/>.</exception>
+    public static Tensor ExpectedPairwiseKl(Tensor evidence)
+    {
+        Check.Evidence(evidence, nameof(evidence));
+        Check.Values(evidence, nameof(evidence));
+
+        using var scope = NewDisposeScope();
+        var s = (Dirichlet.ToCompute(evidence) + 1).sum(1);
+        var epkl = full_like(s, evidence.shape[1] - 1) / s;
+        return Dirichlet.ToOutput(epkl, evidence).MoveToOuterDisposeScope();
+    }
+
     /// <summary>−Σ p ln p for p = α/S; ln p of the largest class is ln1p(−R/S).</summary>
     private static Tensor EntropyOfMean(Tensor alpha)
     {

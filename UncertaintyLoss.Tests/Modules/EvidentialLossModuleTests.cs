@@ -42,4 +42,33 @@ public sealed class EvidentialLossModuleTests : LossModuleTestsBase
         var want = TestSupport.Tensors.ToDoubles(UL.DirichletMseLoss(e, y, Reduction.None) + 0.7 * UL.UniformDirichletKl(e, y, Reduction.None));
         Assert.That(got, Is.EqualTo(want).Within(1e-8).Percent);   // 1e-10 relative: the fused and composed paths round differently
     }
+
+    /// <summary>The risk option reaches the loss: the log and digamma modules equal their functions plus λ·KL (to rounding).</summary>
+    [TestCase(EvidentialRisk.LogLikelihood)]
+    [TestCase(EvidentialRisk.CrossEntropy)]
+    public void Forward_Risk_EqualsThatRiskPlusLambdaKl(EvidentialRisk risk)
+    {
+        using var scope = NewDisposeScope();
+        var c = FixedCase(Reduction.None);
+        var x = c.LogitsTensor();
+        var y = c.TargetTensor();
+        var module = new EvidentialLossModule(0.7, Reduction.None, risk: risk);
+        var got = TestSupport.Tensors.ToDoubles(module.forward(x, y));
+        var e = UL.ClampedExp(x);
+        var data = risk == EvidentialRisk.LogLikelihood ? UL.DirichletLogLoss(e, y, Reduction.None) : UL.DirichletCrossEntropyLoss(e, y, Reduction.None);
+        var want = TestSupport.Tensors.ToDoubles(data + 0.7 * UL.UniformDirichletKl(e, y, Reduction.None));
+        Assert.Multiple(() =>
+        {
+            Assert.That(module.Risk, Is.EqualTo(risk));
+            Assert.That(got, Is.EqualTo(want).Within(1e-8).Percent);
+        });
+    }
+
+    /// <summary>An undefined risk is rejected by the constructor, naming it.</summary>
+    [Test]
+    public void Constructor_UndefinedRisk_ThrowsArgumentOutOfRange()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new EvidentialLossModule(risk: (EvidentialRisk)3));
+        Assert.That(e!.ParamName, Is.EqualTo("risk"));
+    }
 }

@@ -318,6 +318,11 @@ public static class OpTable
         Single(MeasureSpec.PerPosition("ModelUncertainty", UL.ModelUncertainty, DirichletReference.MutualInformation, DirichletReference.EntropyMagnitude), MeasureInput.Evidence),
         Single(MeasureSpec.PerPosition("DataUncertainty", UL.DataUncertainty, DirichletReference.ExpectedEntropy, DirichletReference.EntropyMagnitude), MeasureInput.Evidence),
         Single(MeasureSpec.PerPosition("Vacuity", UL.Vacuity, DirichletReference.Vacuity), MeasureInput.Evidence),
+        Single(MeasureSpec.PerPosition("DirichletPrecision", UL.DirichletPrecision, DirichletReference.Precision), MeasureInput.Evidence),
+        Single(MeasureSpec.PerPosition("DirichletDifferentialEntropy", UL.DirichletDifferentialEntropy, DirichletReference.DifferentialEntropy,
+            DirichletReference.DifferentialEntropyMagnitude), MeasureInput.Evidence),
+        Single(MeasureSpec.PerPosition("ExpectedPairwiseKl", UL.ExpectedPairwiseKl, DirichletReference.ExpectedPairwiseKl,
+            DirichletReference.ExpectedPairwiseKlMagnitude), MeasureInput.Evidence),
         Single(MeasureSpec.PerClass("DirichletMean", UL.DirichletMean, DirichletReference.DirichletMean), MeasureInput.Evidence),
         Single(MeasureSpec.PerClass("DirichletMode", UL.DirichletMode, DirichletReference.DirichletMode), MeasureInput.Evidence),
         // Softmax entropy is scaled by ln C, its largest value: log_softmax loses relative accuracy for confident rows.

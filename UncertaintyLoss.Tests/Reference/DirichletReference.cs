@@ -454,6 +454,88 @@ public static class DirichletReference
         return e.Length / AlphaSum(e);
     }
 
+    /// <summary>Dirichlet precision α₀ = S = Σ_j (e_j + 1).</summary>
+    /// <param name="e">Evidence vector of length K.</param>
+    /// <returns>S.</returns>
+    public static double Precision(double[] e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return AlphaSum(e);
+    }
+
+    /// <summary>
+    /// Differential entropy of Dir(α): ln B(α) + (S − K)ψ(S) − Σ_j (α_j − 1)ψ(α_j), ln B(α) = Σ_j lnΓ(α_j) − lnΓ(S).
+    /// </summary>
+    /// <param name="e">Evidence vector of length K.</param>
+    /// <returns>H[Dir(α)] (0 for α = 1, negative beyond).</returns>
+    public static double DifferentialEntropy(double[] e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        double s = AlphaSum(e);
+        double h = -SpecialFunctions.GammaLn(s) + (s - e.Length) * SpecialFunctions.DiGamma(s);
+        for (int j = 0; j < e.Length; j++)
+        {
+            h += SpecialFunctions.GammaLn(e[j] + 1.0) - e[j] * SpecialFunctions.DiGamma(e[j] + 1.0);
+        }
+
+        return h;
+    }
+
+    /// <summary>Size of the terms that cancel in <see cref="DifferentialEntropy"/> (each lnΓ counted at a scale of at least 1).</summary>
+    /// <param name="e">Evidence vector of length K.</param>
+    /// <returns>A non-negative magnitude.</returns>
+    public static double DifferentialEntropyMagnitude(double[] e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        double s = AlphaSum(e);
+        double m = Math.Max(Math.Abs(SpecialFunctions.GammaLn(s)), 1.0) + Math.Abs((s - e.Length) * SpecialFunctions.DiGamma(s));
+        for (int j = 0; j < e.Length; j++)
+        {
+            m += Math.Max(Math.Abs(SpecialFunctions.GammaLn(e[j] + 1.0)), 1.0) + Math.Abs(e[j] * SpecialFunctions.DiGamma(e[j] + 1.0));
+        }
+
+        return m;
+    }
+
+    /// <summary>
+    /// Expected pairwise KL divergence between categorical draws p, q ∼ Dir(α), from its definition:
+    /// Σ_j E[p_j ln p_j] − Σ_j E[p_j] E[ln q_j] = Σ_j (α_j/S)(ψ(α_j + 1) − ψ(S + 1) − ψ(α_j) + ψ(S)).
+    /// </summary>
+    /// <param name="e">Evidence vector of length K.</param>
+    /// <returns>The expected pairwise KL (≥ 0).</returns>
+    public static double ExpectedPairwiseKl(double[] e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        double s = AlphaSum(e);
+        double psiS = SpecialFunctions.DiGamma(s), psiS1 = SpecialFunctions.DiGamma(s + 1.0);
+        double v = 0.0;
+        for (int j = 0; j < e.Length; j++)
+        {
+            double a = e[j] + 1.0;
+            v += a / s * (SpecialFunctions.DiGamma(a + 1.0) - psiS1 - SpecialFunctions.DiGamma(a) + psiS);
+        }
+
+        return v;
+    }
+
+    /// <summary>Size of the terms that cancel in <see cref="ExpectedPairwiseKl"/>.</summary>
+    /// <param name="e">Evidence vector of length K.</param>
+    /// <returns>A non-negative magnitude.</returns>
+    public static double ExpectedPairwiseKlMagnitude(double[] e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        double s = AlphaSum(e);
+        double m = 0.0;
+        for (int j = 0; j < e.Length; j++)
+        {
+            double a = e[j] + 1.0;
+            m += a / s * (Math.Abs(SpecialFunctions.DiGamma(a + 1.0)) + Math.Abs(SpecialFunctions.DiGamma(s + 1.0))
+                + Math.Abs(SpecialFunctions.DiGamma(a)) + Math.Abs(SpecialFunctions.DiGamma(s)));
+        }
+
+        return m;
+    }
+
     private static double FisherTerms(double[] e, int c, bool paperAlphaSum, bool magnitude)
     {
         ArgumentNullException.ThrowIfNull(e);

@@ -195,6 +195,41 @@ public class DirichletReferenceTests
 {
     private static readonly double Ln2 = Math.Log(2.0);
 
+    /// <summary>
+    /// Values of <c>torch.distributions.Dirichlet(α).entropy()</c> in float64 (PyTorch 1.13.0a0, Debian python3-torch,
+    /// 2026-12-03). The first is also the closed form −ln Γ(K) for the uniform Dirichlet (density Γ(K) on the simplex).
+    /// MathNet 5.0's <c>Dirichlet.Entropy</c> is not usable as a reference: it returns +0.693 for α = (1, 1, 1), 45.6 for
+    /// α = (4, 1.5, 13) and 1240 for α = (251, 1, 2, 8.5).
+    /// </summary>
+    [TestCase(new[] { 0.0, 0.0, 0.0 }, -0.6931471805599453)]
+    [TestCase(new[] { 3.0, 0.5, 12.0 }, -2.5809077163576717)]
+    [TestCase(new[] { 250.0, 0.0, 1.0, 7.5 }, -11.701690906785416)]
+    public void DifferentialEntropy_MatchesTorchDistributionsDirichletEntropy(double[] e, double torchEntropy)
+    {
+        Assert.That(DirichletReference.DifferentialEntropy(e), Is.EqualTo(torchEntropy).Within(1e-14 * DirichletReference.DifferentialEntropyMagnitude(e)));
+    }
+
+    /// <summary>With K = 2, Dir(α) is Beta(α₀, α₁): its differential entropy is −∫ f ln f.</summary>
+    [TestCase(new[] { 3.0, 1.0 })]
+    [TestCase(new[] { 0.0, 0.0 })]
+    [TestCase(new[] { 9.0, 2.5 })]
+    public void DifferentialEntropy_TwoClasses_MatchesIntegralOfTheBetaDensity(double[] e)
+    {
+        double a = e[0] + 1, b = e[1] + 1;
+        double integral = -Integrate.DoubleExponential(x => { double lf = BetaLogDensity(x, a, b); return lf == double.NegativeInfinity ? 0.0 : Math.Exp(lf) * lf; }, 0.0, 1.0, 1e-13);
+        Assert.That(DirichletReference.DifferentialEntropy(e), Is.EqualTo(integral).Within(1e-10));
+    }
+
+    /// <summary>The definition of the expected pairwise KL reduces to (K − 1)/S, because ψ(x + 1) − ψ(x) = 1/x.</summary>
+    [TestCase(new[] { 0.0, 0.0 })]
+    [TestCase(new[] { 3.0, 0.5, 12.0 })]
+    [TestCase(new[] { 250.0, 0.0, 1.0, 7.5 })]
+    public void ExpectedPairwiseKl_IsKMinusOneOverPrecision(double[] e)
+    {
+        double s = e.Sum() + e.Length;
+        Assert.That(DirichletReference.ExpectedPairwiseKl(e), Is.EqualTo((e.Length - 1) / s).Within(1e-14 * DirichletReference.ExpectedPairwiseKlMagnitude(e)));
+    }
+
     /// <summary>For integer α, ψ(S) − ψ(α) is a difference of harmonic numbers: H_{S−1} − H_{α−1}.</summary>
     [Test]
     public void DirichletDigamma_IntegerAlphas_IsDifferenceOfHarmonicNumbers()
