@@ -5,6 +5,7 @@ public enum LossKind
 {
     Evidential,
     MaxNorm,
+    Relaxed,
 }
 
 /// <summary>
@@ -165,11 +166,15 @@ public static class ModuleKit
             expClamp, pNorm, fisher, outputGradient);
     }
 
+    /// <summary>The prior weight the R-EDL module cases use (0.3, not a binary fraction, and not the default 0.1).</summary>
+    public const double RelaxedPriorWeight = 0.3;
+
     /// <summary>The module of <paramref name="kind"/> configured as <paramref name="c"/>.</summary>
     public static DirichletLossModule Module(LossKind kind, ModuleCase c, Tensor? weight, IRegFactorSchedule? schedule = null) => kind switch
     {
         LossKind.Evidential => new EvidentialLossModule(c.RegFactor, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.ExpClamp),
         LossKind.MaxNorm => new MaxNormLossModule(c.RegFactor, c.PNorm, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.FisherAlphaSum, c.ExpClamp),
+        LossKind.Relaxed => new RelaxedEvidentialLossModule(c.RegFactor, RelaxedPriorWeight, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.ExpClamp),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -192,6 +197,8 @@ public static class ModuleKit
             LossKind.Evidential => UL.EvidentialLoss(evidence, target, regFactor: lambda, reduction: c.Reduction, weight: weight, ignoreIndex: c.IgnoreIndex),
             LossKind.MaxNorm => UL.MaxNormLoss(evidence, target, regFactor: lambda, pNorm: c.PNorm, reduction: c.Reduction,
                 fisherAlphaSum: c.FisherAlphaSum, weight: weight, ignoreIndex: c.IgnoreIndex),
+            LossKind.Relaxed => UL.RelaxedEvidentialLoss(evidence, target, regFactor: lambda, priorWeight: RelaxedPriorWeight, reduction: c.Reduction,
+                weight: weight, ignoreIndex: c.IgnoreIndex),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }

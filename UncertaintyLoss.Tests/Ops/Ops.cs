@@ -130,6 +130,15 @@ public static class OpTable
         return new(data.Value + regFactor * kl.Value, data.Scale + regFactor * kl.Magnitude);
     }
 
+    private static Expected Relaxed(double[] e, double[] y, double regFactor, double lambda)
+    {
+        var mse = new Expected(DirichletReference.RelaxedMse(e, y, lambda), 0.0);
+        if (regFactor == 0)
+            return mse;
+        return new(mse.Value + regFactor * DirichletReference.RelaxedKl(e, y, lambda),
+            Math.Abs(mse.Value) + regFactor * DirichletReference.RelaxedKlMagnitude(e, y, lambda));
+    }
+
     private static Expected PNorm(double[] e, double[] y, int p) => new(DirichletReference.DirichletPNorm(e, y, p), 0.0);
 
     private static Expected Fisher(double[] e, double[] y, FisherAlphaSum alphaSum)
@@ -159,6 +168,11 @@ public static class OpTable
         $"EvidentialLoss(regFactor {F(regFactor)}, {risk})",
         (e, t, r, w, i) => UL.EvidentialLoss(e, t, regFactor, r, w, i, risk),
         (e, y) => Evidential(e, y, regFactor, risk));
+
+    public static LossVariant RelaxedEvidentialLoss(double regFactor, double priorWeight) => new(
+        $"RelaxedEvidentialLoss(regFactor {F(regFactor)}, priorWeight {F(priorWeight)})",
+        (e, t, r, w, i) => UL.RelaxedEvidentialLoss(e, t, regFactor, priorWeight, r, w, i),
+        (e, y) => Relaxed(e, y, regFactor, priorWeight));
 
     public static LossVariant DirichletLogLoss { get; } = new(
         "DirichletLogLoss",
@@ -244,6 +258,23 @@ public static class OpTable
         new LossOp("DirichletMseLoss", DirichletMseLoss,
             Gen.Elements(DirichletMseLoss, Defaults("DirichletMseLoss", (e, t) => UL.DirichletMseLoss(e, t), (e, t, r) => UL.DirichletMseLoss(e, t, r), Mse)),
             HasFusedPath: false),
+        new LossOp("RelaxedEvidentialLoss", RelaxedEvidentialLoss(0.5, 0.1),
+            Gen.Frequency(
+                (6, from lambda in Gen.Elements(0.0, 0.5, 1.0)
+                    from prior in Gen.Elements(0.1, 0.5, 1.0, 3.0)
+                    select RelaxedEvidentialLoss(lambda, prior)),
+                (1, Gen.Constant(Defaults("RelaxedEvidentialLoss(regFactor 0, priorWeight 0.1)", (e, t) => UL.RelaxedEvidentialLoss(e, t),
+                    (e, t, r) => UL.RelaxedEvidentialLoss(e, t, reduction: r), (e, y) => Relaxed(e, y, 0, 0.1))))),
+            HasFusedPath: false)
+        {
+            BadOptions =
+            [
+                .. Bad("regFactor", ValidationKit.BadOptions.RegFactors, v => (e, t) => UL.RelaxedEvidentialLoss(e, t, regFactor: v)),
+                .. Bad("priorWeight", new[] { 0.0, -0.1, double.NaN, double.PositiveInfinity }, v => (e, t) => UL.RelaxedEvidentialLoss(e, t, priorWeight: v)),
+            ],
+            // 0.7 and 0.3 are not binary fractions: an option passed on at the wrong precision shows.
+            OptionSets = [RelaxedEvidentialLoss(0.0, 0.1), RelaxedEvidentialLoss(0.7, 0.3)],
+        },
         new LossOp("DirichletLogLoss", DirichletLogLoss,
             Gen.Elements(DirichletLogLoss, Defaults("DirichletLogLoss", (e, t) => UL.DirichletLogLoss(e, t), (e, t, r) => UL.DirichletLogLoss(e, t, r), Log)),
             HasFusedPath: false),

@@ -230,6 +230,53 @@ public class DirichletReferenceTests
         Assert.That(DirichletReference.ExpectedPairwiseKl(e), Is.EqualTo((e.Length - 1) / s).Within(1e-14 * DirichletReference.ExpectedPairwiseKlMagnitude(e)));
     }
 
+    /// <summary>With λ = 1, R-EDL's KL is EDL's (the uniform Dirichlet); its squared error is EDL's without the variance term.</summary>
+    [TestCase(new[] { 3.0, 0.5, 12.0 }, 1)]
+    [TestCase(new[] { 0.0, 40.0, 1.0, 7.5 }, 0)]
+    public void Relaxed_PriorWeightOne_ReducesToEdl(double[] e, int c)
+    {
+        var y = DirichletReference.OneHot(c, e.Length);
+        double s = e.Sum() + e.Length;
+        double variance = e.Sum(ej => (ej + 1) / s * (1 - (ej + 1) / s) / (s + 1));
+        Assert.Multiple(() =>
+        {
+            Assert.That(DirichletReference.RelaxedKl(e, y, 1.0), Is.EqualTo(DirichletReference.UniformDirichletKl(e, y)).Within(1e-13));
+            Assert.That(DirichletReference.RelaxedMse(e, y, 1.0), Is.EqualTo(DirichletReference.DirichletMse(e, y) - variance).Within(1e-15));
+        });
+    }
+
+    /// <summary>
+    /// Values of <c>torch.distributions.kl_divergence(Dirichlet(β), Dirichlet(λ·1))</c> in float64 (PyTorch 1.13.0a0,
+    /// Debian python3-torch, 2026-12-03), for prior weights below 1 where the quadrature below is not accurate.
+    /// </summary>
+    [TestCase(new[] { 3.0, 1.0 }, 1, 0.1, 0.7147412339355953)]                // β = (3.1, 0.1)
+    [TestCase(new[] { 9.0, 2.5 }, 1, 0.5, 1.198726588234961)]                 // β = (9.5, 0.5)
+    [TestCase(new[] { 7.0, 3.5, 0.0 }, 0, 0.1, 1.1732190273966707)]          // β = (0.1, 3.6, 0.1)
+    public void RelaxedKl_MatchesTorchDistributionsKlDivergence(double[] e, int c, double lambda, double torchKl)
+    {
+        var y = DirichletReference.OneHot(c, e.Length);
+        Assert.That(DirichletReference.RelaxedKl(e, y, lambda), Is.EqualTo(torchKl).Within(1e-14 * DirichletReference.RelaxedKlMagnitude(e, y, lambda)));
+    }
+
+    /// <summary>
+    /// With K = 2, KL(Dir(β) ‖ Dir(λ, λ)) is KL(Beta(β₀, β₁) ‖ Beta(λ, λ)) = ∫ f ln(f/g). λ ≥ 1 keeps both densities
+    /// bounded, which the quadrature needs (with λ = 0.1 or 0.5 their endpoint singularities cost it 1e-6 to 4e-2).
+    /// </summary>
+    [TestCase(new[] { 3.0, 1.0 }, 1.5)]
+    [TestCase(new[] { 9.0, 2.5 }, 2.5)]
+    [TestCase(new[] { 0.25, 4.0 }, 2.0)]
+    public void RelaxedKl_TwoClasses_MatchesIntegralOfTheBetaDensities(double[] e, double lambda)
+    {
+        var y = DirichletReference.OneHot(1, 2);                    // class 1 true: β = (e₀ + λ, λ)
+        double a = e[0] + lambda, b = lambda;
+        double integral = Integrate.DoubleExponential(x =>
+        {
+            double lf = BetaLogDensity(x, a, b);
+            return lf == double.NegativeInfinity ? 0.0 : Math.Exp(lf) * (lf - BetaLogDensity(x, lambda, lambda));
+        }, 0.0, 1.0, 1e-13);
+        Assert.That(DirichletReference.RelaxedKl(e, y, lambda), Is.EqualTo(integral).Within(1e-9));
+    }
+
     /// <summary>For integer α, ψ(S) − ψ(α) is a difference of harmonic numbers: H_{S−1} − H_{α−1}.</summary>
     [Test]
     public void DirichletDigamma_IntegerAlphas_IsDifferenceOfHarmonicNumbers()
