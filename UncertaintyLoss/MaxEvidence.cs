@@ -13,7 +13,7 @@ public static partial class UL
     /// class count the path accepts; beyond it the p-norm's rising products (Π(S + i) for p ≤ 16), lgamma and the
     /// squared strengths overflow in one path or another. Accuracy is a separate matter: docs/accuracy.md gives the
     /// measured errors, which grow with the evidence (ln Γ differences cancel).</para>
-    /// <para>The uncertainty measures (<see cref="Uncertainty"/>, <see cref="Vacuity"/>, …) accept any finite evidence.</para>
+    /// <para>The uncertainty measures (<see cref="Uncertainty"/>, <see cref="Vacuity(TorchSharp.torch.Tensor)"/>, …) accept any finite evidence.</para>
     /// </remarks>
     public const double MaxEvidence = 1e12;
 }

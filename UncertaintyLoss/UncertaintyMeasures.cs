@@ -10,10 +10,12 @@ public static partial class UL
     /// <summary>Total uncertainty: the entropy of the expected class probabilities p = α/S of Dir(evidence + 1).</summary>
     /// <param name="evidence">Non-negative evidence of shape (N, C, d1, …, dk); α = evidence + 1.</param>
     /// <param name="normalize">Divide by ln C so that the result lies in [0, 1].</param>
+    /// <param name="priorWeight">The prior weight λ &gt; 0 in α = evidence + λ (default 1, EDL's); pass the value a model
+    /// was trained with, for example 0.1 for <see cref="RelaxedEvidentialLoss"/>'s default.</param>
     /// <returns>H(p) = −Σ_j p_j ln p_j, shape (N, d1, …, dk), the evidence's dtype and device.</returns>
     /// <remarks>
-    /// <para><b>Formula.</b> Predictive entropy of the Dirichlet mean; = <see cref="ModelUncertainty"/> +
-    /// <see cref="DataUncertainty"/>. ln p_j of the largest class is evaluated as ln(1 − R/S), R the other
+    /// <para><b>Formula.</b> Predictive entropy of the Dirichlet mean; = <see cref="ModelUncertainty(Tensor)"/> +
+    /// <see cref="DataUncertainty(Tensor)"/>. ln p_j of the largest class is evaluated as ln(1 − R/S), R the other
     /// classes' strength, so confident predictions keep their digits.</para>
     /// <para><b>Shape.</b> evidence: (N, C, d1, …, dk); output: (N, d1, …, dk).</para>
     /// <para><b>Reference.</b> Malinin and Gales, "Predictive Uncertainty Estimation via Prior Networks", NeurIPS 2018.</para>
@@ -22,14 +24,15 @@ public static partial class UL
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> is null.</exception>
     /// <exception cref="ArgumentException">The evidence is not floating point, has rank below 2, fewer than 2 classes, a negative value or +∞
     /// (the value checks are skipped while <see cref="ValidateValues"/> is off).</exception>
-    public static Tensor Uncertainty(Tensor evidence, bool normalize = false)
+    public static Tensor Uncertainty(Tensor evidence, bool normalize = false, double priorWeight = 1.0)
     {
         Check.Evidence(evidence, nameof(evidence));
+        CheckPriorWeight(priorWeight);
         Check.Values(evidence, nameof(evidence));
 
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
-        var h = EntropyOfMean(work + 1);
+        var h = EntropyOfMean(work + priorWeight);
         if (normalize)
             h = (h / Math.Log(work.shape[1])).clamp(0.0, 1.0);   // H ≤ ln C; the clamp removes a last-ulp excess
         return Dirichlet.ToOutput(h, evidence).MoveToOuterDisposeScope();
@@ -48,34 +51,50 @@ public static partial class UL
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> is null.</exception>
     /// <exception cref="ArgumentException">See <see cref="Uncertainty"/>.</exception>
-    public static Tensor ModelUncertainty(Tensor evidence)
+    public static Tensor ModelUncertainty(Tensor evidence) => ModelUncertainty(evidence, 1.0);
+
+    /// <inheritdoc cref="ModelUncertainty(Tensor)"/>
+    /// <param name="evidence">Non-negative evidence of shape (N, C, d1, …, dk); α = evidence + λ.</param>
+    /// <param name="priorWeight">The prior weight λ &gt; 0 in α = evidence + λ (1 in the overload without it, EDL's);
+    /// pass the value a model was trained with, for example 0.1 for <see cref="RelaxedEvidentialLoss"/>'s default.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="priorWeight"/> is not finite and positive.</exception>
+    public static Tensor ModelUncertainty(Tensor evidence, double priorWeight)
     {
         Check.Evidence(evidence, nameof(evidence));
+        CheckPriorWeight(priorWeight);
         Check.Values(evidence, nameof(evidence));
 
         using var scope = NewDisposeScope();
         var work = Dirichlet.ToCompute(evidence);
-        return Dirichlet.ToOutput(MutualInformation(work + 1), evidence).MoveToOuterDisposeScope();
+        return Dirichlet.ToOutput(MutualInformation(work + priorWeight), evidence).MoveToOuterDisposeScope();
     }
 
     /// <summary>Aleatoric (data) uncertainty: the expected entropy of the class probabilities under Dir(evidence + 1).</summary>
     /// <param name="evidence">Non-negative evidence of shape (N, C, d1, …, dk); α = evidence + 1.</param>
     /// <returns>E[H(p)] = Σ_j p_j (ψ(S + 1) − ψ(α_j + 1)), shape (N, d1, …, dk).</returns>
     /// <remarks>
-    /// <para><b>Formula.</b> Evaluated as <see cref="Uncertainty"/> − <see cref="ModelUncertainty"/>, both computed stably.</para>
+    /// <para><b>Formula.</b> Evaluated as <see cref="Uncertainty"/> − <see cref="ModelUncertainty(Tensor)"/>, both computed stably.</para>
     /// <para><b>Shape.</b> As <see cref="Uncertainty"/>.</para>
     /// <para><b>Reference.</b> Malinin and Gales, NeurIPS 2018, eq. 14.</para>
     /// <para><b>Python.</b> <c>uncertainty_loss.data_uncertainty(evidence)</c>.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> is null.</exception>
     /// <exception cref="ArgumentException">See <see cref="Uncertainty"/>.</exception>
-    public static Tensor DataUncertainty(Tensor evidence)
+    public static Tensor DataUncertainty(Tensor evidence) => DataUncertainty(evidence, 1.0);
+
+    /// <inheritdoc cref="DataUncertainty(Tensor)"/>
+    /// <param name="evidence">Non-negative evidence of shape (N, C, d1, …, dk); α = evidence + λ.</param>
+    /// <param name="priorWeight">The prior weight λ &gt; 0 in α = evidence + λ (1 in the overload without it, EDL's);
+    /// pass the value a model was trained with, for example 0.1 for <see cref="RelaxedEvidentialLoss"/>'s default.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="priorWeight"/> is not finite and positive.</exception>
+    public static Tensor DataUncertainty(Tensor evidence, double priorWeight)
     {
         Check.Evidence(evidence, nameof(evidence));
+        CheckPriorWeight(priorWeight);
         Check.Values(evidence, nameof(evidence));
 
         using var scope = NewDisposeScope();
-        var alpha = Dirichlet.ToCompute(evidence) + 1;
+        var alpha = Dirichlet.ToCompute(evidence) + priorWeight;
         var expected = (EntropyOfMean(alpha) - MutualInformation(alpha)).clamp_min(0.0);
         return Dirichlet.ToOutput(expected, evidence).MoveToOuterDisposeScope();
     }
@@ -121,13 +140,21 @@ public static partial class UL
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> is null.</exception>
     /// <exception cref="ArgumentException">See <see cref="Uncertainty"/>.</exception>
-    public static Tensor DirichletMean(Tensor evidence)
+    public static Tensor DirichletMean(Tensor evidence) => DirichletMean(evidence, 1.0);
+
+    /// <inheritdoc cref="DirichletMean(Tensor)"/>
+    /// <param name="evidence">Non-negative evidence of shape (N, C, d1, …, dk); α = evidence + λ.</param>
+    /// <param name="priorWeight">The prior weight λ &gt; 0 in α = evidence + λ (1 in the overload without it, EDL's);
+    /// pass the value a model was trained with, for example 0.1 for <see cref="RelaxedEvidentialLoss"/>'s default.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="priorWeight"/> is not finite and positive.</exception>
+    public static Tensor DirichletMean(Tensor evidence, double priorWeight)
     {
         Check.Evidence(evidence, nameof(evidence));
+        CheckPriorWeight(priorWeight);
         Check.Values(evidence, nameof(evidence));
 
         using var scope = NewDisposeScope();
-        var alpha = Dirichlet.ToCompute(evidence) + 1;
+        var alpha = Dirichlet.ToCompute(evidence) + priorWeight;
         return Dirichlet.ToOutput(alpha / alpha.sum(1, keepdim: true), evidence).MoveToOuterDisposeScope();
     }
 
@@ -158,9 +185,9 @@ public static partial class UL
         return Dirichlet.ToOutput(mode, evidence).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Vacuity, the subjective-logic uncertainty mass: C/S, 1 without evidence and towards 0 as evidence grows.</summary>
+    /// <summary>Vacuity, the subjective-logic uncertainty mass: Cλ/S, 1 without evidence and towards 0 as evidence grows.</summary>
     /// <param name="evidence">Non-negative evidence of shape (N, C, d1, …, dk).</param>
-    /// <returns>C/S, shape (N, d1, …, dk).</returns>
+    /// <returns>Cλ/S with S = Σ evidence + Cλ (C/S for the default λ = 1), shape (N, d1, …, dk).</returns>
     /// <remarks>
     /// <para><b>Shape.</b> evidence: (N, C, d1, …, dk); output: (N, d1, …, dk).</para>
     /// <para><b>Reference.</b> Sensoy et al., NeurIPS 2018, u = K/S of section 3.</para>
@@ -168,15 +195,23 @@ public static partial class UL
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> is null.</exception>
     /// <exception cref="ArgumentException">See <see cref="Uncertainty"/>.</exception>
-    public static Tensor Vacuity(Tensor evidence)
+    public static Tensor Vacuity(Tensor evidence) => Vacuity(evidence, 1.0);
+
+    /// <inheritdoc cref="Vacuity(Tensor)"/>
+    /// <param name="evidence">Non-negative evidence of shape (N, C, d1, …, dk); α = evidence + λ.</param>
+    /// <param name="priorWeight">The prior weight λ &gt; 0 in α = evidence + λ (1 in the overload without it, EDL's);
+    /// pass the value a model was trained with, for example 0.1 for <see cref="RelaxedEvidentialLoss"/>'s default.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="priorWeight"/> is not finite and positive.</exception>
+    public static Tensor Vacuity(Tensor evidence, double priorWeight)
     {
         Check.Evidence(evidence, nameof(evidence));
+        CheckPriorWeight(priorWeight);
         Check.Values(evidence, nameof(evidence));
 
         using var scope = NewDisposeScope();
-        var alpha = Dirichlet.ToCompute(evidence) + 1;
+        var alpha = Dirichlet.ToCompute(evidence) + priorWeight;
         var s = alpha.sum(1);
-        var u = full_like(s, evidence.shape[1]) / s;     // a true division (scalar / tensor rounds twice): exactly 1 at S = C
+        var u = full_like(s, evidence.shape[1] * priorWeight) / s;     // a true division (scalar / tensor rounds twice): exactly 1 at S = C for λ = 1
         return Dirichlet.ToOutput(u, evidence).MoveToOuterDisposeScope();
     }
 
@@ -255,6 +290,9 @@ public static partial class UL
         var epkl = full_like(s, evidence.shape[1] - 1) / s;
         return Dirichlet.ToOutput(epkl, evidence).MoveToOuterDisposeScope();
     }
+
+    private static void CheckPriorWeight(double priorWeight) =>
+        Check.FinitePositive(priorWeight, nameof(priorWeight), "the prior weight λ");
 
     /// <summary>−Σ p ln p for p = α/S; ln p of the largest class is ln1p(−R/S).</summary>
     private static Tensor EntropyOfMean(Tensor alpha)

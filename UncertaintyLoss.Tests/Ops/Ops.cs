@@ -333,6 +333,31 @@ public static class OpTable
 
     private static MeasureOp Single(MeasureSpec spec, MeasureInput input) => new(spec.Name, spec, Gen.Constant(spec), input);
 
+    /// <summary>
+    /// A measure of α = e + λ: its reference is the α = e' + 1 reference at e' = e + λ − 1 (the references accept
+    /// e' &gt; −1), except where the formula has λ of its own (<see cref="Vacuity(double)"/>).
+    /// </summary>
+    private static double[] Shift(double[] e, double priorWeight) => e.Select(v => v + priorWeight - 1.0).ToArray();
+
+    private static MeasureSpec WithPrior(string name, Func<Tensor, double, Tensor> call, Func<double[], double> reference,
+        Func<double[], double>? magnitude, double priorWeight) =>
+        MeasureSpec.PerPosition($"{name}(priorWeight {F(priorWeight)})", e => call(e, priorWeight), e => reference(Shift(e, priorWeight)),
+            magnitude is null ? null : e => magnitude(Shift(e, priorWeight)));
+
+    private static MeasureSpec Vacuity(double priorWeight) => MeasureSpec.PerPosition($"Vacuity(priorWeight {F(priorWeight)})",
+        e => UL.Vacuity(e, priorWeight), e => e.Length * priorWeight / (e.Sum() + e.Length * priorWeight));
+
+    private static MeasureSpec DirichletMean(double priorWeight) => MeasureSpec.PerClass($"DirichletMean(priorWeight {F(priorWeight)})",
+        e => UL.DirichletMean(e, priorWeight), e => DirichletReference.DirichletMean(Shift(e, priorWeight)));
+
+    /// <summary>A measure's default form, its prior-weight forms (0.1: R-EDL's default; 0.3; 3) for the properties, and option sets.</summary>
+    private static MeasureOp WithPriors(MeasureSpec plain, Func<double, MeasureSpec> withPrior) =>
+        new(plain.Name, plain, Gen.Elements(plain, withPrior(1.0), withPrior(0.1), withPrior(3.0)), MeasureInput.Evidence)
+        {
+            // 0.3 is not a binary fraction: a prior weight passed on at the wrong precision shows.
+            OptionSets = [plain, withPrior(0.3)],
+        };
+
     /// <summary>The uncertainty measures (evidence in; a value per position, or the Dirichlet mean / mode per class).</summary>
     public static IReadOnlyList<MeasureOp> Measures { get; } = new[]
     {
@@ -340,21 +365,29 @@ public static class OpTable
             Gen.Elements(
                 Uncertainty(normalize: false),
                 Uncertainty(normalize: true),
+                WithPrior("Uncertainty", (e, l) => UL.Uncertainty(e, priorWeight: l), e => DirichletReference.PredictiveEntropy(e, normalize: false),
+                    DirichletReference.EntropyMagnitude, 0.1),
+                WithPrior("Uncertainty", (e, l) => UL.Uncertainty(e, priorWeight: l), e => DirichletReference.PredictiveEntropy(e, normalize: false),
+                    DirichletReference.EntropyMagnitude, 3.0),
                 MeasureSpec.PerPosition("Uncertainty (default arguments: normalize false)", e => UL.Uncertainty(e),
                     e => DirichletReference.PredictiveEntropy(e, normalize: false), DirichletReference.EntropyMagnitude)),
             MeasureInput.Evidence)
         {
-            OptionSets = [Uncertainty(normalize: false), Uncertainty(normalize: true)],
+            OptionSets = [Uncertainty(normalize: false), Uncertainty(normalize: true),
+                WithPrior("Uncertainty", (e, l) => UL.Uncertainty(e, priorWeight: l), e => DirichletReference.PredictiveEntropy(e, normalize: false),
+                    DirichletReference.EntropyMagnitude, 0.3)],
         },
-        Single(MeasureSpec.PerPosition("ModelUncertainty", UL.ModelUncertainty, DirichletReference.MutualInformation, DirichletReference.EntropyMagnitude), MeasureInput.Evidence),
-        Single(MeasureSpec.PerPosition("DataUncertainty", UL.DataUncertainty, DirichletReference.ExpectedEntropy, DirichletReference.EntropyMagnitude), MeasureInput.Evidence),
-        Single(MeasureSpec.PerPosition("Vacuity", UL.Vacuity, DirichletReference.Vacuity), MeasureInput.Evidence),
+        WithPriors(MeasureSpec.PerPosition("ModelUncertainty", UL.ModelUncertainty, DirichletReference.MutualInformation, DirichletReference.EntropyMagnitude),
+            l => WithPrior("ModelUncertainty", UL.ModelUncertainty, DirichletReference.MutualInformation, DirichletReference.EntropyMagnitude, l)),
+        WithPriors(MeasureSpec.PerPosition("DataUncertainty", UL.DataUncertainty, DirichletReference.ExpectedEntropy, DirichletReference.EntropyMagnitude),
+            l => WithPrior("DataUncertainty", UL.DataUncertainty, DirichletReference.ExpectedEntropy, DirichletReference.EntropyMagnitude, l)),
+        WithPriors(MeasureSpec.PerPosition("Vacuity", UL.Vacuity, DirichletReference.Vacuity), Vacuity),
         Single(MeasureSpec.PerPosition("DirichletPrecision", UL.DirichletPrecision, DirichletReference.Precision), MeasureInput.Evidence),
         Single(MeasureSpec.PerPosition("DirichletDifferentialEntropy", UL.DirichletDifferentialEntropy, DirichletReference.DifferentialEntropy,
             DirichletReference.DifferentialEntropyMagnitude), MeasureInput.Evidence),
         Single(MeasureSpec.PerPosition("ExpectedPairwiseKl", UL.ExpectedPairwiseKl, DirichletReference.ExpectedPairwiseKl,
             DirichletReference.ExpectedPairwiseKlMagnitude), MeasureInput.Evidence),
-        Single(MeasureSpec.PerClass("DirichletMean", UL.DirichletMean, DirichletReference.DirichletMean), MeasureInput.Evidence),
+        WithPriors(MeasureSpec.PerClass("DirichletMean", UL.DirichletMean, DirichletReference.DirichletMean), DirichletMean),
         Single(MeasureSpec.PerClass("DirichletMode", UL.DirichletMode, DirichletReference.DirichletMode), MeasureInput.Evidence),
         // Softmax entropy is scaled by ln C, its largest value: log_softmax loses relative accuracy for confident rows.
         Single(MeasureSpec.PerPosition("CrossEntropyUncertainty", UL.CrossEntropyUncertainty, DirichletReference.SoftmaxEntropy, l => Math.Log(l.Length)),
