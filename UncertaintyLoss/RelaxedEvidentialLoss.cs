@@ -16,7 +16,7 @@ public static partial class UL
     /// <param name="target">Class indices (integer dtype) or class probabilities (floating dtype, the evidence's shape).</param>
     /// <param name="regFactor">Weight of the KL term; 0 (the default) turns it off. The paper anneals it as EDL,
     /// min(1, epoch/10).</param>
-    /// <param name="priorWeight">The prior weight λ &gt; 0 that replaces EDL's fixed 1 in α = evidence + λ (and the
+    /// <param name="priorWeight">The prior weight λ ∈ [1e-6, 1e6] that replaces EDL's fixed 1 in α = evidence + λ (and the
     /// class count K in S = Σ evidence + Kλ). Default 0.1, the paper's choice (MNIST and CIFAR-10); λ = 1 gives EDL's
     /// Dirichlet. Read the trained model's uncertainty with the same λ.</param>
     /// <param name="reduction">How to reduce the per-position losses.</param>
@@ -40,13 +40,13 @@ public static partial class UL
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
     /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="regFactor"/> is negative, NaN or infinite;
-    /// <paramref name="priorWeight"/> is not finite and positive; or <paramref name="reduction"/> is not a defined value.</exception>
+    /// <paramref name="priorWeight"/> is not in [1e-6, 1e6] (NaN included); or <paramref name="reduction"/> is not a defined value.</exception>
     public static Tensor RelaxedEvidentialLoss(Tensor evidence, Tensor target, double regFactor = 0.0, double priorWeight = 0.1,
         nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null, long ignoreIndex = -100)
     {
         var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
         Check.RegFactor(regFactor, nameof(regFactor));
-        Check.FinitePositive(priorWeight, nameof(priorWeight), "the prior weight λ");
+        Check.PriorWeight(priorWeight, nameof(priorWeight));
         var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
         return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,

@@ -22,7 +22,7 @@ public sealed class RelaxedEvidentialLossModule : DirichletLossModule
 {
     /// <summary>Creates the module.</summary>
     /// <param name="regFactor">The KL weight when no <paramref name="schedule"/> is set (default 0).</param>
-    /// <param name="priorWeight">The prior weight λ &gt; 0 in α = evidence + λ (default 0.1, the paper's).</param>
+    /// <param name="priorWeight">The prior weight λ ∈ [1e-6, 1e6] in α = evidence + λ (default 0.1, the paper's).</param>
     /// <param name="reduction">How to reduce the per-position losses (default <see cref="nn.Reduction.Mean"/>).</param>
     /// <param name="weight">Optional per-class weights of shape (C).</param>
     /// <param name="ignoreIndex">Class-index target value to ignore (default −100).</param>
@@ -49,7 +49,7 @@ public sealed class RelaxedEvidentialLossModule : DirichletLossModule
     /// <summary>Rejects a bad <paramref name="priorWeight"/> before the base constructor creates anything.</summary>
     private static double RegFactorOncePriorWeightChecked(double regFactor, double priorWeight)
     {
-        Check.FinitePositive(priorWeight, nameof(priorWeight), "the prior weight λ");
+        Check.PriorWeight(priorWeight, nameof(priorWeight));
         return regFactor;
     }
 }

@@ -10,7 +10,7 @@ public static partial class UL
     /// <summary>Total uncertainty: the entropy of the expected class probabilities p = α/S of Dir(evidence + 1).</summary>
     /// <param name="evidence">Non-negative evidence of shape (N, C, d1, …, dk); α = evidence + 1.</param>
     /// <param name="normalize">Divide by ln C so that the result lies in [0, 1].</param>
-    /// <param name="priorWeight">The prior weight λ &gt; 0 in α = evidence + λ (default 1, EDL's); pass the value a model
+    /// <param name="priorWeight">The prior weight λ ∈ [1e-6, 1e6] in α = evidence + λ (default 1, EDL's); pass the value a model
     /// was trained with, for example 0.1 for <see cref="RelaxedEvidentialLoss"/>'s default.</param>
     /// <returns>H(p) = −Σ_j p_j ln p_j, shape (N, d1, …, dk), the evidence's dtype and device.</returns>
     /// <remarks>
@@ -24,6 +24,7 @@ public static partial class UL
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> is null.</exception>
     /// <exception cref="ArgumentException">The evidence is not floating point, has rank below 2, fewer than 2 classes, a negative value or +∞
     /// (the value checks are skipped while <see cref="ValidateValues"/> is off).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="priorWeight"/> is not in [1e-6, 1e6] (NaN included).</exception>
     public static Tensor Uncertainty(Tensor evidence, bool normalize = false, double priorWeight = 1.0)
     {
         Check.Evidence(evidence, nameof(evidence));
@@ -55,9 +56,9 @@ public static partial class UL
 
     /// <inheritdoc cref="ModelUncertainty(Tensor)"/>
     /// <param name="evidence">Non-negative evidence of shape (N, C, d1, …, dk); α = evidence + λ.</param>
-    /// <param name="priorWeight">The prior weight λ &gt; 0 in α = evidence + λ (1 in the overload without it, EDL's);
+    /// <param name="priorWeight">The prior weight λ ∈ [1e-6, 1e6] in α = evidence + λ (1 in the overload without it, EDL's);
     /// pass the value a model was trained with, for example 0.1 for <see cref="RelaxedEvidentialLoss"/>'s default.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="priorWeight"/> is not finite and positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="priorWeight"/> is not in [1e-6, 1e6] (NaN included).</exception>
     public static Tensor ModelUncertainty(Tensor evidence, double priorWeight)
     {
         Check.Evidence(evidence, nameof(evidence));
@@ -84,9 +85,9 @@ public static partial class UL
 
     /// <inheritdoc cref="DataUncertainty(Tensor)"/>
     /// <param name="evidence">Non-negative evidence of shape (N, C, d1, …, dk); α = evidence + λ.</param>
-    /// <param name="priorWeight">The prior weight λ &gt; 0 in α = evidence + λ (1 in the overload without it, EDL's);
+    /// <param name="priorWeight">The prior weight λ ∈ [1e-6, 1e6] in α = evidence + λ (1 in the overload without it, EDL's);
     /// pass the value a model was trained with, for example 0.1 for <see cref="RelaxedEvidentialLoss"/>'s default.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="priorWeight"/> is not finite and positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="priorWeight"/> is not in [1e-6, 1e6] (NaN included).</exception>
     public static Tensor DataUncertainty(Tensor evidence, double priorWeight)
     {
         Check.Evidence(evidence, nameof(evidence));
@@ -144,9 +145,9 @@ public static partial class UL
 
     /// <inheritdoc cref="DirichletMean(Tensor)"/>
     /// <param name="evidence">Non-negative evidence of shape (N, C, d1, …, dk); α = evidence + λ.</param>
-    /// <param name="priorWeight">The prior weight λ &gt; 0 in α = evidence + λ (1 in the overload without it, EDL's);
+    /// <param name="priorWeight">The prior weight λ ∈ [1e-6, 1e6] in α = evidence + λ (1 in the overload without it, EDL's);
     /// pass the value a model was trained with, for example 0.1 for <see cref="RelaxedEvidentialLoss"/>'s default.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="priorWeight"/> is not finite and positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="priorWeight"/> is not in [1e-6, 1e6] (NaN included).</exception>
     public static Tensor DirichletMean(Tensor evidence, double priorWeight)
     {
         Check.Evidence(evidence, nameof(evidence));
@@ -199,9 +200,9 @@ public static partial class UL
 
     /// <inheritdoc cref="Vacuity(Tensor)"/>
     /// <param name="evidence">Non-negative evidence of shape (N, C, d1, …, dk); α = evidence + λ.</param>
-    /// <param name="priorWeight">The prior weight λ &gt; 0 in α = evidence + λ (1 in the overload without it, EDL's);
+    /// <param name="priorWeight">The prior weight λ ∈ [1e-6, 1e6] in α = evidence + λ (1 in the overload without it, EDL's);
     /// pass the value a model was trained with, for example 0.1 for <see cref="RelaxedEvidentialLoss"/>'s default.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="priorWeight"/> is not finite and positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="priorWeight"/> is not in [1e-6, 1e6] (NaN included).</exception>
     public static Tensor Vacuity(Tensor evidence, double priorWeight)
     {
         Check.Evidence(evidence, nameof(evidence));
@@ -292,7 +293,7 @@ public static partial class UL
     }
 
     private static void CheckPriorWeight(double priorWeight) =>
-        Check.FinitePositive(priorWeight, nameof(priorWeight), "the prior weight λ");
+        Check.PriorWeight(priorWeight, nameof(priorWeight));
 
     /// <summary>−Σ p ln p for p = α/S; ln p of the largest class is ln1p(−R/S).</summary>
     private static Tensor EntropyOfMean(Tensor alpha)

@@ -33,11 +33,8 @@ public sealed class RelaxedEvidentialLossModuleTests : LossModuleTestsBase
         });
     }
 
-    /// <summary>A prior weight that is not finite and positive is rejected by the constructor, naming it.</summary>
-    [TestCase(0.0)]
-    [TestCase(-1.0)]
-    [TestCase(double.NaN)]
-    [TestCase(double.PositiveInfinity)]
+    /// <summary>A prior weight outside [1e-6, 1e6] is rejected by the constructor, naming it.</summary>
+    [TestCaseSource(typeof(PriorWeightTests), nameof(PriorWeightTests.BadPriorWeights))]
     public void Constructor_BadPriorWeight_ThrowsArgumentOutOfRange(double priorWeight)
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new RelaxedEvidentialLossModule(priorWeight: priorWeight));

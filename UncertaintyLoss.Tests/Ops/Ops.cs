@@ -270,7 +270,7 @@ public static class OpTable
             BadOptions =
             [
                 .. Bad("regFactor", ValidationKit.BadOptions.RegFactors, v => (e, t) => UL.RelaxedEvidentialLoss(e, t, regFactor: v)),
-                .. Bad("priorWeight", new[] { 0.0, -0.1, double.NaN, double.PositiveInfinity }, v => (e, t) => UL.RelaxedEvidentialLoss(e, t, priorWeight: v)),
+                .. Bad("priorWeight", PriorWeightTests.BadPriorWeights, v => (e, t) => UL.RelaxedEvidentialLoss(e, t, priorWeight: v)),
             ],
             // 0.7 and 0.3 are not binary fractions: an option passed on at the wrong precision shows.
             OptionSets = [RelaxedEvidentialLoss(0.0, 0.1), RelaxedEvidentialLoss(0.7, 0.3)],

@@ -20,7 +20,12 @@ public sealed class EmptyBatchTests
         ("MaxNormLoss", (e, t, r, w) => UL.MaxNormLoss(e, t, 0.5, 4, r, FisherAlphaSum.All, w)),
         ("DirichletPNormLoss", (e, t, r, w) => UL.DirichletPNormLoss(e, t, 4, r, w)),
         ("DirichletFisherRegularizer", (e, t, r, w) => UL.DirichletFisherRegularizer(e, t, r, FisherAlphaSum.All, w)),
+        ("EvidentialLoss cross-entropy", (e, t, r, w) => UL.EvidentialLoss(e, t, 0.5, r, w, risk: EvidentialRisk.CrossEntropy)),
+        ("DirichletLogLoss", (e, t, r, w) => UL.DirichletLogLoss(e, t, r, w)),
+        ("DirichletCrossEntropyLoss", (e, t, r, w) => UL.DirichletCrossEntropyLoss(e, t, r, w)),
+        ("RelaxedEvidentialLoss", (e, t, r, w) => UL.RelaxedEvidentialLoss(e, t, 0.5, 0.1, r, w)),
         ("EvidentialLossModule", (e, t, r, w) => new EvidentialLossModule(0.5, r, w).forward(e, t)),
+        ("RelaxedEvidentialLossModule", (e, t, r, w) => new RelaxedEvidentialLossModule(0.5, 0.1, r, w).forward(e, t)),
         ("MaxNormLossModule", (e, t, r, w) => new MaxNormLossModule(0.5, 4, r, w).forward(e, t)),
     };
 

@@ -31,6 +31,11 @@ public sealed class EvidenceRangeTests
         ("UniformDirichletKl", (e, t) => UL.UniformDirichletKl(e, t, Reduction.None), false),
         ("DirichletPNormLoss p=16", (e, t) => UL.DirichletPNormLoss(e, t, 16, Reduction.None), false),
         ("DirichletFisherRegularizer", (e, t) => UL.DirichletFisherRegularizer(e, t, Reduction.None), false),
+        ("EvidentialLoss log-likelihood", (e, t) => UL.EvidentialLoss(e, t, 1.0, Reduction.None, risk: EvidentialRisk.LogLikelihood), false),
+        ("EvidentialLoss cross-entropy", (e, t) => UL.EvidentialLoss(e, t, 1.0, Reduction.None, risk: EvidentialRisk.CrossEntropy), false),
+        ("DirichletLogLoss", (e, t) => UL.DirichletLogLoss(e, t, Reduction.None), false),
+        ("DirichletCrossEntropyLoss", (e, t) => UL.DirichletCrossEntropyLoss(e, t, Reduction.None), false),
+        ("RelaxedEvidentialLoss λ=0.1", (e, t) => UL.RelaxedEvidentialLoss(e, t, 1.0, 0.1, Reduction.None), false),
     };
 
     private static IEnumerable<TestCaseData> LossCases() =>

@@ -19,7 +19,9 @@ namespace UncertaintyLoss.Tests.Trust;
 [TestFixture]
 public sealed class GradientOrderTests
 {
-    public enum Loss { Evidential, MaxNorm, MaxNormPaperFisher }
+    public enum Loss { Evidential, MaxNorm, MaxNormPaperFisher, EvidentialLog, EvidentialDigamma, Relaxed }
+
+    private const double RelaxedPriorWeight = 0.3;
 
     public enum Activation { Identity, Softplus }
 
@@ -225,6 +227,9 @@ public sealed class GradientOrderTests
             {
                 Loss.Evidential => UL.EvidentialLoss(evidence, target, RegFactor, Reduction, weight, ignore),
                 Loss.MaxNorm => UL.MaxNormLoss(evidence, target, RegFactor, 4, Reduction, FisherAlphaSum.All, weight, ignore),
+                Loss.EvidentialLog => UL.EvidentialLoss(evidence, target, RegFactor, Reduction, weight, ignore, EvidentialRisk.LogLikelihood),
+                Loss.EvidentialDigamma => UL.EvidentialLoss(evidence, target, RegFactor, Reduction, weight, ignore, EvidentialRisk.CrossEntropy),
+                Loss.Relaxed => UL.RelaxedEvidentialLoss(evidence, target, RegFactor, RelaxedPriorWeight, Reduction, weight, ignore),
                 _ => UL.MaxNormLoss(evidence, target, RegFactor, 3, Reduction, FisherAlphaSum.ExcludingTrueClass, weight, ignore),
             };
         }
@@ -244,6 +249,12 @@ public sealed class GradientOrderTests
                     Loss.Evidential => DirichletReference.DirichletMse(e, DirichletReference.OneHot(t, C))
                         + RegFactor * DirichletReference.UniformDirichletKl(e, DirichletReference.OneHot(t, C)),
                     Loss.MaxNorm => DirichletReference.DirichletPNorm(e, t, 4) + RegFactor * DirichletReference.FisherRegularizer(e, t, false),
+                    Loss.EvidentialLog => DirichletReference.DirichletLog(e, DirichletReference.OneHot(t, C))
+                        + RegFactor * DirichletReference.UniformDirichletKl(e, DirichletReference.OneHot(t, C)),
+                    Loss.EvidentialDigamma => DirichletReference.DirichletDigamma(e, DirichletReference.OneHot(t, C))
+                        + RegFactor * DirichletReference.UniformDirichletKl(e, DirichletReference.OneHot(t, C)),
+                    Loss.Relaxed => DirichletReference.RelaxedMse(e, DirichletReference.OneHot(t, C), RelaxedPriorWeight)
+                        + RegFactor * DirichletReference.RelaxedKl(e, DirichletReference.OneHot(t, C), RelaxedPriorWeight),
                     _ => DirichletReference.DirichletPNorm(e, t, 3) + RegFactor * DirichletReference.FisherRegularizer(e, t, true),
                 };
                 result[i] = (WeightAndIgnore ? Weight[t] : 1.0) * loss;

@@ -190,6 +190,21 @@ internal static partial class Check
     /// <summary>A regularisation factor λ: finite and ≥ 0.</summary>
     internal static void RegFactor(double regFactor, string name) => FiniteNonNegative(regFactor, name, "the regularisation factor");
 
+    /// <summary>The smallest prior weight λ accepted (ψ(1e-6) ≈ −1e6; tested finite in Float32 and Float64).</summary>
+    internal const double MinPriorWeight = 1e-6;
+
+    /// <summary>The largest prior weight λ accepted (tested finite in Float32 and Float64).</summary>
+    internal const double MaxPriorWeight = 1e6;
+
+    /// <summary>
+    /// A prior weight λ in [<see cref="MinPriorWeight"/>, <see cref="MaxPriorWeight"/>], the range whose ends
+    /// PriorWeightTests shows finite with evidence from 0 to <see cref="UL.MaxEvidence"/>. Outside it nothing is tested,
+    /// and at the extremes it fails: below 1.4e-45 λ rounds to 0 in Float32 (ln Γ(0) = ∞, so the KL is ∞ − ∞ = NaN).
+    /// </summary>
+    internal static void PriorWeight(double priorWeight, string name) =>
+        InRange(priorWeight >= MinPriorWeight && priorWeight <= MaxPriorWeight, priorWeight, name,
+            Inv($"{name} (the prior weight λ) to be between {Format(MinPriorWeight)} and {Format(MaxPriorWeight)}"));
+
     /// <summary>The p of a p-norm: ≥ 1.</summary>
     internal static void PNorm(int pNorm, string name) => AtLeast(pNorm, 1, name);
 
