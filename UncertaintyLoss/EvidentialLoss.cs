@@ -99,14 +99,8 @@ public static partial class UL
     /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not a defined value.</exception>
     public static Tensor DirichletLogLoss(Tensor evidence, Tensor target, nn.Reduction reduction = nn.Reduction.Mean,
-        Tensor? weight = null, long ignoreIndex = -100)
-    {
-        var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
-        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
-
-        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
-            (work, t) => LogPerPosition(work, Dirichlet.DenseTarget(work, t.Target, t.Kind)));
-    }
+        Tensor? weight = null, long ignoreIndex = -100) =>
+        DenseTargetLoss(evidence, target, reduction, weight, ignoreIndex, LogPerPosition);
 
     /// <summary>
     /// Expected cross-entropy between the target and a class-probability vector drawn from Dir(evidence + 1): the
@@ -129,14 +123,8 @@ public static partial class UL
     /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not a defined value.</exception>
     public static Tensor DirichletCrossEntropyLoss(Tensor evidence, Tensor target, nn.Reduction reduction = nn.Reduction.Mean,
-        Tensor? weight = null, long ignoreIndex = -100)
-    {
-        var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
-        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
-
-        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
-            (work, t) => DigammaPerPosition(work, Dirichlet.DenseTarget(work, t.Target, t.Kind)));
-    }
+        Tensor? weight = null, long ignoreIndex = -100) =>
+        DenseTargetLoss(evidence, target, reduction, weight, ignoreIndex, DigammaPerPosition);
 
     /// <summary>
     /// Expected squared error between the target and a class-probability vector drawn from Dir(evidence + 1).
@@ -159,14 +147,8 @@ public static partial class UL
     /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not a defined value.</exception>
     public static Tensor DirichletMseLoss(Tensor evidence, Tensor target, nn.Reduction reduction = nn.Reduction.Mean,
-        Tensor? weight = null, long ignoreIndex = -100)
-    {
-        var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
-        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
-
-        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
-            (work, t) => MsePerPosition(work, Dirichlet.DenseTarget(work, t.Target, t.Kind)));
-    }
+        Tensor? weight = null, long ignoreIndex = -100) =>
+        DenseTargetLoss(evidence, target, reduction, weight, ignoreIndex, MsePerPosition);
 
     /// <summary>
     /// KL divergence from the uniform Dirichlet Dir(1, …, 1) of the Dirichlet whose true-class evidence has
@@ -191,14 +173,8 @@ public static partial class UL
     /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not a defined value.</exception>
     public static Tensor UniformDirichletKl(Tensor evidence, Tensor target, nn.Reduction reduction = nn.Reduction.Mean,
-        Tensor? weight = null, long ignoreIndex = -100)
-    {
-        var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
-        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
-
-        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
-            (work, t) => KlPerPosition(work, Dirichlet.DenseTarget(work, t.Target, t.Kind)));
-    }
+        Tensor? weight = null, long ignoreIndex = -100) =>
+        DenseTargetLoss(evidence, target, reduction, weight, ignoreIndex, KlPerPosition);
 
     /// <summary>
     /// The shared body of the classification losses, inside the public call's dispose scope: compute dtype, target
@@ -212,6 +188,20 @@ public static partial class UL
         var t = ClassTarget.Create(work, target, kind, values.AnyIgnored, ignoreIndex, weight);
         var loss = perPosition(t.Evidence(work), t);
         return Dirichlet.ToOutput(t.Reduce(loss, reduction), evidence).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// A loss that is one per-position function of the evidence and the dense target (probabilities, one-hot for class
+    /// indices): argument and value checks, then <see cref="ClassificationLoss"/>.
+    /// </summary>
+    private static Tensor DenseTargetLoss(Tensor evidence, Tensor target, nn.Reduction reduction, Tensor? weight, long ignoreIndex,
+        Func<Tensor, Tensor, Tensor> perPosition)
+    {
+        var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
+        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+
+        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
+            (work, t) => perPosition(work, Dirichlet.DenseTarget(work, t.Target, t.Kind)));
     }
 
     /// <summary>Shape, dtype, device and option checks shared by the classification losses.</summary>
