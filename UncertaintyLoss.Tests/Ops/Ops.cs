@@ -132,11 +132,11 @@ public static class OpTable
 
     private static Expected Relaxed(double[] e, double[] y, double regFactor, double lambda)
     {
-        var mse = new Expected(DirichletReference.RelaxedMse(e, y, lambda), 0.0);
+        var mse = new Expected(DirichletReference.RelaxedMse(e, y, lambda), DirichletReference.RelaxedMseMagnitude(e, y, lambda));
         if (regFactor == 0)
             return mse;
         return new(mse.Value + regFactor * DirichletReference.RelaxedKl(e, y, lambda),
-            Math.Abs(mse.Value) + regFactor * DirichletReference.RelaxedKlMagnitude(e, y, lambda));
+            mse.Scale + regFactor * DirichletReference.RelaxedKlMagnitude(e, y, lambda));
     }
 
     private static Expected PNorm(double[] e, double[] y, int p) => new(DirichletReference.DirichletPNorm(e, y, p), 0.0);

@@ -477,6 +477,29 @@ public static class DirichletReference
     }
 
     /// <summary>
+    /// Size of what cancels in <see cref="RelaxedMse"/>: Σ_j 2|y_j − p_j|(|y_j| + p_j). Each difference y_j − p_j is
+    /// taken between numbers of size |y_j| + p_j, so its rounding error scales with that, and its square's with 2|y_j − p_j|
+    /// times it; without EDL's variance term nothing else keeps the value away from 0 when a soft target is close to p.
+    /// </summary>
+    /// <param name="e">Evidence vector of length K.</param>
+    /// <param name="y">Target probability vector of length K.</param>
+    /// <param name="lambda">The prior weight λ &gt; 0.</param>
+    /// <returns>A non-negative magnitude.</returns>
+    public static double RelaxedMseMagnitude(double[] e, double[] y, double lambda)
+    {
+        CheckPair(e, y);
+        double s = e.Sum() + e.Length * lambda;
+        double m = 0.0;
+        for (int j = 0; j < e.Length; j++)
+        {
+            double p = (e[j] + lambda) / s;
+            m += 2 * Math.Abs(y[j] - p) * (Math.Abs(y[j]) + p);
+        }
+
+        return m;
+    }
+
+    /// <summary>
     /// KL(Dir(β) ‖ Dir(λ, …, λ)) with β = (1 − y) ⊙ e + λ (R-EDL's regulariser):
     /// lnΓ(B) − Σ_j lnΓ(β_j) − lnΓ(Kλ) + K lnΓ(λ) + Σ_j (β_j − λ)(ψ(β_j) − ψ(B)), B = Σ_j β_j.
     /// </summary>
