@@ -6,6 +6,7 @@ public enum LossKind
     Evidential,
     MaxNorm,
     Relaxed,
+    Fisher,
 }
 
 /// <summary>
@@ -169,12 +170,16 @@ public static class ModuleKit
     /// <summary>The prior weight the R-EDL module cases use (0.3, not a binary fraction, and not the default 0.1).</summary>
     public const double RelaxedPriorWeight = 0.3;
 
+    /// <summary>The Fisher coefficient the I-EDL module cases use (0.3, not a binary fraction, and not the default 0.005).</summary>
+    public const double FisherCoefficient = 0.3;
+
     /// <summary>The module of <paramref name="kind"/> configured as <paramref name="c"/>.</summary>
     public static DirichletLossModule Module(LossKind kind, ModuleCase c, Tensor? weight, IRegFactorSchedule? schedule = null) => kind switch
     {
         LossKind.Evidential => new EvidentialLossModule(c.RegFactor, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.ExpClamp),
         LossKind.MaxNorm => new MaxNormLossModule(c.RegFactor, c.PNorm, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.FisherAlphaSum, c.ExpClamp),
         LossKind.Relaxed => new RelaxedEvidentialLossModule(c.RegFactor, RelaxedPriorWeight, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.ExpClamp),
+        LossKind.Fisher => new FisherEvidentialLossModule(c.RegFactor, FisherCoefficient, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.ExpClamp),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -198,6 +203,8 @@ public static class ModuleKit
             LossKind.MaxNorm => UL.MaxNormLoss(evidence, target, regFactor: lambda, pNorm: c.PNorm, reduction: c.Reduction,
                 fisherAlphaSum: c.FisherAlphaSum, weight: weight, ignoreIndex: c.IgnoreIndex),
             LossKind.Relaxed => UL.RelaxedEvidentialLoss(evidence, target, regFactor: lambda, priorWeight: RelaxedPriorWeight, reduction: c.Reduction,
+                weight: weight, ignoreIndex: c.IgnoreIndex),
+            LossKind.Fisher => UL.FisherEvidentialLoss(evidence, target, regFactor: lambda, fisherCoefficient: FisherCoefficient, reduction: c.Reduction,
                 weight: weight, ignoreIndex: c.IgnoreIndex),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };

@@ -139,6 +139,16 @@ public static class OpTable
             mse.Scale + regFactor * DirichletReference.RelaxedKlMagnitude(e, y, lambda));
     }
 
+    private static Expected Fisher(double[] e, double[] y, double regFactor, double fisherCoefficient)
+    {
+        var data = new Expected(DirichletReference.FisherEvidential(e, y, fisherCoefficient),
+            DirichletReference.FisherEvidentialMagnitude(e, y, fisherCoefficient));
+        if (regFactor == 0)
+            return data;
+        var kl = Kl(e, y);
+        return new(data.Value + regFactor * kl.Value, data.Scale + regFactor * kl.Magnitude);
+    }
+
     private static Expected PNorm(double[] e, double[] y, int p) => new(DirichletReference.DirichletPNorm(e, y, p), 0.0);
 
     private static Expected Fisher(double[] e, double[] y, FisherAlphaSum alphaSum)
@@ -173,6 +183,14 @@ public static class OpTable
         $"RelaxedEvidentialLoss(regFactor {F(regFactor)}, priorWeight {F(priorWeight)})",
         (e, t, r, w, i) => UL.RelaxedEvidentialLoss(e, t, regFactor, priorWeight, r, w, i),
         (e, y) => Relaxed(e, y, regFactor, priorWeight));
+
+    public static LossVariant FisherEvidentialLoss(double regFactor, double fisherCoefficient) => new(
+        $"FisherEvidentialLoss(regFactor {F(regFactor)}, fisherCoefficient {F(fisherCoefficient)})",
+        (e, t, r, w, i) => UL.FisherEvidentialLoss(e, t, regFactor, fisherCoefficient, r, w, i),
+        (e, y) => Fisher(e, y, regFactor, fisherCoefficient));
+
+    /// <summary>Out-of-range Fisher coefficients: negative, above 1e6, NaN, infinite.</summary>
+    public static readonly double[] BadFisherCoefficients = { -1e-300, -1.0, 1.01e6, double.NaN, double.PositiveInfinity, double.NegativeInfinity };
 
     public static LossVariant DirichletLogLoss { get; } = new(
         "DirichletLogLoss",
@@ -274,6 +292,24 @@ public static class OpTable
             ],
             // 0.7 and 0.3 are not binary fractions: an option passed on at the wrong precision shows.
             OptionSets = [RelaxedEvidentialLoss(0.0, 0.1), RelaxedEvidentialLoss(0.7, 0.3)],
+        },
+        new LossOp("FisherEvidentialLoss", FisherEvidentialLoss(0.5, 0.005),
+            Gen.Frequency(
+                (6, from lambda in Gen.Elements(0.0, 0.5, 1.0)
+                    from c in Gen.Elements(0.0, 0.005, 0.05, 1.0)
+                    select FisherEvidentialLoss(lambda, c)),
+                (1, Gen.Constant(Defaults("FisherEvidentialLoss(regFactor 0, fisherCoefficient 0.005)", (e, t) => UL.FisherEvidentialLoss(e, t),
+                    (e, t, r) => UL.FisherEvidentialLoss(e, t, reduction: r), (e, y) => Fisher(e, y, 0, 0.005))))),
+            HasFusedPath: false)
+        {
+            BadOptions =
+            [
+                .. Bad("regFactor", ValidationKit.BadOptions.RegFactors, v => (e, t) => UL.FisherEvidentialLoss(e, t, regFactor: v)),
+                .. Bad("fisherCoefficient", BadFisherCoefficients, v => (e, t) => UL.FisherEvidentialLoss(e, t, fisherCoefficient: v)),
+            ],
+            // 0.7 and 0.3 are not binary fractions: an option passed on at the wrong precision shows. A coefficient of 0
+            // skips the log-determinant.
+            OptionSets = [FisherEvidentialLoss(0.0, 0.0), FisherEvidentialLoss(0.7, 0.3)],
         },
         new LossOp("DirichletLogLoss", DirichletLogLoss,
             Gen.Elements(DirichletLogLoss, Defaults("DirichletLogLoss", (e, t) => UL.DirichletLogLoss(e, t), (e, t, r) => UL.DirichletLogLoss(e, t, r), Log)),

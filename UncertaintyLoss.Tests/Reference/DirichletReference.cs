@@ -12,7 +12,7 @@ namespace UncertaintyLoss.Tests.Reference;
 /// α_j = e_j + 1, S = Σ_j α_j and K = C. Targets are either a class index <c>c</c> or a probability
 /// (one-hot or soft) vector <c>y</c> of length K.
 /// </remarks>
-public static class DirichletReference
+public static partial class DirichletReference
 {
     /// <summary>Returns the one-hot vector of length <paramref name="k"/> with a 1 at index <paramref name="c"/>.</summary>
     /// <param name="c">The hot index, 0 ≤ c &lt; k.</param>

@@ -24,8 +24,10 @@ public sealed class EmptyBatchTests
         ("DirichletLogLoss", (e, t, r, w) => UL.DirichletLogLoss(e, t, r, w)),
         ("DirichletCrossEntropyLoss", (e, t, r, w) => UL.DirichletCrossEntropyLoss(e, t, r, w)),
         ("RelaxedEvidentialLoss", (e, t, r, w) => UL.RelaxedEvidentialLoss(e, t, 0.5, 0.1, r, w)),
+        ("FisherEvidentialLoss", (e, t, r, w) => UL.FisherEvidentialLoss(e, t, 0.5, 0.005, r, w)),
         ("EvidentialLossModule", (e, t, r, w) => new EvidentialLossModule(0.5, r, w).forward(e, t)),
         ("RelaxedEvidentialLossModule", (e, t, r, w) => new RelaxedEvidentialLossModule(0.5, 0.1, r, w).forward(e, t)),
+        ("FisherEvidentialLossModule", (e, t, r, w) => new FisherEvidentialLossModule(0.5, 0.005, r, w).forward(e, t)),
         ("MaxNormLossModule", (e, t, r, w) => new MaxNormLossModule(0.5, 4, r, w).forward(e, t)),
     };
 

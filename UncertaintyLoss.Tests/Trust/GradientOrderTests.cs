@@ -19,9 +19,12 @@ namespace UncertaintyLoss.Tests.Trust;
 [TestFixture]
 public sealed class GradientOrderTests
 {
-    public enum Loss { Evidential, MaxNorm, MaxNormPaperFisher, EvidentialLog, EvidentialDigamma, Relaxed }
+    public enum Loss { Evidential, MaxNorm, MaxNormPaperFisher, EvidentialLog, EvidentialDigamma, Relaxed, Fisher }
 
     private const double RelaxedPriorWeight = 0.3;
+
+    /// <summary>I-EDL's Fisher coefficient here: 0.3, large enough that the log-determinant's curvature shows.</summary>
+    private const double FisherCoefficient = 0.3;
 
     public enum Activation { Identity, Softplus }
 
@@ -230,6 +233,7 @@ public sealed class GradientOrderTests
                 Loss.EvidentialLog => UL.EvidentialLoss(evidence, target, RegFactor, Reduction, weight, ignore, EvidentialRisk.LogLikelihood),
                 Loss.EvidentialDigamma => UL.EvidentialLoss(evidence, target, RegFactor, Reduction, weight, ignore, EvidentialRisk.CrossEntropy),
                 Loss.Relaxed => UL.RelaxedEvidentialLoss(evidence, target, RegFactor, RelaxedPriorWeight, Reduction, weight, ignore),
+                Loss.Fisher => UL.FisherEvidentialLoss(evidence, target, RegFactor, FisherCoefficient, Reduction, weight, ignore),
                 _ => UL.MaxNormLoss(evidence, target, RegFactor, 3, Reduction, FisherAlphaSum.ExcludingTrueClass, weight, ignore),
             };
         }
@@ -255,6 +259,8 @@ public sealed class GradientOrderTests
                         + RegFactor * DirichletReference.UniformDirichletKl(e, DirichletReference.OneHot(t, C)),
                     Loss.Relaxed => DirichletReference.RelaxedMse(e, DirichletReference.OneHot(t, C), RelaxedPriorWeight)
                         + RegFactor * DirichletReference.RelaxedKl(e, DirichletReference.OneHot(t, C), RelaxedPriorWeight),
+                    Loss.Fisher => DirichletReference.FisherEvidential(e, DirichletReference.OneHot(t, C), FisherCoefficient)
+                        + RegFactor * DirichletReference.UniformDirichletKl(e, DirichletReference.OneHot(t, C)),
                     _ => DirichletReference.DirichletPNorm(e, t, 3) + RegFactor * DirichletReference.FisherRegularizer(e, t, true),
                 };
                 result[i] = (WeightAndIgnore ? Weight[t] : 1.0) * loss;

@@ -190,6 +190,15 @@ internal static partial class Check
     /// <summary>A regularisation factor λ: finite and ≥ 0.</summary>
     internal static void RegFactor(double regFactor, string name) => FiniteNonNegative(regFactor, name, "the regularisation factor");
 
+    /// <summary>The largest Fisher coefficient accepted: a million times the authors' largest published value (1.0), small enough
+    /// that c times a Float32 log-determinant cannot overflow.</summary>
+    internal const double MaxFisherCoefficient = 1e6;
+
+    /// <summary>I-EDL's Fisher coefficient c in [0, <see cref="MaxFisherCoefficient"/>] (0 turns the term off).</summary>
+    internal static void FisherCoefficient(double fisherCoefficient, string name) =>
+        InRange(fisherCoefficient >= 0 && fisherCoefficient <= MaxFisherCoefficient, fisherCoefficient, name,
+            Inv($"{name} (the weight of the Fisher log-determinant) to be between 0 and {Format(MaxFisherCoefficient)}"));
+
     /// <summary>The smallest prior weight λ accepted (ψ(1e-6) ≈ −1e6; tested finite in Float32 and Float64).</summary>
     internal const double MinPriorWeight = 1e-6;
 
