@@ -208,6 +208,47 @@ public static class RegFactor
     /// <param name="delay">Steps of λ = 0 (≥ 0).</param>
     public static RegFactorSchedule WithWarmup(this RegFactorSchedule schedule, long delay) => Delayed(schedule, delay);
 
+    /// <summary>
+    /// The regularisation-factor schedules the papers trained with, by method: the schedule to pass to the method's loss
+    /// module, stepped once per epoch (each paper's training loop computes its factor from a 0-based epoch counter). Each
+    /// is an ordinary schedule (<see cref="EdlAnnealing"/> or <see cref="Constant"/>), named after what it returns.
+    /// See docs/training-loop.md, "Presets from the papers".
+    /// </summary>
+    public static class Presets
+    {
+        /// <summary>
+        /// EDL (Sensoy, Kaplan and Kandemir, NeurIPS 2018, section 4): the KL weight min(1, epoch/10), i.e.
+        /// <see cref="EdlAnnealing"/>(10). For <see cref="EvidentialLossModule"/>.
+        /// </summary>
+        public static RegFactorSchedule Edl() => EdlAnnealing(10);
+
+        /// <summary>
+        /// R-EDL (Chen, Gao and Xu, ICLR 2024): the KL weight min(1, epoch/10), as EDL (MengyuanChen21/ICLR2024-REDL,
+        /// <c>ModifiedEvidentialN.forward</c>: <c>regr = np.minimum(1.0, epoch / 10.)</c>). The paper's other settings, prior
+        /// weight λ = 0.1 and softplus evidence, are <see cref="RelaxedEvidentialLossModule"/>'s defaults.
+        /// </summary>
+        public static RegFactorSchedule Redl() => EdlAnnealing(10);
+
+        /// <summary>
+        /// I-EDL (Deng et al., ICML 2023): the KL weight min(1, epoch/10) (danruod/IEDL, <c>FisherEvidentialN.forward</c>:
+        /// <c>regr = np.minimum(1.0, epoch / 10.)</c>). The Fisher coefficient and softplus evidence are
+        /// <see cref="FisherEvidentialLossModule"/>'s defaults.
+        /// </summary>
+        public static RegFactorSchedule Iedl() => EdlAnnealing(10);
+
+        /// <summary>
+        /// Belief matching (Joo, Chung and Seo, ICML 2020): a constant KL coefficient 0.01 (tjoo512/belief-matching-framework,
+        /// <c>cifar_trainer.py</c> and <c>imagenet_trainer.py</c>: <c>--coeff</c> default 1e-2).
+        /// </summary>
+        public static RegFactorSchedule BeliefMatching() => Constant(0.01);
+
+        /// <summary>
+        /// Posterior Network (Charpentier, Zügner and Günnemann, NeurIPS 2020): a constant entropy weight 1e-5
+        /// (sharpenb/Posterior-Network, the training notebooks: <c>regr=1e-5</c>).
+        /// </summary>
+        public static RegFactorSchedule PosteriorNetwork() => Constant(1e-5);
+    }
+
     private sealed class LinearSchedule : RegFactorSchedule
     {
         private readonly long steps;
