@@ -67,4 +67,32 @@ public sealed class TrainingLoopDocSnippets
 
         Assert.That(criterion.CurrentRegFactor, Is.EqualTo(0.008).Within(1e-12));
     }
+    [Test]
+    public void RedlPreset_WithTheModuleDefaults_TrainsTwoEpochs()
+    {
+        using var outer = torch.NewDisposeScope();
+        var model = DocData.Mlp(3, 35);
+        var optimizer = torch.optim.Adam(model.parameters(), lr: 0.01);
+        List<(Tensor, Tensor)> batches = DocData.Batches(200, 36);
+
+        #region training-loop-preset
+        var criterion = new RelaxedEvidentialLossModule(schedule: RegFactor.Presets.Redl());   // λ = 0.1, softplus: the defaults
+        #endregion
+        for (int epoch = 0; epoch < 2; epoch++)
+        {
+            foreach (var (x, y) in batches)
+            {
+                using var scope = torch.NewDisposeScope();
+                var loss = criterion.forward(model.forward(x), y);
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
+            }
+
+            criterion.StepSchedule();
+        }
+
+        Assert.That(criterion.CurrentRegFactor, Is.EqualTo(0.2).Within(1e-15));
+        Assert.That(criterion.PriorWeight, Is.EqualTo(0.1));
+    }
 }
