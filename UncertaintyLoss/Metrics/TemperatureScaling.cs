@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Text.Json;
 using UncertaintyLoss.Internal;
 using static TorchSharp.torch;
@@ -13,7 +14,7 @@ namespace UncertaintyLoss.Metrics;
 /// <remarks>
 /// <para><b>Fit.</b> T minimises the mean over the kept positions of ln Σ_j exp(z_j/T) − z_y/T, searched over
 /// [<see cref="MinTemperature"/>, <see cref="MaxTemperature"/>] (a 61-point grid in ln T, then golden-section search to
-/// 1e-10 in ln T), in double precision on the logits' device. The NLL is convex in 1/T, so the search finds the global
+/// 1e-10 in ln T), in double precision on the host (the kept logits are copied once). The NLL is convex in 1/T, so the search finds the global
 /// minimum; when every position is classified right with growing margin it decreases towards T → 0 and the fit stops at
 /// the range's end.</para>
 /// <para><b>Shapes.</b> logits (N, C, d1..dk); target (N, d1..dk) class indices; positions equal to <c>ignoreIndex</c> are left out.</para>
@@ -53,9 +54,26 @@ public sealed class TemperatureScaling
         Check.FiniteValues(logits, nameof(logits));
         Check.KeptClassIndices(target, logits.shape[1], ignoreIndex, nameof(target));
 
-        using var scope = NewDisposeScope();
-        var (z, zTrue) = KeptRows(logits, target, ignoreIndex);
-        double Nll(double t) => ((z / t).logsumexp(1) - zTrue / t).mean().item<double>();
+        var (z, zTrue, classes) = KeptRows(logits, target, ignoreIndex);
+        int m = zTrue.Length;
+        double Nll(double t)
+        {
+            double total = 0;
+            for (int i = 0; i < m; i++)
+            {
+                int row = i * classes;
+                double max = double.NegativeInfinity;
+                for (int k = 0; k < classes; k++)
+                    max = Math.Max(max, z[row + k]);
+                double sum = 0;
+                for (int k = 0; k < classes; k++)
+                    sum += Math.Exp((z[row + k] - max) / t);
+                total += Math.Log(sum) + (max - zTrue[i]) / t;      // ln Σ exp(z/T) − z_y/T
+            }
+
+            return total / m;
+        }
+
         return new TemperatureScaling(LogScaleSearch.Minimize(Nll, MinTemperature, MaxTemperature));
     }
 
@@ -101,20 +119,22 @@ public sealed class TemperatureScaling
     /// <inheritdoc/>
     public override string ToString() => Check.Inv($"TemperatureScaling(T = {Temperature})");
 
-    /// <summary>(kept positions, C) Float64 logits and the true class's logit.</summary>
-    private static (Tensor Rows, Tensor True) KeptRows(Tensor scores, Tensor target, long ignoreIndex)
+    /// <summary>
+    /// The kept positions' scores as a row-major (M, C) host array in double, the true class's score of each, and C: the
+    /// fits run on the host (one copy, then about 110 NLL evaluations without device synchronisation).
+    /// </summary>
+    internal static (double[] Rows, double[] True, int Classes) KeptRows(Tensor scores, Tensor target, long ignoreIndex)
     {
+        using var scope = NewDisposeScope();
         var rows = ConformalClassifier.Rows(scores);
         var y = target.to(ScalarType.Int64).reshape(-1);
         var keep = y.ne(ignoreIndex);
         rows = rows[keep];
-        return (rows, rows.gather(1, y[keep].unsqueeze(1)).squeeze(1));
+        var yTrue = rows.gather(1, y[keep].unsqueeze(1)).squeeze(1);
+        return (rows.cpu().contiguous().data<double>().ToArray(), yTrue.cpu().contiguous().data<double>().ToArray(), (int)scores.shape[1]);
     }
 
     private sealed record State(string Kind, double Temperature);
-
-    /// <summary>Evidence rows and the true class's evidence, for <see cref="EvidenceScaling"/>.</summary>
-    internal static (Tensor Rows, Tensor True) KeptEvidence(Tensor evidence, Tensor target, long ignoreIndex) => KeptRows(evidence, target, ignoreIndex);
 }
 
 /// <summary>
@@ -125,7 +145,7 @@ public sealed class TemperatureScaling
 /// </summary>
 /// <remarks>
 /// <para><b>Fit.</b> As <see cref="TemperatureScaling"/>: a 61-point grid in ln T over [1e-3, 1e3], then golden-section
-/// search, in double precision on the evidence's device. The NLL need not be unimodal in T; the grid makes the search
+/// search, in double precision on the host. The NLL need not be unimodal in T; the grid makes the search
 /// find the best of its local minima.</para>
 /// <para><b>Shapes.</b> evidence (N, C, d1..dk), non-negative; target (N, d1..dk) class indices; positions equal to
 /// <c>ignoreIndex</c> are left out.</para>
@@ -170,11 +190,23 @@ public sealed class EvidenceScaling
         NonNegative(evidence);
         Check.KeptClassIndices(target, evidence.shape[1], ignoreIndex, nameof(target));
 
-        using var scope = NewDisposeScope();
-        var (e, eTrue) = TemperatureScaling.KeptEvidence(evidence, target, ignoreIndex);
-        var total = e.sum(1);
-        long classes = evidence.shape[1];
-        double Nll(double t) => ((total / t + classes * priorWeight).log() - (eTrue / t + priorWeight).log()).mean().item<double>();
+        var (e, eTrue, classes) = TemperatureScaling.KeptRows(evidence, target, ignoreIndex);
+        int m = eTrue.Length;
+        var totals = new double[m];
+        for (int i = 0; i < m; i++)
+        {
+            for (int k = 0; k < classes; k++)
+                totals[i] += e[i * classes + k];
+        }
+
+        double Nll(double t)
+        {
+            double sum = 0;
+            for (int i = 0; i < m; i++)
+                sum += Math.Log(totals[i] / t + classes * priorWeight) - Math.Log(eTrue[i] / t + priorWeight);
+            return sum / m;
+        }
+
         return new EvidenceScaling(LogScaleSearch.Minimize(Nll, TemperatureScaling.MinTemperature, TemperatureScaling.MaxTemperature), priorWeight);
     }
 
