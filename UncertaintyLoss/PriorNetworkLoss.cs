@@ -37,7 +37,7 @@ public static partial class UL
     /// and Adversarial Robustness", NeurIPS 2019.</para>
     /// <para><b>Python.</b> KaosEngineer/PriorNetworks, <c>prior_networks/priornet/dpn_losses.py</c>,
     /// <c>DirichletKLLoss(target_concentration, concentration=1.0, reverse=True)</c>: the same KL, except that it adds
-    /// ε = 1e-8 to α and β inside every ln Γ and ψ but those of S and B (values off by about 1e-8 relative). It takes
+    /// ε = 1e-8 inside ln Γ(α_j), ln Γ(β_j), ψ(α_j) and ψ(S) (values off by up to 1e-6 relative where α is near 0.01). It takes
     /// in-distribution and out-of-distribution batches separately (labels None for the latter) and its training script
     /// returns (mean_in + γ·mean_out)/τ; here one batch holds both, marked per position (docs/prior-networks.md).</para>
     /// </remarks>
