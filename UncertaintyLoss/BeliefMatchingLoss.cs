@@ -15,7 +15,7 @@ public static partial class UL
     /// the paper uses α = exp(logits) (<see cref="ClampedExp"/>).</param>
     /// <param name="target">Class indices (integer dtype) or class probabilities (floating dtype, alpha's shape).</param>
     /// <param name="regFactor">Weight λ of the KL term (finite, ≥ 0). Default 0.01, the authors' coefficient (their
-    /// <c>--coeff</c> default; the paper's README also uses 0.003, 0.001 and 1e-4 for larger models and datasets).</param>
+    /// <c>--coeff</c> default; the authors' README also uses 0.003, 0.001 and 1e-4 for larger models and datasets).</param>
     /// <param name="priorConcentration">The prior's concentration β ∈ [1e-6, 1e6] (default 1, the uniform Dirichlet, the
     /// authors' <c>--prior</c> default).</param>
     /// <param name="reduction">How to reduce the per-position losses.</param>
