@@ -80,7 +80,8 @@ public abstract class DirichletLossModule : WeightedLoss<Tensor, Tensor, Tensor>
     /// <returns>The loss, reduced as configured.</returns>
     /// <exception cref="ArgumentException">As the functional form (<see cref="UL.EvidentialLoss"/>); invalid evidence (negative
     /// input with <see cref="EvidenceActivation.None"/>, +∞ input with <see cref="EvidenceActivation.Softplus"/> or
-    /// <see cref="EvidenceActivation.Relu"/>) is reported against <paramref name="input"/>.</exception>
+    /// <see cref="EvidenceActivation.Relu"/>; for the modules whose loss takes the concentration α, input that gives α = 0 or
+    /// +∞) is reported against <paramref name="input"/>.</exception>
     public override Tensor forward(Tensor input, Tensor target)
     {
         Check.Evidence(input, nameof(input));
@@ -90,12 +91,12 @@ public abstract class DirichletLossModule : WeightedLoss<Tensor, Tensor, Tensor>
         {
             return Loss(evidence, target, CurrentRegFactor).MoveToOuterDisposeScope();
         }
-        catch (ArgumentException e) when (e.ParamName == "evidence" && Check.PartsOf(e) is { } parts)
+        catch (ArgumentException e) when (e.ParamName is "evidence" or "alpha" && Check.PartsOf(e) is { } parts)
         {
-            // The evidence is this module's own intermediate: restate the problem against forward's input.
+            // The evidence (or concentration α) is this module's own intermediate: restate the problem against forward's input.
             throw Check.Restate(e, parts, nameof(input),
                 $"{nameof(input)} that gives {parts.Expected} under EvidenceActivation.{Activation}" +
-                (Activation == EvidenceActivation.None ? " (which passes the input through as evidence)" : ""));
+                (Activation == EvidenceActivation.None ? $" (which passes the input through as {e.ParamName})" : ""));
         }
     }
 

@@ -19,6 +19,9 @@ public sealed record LossVariant(string Name, LossCall Call, Func<double[], doub
     /// <summary>The call without <c>weight</c> and <c>ignoreIndex</c> (their defaults).</summary>
     public Tensor Core(Tensor evidence, Tensor target, Reduction reduction) => Call(evidence, target, reduction, null, -100);
 
+    /// <summary>What the loss takes: evidence, or the concentration α (its call then passes α = e + <see cref="OpTable.AlphaShift"/>).</summary>
+    public LossInput Input { get; init; } = LossInput.Evidence;
+
     /// <summary>The reference at one position with true class <paramref name="c"/>.</summary>
     public Expected ByIndex(double[] e, int c) => Reference(e, DirichletReference.OneHot(c, e.Length));
 
@@ -44,6 +47,16 @@ public sealed record LossOp(string Function, LossVariant Typical, Gen<LossVarian
     /// <summary>Whether the loss takes N-d (segmentation-shaped) inputs (N, C, d1, …, dk).</summary>
     public bool SupportsNd { get; init; } = true;
 
+    /// <summary>
+    /// What the loss takes as its first tensor. For <see cref="LossInput.Alpha"/> the variants' calls and references take
+    /// the fixtures' non-negative e and evaluate the loss at α = e + <see cref="OpTable.AlphaShift"/>, and the validation
+    /// fixture runs <see cref="AlphaCall"/> (the loss on α itself) against the α rows.
+    /// </summary>
+    public LossInput Input { get; init; } = LossInput.Evidence;
+
+    /// <summary>For <see cref="LossInput.Alpha"/>: the typical options' call on α itself (Reduction.Mean), with no shift.</summary>
+    public Func<Tensor, Tensor, Tensor>? AlphaCall { get; init; }
+
     /// <summary>Its options' out-of-range values, each passed alone (the validation fixture iterates these).</summary>
     public IReadOnlyList<BadOption> BadOptions { get; init; } = [];
 
@@ -65,6 +78,13 @@ public sealed record LossOp(string Function, LossVariant Typical, Gen<LossVarian
 public sealed record BadOption(string Argument, object Value, Func<Tensor, Tensor, Tensor> Call)
 {
     public override string ToString() => FormattableString.Invariant($"{Argument} {Value}");
+}
+
+/// <summary>What a loss takes as its first tensor: non-negative evidence (α = evidence + 1 inside), or the concentration α &gt; 0.</summary>
+public enum LossInput
+{
+    Evidence,
+    Alpha,
 }
 
 /// <summary>What a one-tensor function takes: non-negative evidence or real-valued logits.</summary>
@@ -227,6 +247,64 @@ public static class OpTable
         (e, t, r, w, i) => UL.UniformDirichletKl(e, t, r, w, i),
         Kl);
 
+    // ---- losses that take the concentration α: the fixtures' e ≥ 0 becomes α = e + AlphaShift ----
+
+    /// <summary>
+    /// The shift from the fixtures' non-negative e to the α of the losses that take α: α = e + 0.5 (exact in every dtype for
+    /// e = 0; covers α below 1). Their own tests (Functions/BeliefMatchingLossTests.cs, PriorNetworkLossTests.cs) take α
+    /// down to 1e-15.
+    /// </summary>
+    public const double AlphaShift = 0.5;
+
+    private static double[] AtAlpha(double[] e) => e.Select(v => v + AlphaShift).ToArray();
+
+    /// <summary>Calls <paramref name="call"/> on α = e + <see cref="AlphaShift"/>, disposing α's handle afterwards (the graph keeps what it needs).</summary>
+    private static Tensor WithAlpha(Tensor e, Func<Tensor, Tensor> call)
+    {
+        using var alpha = e + AlphaShift;
+        return call(alpha);
+    }
+
+    private static Expected BeliefMatching(double[] e, double[] y, double regFactor, double prior)
+    {
+        var alpha = AtAlpha(e);
+        return new(DirichletReference.BeliefMatching(alpha, y, regFactor, prior), DirichletReference.BeliefMatchingMagnitude(alpha, y, regFactor, prior));
+    }
+
+    private static Expected PriorNetwork(double[] e, double[] y, double tau)
+    {
+        var alpha = AtAlpha(e);
+        return new(DirichletReference.PriorNetworkReverseKl(alpha, y, tau), DirichletReference.PriorNetworkReverseKlMagnitude(alpha, y, tau));
+    }
+
+    public static LossVariant BeliefMatchingLoss(double regFactor, double priorConcentration) => new(
+        $"BeliefMatchingLoss(regFactor {F(regFactor)}, priorConcentration {F(priorConcentration)}) at alpha = e + {F(AlphaShift)}",
+        (e, t, r, w, i) => WithAlpha(e, a => UL.BeliefMatchingLoss(a, t, regFactor, priorConcentration, r, w, i)),
+        (e, y) => BeliefMatching(e, y, regFactor, priorConcentration))
+    { Input = LossInput.Alpha };
+
+    /// <summary>
+    /// The out-of-distribution marker of the table's PriorNetworkLoss variants: a value no fixture uses as a target or an
+    /// ignoreIndex (they use −1 as an invalid class and as an ignoreIndex, which the default −1 would conflict with). The
+    /// default −1 and out-of-distribution positions are tested in Functions/PriorNetworkLossTests.cs.
+    /// </summary>
+    public const long TableOutOfDistributionIndex = -1000;
+
+    public static LossVariant PriorNetworkLoss(double targetConcentration) => new(
+        $"PriorNetworkLoss(targetConcentration {F(targetConcentration)}, outOfDistributionIndex {TableOutOfDistributionIndex}) at alpha = e + {F(AlphaShift)}",
+        (e, t, r, w, i) => WithAlpha(e, a => UL.PriorNetworkLoss(a, t, targetConcentration, r, w, i, TableOutOfDistributionIndex)),
+        (e, y) => PriorNetwork(e, y, targetConcentration))
+    { Input = LossInput.Alpha };
+
+    /// <summary>As <see cref="Defaults"/>, for a loss that takes α: the calls get α = e + <see cref="AlphaShift"/>.</summary>
+    private static LossVariant AlphaDefaults(string name, Func<Tensor, Tensor, Tensor> allDefaults, Func<Tensor, Tensor, Reduction, Tensor> withReduction,
+        Func<double[], double[], Expected> reference) =>
+        Defaults(name + $" at alpha = e + {F(AlphaShift)}", (e, t) => WithAlpha(e, a => allDefaults(a, t)), (e, t, r) => WithAlpha(e, a => withReduction(a, t, r)), reference)
+        with { Input = LossInput.Alpha };
+
+    /// <summary>Out-of-range concentration options (β of belief matching's prior, τ of a prior network's target).</summary>
+    public static readonly double[] BadConcentrations = { double.NaN, 0.0, -1.0, 9.9e-7, 1.0000001e6, double.PositiveInfinity, double.NegativeInfinity };
+
     /// <summary>Total uncertainty; the entropy's terms cancel, so the tolerance scales with them (divided by ln C when normalized).</summary>
     public static MeasureSpec Uncertainty(bool normalize) => MeasureSpec.PerPosition(
         $"Uncertainty(normalize {(normalize ? "true" : "false")})",
@@ -364,6 +442,42 @@ public static class OpTable
         {
             BadOptions = [.. Bad("fisherAlphaSum", ValidationKit.BadOptions.FisherAlphaSums.Select(v => (FisherAlphaSum)v), v => (e, t) => UL.DirichletFisherRegularizer(e, t, fisherAlphaSum: v))],
             OptionSets = [DirichletFisherRegularizer(FisherAlphaSum.All), DirichletFisherRegularizer(FisherAlphaSum.ExcludingTrueClass)],
+        },
+        new LossOp("BeliefMatchingLoss", BeliefMatchingLoss(0.5, 1.0),
+            Gen.Frequency(
+                (8, from lambda in Gen.Elements(0.0, 0.01, 0.5, 1.0)
+                    from prior in Gen.Elements(0.5, 1.0, 3.0)
+                    select BeliefMatchingLoss(lambda, prior)),
+                (1, Gen.Constant(AlphaDefaults("BeliefMatchingLoss(regFactor 0.01, priorConcentration 1)", (a, t) => UL.BeliefMatchingLoss(a, t),
+                    (a, t, r) => UL.BeliefMatchingLoss(a, t, reduction: r), (e, y) => BeliefMatching(e, y, 0.01, 1.0))))),
+            HasFusedPath: false)
+        {
+            Input = LossInput.Alpha,
+            AlphaCall = (a, t) => UL.BeliefMatchingLoss(a, t, 0.5, 1.0),
+            BadOptions =
+            [
+                .. Bad("regFactor", ValidationKit.BadOptions.RegFactors, v => (e, t) => UL.BeliefMatchingLoss(e, t, regFactor: v)),
+                .. Bad("priorConcentration", BadConcentrations, v => (e, t) => UL.BeliefMatchingLoss(e, t, priorConcentration: v)),
+            ],
+            // 0.7 and 0.3 are not binary fractions: an option passed on at the wrong precision shows.
+            OptionSets = [BeliefMatchingLoss(0.0, 1.0), BeliefMatchingLoss(0.7, 0.3)],
+        },
+        new LossOp("PriorNetworkLoss", PriorNetworkLoss(100.0),
+            Gen.Frequency(
+                (6, Gen.Elements(0.3, 1.0, 10.0, 100.0).Select(PriorNetworkLoss)),
+                (1, Gen.Constant(AlphaDefaults("PriorNetworkLoss(targetConcentration 100)", (a, t) => UL.PriorNetworkLoss(a, t),
+                    (a, t, r) => UL.PriorNetworkLoss(a, t, reduction: r), (e, y) => PriorNetwork(e, y, 100.0))))),
+            HasFusedPath: false)
+        {
+            Input = LossInput.Alpha,
+            AlphaCall = (a, t) => UL.PriorNetworkLoss(a, t, outOfDistributionIndex: TableOutOfDistributionIndex),
+            BadOptions =
+            [
+                .. Bad("targetConcentration", BadConcentrations, v => (e, t) => UL.PriorNetworkLoss(e, t, targetConcentration: v)),
+                .. Bad("outOfDistributionIndex", new[] { -100L }, v => (e, t) => UL.PriorNetworkLoss(e, t, outOfDistributionIndex: v)),
+                .. Bad("outOfDistributionIndex", new[] { 255L }, v => (e, t) => UL.PriorNetworkLoss(e, t, ignoreIndex: 255, outOfDistributionIndex: v)),
+            ],
+            OptionSets = [PriorNetworkLoss(100.0), PriorNetworkLoss(0.3)],
         },
     };
 

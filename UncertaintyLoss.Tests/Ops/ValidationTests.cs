@@ -35,7 +35,7 @@ public sealed class ValidationTests
     /// <summary>Every bad evidence or target row of <see cref="BadInputTables.LossRows"/> is rejected with the exact exception.</summary>
     [TestCaseSource(nameof(LossRowCases))]
     public void Loss_InvalidTensorArgument_ThrowsExactArgumentException(LossOp op, BadInputRow row) =>
-        row.AssertRejectedBy((e, t) => op.Typical.Core(e, t, Reduction.Mean));
+        row.AssertRejectedBy(op.Input == LossInput.Alpha ? op.AlphaCall! : (e, t) => op.Typical.Core(e, t, Reduction.Mean));
 
     /// <summary>
     /// Every bad row of <see cref="BadInputTables.EvidenceRows"/> (evidence measures) or <see cref="BadInputTables.LogitsRows"/>
@@ -188,7 +188,9 @@ public sealed class ValidationTests
     private static IEnumerable<long[]> EmptyShapesOf(bool supportsNd) => EmptyShapes.Where(s => s.Length == 2 || supportsNd);
 
     private static IEnumerable<TestCaseData> LossRowCases() =>
-        from op in OpTable.Losses from row in BadInputTables.LossRows() select Case(op, row);
+        from op in OpTable.Losses
+        from row in op.Input == LossInput.Alpha ? BadInputTables.AlphaLossRows() : BadInputTables.LossRows()
+        select Case(op, row);
 
     private static IEnumerable<TestCaseData> MeasureRowCases() =>
         from op in OpTable.Measures

@@ -619,6 +619,99 @@ public static partial class DirichletReference
         return m;
     }
 
+    // ---- losses that take the concentration α itself (belief matching, reverse-KL Prior Networks): α, not evidence ----
+
+    /// <summary>
+    /// KL(Dir(a) ‖ Dir(b)) = ln Γ(A) − Σ_j ln Γ(a_j) − ln Γ(B) + Σ_j ln Γ(b_j) + Σ_j (a_j − b_j)(ψ(a_j) − ψ(A)),
+    /// A = Σ a, B = Σ b: the general Dirichlet KL divergence, every a_j, b_j &gt; 0.
+    /// </summary>
+    /// <param name="a">The first Dirichlet's concentration (length K).</param>
+    /// <param name="b">The second Dirichlet's concentration (length K).</param>
+    /// <returns>The KL divergence (≥ 0).</returns>
+    public static double DirichletKl(double[] a, double[] b) => DirichletKlTerms(a, b).Sum();
+
+    /// <summary>Size of the terms that cancel in <see cref="DirichletKl"/> (each ln Γ counted at a scale of at least 1).</summary>
+    /// <param name="a">The first Dirichlet's concentration.</param>
+    /// <param name="b">The second Dirichlet's concentration.</param>
+    /// <returns>A non-negative magnitude.</returns>
+    public static double DirichletKlMagnitude(double[] a, double[] b) => DirichletKlTerms(a, b).Sum(t => Math.Max(Math.Abs(t), 1.0));
+
+    private static double[] DirichletKlTerms(double[] a, double[] b)
+    {
+        CheckPair(a, b);
+        double sa = Sum(a), sb = Sum(b);
+        double psiA = SpecialFunctions.DiGamma(sa);
+        return
+        [
+            SpecialFunctions.GammaLn(sa), -SpecialFunctions.GammaLn(sb),
+            .. a.Select(aj => -SpecialFunctions.GammaLn(aj)),
+            .. b.Select(SpecialFunctions.GammaLn),
+            .. a.Select((aj, j) => (aj - b[j]) * (SpecialFunctions.DiGamma(aj) - psiA)),
+        ];
+    }
+
+    /// <summary>E_{p∼Dir(α)}[−Σ_j y_j ln p_j] = Σ_j y_j (ψ(S) − ψ(α_j)), S = Σ α, at the concentration α itself.</summary>
+    /// <param name="alpha">The concentration α (length K, every entry &gt; 0).</param>
+    /// <param name="y">Target probability vector of length K.</param>
+    /// <returns>The expected cross-entropy (≥ 0).</returns>
+    public static double ExpectedCrossEntropyAtAlpha(double[] alpha, double[] y)
+    {
+        CheckPair(alpha, y);
+        double psiS = SpecialFunctions.DiGamma(Sum(alpha));
+        return alpha.Select((aj, j) => y[j] * (psiS - SpecialFunctions.DiGamma(aj))).Sum();
+    }
+
+    /// <summary>Size of the terms that cancel in <see cref="ExpectedCrossEntropyAtAlpha"/>: Σ_j y_j (|ψ(S)| + |ψ(α_j)|).</summary>
+    /// <param name="alpha">The concentration α.</param>
+    /// <param name="y">Target probability vector.</param>
+    /// <returns>A non-negative magnitude.</returns>
+    public static double ExpectedCrossEntropyAtAlphaMagnitude(double[] alpha, double[] y)
+    {
+        CheckPair(alpha, y);
+        double psiS = Math.Abs(SpecialFunctions.DiGamma(Sum(alpha)));
+        return alpha.Select((aj, j) => Math.Abs(y[j]) * (psiS + Math.Abs(SpecialFunctions.DiGamma(aj)))).Sum();
+    }
+
+    /// <summary>
+    /// Belief matching (Joo, Chung and Seo, ICML 2020) at one position: Σ_j y_j (ψ(S) − ψ(α_j)) + λ·KL(Dir(α) ‖ Dir(β·1)).
+    /// </summary>
+    /// <param name="alpha">The concentration α (length K, every entry &gt; 0).</param>
+    /// <param name="y">Target probability vector.</param>
+    /// <param name="lambda">The KL weight λ ≥ 0.</param>
+    /// <param name="beta">The prior's concentration β &gt; 0.</param>
+    /// <returns>The loss (≥ 0).</returns>
+    public static double BeliefMatching(double[] alpha, double[] y, double lambda, double beta) =>
+        ExpectedCrossEntropyAtAlpha(alpha, y) + (lambda == 0 ? 0.0 : lambda * DirichletKl(alpha, Enumerable.Repeat(beta, alpha.Length).ToArray()));
+
+    /// <summary>Size of the terms that cancel in <see cref="BeliefMatching"/>.</summary>
+    /// <param name="alpha">The concentration α.</param>
+    /// <param name="y">Target probability vector.</param>
+    /// <param name="lambda">The KL weight λ.</param>
+    /// <param name="beta">The prior's concentration β.</param>
+    /// <returns>A non-negative magnitude.</returns>
+    public static double BeliefMatchingMagnitude(double[] alpha, double[] y, double lambda, double beta) =>
+        ExpectedCrossEntropyAtAlphaMagnitude(alpha, y)
+        + (lambda == 0 ? 0.0 : lambda * DirichletKlMagnitude(alpha, Enumerable.Repeat(beta, alpha.Length).ToArray()));
+
+    /// <summary>
+    /// The reverse-KL Prior Network loss (Malinin and Gales, NeurIPS 2019) at one position: KL(Dir(α) ‖ Dir(β)) with
+    /// β = 1 + τ·y; an all-zero y (out of distribution) gives the flat β = 1.
+    /// </summary>
+    /// <param name="alpha">The concentration α (length K, every entry &gt; 0).</param>
+    /// <param name="y">Target probability vector (all zero out of distribution).</param>
+    /// <param name="tau">The target concentration τ &gt; 0.</param>
+    /// <returns>The loss (≥ 0).</returns>
+    public static double PriorNetworkReverseKl(double[] alpha, double[] y, double tau) => DirichletKl(alpha, PriorNetworkTarget(y, tau));
+
+    /// <summary>Size of the terms that cancel in <see cref="PriorNetworkReverseKl"/>.</summary>
+    /// <param name="alpha">The concentration α.</param>
+    /// <param name="y">Target probability vector.</param>
+    /// <param name="tau">The target concentration τ.</param>
+    /// <returns>A non-negative magnitude.</returns>
+    public static double PriorNetworkReverseKlMagnitude(double[] alpha, double[] y, double tau) => DirichletKlMagnitude(alpha, PriorNetworkTarget(y, tau));
+
+    private static double[] PriorNetworkTarget(double[] y, double tau) => y.Select(yj => 1.0 + tau * yj).ToArray();
+
     private static double FisherTerms(double[] e, int c, bool paperAlphaSum, bool magnitude)
     {
         ArgumentNullException.ThrowIfNull(e);

@@ -625,6 +625,74 @@ public class DirichletReferenceTests
         Assert.That(() => DirichletReference.DirichletPNorm([1.0, 2.0], 2, 2), Throws.TypeOf<ArgumentOutOfRangeException>());
     }
 
+    // ---- the references of the losses that take α (belief matching, reverse-KL Prior Networks) ----
+
+    /// <summary>
+    /// Values of <c>torch.distributions.kl_divergence(Dirichlet(a), Dirichlet(b))</c> in float64 (PyTorch 1.13.0a0, Debian
+    /// python3-torch, /usr/bin/python3, 2026-12-03): concentrations below 1 (down to 0.01), targets β = 1 + τ·y as a Prior
+    /// Network's, and a symmetric prior 0.5.
+    /// </summary>
+    [TestCase(new[] { 0.3, 2.5, 7.0 }, new[] { 1.0, 1.0, 1.0 }, 3.2765566067167)]
+    [TestCase(new[] { 0.01, 0.5 }, new[] { 1.0, 101.0 }, 93.30195887120341)]
+    [TestCase(new[] { 150.0, 0.2, 3.0, 0.04 }, new[] { 1.0, 1.0, 1001.0, 1.0 }, 4122.237525700559)]
+    [TestCase(new[] { 2.0, 3.0 }, new[] { 0.5, 0.5 }, 0.5463032023040677)]
+    [TestCase(new[] { 1e4, 1.0, 1.0 }, new[] { 1.0, 1.0, 1.0 }, 15.727933538398169)]
+    [TestCase(new[] { 0.05, 0.05, 0.05, 0.05, 0.05 }, new[] { 1.0, 1.0, 1.0, 11.0, 1.0 }, 216.3450919141494)]
+    public void DirichletKl_MatchesTorchDistributionsKlDivergence(double[] a, double[] b, double torchKl) =>
+        Assert.That(DirichletReference.DirichletKl(a, b), Is.EqualTo(torchKl).Within(1e-14 * DirichletReference.DirichletKlMagnitude(a, b)));
+
+    /// <summary>
+    /// With K = 2, KL(Dir(a) ‖ Dir(b)) is KL(Beta(a₀, a₁) ‖ Beta(b₀, b₁)) = ∫ f ln(f/g). Concentrations ≥ 1 keep both
+    /// densities bounded, which the quadrature needs.
+    /// </summary>
+    [TestCase(new[] { 3.0, 1.5 }, new[] { 1.0, 1.0 })]
+    [TestCase(new[] { 1.25, 9.0 }, new[] { 1.0, 11.0 })]
+    [TestCase(new[] { 20.0, 2.0 }, new[] { 5.0, 1.5 })]
+    public void DirichletKl_TwoClasses_MatchesIntegralOfTheBetaDensities(double[] a, double[] b)
+    {
+        double integral = Integrate.DoubleExponential(x =>
+        {
+            double lf = BetaLogDensity(x, a[0], a[1]);
+            return lf == double.NegativeInfinity ? 0.0 : Math.Exp(lf) * (lf - BetaLogDensity(x, b[0], b[1]));
+        }, 0.0, 1.0, 1e-13);
+        Assert.That(DirichletReference.DirichletKl(a, b), Is.EqualTo(integral).Within(1e-9));
+    }
+
+    /// <summary>
+    /// At α = e + 1 the α-references agree with the evidence references: the expected cross-entropy is EDL's digamma
+    /// risk, KL(Dir(α) ‖ Dir(1)) is the uniform KL with nothing removed (y = 0), and a Prior Network's out-of-distribution
+    /// loss (y = 0) is that same KL.
+    /// </summary>
+    [TestCase(new[] { 3.0, 0.5, 12.0 }, 1)]
+    [TestCase(new[] { 0.0, 40.0, 1.0, 7.5 }, 0)]
+    public void AlphaReferences_AtEvidencePlusOne_AgreeWithEvidenceReferences(double[] e, int c)
+    {
+        var alpha = e.Select(v => v + 1.0).ToArray();
+        var y = DirichletReference.OneHot(c, e.Length);
+        var none = new double[e.Length];
+        double uniformKl = DirichletReference.UniformDirichletKl(e, none);
+        Assert.Multiple(() =>
+        {
+            Assert.That(DirichletReference.ExpectedCrossEntropyAtAlpha(alpha, y), Is.EqualTo(DirichletReference.DirichletDigamma(e, y)).Within(1e-14));
+            Assert.That(DirichletReference.DirichletKl(alpha, Enumerable.Repeat(1.0, e.Length).ToArray()), Is.EqualTo(uniformKl).Within(1e-13));
+            Assert.That(DirichletReference.PriorNetworkReverseKl(alpha, none, 100.0), Is.EqualTo(uniformKl).Within(1e-13));
+            Assert.That(DirichletReference.BeliefMatching(alpha, y, 0.25, 1.0),
+                Is.EqualTo(DirichletReference.DirichletDigamma(e, y) + 0.25 * uniformKl).Within(1e-13));
+        });
+    }
+
+    /// <summary>KL(Dir(a) ‖ Dir(a)) = 0, and the Prior Network loss is 0 exactly at its target α = 1 + τ·y.</summary>
+    [Test]
+    public void DirichletKl_OfADistributionWithItself_IsZero()
+    {
+        double[] a = [0.2, 3.5, 40.0];
+        Assert.Multiple(() =>
+        {
+            Assert.That(DirichletReference.DirichletKl(a, a), Is.EqualTo(0.0).Within(1e-13));
+            Assert.That(DirichletReference.PriorNetworkReverseKl([1.0, 101.0, 1.0], DirichletReference.OneHot(1, 3), 100.0), Is.EqualTo(0.0).Within(1e-12));
+        });
+    }
+
     private static double BetaLogDensity(double x, double a, double b)
     {
         if (x <= 0.0 || x >= 1.0)

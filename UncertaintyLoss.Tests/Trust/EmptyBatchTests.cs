@@ -29,6 +29,10 @@ public sealed class EmptyBatchTests
         ("RelaxedEvidentialLossModule", (e, t, r, w) => new RelaxedEvidentialLossModule(0.5, 0.1, r, w).forward(e, t)),
         ("FisherEvidentialLossModule", (e, t, r, w) => new FisherEvidentialLossModule(0.5, 0.005, r, w).forward(e, t)),
         ("MaxNormLossModule", (e, t, r, w) => new MaxNormLossModule(0.5, 4, r, w).forward(e, t)),
+        ("BeliefMatchingLoss", (a, t, r, w) => UL.BeliefMatchingLoss(a, t, 0.5, 1.0, r, w)),
+        ("PriorNetworkLoss", (a, t, r, w) => UL.PriorNetworkLoss(a, t, 100.0, r, w)),
+        ("BeliefMatchingLossModule", (e, t, r, w) => new BeliefMatchingLossModule(0.5, 1.0, r, w).forward(e, t)),
+        ("PriorNetworkLossModule", (e, t, r, w) => new PriorNetworkLossModule(100.0, r, w).forward(e, t)),
     };
 
     private static IEnumerable<TestCaseData> Cases()

@@ -181,4 +181,106 @@ public sealed class EvidenceRangeTests
         Assert.That(digamma.GetElement(2), Is.EqualTo(1.5 - 0.57721566490153286061).Within(1e-15));
         Assert.That(trigamma.GetElement(2), Is.EqualTo(Math.PI * Math.PI / 6 - 1.25).Within(1e-15));
     }
+
+    // ---- the losses that take the concentration α: α in (0, MaxEvidence], finite, checked before any computation ----
+
+    /// <summary>The losses that take α, with their options at the ends of the accepted ranges.</summary>
+    private static readonly (string Name, LossCall Call)[] AlphaLosses =
+    {
+        ("BeliefMatchingLoss", (a, t) => UL.BeliefMatchingLoss(a, t, 1.0, 1.0, Reduction.None)),
+        ("BeliefMatchingLoss β=1e-6", (a, t) => UL.BeliefMatchingLoss(a, t, 1.0, 1e-6, Reduction.None)),
+        ("BeliefMatchingLoss β=1e6", (a, t) => UL.BeliefMatchingLoss(a, t, 1.0, 1e6, Reduction.None)),
+        ("PriorNetworkLoss", (a, t) => UL.PriorNetworkLoss(a, t, 100.0, Reduction.None)),
+        ("PriorNetworkLoss τ=1e-6", (a, t) => UL.PriorNetworkLoss(a, t, 1e-6, Reduction.None)),
+        ("PriorNetworkLoss τ=1e6", (a, t) => UL.PriorNetworkLoss(a, t, 1e6, Reduction.None)),
+    };
+
+    private static IEnumerable<TestCaseData> RejectedAlphaValues()
+    {
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.Float64 })
+        foreach (var v in new[] { 0.0, -0.0, -1e-300, -1.0, double.NegativeInfinity, double.NaN, double.PositiveInfinity, 1.5e12, 1e30 })
+        foreach (var ignored in new[] { false, true })
+        foreach (var loss in new[] { 0, 3 })
+            yield return new TestCaseData(dtype, v, ignored, loss).SetArgDisplayNames(dtype.ToString(), v.ToString("R"), ignored ? "ignored" : "kept", AlphaLosses[loss].Name);
+    }
+
+    /// <summary>
+    /// A bad α (0, negative, −∞, NaN, +∞, above the bound) in the last position of a 600 × 7 batch, ignored or not: rejected
+    /// naming alpha and the offending value.
+    /// </summary>
+    [TestCaseSource(nameof(RejectedAlphaValues))]
+    public void BadAlpha_Rejected(ScalarType dtype, double value, bool atIgnoredPosition, int lossIndex)
+    {
+        using var scope = NewDisposeScope();
+        var alpha = rand(600, 7, dtype: dtype) * 3 + 0.01;
+        alpha[599, 6] = tensor(value, dtype);
+        var target = randint(0, 7, new long[] { 600 });
+        if (atIgnoredPosition)
+            target[599] = tensor(-100L);
+        alpha.requires_grad_();
+        var e = Assert.Catch<ArgumentException>(() => AlphaLosses[lossIndex].Call(alpha, target));
+        Assert.That(e!.ParamName, Is.EqualTo("alpha"));
+        string shown = double.IsNaN(value) ? "NaN" : double.IsPositiveInfinity(value) ? "+Infinity"
+            : Tensors.ToDoubles(alpha.detach()[599, 6])[0].ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        if (value == 0)
+            shown = "a minimum of";   // 0 or -0
+        else if (value < 0 && !double.IsNegativeInfinity(value))
+            shown = "a minimum of " + shown;
+        Assert.That(e.Message, Does.Contain(shown), "the message names the offending value");
+    }
+
+    /// <summary>The bound of α is UL.MaxEvidence, inclusive: the bound is accepted, the next representable value is not.</summary>
+    [Test]
+    public void MaxEvidence_IsInclusiveForAlpha([Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype, [Values(0, 3)] int lossIndex)
+    {
+        using var scope = NewDisposeScope();
+        double atBound = dtype == ScalarType.Float32 ? (float)UL.MaxEvidence : UL.MaxEvidence;
+        if (atBound > UL.MaxEvidence)
+            atBound = dtype == ScalarType.Float32 ? MathF.BitDecrement((float)atBound) : Math.BitDecrement(atBound);
+        double above = dtype == ScalarType.Float32 ? MathF.BitIncrement((float)UL.MaxEvidence) : Math.BitIncrement(UL.MaxEvidence);
+        var target = Tensors.FromLongs(new long[] { 1 }, new long[] { 1 });
+        var call = AlphaLosses[lossIndex].Call;
+        Assert.DoesNotThrow(() => call(Tensors.FromDoubles(new[] { atBound, 1.0 }, new long[] { 1, 2 }, dtype), target));
+        var e = Assert.Throws<ArgumentException>(() => call(Tensors.FromDoubles(new[] { above, 1.0 }, new long[] { 1, 2 }, dtype), target));
+        Assert.That(e!.Message, Does.Contain("UL.MaxEvidence"));
+    }
+
+    /// <summary>
+    /// Loss and gradient are finite for α anywhere in [1e-15, MaxEvidence] — every entry at either end, the bound on the
+    /// true class or on a wrong class with the rest at 1e-15, mixed — for both losses with their options at the ends of
+    /// their ranges, every dtype (Float16: [0.1, 1000], whose gradients and losses Float16 holds; BFloat16: up to 9.9e11).
+    /// </summary>
+    [Test]
+    public void AdmissibleAlpha_EveryLoss_LossAndGradientFinite(
+        [Values(ScalarType.Float32, ScalarType.Float64, ScalarType.BFloat16, ScalarType.Float16)] ScalarType dtype, [Values(2, 5, 1000)] int classes)
+    {
+        if (dtype == ScalarType.Float16 && classes == 1000)
+            Assert.Ignore("Float16 losses beyond 65504 overflow by design; 2 and 5 classes cover it.");
+        double big = dtype switch { ScalarType.Float16 => 1000.0, ScalarType.BFloat16 => 9.9e11, _ => UL.MaxEvidence };
+        double tiny = dtype == ScalarType.Float16 ? 0.1 : 1e-15;
+        var rows = new List<double[]>
+        {
+            Enumerable.Repeat(big, classes).ToArray(),
+            Enumerable.Repeat(tiny, classes).ToArray(),
+            Enumerable.Range(0, classes).Select(j => j == 0 ? big : tiny).ToArray(),
+            Enumerable.Range(0, classes).Select(j => j == 1 ? big : tiny).ToArray(),
+            Enumerable.Range(0, classes).Select(j => j % 2 == 0 ? big : tiny).ToArray(),
+            Enumerable.Range(0, classes).Select(j => j % 2 == 0 ? 1.0 : tiny).ToArray(),
+        };
+        var values = rows.SelectMany(r => r).ToArray();
+        long n = rows.Count;
+        foreach (var (name, call) in AlphaLosses)
+        {
+            if (dtype == ScalarType.Float16 && name.Contains("e6"))
+                continue;   // τ or β = 1e6 gives losses beyond Float16's 65504
+            using var scope = NewDisposeScope();
+            var alpha = Tensors.FromDoubles(values, new long[] { n, classes }, dtype).requires_grad_();
+            var loss = call(alpha, zeros(n, ScalarType.Int64));
+            loss.sum().backward();
+            var l = Tensors.ToDoubles(loss.to(ScalarType.Float64));
+            var g = Tensors.ToDoubles(alpha.grad!.to(ScalarType.Float64));
+            Assert.That(l.All(double.IsFinite), Is.True, $"{name} {dtype} C={classes}: loss {string.Join(", ", l)}");
+            Assert.That(g.All(double.IsFinite), Is.True, $"{name} {dtype} C={classes}: gradient has {g.Count(v => !double.IsFinite(v))} non-finite entries");
+        }
+    }
 }

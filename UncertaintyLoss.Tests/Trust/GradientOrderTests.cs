@@ -19,7 +19,14 @@ namespace UncertaintyLoss.Tests.Trust;
 [TestFixture]
 public sealed class GradientOrderTests
 {
-    public enum Loss { Evidential, MaxNorm, MaxNormPaperFisher, EvidentialLog, EvidentialDigamma, Relaxed, Fisher }
+    public enum Loss { Evidential, MaxNorm, MaxNormPaperFisher, EvidentialLog, EvidentialDigamma, Relaxed, Fisher, BeliefMatching, PriorNetwork }
+
+    /// <summary>The losses that take α get α = evidence + 0.5 (down to 0.55), as the table's (OpTable.AlphaShift).</summary>
+    private const double AlphaShift = 0.5;
+
+    private const double BeliefMatchingPrior = 0.7;
+
+    private const double PriorNetworkTau = 2.0;   // small: the penalty test steps along the gradient, which grows with τ
 
     private const double RelaxedPriorWeight = 0.3;
 
@@ -234,6 +241,8 @@ public sealed class GradientOrderTests
                 Loss.EvidentialDigamma => UL.EvidentialLoss(evidence, target, RegFactor, Reduction, weight, ignore, EvidentialRisk.CrossEntropy),
                 Loss.Relaxed => UL.RelaxedEvidentialLoss(evidence, target, RegFactor, RelaxedPriorWeight, Reduction, weight, ignore),
                 Loss.Fisher => UL.FisherEvidentialLoss(evidence, target, RegFactor, FisherCoefficient, Reduction, weight, ignore),
+                Loss.BeliefMatching => UL.BeliefMatchingLoss(evidence + AlphaShift, target, RegFactor, BeliefMatchingPrior, Reduction, weight, ignore),
+                Loss.PriorNetwork => UL.PriorNetworkLoss(evidence + AlphaShift, target, PriorNetworkTau, Reduction, weight, ignore),
                 _ => UL.MaxNormLoss(evidence, target, RegFactor, 3, Reduction, FisherAlphaSum.ExcludingTrueClass, weight, ignore),
             };
         }
@@ -261,6 +270,9 @@ public sealed class GradientOrderTests
                         + RegFactor * DirichletReference.RelaxedKl(e, DirichletReference.OneHot(t, C), RelaxedPriorWeight),
                     Loss.Fisher => DirichletReference.FisherEvidential(e, DirichletReference.OneHot(t, C), FisherCoefficient)
                         + RegFactor * DirichletReference.UniformDirichletKl(e, DirichletReference.OneHot(t, C)),
+                    Loss.BeliefMatching => DirichletReference.BeliefMatching(e.Select(v => v + AlphaShift).ToArray(), DirichletReference.OneHot(t, C),
+                        RegFactor, BeliefMatchingPrior),
+                    Loss.PriorNetwork => DirichletReference.PriorNetworkReverseKl(e.Select(v => v + AlphaShift).ToArray(), DirichletReference.OneHot(t, C), PriorNetworkTau),
                     _ => DirichletReference.DirichletPNorm(e, t, 3) + RegFactor * DirichletReference.FisherRegularizer(e, t, true),
                 };
                 result[i] = (WeightAndIgnore ? Weight[t] : 1.0) * loss;

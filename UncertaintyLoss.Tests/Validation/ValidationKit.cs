@@ -78,6 +78,9 @@ public static class BadTensors
     /// <summary>A valid (4, 3) Float32 evidence.</summary>
     public static Tensor Evidence43() => tensor(new float[] { 0f, 1f, 2f, 3f, 0.5f, 0f, 7f, 1f, 1f, 2f, 0f, 4f }, new long[] { 4, 3 });
 
+    /// <summary>A valid (4, 3) Float32 concentration α (<see cref="Evidence43"/> + 0.5).</summary>
+    public static Tensor Alpha43() => tensor(new float[] { 0.5f, 1.5f, 2.5f, 3.5f, 1f, 0.5f, 7.5f, 1.5f, 1.5f, 2.5f, 0.5f, 4.5f }, new long[] { 4, 3 });
+
     /// <summary>Valid Int64 class indices for <see cref="Evidence43"/>.</summary>
     public static Tensor Index4() => tensor(new long[] { 0, 2, 1, 2 }, new long[] { 4 });
 
@@ -171,6 +174,40 @@ public static class BadInputTables
         yield return CudaRow("EvidenceOnCudaTargetOnCpu", () => BadTensors.Evidence43().cuda(), t4, Arg, "target", "cuda", "cpu");
         yield return CudaRow("ProbabilityTargetOnCuda", e43, () => BadTensors.Probabilities43().cuda(), Arg, "target", "cuda", "cpu");
     }
+
+    /// <summary>
+    /// Rows for the losses that take the concentration α: <see cref="LossRows"/> with "alpha" for "evidence" (the evidence
+    /// of the target rows made positive, e + 0.5, so that only the target is wrong), without the negative-evidence rows,
+    /// plus α's own value rows: 0, negative, −∞, NaN, +∞ and above <see cref="UL.MaxEvidence"/> are rejected.
+    /// </summary>
+    public static IEnumerable<BadInputRow> AlphaLossRows()
+    {
+        foreach (var row in LossRows())
+        {
+            if (row.Name is "NegativeEvidence" or "NegativeInfinityEvidence")
+                continue;
+            yield return row.ParamName == "evidence"
+                ? row with { Name = row.Name.Replace("Evidence", "Alpha"), ParamName = "alpha" }
+                : row with { First = Positive(row.First) };
+        }
+
+        Func<Tensor?> t4 = BadTensors.Index4;
+        yield return Row("ZeroAlpha", () => BadTensors.WithValue(BadTensors.Alpha43(), 4, 0.0), t4, Arg, "alpha", "positive alpha", "a minimum of 0", "UL.ClampedExp");
+        yield return Row("NegativeAlpha", () => BadTensors.WithValue(BadTensors.Alpha43(), 4, -0.5), t4, Arg, "alpha", "positive alpha", "-0.5", "UL.ClampedExp");
+        yield return Row("NegativeInfinityAlpha", () => BadTensors.WithValue(BadTensors.Alpha43(), 0, double.NegativeInfinity), t4, Arg, "alpha", "positive alpha");
+        yield return Row("NaNAlpha", () => BadTensors.WithValue(BadTensors.Alpha43(), 7, double.NaN), t4, Arg, "alpha", "finite, positive alpha", "NaN");
+        yield return Row("PositiveInfinityAlpha", () => BadTensors.WithValue(BadTensors.Alpha43(), 2, double.PositiveInfinity), t4, Arg, "alpha", "finite alpha", "+Infinity");
+        yield return Row("AlphaAboveMaxEvidence", () => BadTensors.WithValue(BadTensors.Alpha43(), 2, 2e12), t4, Arg, "alpha", "UL.MaxEvidence", "a maximum of 1999999");
+        yield return Row("NaNAlphaAtIgnoredPosition", () => BadTensors.WithValue(BadTensors.Alpha43(), 0, double.NaN), () => tensor(new long[] { -100, 2, 1, 2 }),
+            Arg, "alpha", "NaN");
+    }
+
+    /// <summary>The row's first tensor plus 0.5 when it is a live floating tensor (valid evidence becomes valid α).</summary>
+    private static Func<Tensor?> Positive(Func<Tensor?> first) => () =>
+    {
+        var t = first();
+        return t is null || t.IsInvalid || !t.is_floating_point() ? t : t + 0.5;
+    };
 
     /// <summary>Rows for the one-tensor measures; <paramref name="paramName"/> is "evidence" or "logits".</summary>
     private static IEnumerable<BadInputRow> SingleTensorRows(string paramName, bool rejectsNegative)

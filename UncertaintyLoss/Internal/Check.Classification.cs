@@ -96,11 +96,14 @@ internal static partial class Check
     /// class indices must lie in [0, C) or equal <paramref name="ignoreIndex"/>; class probabilities must lie in [0, 1];
     /// weights must be finite and non-negative. All minima, maxima and flags are gathered in one tensor and copied to the
     /// host once (one device synchronisation). NaN evidence is not rejected, as in <c>cross_entropy</c>.
+    /// With <c>concentration</c> true the first tensor is a Dirichlet concentration α, checked by <see cref="AlphaRange"/>
+    /// (every entry finite and &gt; 0, NaN rejected) instead of <see cref="EvidenceRange"/>.
     /// </summary>
     /// <returns>What was read. With value checks off (<see cref="ValueChecks.Enabled"/>) nothing is read, nothing is
     /// checked, and the result is <see cref="ValueSummary.NotRead"/>.</returns>
     internal static ValueSummary Values(Tensor evidence, string evidenceName, Tensor? target = null, TargetKind kind = TargetKind.Index,
-        string targetName = "target", Tensor? weight = null, long ignoreIndex = DefaultIgnoreIndex, double maxEvidence = double.PositiveInfinity)
+        string targetName = "target", Tensor? weight = null, long ignoreIndex = DefaultIgnoreIndex, double maxEvidence = double.PositiveInfinity,
+        bool concentration = false)
     {
         if (!ValueChecks.Enabled)
             return ValueSummary.NotRead;
@@ -159,7 +162,10 @@ internal static partial class Check
 
         if (positions)
         {
-            EvidenceRange(summary.EvidenceMin, summary.EvidenceMax, evidenceName, maxEvidence);
+            if (concentration)
+                AlphaRange(summary.EvidenceMin, summary.EvidenceMax, evidenceName, maxEvidence);
+            else
+                EvidenceRange(summary.EvidenceMin, summary.EvidenceMax, evidenceName, maxEvidence);
             if (target is not null && kind == TargetKind.Index)
                 ClassIndexRange(summary.TargetMin, summary.TargetMax, evidence.shape[1], ignoreIndex, targetName);
             if (target is not null && kind == TargetKind.Probability)

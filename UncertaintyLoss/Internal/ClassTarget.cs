@@ -46,7 +46,9 @@ internal sealed class ClassTarget
     /// The evidence with ignored positions set to 0, so that a value there that the loss cannot digest (huge or NaN
     /// evidence) cannot reach the result or the gradient (0 times a NaN intermediate is still NaN).
     /// </summary>
-    public Tensor Evidence(Tensor work) => keep is null ? work : work.masked_fill(keep.logical_not().unsqueeze(1), 0.0);
+    /// <param name="work">The evidence (or concentration) in the compute dtype.</param>
+    /// <param name="fill">The value ignored positions get: 0 for evidence, 1 for a concentration α (which must stay &gt; 0).</param>
+    public Tensor Evidence(Tensor work, double fill = 0.0) => keep is null ? work : work.masked_fill(keep.logical_not().unsqueeze(1), fill);
 
     /// <summary>
     /// Reduces per-position losses (N, d…). Without weights or ignored positions this is the plain mean or sum. With
@@ -54,7 +56,11 @@ internal sealed class ClassTarget
     /// sums, <c>Mean</c> divides by Σ w[target] over the kept positions — and, unlike <c>cross_entropy</c>'s NaN, is 0 when
     /// that sum is 0 (every position ignored).
     /// </summary>
-    public Tensor Reduce(Tensor perPosition, nn.Reduction reduction)
+    /// <param name="perPosition">The per-position losses (N, d…).</param>
+    /// <param name="reduction">How to reduce them.</param>
+    /// <param name="unitWeight">Optional Bool mask (N, d…) of positions whose weight is 1 whatever their class index (the
+    /// out-of-distribution positions of <see cref="UL.PriorNetworkLoss"/>); null: none.</param>
+    public Tensor Reduce(Tensor perPosition, nn.Reduction reduction, Tensor? unitWeight = null)
     {
         if (keep is null && weight is null)
             return Reductions.Apply(perPosition, reduction);
@@ -62,6 +68,8 @@ internal sealed class ClassTarget
         var w = weight is null
             ? ones_like(perPosition)
             : weight.index_select(0, Target.flatten()).reshape(Target.shape);
+        if (weight is not null && unitWeight is not null)
+            w = w.masked_fill(unitWeight, 1.0);
         var loss = perPosition;
         if (keep is not null)
         {
