@@ -6,6 +6,8 @@ public enum LossKind
     Evidential,
     MaxNorm,
     Relaxed,
+    Red,
+    PosteriorNetwork,
 }
 
 /// <summary>
@@ -169,12 +171,18 @@ public static class ModuleKit
     /// <summary>The prior weight the R-EDL module cases use (0.3, not a binary fraction, and not the default 0.1).</summary>
     public const double RelaxedPriorWeight = 0.3;
 
+    /// <summary>The correct-evidence weight the RED module cases use (0.7, not a binary fraction, and not the default 1), with the cross-entropy risk (not the default).</summary>
+    public const double RedCorrectEvidenceWeight = 0.7;
+
     /// <summary>The module of <paramref name="kind"/> configured as <paramref name="c"/>.</summary>
     public static DirichletLossModule Module(LossKind kind, ModuleCase c, Tensor? weight, IRegFactorSchedule? schedule = null) => kind switch
     {
         LossKind.Evidential => new EvidentialLossModule(c.RegFactor, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.ExpClamp),
         LossKind.MaxNorm => new MaxNormLossModule(c.RegFactor, c.PNorm, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.FisherAlphaSum, c.ExpClamp),
         LossKind.Relaxed => new RelaxedEvidentialLossModule(c.RegFactor, RelaxedPriorWeight, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.ExpClamp),
+        LossKind.Red => new RedEvidentialLossModule(c.RegFactor, RedCorrectEvidenceWeight, c.Reduction, weight, c.IgnoreIndex, EvidentialRisk.CrossEntropy,
+            c.Activation, schedule, c.ExpClamp),
+        LossKind.PosteriorNetwork => new PosteriorNetworkLossModule(c.RegFactor, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.ExpClamp),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -199,6 +207,9 @@ public static class ModuleKit
                 fisherAlphaSum: c.FisherAlphaSum, weight: weight, ignoreIndex: c.IgnoreIndex),
             LossKind.Relaxed => UL.RelaxedEvidentialLoss(evidence, target, regFactor: lambda, priorWeight: RelaxedPriorWeight, reduction: c.Reduction,
                 weight: weight, ignoreIndex: c.IgnoreIndex),
+            LossKind.Red => UL.RedEvidentialLoss(evidence, target, regFactor: lambda, correctEvidenceWeight: RedCorrectEvidenceWeight, reduction: c.Reduction,
+                weight: weight, ignoreIndex: c.IgnoreIndex, risk: EvidentialRisk.CrossEntropy),
+            LossKind.PosteriorNetwork => UL.PosteriorNetworkLoss(evidence, target, regFactor: lambda, reduction: c.Reduction, weight: weight, ignoreIndex: c.IgnoreIndex),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }

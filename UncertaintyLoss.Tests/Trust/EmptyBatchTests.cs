@@ -27,6 +27,11 @@ public sealed class EmptyBatchTests
         ("EvidentialLossModule", (e, t, r, w) => new EvidentialLossModule(0.5, r, w).forward(e, t)),
         ("RelaxedEvidentialLossModule", (e, t, r, w) => new RelaxedEvidentialLossModule(0.5, 0.1, r, w).forward(e, t)),
         ("MaxNormLossModule", (e, t, r, w) => new MaxNormLossModule(0.5, 4, r, w).forward(e, t)),
+        ("RedEvidentialLoss", (e, t, r, w) => UL.RedEvidentialLoss(e, t, 0.5, 1.0, r, w)),
+        ("CorrectEvidenceRegularizer", (e, t, r, w) => UL.CorrectEvidenceRegularizer(e, t, r, w)),
+        ("PosteriorNetworkLoss", (e, t, r, w) => UL.PosteriorNetworkLoss(e, t, 0.5, r, w)),
+        ("RedEvidentialLossModule", (e, t, r, w) => new RedEvidentialLossModule(0.5, 1.0, r, w).forward(e, t)),
+        ("PosteriorNetworkLossModule", (e, t, r, w) => new PosteriorNetworkLossModule(0.5, r, w).forward(e, t)),
     };
 
     private static IEnumerable<TestCaseData> Cases()

@@ -13,15 +13,19 @@ namespace UncertaintyLoss.Tests.Trust;
 /// the per-position formula of <see cref="DirichletReference"/>, reduced with <c>cross_entropy</c>'s weight/ignore rules.
 /// Second-order quantities come from the mixed central difference (Richardson-extrapolated)
 /// (∇²L·v)_i ≈ [L(x + h eᵢ + h v) − L(x + h eᵢ − h v) − L(x − h eᵢ + h v) + L(x − h eᵢ − h v)] / (4h²).
+/// RED's vacuity ν = K/S is detached, so its reference here holds ν at the base point X (every derivative is that of
+/// the loss with ν frozen there, <see cref="DirichletReference.CorrectEvidence(double[], double[], double[])"/>).
 /// Before issue 12 the fused path returned a constant gradient: its Hessian-vector product was 0 and the penalty's
 /// gradient lacked the loss's curvature (these tests failed on it), and a second backward added the gradient again.
 /// </remarks>
 [TestFixture]
 public sealed class GradientOrderTests
 {
-    public enum Loss { Evidential, MaxNorm, MaxNormPaperFisher, EvidentialLog, EvidentialDigamma, Relaxed }
+    public enum Loss { Evidential, MaxNorm, MaxNormPaperFisher, EvidentialLog, EvidentialDigamma, Relaxed, Red, PosteriorNetwork }
 
     private const double RelaxedPriorWeight = 0.3;
+
+    private const double RedCorrectEvidenceWeight = 0.6;
 
     public enum Activation { Identity, Softplus }
 
@@ -230,6 +234,8 @@ public sealed class GradientOrderTests
                 Loss.EvidentialLog => UL.EvidentialLoss(evidence, target, RegFactor, Reduction, weight, ignore, EvidentialRisk.LogLikelihood),
                 Loss.EvidentialDigamma => UL.EvidentialLoss(evidence, target, RegFactor, Reduction, weight, ignore, EvidentialRisk.CrossEntropy),
                 Loss.Relaxed => UL.RelaxedEvidentialLoss(evidence, target, RegFactor, RelaxedPriorWeight, Reduction, weight, ignore),
+                Loss.Red => UL.RedEvidentialLoss(evidence, target, RegFactor, RedCorrectEvidenceWeight, Reduction, weight, ignore),
+                Loss.PosteriorNetwork => UL.PosteriorNetworkLoss(evidence, target, RegFactor, Reduction, weight, ignore),
                 _ => UL.MaxNormLoss(evidence, target, RegFactor, 3, Reduction, FisherAlphaSum.ExcludingTrueClass, weight, ignore),
             };
         }
@@ -255,6 +261,11 @@ public sealed class GradientOrderTests
                         + RegFactor * DirichletReference.UniformDirichletKl(e, DirichletReference.OneHot(t, C)),
                     Loss.Relaxed => DirichletReference.RelaxedMse(e, DirichletReference.OneHot(t, C), RelaxedPriorWeight)
                         + RegFactor * DirichletReference.RelaxedKl(e, DirichletReference.OneHot(t, C), RelaxedPriorWeight),
+                    // RED's vacuity is detached: every derivative is that of the loss with ν held at the base point X.
+                    Loss.Red => DirichletReference.DirichletLog(e, DirichletReference.OneHot(t, C))
+                        + RegFactor * DirichletReference.UniformDirichletKl(e, DirichletReference.OneHot(t, C))
+                        + RedCorrectEvidenceWeight * DirichletReference.CorrectEvidence(e, DirichletReference.OneHot(t, C), EvidenceAt(X, i)),
+                    Loss.PosteriorNetwork => DirichletReference.PosteriorNetwork(e, DirichletReference.OneHot(t, C), RegFactor),
                     _ => DirichletReference.DirichletPNorm(e, t, 3) + RegFactor * DirichletReference.FisherRegularizer(e, t, true),
                 };
                 result[i] = (WeightAndIgnore ? Weight[t] : 1.0) * loss;
@@ -262,6 +273,10 @@ public sealed class GradientOrderTests
 
             return result;
         }
+
+        /// <summary>The evidence of position <paramref name="i"/> of <paramref name="x"/> under the activation.</summary>
+        private double[] EvidenceAt(double[] x, int i) =>
+            x.Skip(i * C).Take(C).Select(v => Activation == Activation.Softplus ? Softplus(v) : v).ToArray();
 
         /// <summary>The reduced loss (Mean divides by Σ w[target] over the kept positions).</summary>
         public double Reference(double[] x)
