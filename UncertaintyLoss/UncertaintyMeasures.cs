@@ -238,7 +238,7 @@ public static partial class UL
     }
 
     /// <summary>
-    /// The differential entropy of Dir(α): 0 for the uniform Dirichlet (no evidence), falling without bound as evidence
+    /// The differential entropy of Dir(α): −ln Γ(C) for the uniform Dirichlet (no evidence; 0 for two classes), falling without bound as evidence
     /// concentrates it.
     /// </summary>
     /// <param name="evidence">Non-negative evidence of shape (N, C, d1, …, dk); α = evidence + 1.</param>

@@ -7,6 +7,8 @@ public enum LossKind
     MaxNorm,
     Relaxed,
     Fisher,
+    Red,
+    PosteriorNetwork,
 }
 
 /// <summary>
@@ -172,6 +174,8 @@ public static class ModuleKit
 
     /// <summary>The Fisher coefficient the I-EDL module cases use (0.3, not a binary fraction, and not the default 0.005).</summary>
     public const double FisherCoefficient = 0.3;
+    /// <summary>The correct-evidence weight the RED module cases use (0.7, not a binary fraction, and not the default 1), with the cross-entropy risk (not the default).</summary>
+    public const double RedCorrectEvidenceWeight = 0.7;
 
     /// <summary>The module of <paramref name="kind"/> configured as <paramref name="c"/>.</summary>
     public static DirichletLossModule Module(LossKind kind, ModuleCase c, Tensor? weight, IRegFactorSchedule? schedule = null) => kind switch
@@ -180,6 +184,9 @@ public static class ModuleKit
         LossKind.MaxNorm => new MaxNormLossModule(c.RegFactor, c.PNorm, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.FisherAlphaSum, c.ExpClamp),
         LossKind.Relaxed => new RelaxedEvidentialLossModule(c.RegFactor, RelaxedPriorWeight, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.ExpClamp),
         LossKind.Fisher => new FisherEvidentialLossModule(c.RegFactor, FisherCoefficient, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.ExpClamp),
+        LossKind.Red => new RedEvidentialLossModule(c.RegFactor, RedCorrectEvidenceWeight, c.Reduction, weight, c.IgnoreIndex, EvidentialRisk.CrossEntropy,
+            c.Activation, schedule, c.ExpClamp),
+        LossKind.PosteriorNetwork => new PosteriorNetworkLossModule(c.RegFactor, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.ExpClamp),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -206,6 +213,9 @@ public static class ModuleKit
                 weight: weight, ignoreIndex: c.IgnoreIndex),
             LossKind.Fisher => UL.FisherEvidentialLoss(evidence, target, regFactor: lambda, fisherCoefficient: FisherCoefficient, reduction: c.Reduction,
                 weight: weight, ignoreIndex: c.IgnoreIndex),
+            LossKind.Red => UL.RedEvidentialLoss(evidence, target, regFactor: lambda, correctEvidenceWeight: RedCorrectEvidenceWeight, reduction: c.Reduction,
+                weight: weight, ignoreIndex: c.IgnoreIndex, risk: EvidentialRisk.CrossEntropy),
+            LossKind.PosteriorNetwork => UL.PosteriorNetworkLoss(evidence, target, regFactor: lambda, reduction: c.Reduction, weight: weight, ignoreIndex: c.IgnoreIndex),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }

@@ -10,7 +10,8 @@ public sealed class GradientTests
     /// <summary>Gradient of the Sum (and sometimes the Mean) loss, index and probability targets, N-d shapes.</summary>
     [TestCaseSource(typeof(OpTable), nameof(OpTable.LossCases))]
     public void Loss_Gradient_MatchesFiniteDifferenceOfReference(LossOp op) =>
-        Prop.ForAll(OpGens.Cases(op, PropertyGens.GradientLossCases(Gen.Frequency((3, Gen.Constant(Reduction.Sum)), (1, Gen.Constant(Reduction.Mean))))).ToArbitrary(),
+        Prop.ForAll(OpGens.Cases(op, OpGens.WithEvidenceFloor(PropertyGens.GradientLossCases(Gen.Frequency((3, Gen.Constant(Reduction.Sum)), (1, Gen.Constant(Reduction.Mean)))),
+                    op.GradientEvidenceFloor)).ToArbitrary(),
                 t => PropertyChecks.LossGradientMatchesFiniteDifference(t.Spec, t.Case))
             .Check(Seeds.For($"Gradient|{op}", 40));
 

@@ -9,6 +9,10 @@ public static class OpGens
         from c in cases
         select (variant.Spec, c);
 
+    /// <summary>The cases with every evidence value raised to at least <paramref name="floor"/> (0: unchanged).</summary>
+    public static Gen<LossCase> WithEvidenceFloor(Gen<LossCase> cases, double floor) =>
+        floor <= 0 ? cases : cases.Select(c => new LossCase(c.Shape, c.Evidence.Select(v => Math.Max(v, floor)).ToArray(), c.Dtype, c.Index, c.Probability, c.Reduction));
+
     /// <summary>A form of <paramref name="op"/> with a case.</summary>
     public static Gen<(MeasureSpec Spec, MeasureCase Case)> Cases(MeasureOp op, Gen<MeasureCase> cases) =>
         from spec in op.Variants

@@ -25,9 +25,35 @@ public sealed record LossVariant(string Name, LossCall Call, Func<double[], doub
     /// <summary>The reference at one position with true class <paramref name="c"/>.</summary>
     public Expected ByIndex(double[] e, int c) => Reference(e, DirichletReference.OneHot(c, e.Length));
 
+    /// <summary>
+    /// For a loss with a detached factor (RED's vacuity): (frozenAt, e, y) → the loss at e with that factor evaluated at
+    /// frozenAt. Autograd's derivatives (every order) at e are this function's at e = frozenAt, not the reference's, so the
+    /// gradient fixtures differentiate it instead. Null: the loss has none, and <see cref="Reference"/> is differentiated.
+    /// </summary>
+    public Func<double[], double[], double[], double>? Surrogate { get; init; }
+
+    /// <summary>
+    /// The function of the whole evidence array whose finite differences at <paramref name="at"/> are autograd's gradient:
+    /// per position the <see cref="Surrogate"/> with its detached factors frozen at that position of <paramref name="at"/>,
+    /// or <see cref="Reference"/>. <paramref name="perPosition"/> maps a per-position function over an evidence array (in a
+    /// fixed order of positions).
+    /// </summary>
+    public Func<double[], double[]> Differentiated(Func<double[], Func<double[], double[], double>, double[]> perPosition, double[] at)
+    {
+        if (Surrogate is not { } surrogate)
+            return e => perPosition(e, (x, y) => Reference(x, y).Value);
+        var frozen = new List<double[]>();
+        perPosition(at, (x, y) => { frozen.Add((double[])x.Clone()); return 0.0; });
+        return e =>
+        {
+            int k = 0;
+            return perPosition(e, (x, y) => surrogate(frozen[k++], x, y));
+        };
+    }
+
     /// <summary>As the property checks take it.</summary>
     public LossSpec Spec => new(Name, Core, (e, c) => ByIndex(e, c).Value, (e, y) => Reference(e, y).Value,
-        (e, y) => Reference(e, y).Magnitude);
+        (e, y) => Reference(e, y).Magnitude) { Differentiated = Differentiated };
 
     public override string ToString() => Name;
 }
@@ -56,6 +82,11 @@ public sealed record LossOp(string Function, LossVariant Typical, Gen<LossVarian
 
     /// <summary>For <see cref="LossInput.Alpha"/>: the typical options' call on α itself (Reduction.Mean), with no shift.</summary>
     public Func<Tensor, Tensor, Tensor>? AlphaCall { get; init; }
+    /// The smallest evidence of the finite-difference gradient cases (default 0: the shared generators' 1e-3). A loss with
+    /// ln e (RED) needs more: the Richardson differences' truncation error is 0.8·h⁴/e⁵ for ln e with h = 1e-4, 8e-5 of
+    /// the gradient 1/e at e = 1e-3, and 8e-9 of it at 1e-2.
+    /// </summary>
+    public double GradientEvidenceFloor { get; init; }
 
     /// <summary>Its options' out-of-range values, each passed alone (the validation fixture iterates these).</summary>
     public IReadOnlyList<BadOption> BadOptions { get; init; } = [];
@@ -169,6 +200,19 @@ public static class OpTable
         return new(data.Value + regFactor * kl.Value, data.Scale + regFactor * kl.Magnitude);
     }
 
+    private static Expected Red(double[] e, double[] y, double regFactor, double correctEvidenceWeight, EvidentialRisk risk)
+    {
+        var data = Evidential(e, y, regFactor, risk);
+        return new(data.Value + correctEvidenceWeight * DirichletReference.CorrectEvidence(e, y),
+            data.Scale + correctEvidenceWeight * DirichletReference.CorrectEvidenceMagnitude(e, y));
+    }
+
+    private static double RedSurrogate(double[] at, double[] e, double[] y, double regFactor, double correctEvidenceWeight, EvidentialRisk risk) =>
+        Evidential(e, y, regFactor, risk).Value + correctEvidenceWeight * DirichletReference.CorrectEvidence(e, y, at);
+
+    private static Expected PosteriorNetwork(double[] e, double[] y, double regFactor) =>
+        new(DirichletReference.PosteriorNetwork(e, y, regFactor), DirichletReference.PosteriorNetworkMagnitude(e, y, regFactor));
+
     private static Expected PNorm(double[] e, double[] y, int p) => new(DirichletReference.DirichletPNorm(e, y, p), 0.0);
 
     private static Expected Fisher(double[] e, double[] y, FisherAlphaSum alphaSum)
@@ -211,6 +255,26 @@ public static class OpTable
 
     /// <summary>Out-of-range Fisher coefficients: negative, above 1e6, NaN, infinite.</summary>
     public static readonly double[] BadFisherCoefficients = { -1e-300, -1.0, 1.01e6, double.NaN, double.PositiveInfinity, double.NegativeInfinity };
+    public static LossVariant RedEvidentialLoss(double regFactor, double correctEvidenceWeight, EvidentialRisk risk) => new(
+        $"RedEvidentialLoss(regFactor {F(regFactor)}, correctEvidenceWeight {F(correctEvidenceWeight)}, {risk})",
+        (e, t, r, w, i) => UL.RedEvidentialLoss(e, t, regFactor, correctEvidenceWeight, r, w, i, risk),
+        (e, y) => Red(e, y, regFactor, correctEvidenceWeight, risk))
+    {
+        Surrogate = (at, e, y) => RedSurrogate(at, e, y, regFactor, correctEvidenceWeight, risk),
+    };
+
+    public static LossVariant CorrectEvidenceRegularizer { get; } = new(
+        "CorrectEvidenceRegularizer",
+        (e, t, r, w, i) => UL.CorrectEvidenceRegularizer(e, t, r, w, i),
+        (e, y) => new(DirichletReference.CorrectEvidence(e, y), DirichletReference.CorrectEvidenceMagnitude(e, y)))
+    {
+        Surrogate = (at, e, y) => DirichletReference.CorrectEvidence(e, y, at),
+    };
+
+    public static LossVariant PosteriorNetworkLoss(double regFactor) => new(
+        $"PosteriorNetworkLoss(regFactor {F(regFactor)})",
+        (e, t, r, w, i) => UL.PosteriorNetworkLoss(e, t, regFactor, r, w, i),
+        (e, y) => PosteriorNetwork(e, y, regFactor));
 
     public static LossVariant DirichletLogLoss { get; } = new(
         "DirichletLogLoss",
@@ -370,6 +434,50 @@ public static class OpTable
             ],
             // 0.7 and 0.3 are not binary fractions: an option passed on at the wrong precision shows.
             OptionSets = [RelaxedEvidentialLoss(0.0, 0.1), RelaxedEvidentialLoss(0.7, 0.3)],
+        },
+        new LossOp("RedEvidentialLoss", RedEvidentialLoss(0.5, 1.0, EvidentialRisk.LogLikelihood),
+            Gen.Frequency(
+                (6, from lambda in Gen.Elements(0.0, 0.5)
+                    from w in Gen.Elements(0.0, 0.5, 1.0)
+                    from risk in Gen.Elements(EvidentialRisk.SquaredError, EvidentialRisk.LogLikelihood, EvidentialRisk.CrossEntropy)
+                    select RedEvidentialLoss(lambda, w, risk)),
+                (1, Gen.Constant(Defaults("RedEvidentialLoss(regFactor 0, correctEvidenceWeight 1, LogLikelihood)", (e, t) => UL.RedEvidentialLoss(e, t),
+                    (e, t, r) => UL.RedEvidentialLoss(e, t, reduction: r), (e, y) => Red(e, y, 0, 1, EvidentialRisk.LogLikelihood)) with
+                {
+                    Surrogate = (at, e, y) => RedSurrogate(at, e, y, 0, 1, EvidentialRisk.LogLikelihood),
+                }))),
+            HasFusedPath: false)
+        {
+            BadOptions =
+            [
+                .. Bad("regFactor", ValidationKit.BadOptions.RegFactors, v => (e, t) => UL.RedEvidentialLoss(e, t, regFactor: v)),
+                .. Bad("correctEvidenceWeight", ValidationKit.BadOptions.RegFactors, v => (e, t) => UL.RedEvidentialLoss(e, t, correctEvidenceWeight: v)),
+                .. Bad("risk", new[] { (EvidentialRisk)(-1), (EvidentialRisk)3 }, v => (e, t) => UL.RedEvidentialLoss(e, t, risk: v)),
+            ],
+            // 0.7 and 0.3 are not binary fractions: an option passed on at the wrong precision shows.
+            OptionSets = [RedEvidentialLoss(0.0, 0.3, EvidentialRisk.SquaredError), RedEvidentialLoss(0.7, 0.3, EvidentialRisk.CrossEntropy),
+                RedEvidentialLoss(0.7, 1.0, EvidentialRisk.LogLikelihood)],
+            GradientEvidenceFloor = 0.01,
+        },
+        new LossOp("CorrectEvidenceRegularizer", CorrectEvidenceRegularizer,
+            Gen.Elements(CorrectEvidenceRegularizer, Defaults("CorrectEvidenceRegularizer", (e, t) => UL.CorrectEvidenceRegularizer(e, t),
+                (e, t, r) => UL.CorrectEvidenceRegularizer(e, t, r), (e, y) => new(DirichletReference.CorrectEvidence(e, y), DirichletReference.CorrectEvidenceMagnitude(e, y))) with
+            {
+                Surrogate = (at, e, y) => DirichletReference.CorrectEvidence(e, y, at),
+            }),
+            HasFusedPath: false)
+        {
+            GradientEvidenceFloor = 0.01,
+        },
+        new LossOp("PosteriorNetworkLoss", PosteriorNetworkLoss(0.5),
+            Gen.Frequency(
+                (4, Gen.Elements(0.0, 1e-5, 0.5, 1.0).Select(PosteriorNetworkLoss)),
+                (1, Gen.Constant(Defaults("PosteriorNetworkLoss(regFactor 1e-5)", (e, t) => UL.PosteriorNetworkLoss(e, t),
+                    (e, t, r) => UL.PosteriorNetworkLoss(e, t, reduction: r), (e, y) => PosteriorNetwork(e, y, 1e-5))))),
+            HasFusedPath: false)
+        {
+            BadOptions = [.. Bad("regFactor", ValidationKit.BadOptions.RegFactors, v => (e, t) => UL.PosteriorNetworkLoss(e, t, regFactor: v))],
+            OptionSets = [PosteriorNetworkLoss(0.0), PosteriorNetworkLoss(0.7)],
         },
         new LossOp("FisherEvidentialLoss", FisherEvidentialLoss(0.5, 0.005),
             Gen.Frequency(

@@ -124,6 +124,9 @@ public sealed class WeightIgnoreTests
         [Values] CaseShape shape, [Values(Reduction.Mean, Reduction.Sum)] Reduction reduction)
     {
         var c = WeightIgnoreCase.Standard(shape, ScalarType.Float64, WeightVariant.WeightAndIgnore, "gradient|" + loss.Name, maxEvidence: 100);
+        double floor = OpTable.Losses.First(op => op.OptionSets.Contains(loss)).GradientEvidenceFloor;
+        if (floor > 0)
+            c = new WeightIgnoreCase(c.Label, c.Shape, c.Evidence.Select(x => Math.Max(x, floor)).ToArray(), c.Dtype, c.Target, c.Weight, c.WeightDtype, c.IgnoreIndex);
         Assert.That(c.IgnoredCount, Is.GreaterThan(0), "Test setup: some positions are ignored.");
         using var scope = NewDisposeScope();
         var evidence = c.EvidenceTensor(requiresGrad: true);
@@ -139,7 +142,10 @@ public sealed class WeightIgnoreTests
                 Assert.That(c.ElementsOf(p).Select(i => actual[i]), Is.All.EqualTo(0.0), $"Gradient at position {p} (target {c.Target[p]}, {(c.IsIgnored(p) ? "ignored" : "weight 0")}); {c}");
         }
 
-        double F(double[] e) => WeightedReductionReference.Reduce(c.Values(loss, e), c.Target, w, c.IgnoreIndex, reduction)[0];
+        // Autograd differentiates the loss with its detached factors (if any) held at c.Evidence: LossVariant.Differentiated.
+        var differentiated = loss.Differentiated(
+            (ev, f) => WeightedReductionReference.Evaluate(ev, c.Shape, c.Target, c.IgnoreIndex, (x, k) => f(x, DirichletReference.OneHot(k, x.Length))), c.Evidence);
+        double F(double[] e) => WeightedReductionReference.Reduce(differentiated(e), c.Target, w, c.IgnoreIndex, reduction)[0];
         double[] fine = FiniteDifference.CentralGradient(F, c.Evidence, relativeStep: 1e-4);
         double[] coarse = FiniteDifference.CentralGradient(F, c.Evidence, relativeStep: 2e-4);
         double[] expected = fine.Select((g, i) => (4 * g - coarse[i]) / 3).ToArray();

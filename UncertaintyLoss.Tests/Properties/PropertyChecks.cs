@@ -31,6 +31,12 @@ public sealed class LossSpec
     /// <summary>Size of the terms that cancel in the reference at one position (null: none cancel).</summary>
     public Func<double[], double[], double>? Magnitude { get; }
 
+    /// <summary>
+    /// (perPosition, at) → the per-position function of the evidence whose derivatives at <c>at</c> autograd computes
+    /// (<see cref="UncertaintyLoss.Tests.Ops.LossVariant.Differentiated"/>); null: the reference itself.
+    /// </summary>
+    public Func<Func<double[], Func<double[], double[], double>, double[]>, double[], Func<double[], double[]>>? Differentiated { get; init; }
+
     public override string ToString() => Name;
 }
 
@@ -153,9 +159,12 @@ public static class PropertyChecks
         spec.Torch(evidence, c.TargetTensor(), c.Reduction).backward();
         double[] actual = Tensors.ToDoubles(evidence.grad!);
 
+        Func<double[], double[]> perPosition = spec.Differentiated is { } differentiated
+            ? differentiated((ev, f) => c.PerPosition((x, i) => f(x, DirichletReference.OneHot(i, x.Length)), f, ev), c.Evidence)
+            : e => c.PerPosition(spec.ByIndex, spec.ByProbability, e);
         Func<double[], double> reduced = c.Reduction == Reduction.Mean
-            ? e => ReferenceTensor.Mean(c.PerPosition(spec.ByIndex, spec.ByProbability, e))
-            : e => ReferenceTensor.Sum(c.PerPosition(spec.ByIndex, spec.ByProbability, e));
+            ? e => ReferenceTensor.Mean(perPosition(e))
+            : e => ReferenceTensor.Sum(perPosition(e));
         double[] expected = FiniteDifferenceGradient(reduced, c.Evidence);
         return CompareGradients($"{spec} gradient ({c.Reduction})", actual, expected, c.Evidence, reduced(c.Evidence), i => $"element {i}, evidence {PropertyFormat.Vector(c.Evidence)}; {c}");
     }

@@ -550,7 +550,7 @@ public static partial class DirichletReference
     /// Differential entropy of Dir(α): ln B(α) + (S − K)ψ(S) − Σ_j (α_j − 1)ψ(α_j), ln B(α) = Σ_j lnΓ(α_j) − lnΓ(S).
     /// </summary>
     /// <param name="e">Evidence vector of length K.</param>
-    /// <returns>H[Dir(α)] (0 for α = 1, negative beyond).</returns>
+    /// <returns>H[Dir(α)] (−ln Γ(K) for α = 1, the uniform density on the simplex; lower as the evidence grows).</returns>
     public static double DifferentialEntropy(double[] e)
     {
         ArgumentNullException.ThrowIfNull(e);
@@ -711,6 +711,67 @@ public static partial class DirichletReference
     public static double PriorNetworkReverseKlMagnitude(double[] alpha, double[] y, double tau) => DirichletKlMagnitude(alpha, PriorNetworkTarget(y, tau));
 
     private static double[] PriorNetworkTarget(double[] y, double tau) => y.Select(yj => 1.0 + tau * yj).ToArray();
+    // ---- issue 14: RED (Pandey and Yu, ICML 2023) and Posterior Network (Charpentier et al., NeurIPS 2020) ----
+
+    /// <summary>The floor ε of the evidence inside RED's logarithm (the paper's ln e_y is −∞ at e_y = 0; documented in UL).</summary>
+    public const double CorrectEvidenceFloor = 1e-5;
+
+    /// <summary>
+    /// RED's correct-evidence regulariser written from the paper: −ν·Σ_j y_j ln max(e_j, ε), ν = K/S with S = Σ_j (e_j + 1)
+    /// evaluated at <paramref name="frozenAt"/> (the evidence the vacuity is held constant at; the paper's ν carries no
+    /// gradient). Its derivatives in <paramref name="e"/> at e = frozenAt are what autograd gives.
+    /// </summary>
+    /// <param name="e">Evidence vector of length K (the point the logarithm is evaluated at).</param>
+    /// <param name="y">Target probability vector of length K.</param>
+    /// <param name="frozenAt">Evidence the vacuity is computed from.</param>
+    /// <returns>The regulariser.</returns>
+    public static double CorrectEvidence(double[] e, double[] y, double[] frozenAt)
+    {
+        CheckPair(e, y);
+        ArgumentNullException.ThrowIfNull(frozenAt);
+        double nu = e.Length / AlphaSum(frozenAt);
+        double v = 0.0;
+        for (int j = 0; j < e.Length; j++)
+        {
+            if (y[j] != 0.0)
+                v += y[j] * Math.Log(Math.Max(e[j], CorrectEvidenceFloor));
+        }
+
+        return -nu * v;
+    }
+
+    /// <summary>RED's regulariser with ν at the same evidence: the value (not the gradient) of the loss.</summary>
+    public static double CorrectEvidence(double[] e, double[] y) => CorrectEvidence(e, y, e);
+
+    /// <summary>Size of the terms of <see cref="CorrectEvidence(double[], double[])"/>: ν·Σ_j y_j |ln max(e_j, ε)|.</summary>
+    public static double CorrectEvidenceMagnitude(double[] e, double[] y)
+    {
+        CheckPair(e, y);
+        double nu = e.Length / AlphaSum(e);
+        double m = 0.0;
+        for (int j = 0; j < e.Length; j++)
+            m += y[j] * Math.Abs(Math.Log(Math.Max(e[j], CorrectEvidenceFloor)));
+        return nu * m;
+    }
+
+    /// <summary>
+    /// Posterior Network's loss written from the paper: the UCE Σ_j y_j (ψ(S) − ψ(α_j)) minus λ·H[Dir(α)], α = e + 1, from
+    /// <see cref="DirichletDigamma"/> and <see cref="DifferentialEntropy"/>.
+    /// </summary>
+    /// <param name="e">Evidence vector of length K.</param>
+    /// <param name="y">Target probability vector of length K.</param>
+    /// <param name="lambda">The entropy weight.</param>
+    /// <returns>The loss.</returns>
+    public static double PosteriorNetwork(double[] e, double[] y, double lambda) =>
+        DirichletDigamma(e, y) - lambda * DifferentialEntropy(e);
+
+    /// <summary>Size of the terms that cancel in <see cref="PosteriorNetwork"/>.</summary>
+    /// <param name="e">Evidence vector of length K.</param>
+    /// <param name="y">Target probability vector of length K.</param>
+    /// <param name="lambda">The entropy weight.</param>
+    /// <returns>A non-negative magnitude.</returns>
+    public static double PosteriorNetworkMagnitude(double[] e, double[] y, double lambda) =>
+        DirichletDigammaMagnitude(e, y) + lambda * DifferentialEntropyMagnitude(e);
 
     private static double FisherTerms(double[] e, int c, bool paperAlphaSum, bool magnitude)
     {

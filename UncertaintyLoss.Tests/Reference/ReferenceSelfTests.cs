@@ -230,6 +230,51 @@ public class DirichletReferenceTests
         Assert.That(DirichletReference.ExpectedPairwiseKl(e), Is.EqualTo((e.Length - 1) / s).Within(1e-14 * DirichletReference.ExpectedPairwiseKlMagnitude(e)));
     }
 
+    /// <summary>
+    /// RED's regulariser, −ν ln max(e_y, 1e-5) with ν = K/S, against values written out by hand: (2, 0.5, 1.5), class 0:
+    /// −(3/7) ln 2; (0, 3, 0.25, 7), class 3: −(4/14.25) ln 7; (1000, 0.001), class 1: −(2/1003.001) ln 0.001; zero evidence
+    /// of the true class: the floor, −(3/6) ln 1e-5.
+    /// </summary>
+    [TestCase(new[] { 2.0, 0.5, 1.5 }, 0, -0.29706307738283366)]
+    [TestCase(new[] { 0.0, 3.0, 0.25, 7.0 }, 3, -0.5462203927172808)]
+    [TestCase(new[] { 1000.0, 0.001 }, 1, 0.01378792092818697)]
+    [TestCase(new[] { 0.0, 2.0, 1.0 }, 0, 5.756462732485114)]
+    public void CorrectEvidence_MatchesClosedForm(double[] e, int c, double expected)
+    {
+        double closedForm = -(e.Length / (e.Sum() + e.Length)) * Math.Log(Math.Max(e[c], 1e-5));
+        Assert.Multiple(() =>
+        {
+            Assert.That(expected, Is.EqualTo(closedForm).Within(1e-15 * Math.Abs(closedForm)), "the written-out value");
+            Assert.That(DirichletReference.CorrectEvidence(e, DirichletReference.OneHot(c, e.Length)), Is.EqualTo(expected).Within(1e-15 * Math.Abs(expected)));
+        });
+    }
+
+    /// <summary>The frozen vacuity: ν comes from frozenAt, the logarithm from e; a soft target averages over the true class.</summary>
+    [Test]
+    public void CorrectEvidence_FrozenVacuityAndSoftTarget_AreSeparate()
+    {
+        double[] at = [2.0, 0.5, 1.5], e = [4.0, 0.5, 1.5], y = [0.25, 0.0, 0.75];
+        double expected = -(3.0 / 7.0) * (0.25 * Math.Log(4.0) + 0.75 * Math.Log(1.5));
+        Assert.That(DirichletReference.CorrectEvidence(e, y, at), Is.EqualTo(expected).Within(1e-15));
+    }
+
+    /// <summary>
+    /// Posterior Network's loss against <c>torch.digamma(S) − torch.digamma(α_y) − λ·torch.distributions.Dirichlet(α).entropy()</c>
+    /// in float64 (PyTorch 1.13.0a0, Debian python3-torch, 2026-12-03); λ = 0 is the Dirichlet cross-entropy risk.
+    /// </summary>
+    [TestCase(new[] { 2.0, 0.5, 1.5 }, 0, 1e-5, 0.9500114961467637)]
+    [TestCase(new[] { 0.0, 3.0, 0.25, 7.0 }, 3, 0.5, 2.575427105261615)]
+    [TestCase(new[] { 1e3, 1e-3 }, 1, 2.0, 19.30233932659167)]
+    public void PosteriorNetwork_MatchesTorchDigammaAndDirichletEntropy(double[] e, int c, double lambda, double torchValue)
+    {
+        var y = DirichletReference.OneHot(c, e.Length);
+        Assert.Multiple(() =>
+        {
+            Assert.That(DirichletReference.PosteriorNetwork(e, y, lambda), Is.EqualTo(torchValue).Within(1e-13 * DirichletReference.PosteriorNetworkMagnitude(e, y, lambda)));
+            Assert.That(DirichletReference.PosteriorNetwork(e, y, 0.0), Is.EqualTo(DirichletReference.DirichletDigamma(e, y)));
+        });
+    }
+
     /// <summary>With λ = 1, R-EDL's KL is EDL's (the uniform Dirichlet); its squared error is EDL's without the variance term.</summary>
     [TestCase(new[] { 3.0, 0.5, 12.0 }, 1)]
     [TestCase(new[] { 0.0, 40.0, 1.0, 7.5 }, 0)]

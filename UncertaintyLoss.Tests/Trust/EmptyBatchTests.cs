@@ -33,6 +33,11 @@ public sealed class EmptyBatchTests
         ("PriorNetworkLoss", (a, t, r, w) => UL.PriorNetworkLoss(a, t, 100.0, r, w)),
         ("BeliefMatchingLossModule", (e, t, r, w) => new BeliefMatchingLossModule(0.5, 1.0, r, w).forward(e, t)),
         ("PriorNetworkLossModule", (e, t, r, w) => new PriorNetworkLossModule(100.0, r, w).forward(e, t)),
+        ("RedEvidentialLoss", (e, t, r, w) => UL.RedEvidentialLoss(e, t, 0.5, 1.0, r, w)),
+        ("CorrectEvidenceRegularizer", (e, t, r, w) => UL.CorrectEvidenceRegularizer(e, t, r, w)),
+        ("PosteriorNetworkLoss", (e, t, r, w) => UL.PosteriorNetworkLoss(e, t, 0.5, r, w)),
+        ("RedEvidentialLossModule", (e, t, r, w) => new RedEvidentialLossModule(0.5, 1.0, r, w).forward(e, t)),
+        ("PosteriorNetworkLossModule", (e, t, r, w) => new PosteriorNetworkLossModule(0.5, r, w).forward(e, t)),
     };
 
     private static IEnumerable<TestCaseData> Cases()

@@ -13,13 +13,15 @@ namespace UncertaintyLoss.Tests.Trust;
 /// the per-position formula of <see cref="DirichletReference"/>, reduced with <c>cross_entropy</c>'s weight/ignore rules.
 /// Second-order quantities come from the mixed central difference (Richardson-extrapolated)
 /// (∇²L·v)_i ≈ [L(x + h eᵢ + h v) − L(x + h eᵢ − h v) − L(x − h eᵢ + h v) + L(x − h eᵢ − h v)] / (4h²).
+/// RED's vacuity ν = K/S is detached, so its reference here holds ν at the base point X (every derivative is that of
+/// the loss with ν frozen there, <see cref="DirichletReference.CorrectEvidence(double[], double[], double[])"/>).
 /// Before issue 12 the fused path returned a constant gradient: its Hessian-vector product was 0 and the penalty's
 /// gradient lacked the loss's curvature (these tests failed on it), and a second backward added the gradient again.
 /// </remarks>
 [TestFixture]
 public sealed class GradientOrderTests
 {
-    public enum Loss { Evidential, MaxNorm, MaxNormPaperFisher, EvidentialLog, EvidentialDigamma, Relaxed, Fisher, BeliefMatching, PriorNetwork }
+    public enum Loss { Evidential, MaxNorm, MaxNormPaperFisher, EvidentialLog, EvidentialDigamma, Relaxed, Fisher, BeliefMatching, PriorNetwork, Red, PosteriorNetwork }
 
     /// <summary>The losses that take α get α = evidence + 0.5 (down to 0.55), as the table's (OpTable.AlphaShift).</summary>
     private const double AlphaShift = 0.5;
@@ -32,6 +34,8 @@ public sealed class GradientOrderTests
 
     /// <summary>I-EDL's Fisher coefficient here: 0.3, large enough that the log-determinant's curvature shows.</summary>
     private const double FisherCoefficient = 0.3;
+
+    private const double RedCorrectEvidenceWeight = 0.6;
 
     public enum Activation { Identity, Softplus }
 
@@ -243,6 +247,8 @@ public sealed class GradientOrderTests
                 Loss.Fisher => UL.FisherEvidentialLoss(evidence, target, RegFactor, FisherCoefficient, Reduction, weight, ignore),
                 Loss.BeliefMatching => UL.BeliefMatchingLoss(evidence + AlphaShift, target, RegFactor, BeliefMatchingPrior, Reduction, weight, ignore),
                 Loss.PriorNetwork => UL.PriorNetworkLoss(evidence + AlphaShift, target, PriorNetworkTau, Reduction, weight, ignore),
+                Loss.Red => UL.RedEvidentialLoss(evidence, target, RegFactor, RedCorrectEvidenceWeight, Reduction, weight, ignore),
+                Loss.PosteriorNetwork => UL.PosteriorNetworkLoss(evidence, target, RegFactor, Reduction, weight, ignore),
                 _ => UL.MaxNormLoss(evidence, target, RegFactor, 3, Reduction, FisherAlphaSum.ExcludingTrueClass, weight, ignore),
             };
         }
@@ -273,6 +279,11 @@ public sealed class GradientOrderTests
                     Loss.BeliefMatching => DirichletReference.BeliefMatching(e.Select(v => v + AlphaShift).ToArray(), DirichletReference.OneHot(t, C),
                         RegFactor, BeliefMatchingPrior),
                     Loss.PriorNetwork => DirichletReference.PriorNetworkReverseKl(e.Select(v => v + AlphaShift).ToArray(), DirichletReference.OneHot(t, C), PriorNetworkTau),
+                    // RED's vacuity is detached: every derivative is that of the loss with ν held at the base point X.
+                    Loss.Red => DirichletReference.DirichletLog(e, DirichletReference.OneHot(t, C))
+                        + RegFactor * DirichletReference.UniformDirichletKl(e, DirichletReference.OneHot(t, C))
+                        + RedCorrectEvidenceWeight * DirichletReference.CorrectEvidence(e, DirichletReference.OneHot(t, C), EvidenceAt(X, i)),
+                    Loss.PosteriorNetwork => DirichletReference.PosteriorNetwork(e, DirichletReference.OneHot(t, C), RegFactor),
                     _ => DirichletReference.DirichletPNorm(e, t, 3) + RegFactor * DirichletReference.FisherRegularizer(e, t, true),
                 };
                 result[i] = (WeightAndIgnore ? Weight[t] : 1.0) * loss;
@@ -280,6 +291,10 @@ public sealed class GradientOrderTests
 
             return result;
         }
+
+        /// <summary>The evidence of position <paramref name="i"/> of <paramref name="x"/> under the activation.</summary>
+        private double[] EvidenceAt(double[] x, int i) =>
+            x.Skip(i * C).Take(C).Select(v => Activation == Activation.Softplus ? Softplus(v) : v).ToArray();
 
         /// <summary>The reduced loss (Mean divides by Σ w[target] over the kept positions).</summary>
         public double Reference(double[] x)

@@ -1,0 +1,62 @@
+using System;
+using UncertaintyLoss.Internal;
+using static TorchSharp.torch;
+
+namespace UncertaintyLoss;
+
+/// <summary>
+/// <see cref="UL.RedEvidentialLoss"/> (RED, Pandey and Yu, ICML 2023) as a module, a drop-in for <c>nn.CrossEntropyLoss</c>:
+/// <c>criterion.forward(logits, target)</c>. Its default activation is exp (<see cref="EvidenceActivation.Exp"/>), the paper's,
+/// and its default risk the log-likelihood; <see cref="DirichletLossModule.RegFactor"/> (or a schedule) weighs the KL term.
+/// </summary>
+/// <example>
+/// <code>
+/// var criterion = new RedEvidentialLossModule(schedule: RegFactor.EdlAnnealing(annealingEpochs: 10));
+/// for (int epoch = 0; epoch &lt; epochs; epoch++)
+/// {
+///     foreach (var (x, y) in batches) { var loss = criterion.forward(model.forward(x), y); /* backward, step */ }
+///     criterion.StepSchedule();   // once per epoch: the KL weight min(1, t/10)
+/// }
+/// </code>
+/// </example>
+public sealed class RedEvidentialLossModule : DirichletLossModule
+{
+    /// <summary>Creates the module.</summary>
+    /// <param name="regFactor">The KL weight when no <paramref name="schedule"/> is set (default 0).</param>
+    /// <param name="correctEvidenceWeight">The weight of the correct-evidence regulariser (finite, ≥ 0; default 1, the paper's).</param>
+    /// <param name="reduction">How to reduce the per-position losses (default <see cref="nn.Reduction.Mean"/>).</param>
+    /// <param name="weight">Optional per-class weights of shape (C).</param>
+    /// <param name="ignoreIndex">Class-index target value to ignore (default −100).</param>
+    /// <param name="risk">The data term (default <see cref="EvidentialRisk.LogLikelihood"/>, the authors').</param>
+    /// <param name="activation">How the input becomes evidence (default <see cref="EvidenceActivation.Exp"/>, the paper's).</param>
+    /// <param name="schedule">Optional schedule of the KL weight, read at every forward.</param>
+    /// <param name="expClamp">The clamp of <see cref="EvidenceActivation.Exp"/> (default 10).</param>
+    /// <exception cref="ArgumentException"><paramref name="weight"/> is not a floating tensor of shape (C).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="UL.RedEvidentialLoss"/>).</exception>
+    public RedEvidentialLossModule(double regFactor = 0.0, double correctEvidenceWeight = 1.0, nn.Reduction reduction = nn.Reduction.Mean,
+        Tensor? weight = null, long ignoreIndex = -100, EvidentialRisk risk = EvidentialRisk.LogLikelihood,
+        EvidenceActivation activation = EvidenceActivation.Exp, IRegFactorSchedule? schedule = null, double expClamp = 10.0)
+        : base(RegFactorOnceOptionsChecked(regFactor, correctEvidenceWeight, risk), reduction, weight, ignoreIndex, activation, schedule, expClamp)
+    {
+        CorrectEvidenceWeight = correctEvidenceWeight;
+        Risk = risk;
+    }
+
+    /// <summary>The weight of the correct-evidence regulariser.</summary>
+    public double CorrectEvidenceWeight { get; }
+
+    /// <summary>The data term.</summary>
+    public EvidentialRisk Risk { get; }
+
+    /// <inheritdoc/>
+    protected override Tensor Loss(Tensor evidence, Tensor target, double lambda) =>
+        UL.RedEvidentialLoss(evidence, target, lambda, CorrectEvidenceWeight, reduction, weight, IgnoreIndex, Risk);
+
+    /// <summary>Rejects bad options before the base constructor creates anything.</summary>
+    private static double RegFactorOnceOptionsChecked(double regFactor, double correctEvidenceWeight, EvidentialRisk risk)
+    {
+        Check.FiniteNonNegative(correctEvidenceWeight, nameof(correctEvidenceWeight), "the weight of the correct-evidence regulariser");
+        Check.Defined(risk, nameof(risk));
+        return regFactor;
+    }
+}
