@@ -16,7 +16,8 @@ public enum ConformalScore
 
     /// <summary>
     /// APS, adaptive prediction sets (Romano, Sesia and Candès 2020): s(x, y) = the probability mass of the classes at
-    /// least as probable as y (y included). Sets adapt to the input's difficulty; without randomisation never empty.
+    /// least as probable as y (y included; randomised, the mass of the more probable classes plus u·p_y). Sets adapt to the
+    /// input's difficulty and always hold the most probable class.
     /// </summary>
     Aps = 1,
 
@@ -35,7 +36,8 @@ public enum ConformalScore
 /// <remarks>
 /// <para><b>Calibration.</b> With n calibration positions and scores s_1..s_n, the threshold q̂ is the k-th smallest
 /// score, k = ⌈(n + 1)(1 − α)⌉ (q̂ = +∞, every class in every set, when k &gt; n). Then P(y ∈ C(x)) ≥ 1 − α, and at most
-/// 1 − α + 1/(n + 1) for continuous scores (randomised APS/RAPS and LAC); non-randomised APS/RAPS over-cover.</para>
+/// 1 − α + 1/(n + 1) for continuous scores (LAC; randomised APS/RAPS up to the few sets that get their most probable class
+/// added); non-randomised APS/RAPS over-cover. LAC sets can be empty; APS/RAPS sets never are.</para>
 /// <para><b>Shapes.</b> probabilities (N, C, d1..dk) with rows along dimension 1 summing to 1 (softmax(logits, 1) or
 /// <see cref="UL.DirichletMean(Tensor)"/>); target (N, d1..dk) class indices; every position (pixel) is one sample, and
 /// positions whose target is <c>ignoreIndex</c> are left out. Sets have the probabilities' shape (Bool), on their device.</para>
@@ -89,8 +91,9 @@ public sealed class ConformalClassifier
     /// <param name="score">The non-conformity score (default <see cref="ConformalScore.Aps"/>).</param>
     /// <param name="rapsPenalty">RAPS's λ ≥ 0 (default 0.01); only for <see cref="ConformalScore.Raps"/>.</param>
     /// <param name="rapsRank">RAPS's k_reg ≥ 0 (default 5); only for <see cref="ConformalScore.Raps"/>.</param>
-    /// <param name="randomized">Randomise APS/RAPS (default false). Randomised sets have coverage close to exactly 1 − α
-    /// but can be empty; non-randomised ones always hold the most probable class and over-cover.</param>
+    /// <param name="randomized">Randomise APS/RAPS (default true, as the RAPS paper's code): coverage close to exactly 1 − α.
+    /// Without randomisation a confident model's scores pile up just below 1 and the sets over-cover, often holding a second
+    /// class. Either way the sets always hold the most probable class.</param>
     /// <param name="seed">The seed of the calibration scores' uniform draws when <paramref name="randomized"/> (default 0).</param>
     /// <param name="ignoreIndex">Target value of positions to leave out (default −100).</param>
     /// <returns>The calibrated classifier.</returns>
@@ -102,7 +105,7 @@ public sealed class ConformalClassifier
     /// undefined; <paramref name="rapsPenalty"/> is negative or not finite; <paramref name="rapsRank"/> is negative; or a
     /// RAPS option is set for another score.</exception>
     public static ConformalClassifier Calibrate(Tensor probabilities, Tensor target, double alpha = 0.1, ConformalScore score = ConformalScore.Aps,
-        double rapsPenalty = 0.01, int rapsRank = 5, bool randomized = false, long seed = 0, long ignoreIndex = -100)
+        double rapsPenalty = 0.01, int rapsRank = 5, bool randomized = true, long seed = 0, long ignoreIndex = -100)
     {
         Check.ClassScores(probabilities, nameof(probabilities));
         Check.ClassIndexTarget(probabilities, target, nameof(target), nameof(probabilities));
@@ -173,8 +176,11 @@ public sealed class ConformalClassifier
             Tensor sortedIn;
             if (Randomized)
             {
+                // As Angelopoulos et al.'s code without zero sets: the most probable class is always in, so no set is
+                // empty (coverage can only grow).
                 var u = Uniform([p.shape[0], 1], seed, p.device);
                 sortedIn = (before + u * sorted + penalty).le(Threshold);
+                sortedIn[TensorIndex.Colon, 0] = tensor(true);
             }
             else
             {
