@@ -40,8 +40,9 @@ public static partial class UL
     /// and device.</para>
     /// <para><b>Reference.</b> Sensoy, Kaplan and Kandemir, "Evidential Deep Learning to Quantify Classification
     /// Uncertainty", NeurIPS 2018, eqs. 3–5 and the KL regulariser of section 4.</para>
-    /// <para><b>Implementation.</b> For the squared-error risk with contiguous Float32/Float64 CPU evidence and class-index targets, a fused kernel
-    /// computes the loss and its analytic gradient in one double-precision pass (docs/performance.md); other inputs compose
+    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence and class-index targets, a fused kernel
+    /// computes the loss and its analytic gradient in one double-precision pass, for each of the three risks
+    /// (docs/performance.md); other inputs compose
     /// TorchSharp operations. Both paths support gradients of every order: a backward with <c>create_graph</c> through the
     /// fused kernel recomputes the gradient through the composed operations. <see cref="KernelScope"/> and
     /// <see cref="UseFusedKernels"/> choose the path.</para>
@@ -64,8 +65,8 @@ public static partial class UL
         var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
         Check.RegFactor(regFactor, nameof(regFactor));
         Check.Defined(risk, nameof(risk));
-        if (risk == EvidentialRisk.SquaredError && FusedDirichlet.Applies(evidence, target, kind, weight, pNorm: 1))
-            return FusedDirichlet.Run(evidence, target, weight, ignoreIndex, reduction, FusedLoss.Evidential(regFactor));
+        if (FusedDirichlet.Applies(evidence, target, kind, weight, pNorm: 1))
+            return FusedDirichlet.Run(evidence, target, weight, ignoreIndex, reduction, FusedLoss.Evidential(regFactor, risk));
         var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
         return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,

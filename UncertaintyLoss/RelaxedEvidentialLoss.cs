@@ -1,5 +1,6 @@
 using System;
 using UncertaintyLoss.Internal;
+using UncertaintyLoss.Internal.Fused;
 using static TorchSharp.torch;
 
 namespace UncertaintyLoss;
@@ -33,6 +34,11 @@ public static partial class UL
     /// <para><b>Reference.</b> Chen, Gao and Xu, "R-EDL: Relaxing Nonessential Settings of Evidential Deep Learning",
     /// ICLR 2024 (MengyuanChen21/ICLR2024-REDL, <c>ModifiedEvidentialN.compute_mse</c> and <c>compute_kl_loss</c> with
     /// lamb1 = 1, lamb2 = λ).</para>
+    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence and class-index targets, a fused kernel
+    /// computes the loss and its analytic gradient in one double-precision pass (docs/performance.md); other inputs compose
+    /// TorchSharp operations. Both paths support gradients of every order: a backward with <c>create_graph</c> through the
+    /// fused kernel recomputes the gradient through the composed operations. <see cref="KernelScope"/> and
+    /// <see cref="UseFusedKernels"/> choose the path.</para>
     /// <para><b>Python.</b> The authors' code adds 1e-8 inside every ln Γ and ψ of the KL and replaces non-finite KL
     /// terms by 0; here the KL is the exact formula, and evidence outside [0, <see cref="MaxEvidence"/>] is rejected
     /// instead (docs/redl.md).</para>
@@ -47,6 +53,8 @@ public static partial class UL
         var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
         Check.RegFactor(regFactor, nameof(regFactor));
         Check.PriorWeight(priorWeight, nameof(priorWeight));
+        if (FusedDirichlet.Applies(evidence, target, kind, weight, pNorm: 1))
+            return FusedDirichlet.Run(evidence, target, weight, ignoreIndex, reduction, FusedLoss.Relaxed(regFactor, priorWeight));
         var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
 
         return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,

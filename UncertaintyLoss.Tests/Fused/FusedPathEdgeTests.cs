@@ -38,14 +38,28 @@ public class FusedPathEdgeTests
             w is null ? null : Tensors.FromDoubles(w, new long[] { 3 }, ScalarType.Float32));
     }
 
-    private static Exception? Catch(KernelPath path, bool maxNorm, Fault fault)
+    /// <summary>
+    /// <paramref name="loss"/> with regFactor <paramref name="regFactor"/> (max-norm: p = <paramref name="pNorm"/>, all α
+    /// in the Fisher strength; R-EDL: prior weight <see cref="FusedCases.DefaultPriorWeight"/>).
+    /// </summary>
+    private static Tensor Call(FusedLossUnderTest loss, Tensor e, Tensor t, double regFactor = 0.5, Reduction reduction = Reduction.Mean,
+        Tensor? weight = null, long ignoreIndex = -100, int pNorm = 4) => loss switch
+    {
+        FusedLossUnderTest.MaxNorm => UL.MaxNormLoss(e, t, regFactor, pNorm, reduction, weight: weight, ignoreIndex: ignoreIndex),
+        FusedLossUnderTest.Relaxed => UL.RelaxedEvidentialLoss(e, t, regFactor, FusedCases.DefaultPriorWeight, reduction, weight, ignoreIndex),
+        FusedLossUnderTest.EvidentialLog => UL.EvidentialLoss(e, t, regFactor, reduction, weight, ignoreIndex, EvidentialRisk.LogLikelihood),
+        FusedLossUnderTest.EvidentialDigamma => UL.EvidentialLoss(e, t, regFactor, reduction, weight, ignoreIndex, EvidentialRisk.CrossEntropy),
+        _ => UL.EvidentialLoss(e, t, regFactor, reduction, weight, ignoreIndex),
+    };
+
+    private static Exception? Catch(KernelPath path, FusedLossUnderTest loss, Fault fault)
     {
         using var scope = NewDisposeScope();
         using var force = Kernels.Force(path);
         var (e, t, w) = Inputs(fault);
         try
         {
-            _ = maxNorm ? UL.MaxNormLoss(e, t, 0.5, weight: w) : UL.EvidentialLoss(e, t, 0.5, weight: w);
+            _ = Call(loss, e, t, weight: w);
             return null;
         }
         catch (Exception ex)
@@ -55,10 +69,10 @@ public class FusedPathEdgeTests
     }
 
     [Test]
-    public void FusedPath_InvalidValues_ThrowsAsComposedPath([Values] Fault fault, [Values] bool maxNorm)
+    public void FusedPath_InvalidValues_ThrowsAsComposedPath([Values] Fault fault, [Values] FusedLossUnderTest loss)
     {
-        var fused = Catch(KernelPath.Fused, maxNorm, fault);
-        var composed = Catch(KernelPath.Composed, maxNorm, fault);
+        var fused = Catch(KernelPath.Fused, loss, fault);
+        var composed = Catch(KernelPath.Composed, loss, fault);
         Assert.That(composed, Is.InstanceOf<ArgumentException>());
         Assert.That(fused, Is.Not.Null);
         Assert.That(fused!.GetType(), Is.EqualTo(composed!.GetType()));
@@ -83,6 +97,10 @@ public class FusedPathEdgeTests
         Assert.That(() => UL.MaxNormLoss(Evidence(), Index(), pNorm: 17), Throws.InstanceOf<InvalidOperationException>(), "pNorm 17");
         var weight = Tensors.FromDoubles(new[] { 1.0, 2.0, 3.0 }, new long[] { 3 }, ScalarType.Float32).requires_grad_();
         Assert.That(() => UL.EvidentialLoss(Evidence(), Index(), weight: weight), Throws.InstanceOf<InvalidOperationException>(), "weight requiring grad");
+        var probabilities = Tensors.FromDoubles(new[] { 1.0, 0, 0, 0, 0, 1 }, new long[] { 2, 3 }, ScalarType.Float32);
+        Assert.That(() => UL.EvidentialLoss(Evidence(), probabilities, risk: EvidentialRisk.LogLikelihood), Throws.InstanceOf<InvalidOperationException>(), "log risk, probability target");
+        Assert.That(() => UL.EvidentialLoss(Evidence(ScalarType.Float16), Index(), risk: EvidentialRisk.CrossEntropy), Throws.InstanceOf<InvalidOperationException>(), "digamma risk, Float16");
+        Assert.That(() => UL.RelaxedEvidentialLoss(transposed, Index()), Throws.InstanceOf<InvalidOperationException>(), "R-EDL, non-contiguous");
     }
 
     [Test]
@@ -101,14 +119,62 @@ public class FusedPathEdgeTests
         using var force = Kernels.Force(KernelPath.Fused);
         Assert.That(() => UL.EvidentialLoss(Evidence(), Index(), 0.5), Throws.Nothing);
         Assert.That(() => UL.MaxNormLoss(Evidence().requires_grad_(), Index(), 0.5), Throws.Nothing);
+        Assert.That(() => UL.EvidentialLoss(Evidence(), Index(), 0.5, risk: EvidentialRisk.LogLikelihood), Throws.Nothing);
+        Assert.That(() => UL.EvidentialLoss(Evidence(), Index(), 0.5, risk: EvidentialRisk.CrossEntropy), Throws.Nothing);
+        Assert.That(() => UL.RelaxedEvidentialLoss(Evidence(), Index(), 0.5), Throws.Nothing);
+    }
+
+    /// <summary>
+    /// Every fused loss, each risk of the evidential loss included, takes the fused kernel on the automatic path for a
+    /// contiguous CPU call with index targets (a kernel job starts), with and without a gradient and regulariser; with
+    /// <see cref="UL.UseFusedKernels"/> off or inside <c>UL.KernelScope(fused: false)</c> it starts none.
+    /// </summary>
+    [Test]
+    public void Auto_EachFusedLoss_RunsTheKernel([Values] FusedLossUnderTest loss, [Values] bool withGrad, [Values(0.0, 0.5)] double regFactor,
+        [Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        using (Kernels.Force(KernelPath.Auto))   // also when the suite runs with UL_KERNEL_PATH=Composed
+        {
+            var e = Evidence(dtype);
+            if (withGrad)
+                e.requires_grad_();
+            long before = FusedDirichlet.JobsStarted;
+            var value = Call(loss, e, Index(), regFactor);
+            Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(before + 1), "the automatic path ran the fused kernel");
+            if (withGrad)
+            {
+                value.backward();
+                Assert.That(e.grad!.isfinite().all().item<bool>(), Is.True);
+            }
+        }
+
+        using (UL.KernelScope(fused: false))
+        {
+            long before = FusedDirichlet.JobsStarted;
+            _ = Call(loss, Evidence(dtype), Index(), regFactor);
+            Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(before), "KernelScope(fused: false) takes the composed path");
+        }
+
+        try
+        {
+            UL.UseFusedKernels = false;
+            long before = FusedDirichlet.JobsStarted;
+            _ = Call(loss, Evidence(dtype), Index(), regFactor);
+            Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(before), "UseFusedKernels = false takes the composed path");
+        }
+        finally
+        {
+            UL.UseFusedKernels = true;
+        }
     }
 
     [Test]
-    public void Auto_TransposedEvidence_MatchesComposedPath([Values] bool maxNorm)
+    public void Auto_TransposedEvidence_MatchesComposedPath([Values] FusedLossUnderTest loss)
     {
         using var scope = NewDisposeScope();
         var transposed = Tensors.FromDoubles(new[] { 0.0, 1.0, 2.0, 3.0, 0.5, 4.0 }, new long[] { 3, 2 }, ScalarType.Float64).t();
-        Tensor Loss(Tensor e) => maxNorm ? UL.MaxNormLoss(e, Index(), 0.5, reduction: Reduction.None) : UL.EvidentialLoss(e, Index(), 0.5, Reduction.None);
+        Tensor Loss(Tensor e) => Call(loss, e, Index(), reduction: Reduction.None);
         var auto = Tensors.ToDoubles(Loss(transposed));
         double[] composed;
         using (Kernels.Force(KernelPath.Composed))
@@ -117,28 +183,28 @@ public class FusedPathEdgeTests
     }
 
     [Test]
-    public void FusedPath_NaNEvidence_GivesNaNOnBothPaths([Values] bool maxNorm, [Values] bool fused)
+    public void FusedPath_NaNEvidence_GivesNaNOnBothPaths([Values] FusedLossUnderTest loss, [Values] bool fused)
     {
         using var scope = NewDisposeScope();
         using var force = Kernels.Force(fused ? KernelPath.Fused : KernelPath.Composed);
         var e = Tensors.FromDoubles(new[] { 0.0, double.NaN, 2.0, 3.0, 0.5, 4.0 }, new long[] { 2, 3 }, ScalarType.Float64);
-        var none = Tensors.ToDoubles(maxNorm ? UL.MaxNormLoss(e, Index(), 0.5, reduction: Reduction.None) : UL.EvidentialLoss(e, Index(), 0.5, Reduction.None));
-        var mean = Tensors.ToDoubles(maxNorm ? UL.MaxNormLoss(e, Index(), 0.5) : UL.EvidentialLoss(e, Index(), 0.5));
+        var none = Tensors.ToDoubles(Call(loss, e, Index(), reduction: Reduction.None));
+        var mean = Tensors.ToDoubles(Call(loss, e, Index()));
         Assert.That(none[0], Is.NaN);
         Assert.That(double.IsFinite(none[1]), Is.True);
         Assert.That(mean[0], Is.NaN);
     }
 
     [Test]
-    public void FusedPath_EvidenceOneMillionEverywhere_LossAndGradientFinite([Values] bool maxNorm, [Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype)
+    public void FusedPath_EvidenceOneMillionEverywhere_LossAndGradientFinite([Values] FusedLossUnderTest loss, [Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         using var force = Kernels.Force(KernelPath.Fused);
         var e = full(new long[] { 8, 10, 3 }, 1e6, dtype).requires_grad_();
         var t = zeros(new long[] { 8, 3 }, ScalarType.Int64);
-        var loss = maxNorm ? UL.MaxNormLoss(e, t, 1.0, 16) : UL.EvidentialLoss(e, t, 1.0);
-        loss.backward();
-        Assert.That(double.IsFinite(loss.to(ScalarType.Float64).item<double>()), Is.True);
+        var value = Call(loss, e, t, 1.0, pNorm: 16);
+        value.backward();
+        Assert.That(double.IsFinite(value.to(ScalarType.Float64).item<double>()), Is.True);
         Assert.That(e.grad!.isfinite().all().item<bool>(), Is.True);
     }
 
@@ -150,7 +216,7 @@ public class FusedPathEdgeTests
     /// below checks that nothing accumulates without that help.
     /// </remarks>
     [Test]
-    public void FusedPath_ForwardAndBackward_LeavesOnlyResultAndGradAlive([Values] bool maxNorm, [Values] Reduction reduction)
+    public void FusedPath_ForwardAndBackward_LeavesOnlyResultAndGradAlive([Values] FusedLossUnderTest loss, [Values] Reduction reduction)
     {
         using var force = Kernels.Force(KernelPath.Fused);
         var e = Tensors.FromDoubles(new[] { 0.0, 1.0, 2.0, 3.0, 0.5, 4.0 }, new long[] { 2, 3 }, ScalarType.Float32).requires_grad_();
@@ -160,7 +226,7 @@ public class FusedPathEdgeTests
         {
             FusedLossFunction.ReleaseDeferred();   // an earlier test's backward on this thread
             long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-            var result = maxNorm ? UL.MaxNormLoss(e, t, 0.5, reduction: reduction) : UL.EvidentialLoss(e, t, 0.5, reduction);
+            var result = Call(loss, e, t, reduction: reduction);
             Assert.That(DisposeScopeManager.Statistics.ThreadTotalLiveCount, Is.EqualTo(before + 1), "after the forward");
             result.backward(new[] { gradOutput });
             FusedLossFunction.ReleaseDeferred();
@@ -182,7 +248,7 @@ public class FusedPathEdgeTests
 
     /// <summary>Repeated fused forward + backward calls: the live-tensor count does not grow from one call to the next.</summary>
     [Test]
-    public void FusedPath_RepeatedForwardAndBackward_LiveCountDoesNotGrow([Values] bool maxNorm, [Values] Reduction reduction)
+    public void FusedPath_RepeatedForwardAndBackward_LiveCountDoesNotGrow([Values] FusedLossUnderTest loss, [Values] Reduction reduction)
     {
         using var force = Kernels.Force(KernelPath.Fused);
         var e = Tensors.FromDoubles(new[] { 0.0, 1.0, 2.0, 3.0, 0.5, 4.0 }, new long[] { 2, 3 }, ScalarType.Float32).requires_grad_();
@@ -195,7 +261,7 @@ public class FusedPathEdgeTests
             {
                 using (var scope = NewDisposeScope())
                 {
-                    var result = maxNorm ? UL.MaxNormLoss(e, t, 0.5, reduction: reduction) : UL.EvidentialLoss(e, t, 0.5, reduction);
+                    var result = Call(loss, e, t, reduction: reduction);
                     result.backward(new[] { gradOutput });
                 }
 
@@ -213,4 +279,115 @@ public class FusedPathEdgeTests
             gradOutput.Dispose();
         }
     }
+
+    // ---- Edge values, every fused loss (the new kinds of issue 14 included): fused against composed ----
+
+    /// <summary>The evidence patterns of the edge-value tests.</summary>
+    public enum EdgeEvidence
+    {
+        /// <summary>Every element 0 (α = λ everywhere: the KL and the log risk are 0 for EDL, the risks at their uniform value).</summary>
+        Zero,
+
+        /// <summary>Every element <see cref="UL.MaxEvidence"/> (1e12), the largest admissible value.</summary>
+        MaxEvidence,
+
+        /// <summary>Each element 0 or <see cref="UL.MaxEvidence"/> (about half each): S spans twelve decades between positions.</summary>
+        ZeroOrMaxEvidence,
+    }
+
+    private static double[] EdgeValues(EdgeEvidence mode, int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => mode switch
+        {
+            EdgeEvidence.Zero => 0.0,
+            EdgeEvidence.MaxEvidence => UL.MaxEvidence,
+            _ => random.Next(2) == 0 ? 0.0 : UL.MaxEvidence,
+        }).ToArray();
+    }
+
+    private static FusedCase EdgeCase(FusedLossUnderTest loss, ScalarType dtype, long[] shape, Reduction reduction, bool weighted, IgnoreMode ignore,
+        double regFactor = 1.0, int seed = 11) =>
+        FusedCases.Build(seed, false, dtype, shape, EvidenceMode.LogSpread, ScalarType.Int64, reduction, regFactor, 4, FisherAlphaSum.All,
+            weighted, ignore, -100).As(loss);
+
+    private static void AssertMatches(FusedCase c, double gradientMagnitude = 0)
+    {
+        Assert.That(FusedCases.Compare(c, gradientMagnitude), Is.Null, c.ToString());
+        var fused = FusedCases.Run(c, KernelPath.Fused);
+        Assert.That(fused.Output.All(double.IsFinite), Is.True, "fused output finite");
+        Assert.That(fused.Gradient.All(double.IsFinite), Is.True, "fused gradient finite");
+    }
+
+    /// <summary>
+    /// Size of the regulariser's gradient terms when every evidence is <see cref="UL.MaxEvidence"/>: the KL's
+    /// e_k ψ₁(α_k) − Ê ψ₁(S̃) (and the Fisher term's analogue) is a difference of terms of about 1 that cancel to about
+    /// 1e-13, which either path knows only to about 1e-16 absolute (measured: the paths differ by up to 1.2 % of a
+    /// gradient of 2e-13). Per element that is 2·regFactor·w·|grad_output|, divided by Σw for the mean.
+    /// </summary>
+    private static double RegulariserGradientMagnitude(FusedCase c)
+    {
+        var weights = c.Target.Select(t => t == c.IgnoreIndex ? 0.0 : c.Weight is null ? 1.0 : c.Weight[t]).ToArray();
+        double perElement = 2 * c.RegFactor * weights.Max() * c.GradOutput.Max(Math.Abs);
+        return c.Reduction == Reduction.Mean ? perElement / Math.Max(weights.Sum(), double.Epsilon) : perElement;
+    }
+
+    /// <summary>Evidence 0, <see cref="UL.MaxEvidence"/> or a mix of both, (N, C) and (N, C, d) layouts, both dtypes, every
+    /// reduction, weights and some ignored positions: fused equals composed (<see cref="FusedCases.Compare"/>), finite.</summary>
+    [Test]
+    public void FusedPath_EdgeEvidence_MatchesComposedPath([Values] FusedLossUnderTest loss, [Values] EdgeEvidence evidence,
+        [Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype, [Values] Reduction reduction)
+    {
+        foreach (var shape in new[] { new long[] { 9, 5 }, new long[] { 2, 4, 7 } })
+        {
+            var c = EdgeCase(loss, dtype, shape, reduction, weighted: true, IgnoreMode.Some);
+            AssertMatches(c with { Evidence = EdgeValues(evidence, c.Evidence.Length, 3) }, evidence == EdgeEvidence.MaxEvidence ? RegulariserGradientMagnitude(c) : 0);
+        }
+    }
+
+    /// <summary>
+    /// Many classes: C = 1000 (a tile of 8 rows) and C = 3000 (beyond 2048: one vector of 4 positions per tile, scratch
+    /// of 4·C), and 300 classes with a spatial dimension, log-spread evidence with zeros, weights, some ignored positions.
+    /// </summary>
+    [Test]
+    public void FusedPath_ManyClasses_MatchesComposedPath([Values] FusedLossUnderTest loss, [Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype)
+    {
+        foreach (var shape in new[] { new long[] { 13, 1000 }, new long[] { 6, 3000 }, new long[] { 2, 300, 9 } })
+        {
+            foreach (var reduction in new[] { Reduction.None, Reduction.Mean })
+                AssertMatches(EdgeCase(loss, dtype, shape, reduction, weighted: true, IgnoreMode.Some));
+        }
+    }
+
+    /// <summary>
+    /// Every position ignored (ignoreIndex −100, and an ignore index that is a real class, 1): the mean is 0 (not NaN),
+    /// the sum 0, reduction None 0 everywhere, the gradient 0, as on the composed path; with and without weights.
+    /// </summary>
+    [Test]
+    public void FusedPath_EveryPositionIgnored_ZeroAsComposedPath([Values] FusedLossUnderTest loss, [Values] Reduction reduction,
+        [Values] bool weighted, [Values(-100L, 1L)] long ignoreIndex)
+    {
+        var c = FusedCases.Build(23, false, ScalarType.Float64, new long[] { 5, 3, 4 }, EvidenceMode.Moderate, ScalarType.Int64, reduction, 0.7, 4,
+            FisherAlphaSum.All, weighted, IgnoreMode.All, ignoreIndex).As(loss);
+        AssertMatches(c);
+        var fused = FusedCases.Run(c, KernelPath.Fused);
+        Assert.That(fused.Output, Is.All.EqualTo(0.0), "output");
+        Assert.That(fused.Gradient, Is.All.EqualTo(0.0), "gradient");
+    }
+
+    /// <summary>
+    /// Class weights with zeros (a class of weight 0 contributes nothing, also to the gradient), uneven weights and a
+    /// weight-0-only batch (mean 0, not NaN): fused equals composed for every reduction.
+    /// </summary>
+    [Test]
+    public void FusedPath_Weights_MatchComposedPath([Values] FusedLossUnderTest loss, [Values] Reduction reduction,
+        [Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype)
+    {
+        var c = EdgeCase(loss, dtype, new long[] { 12, 4 }, reduction, weighted: false, IgnoreMode.None, regFactor: 0.7);
+        AssertMatches(c with { Weight = new[] { 0.0, 2.5, 0.25, 1.0 } });
+        var onlyZeroWeightClasses = c with { Weight = new[] { 0.0, 0.0, 0.0, 0.0 } };
+        AssertMatches(onlyZeroWeightClasses);
+        Assert.That(FusedCases.Run(onlyZeroWeightClasses, KernelPath.Fused).Gradient, Is.All.EqualTo(0.0), "every weight 0: gradient 0");
+    }
+
 }

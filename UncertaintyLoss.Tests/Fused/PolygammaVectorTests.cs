@@ -324,6 +324,85 @@ public class PolygammaVectorTests
         Assert.That(r.GetElement(3), Is.EqualTo(1.0).Within(2.3e-16));
     }
 
+    /// <summary>Log-spaced points on [1e-6, 1): R-EDL's α = e + λ with prior weight λ ≥ 1e-6 (issue 14).</summary>
+    private static double[] BelowOne() =>
+        Enumerable.Range(0, 2401).Select(k => Math.Pow(10, -6 + 6.0 * k / 2400)).Where(x => x < 1).Append(Math.BitDecrement(1.0)).Append(0.1).Append(0.3).ToArray();
+
+    /// <summary>
+    /// ln Γ, ψ and ψ₁ on [1e-6, 1), where the shift takes 10 steps per lane (R-EDL's prior weight λ &lt; 1): ln Γ against
+    /// MathNet relative to max(|ln Γ|, 1), ψ against MathNet relative, ψ₁ against the reference trigamma relative.
+    /// </summary>
+    [Test]
+    public void LgammaDigammaTrigamma_BelowOne_MatchesReferences()
+    {
+        var xs = BelowOne();
+        var (lg, lgAt) = Worst(xs, x => Lower(x).Lgamma, SpecialFunctions.GammaLn, (_, e) => Math.Max(Math.Abs(e), 1.0));
+        var (dg, dgAt) = Worst(xs, x => Lower(x).Digamma, SpecialFunctions.DiGamma, (_, e) => Math.Abs(e));
+        var (tg, tgAt) = Worst(xs, x => Lower(x).Trigamma, Trigamma.Value, (_, e) => Math.Abs(e));
+        TestContext.Out.WriteLine($"[1e-6, 1): lnΓ {R(lg)} at x = {lgAt:R}; ψ {R(dg)} at x = {dgAt:R}; ψ₁ {R(tg)} at x = {tgAt:R}");
+        Assert.That(lg, Is.LessThanOrEqualTo(LgammaAbsoluteBound), $"lnΓ at x = {lgAt:R}");
+        Assert.That(dg, Is.LessThanOrEqualTo(DigammaBound), $"ψ at x = {dgAt:R}");
+        Assert.That(tg, Is.LessThanOrEqualTo(TrigammaBound), $"ψ₁ at x = {tgAt:R}");
+    }
+
+    /// <summary>
+    /// A lane's result does not depend on the other lanes of its vector: mixed vectors (a lane below 1 sends the vector
+    /// to the per-lane shift) give bit for bit the values of each argument broadcast to all four lanes.
+    /// </summary>
+    [Test]
+    public void Polygammas_MixedLanes_BitwiseEqualToBroadcast()
+    {
+        foreach (var lanes in new[] { new[] { 0.1, 5.0, 1.5, 1e6 }, new[] { 3.0, 1e-6, 2.5, 1e17 }, new[] { 1.0, 9.5, 0.999, 12.0 } })
+        {
+            var v = Vector256.Create(lanes[0], lanes[1], lanes[2], lanes[3]);
+            PolygammaVector.LgammaDigammaTrigamma(v, true, out var lg, out var dg, out var tg);
+            PolygammaVector.TrigammaTetragamma(v, true, out var tg2, out var tt);
+            for (int i = 0; i < 4; i++)
+            {
+                PolygammaVector.LgammaDigammaTrigamma(Vector256.Create(lanes[i]), true, out var lgOne, out var dgOne, out var tgOne);
+                PolygammaVector.TrigammaTetragamma(Vector256.Create(lanes[i]), true, out var tg2One, out var ttOne);
+                string at = $"x = {lanes[i]:R} among [{string.Join(", ", lanes)}]";
+                Assert.That(lg.GetElement(i), Is.EqualTo(lgOne.GetElement(0)), "lnΓ, " + at);
+                Assert.That(dg.GetElement(i), Is.EqualTo(dgOne.GetElement(0)), "ψ, " + at);
+                Assert.That(tg.GetElement(i), Is.EqualTo(tgOne.GetElement(0)), "ψ₁, " + at);
+                Assert.That(tg2.GetElement(i), Is.EqualTo(tg2One.GetElement(0)), "ψ₁ (upper), " + at);
+                Assert.That(tt.GetElement(i), Is.EqualTo(ttOne.GetElement(0)), "ψ₂, " + at);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Log1p (the log-likelihood risk's ln(1 + Ŝ/α_t)) relative to ln(1 + x): against Math.Log(1 + x) where 1 + x is exact
+    /// (x = m·2⁻⁵² for m &lt; 2⁵², and integers to 2⁵²), and against the series x − x²/2 + x³/3 − x⁴/4 + x⁵/5 (truncation
+    /// below 1e-20 relative) for x ≤ 1e-4 of any value, down to 1e-300. .NET's double.LogP1 is Math.Log(x + 1), no reference.
+    /// </summary>
+    [Test]
+    public void Log1p_MatchesExactReferences()
+    {
+        double Log1p(double x) => PolygammaVector.Log1p(Vector256.Create(x)).GetElement(0);
+        var exact = new List<double>();
+        for (int k = 0; k < 52; k++)
+        {
+            foreach (double m in new[] { 1.0, 3.0, 7.0, 1000.0, 123456789.0 })
+            {
+                double x = m * Math.ScaleB(1.0, k - 52);
+                if (x < 1)
+                    exact.Add(x);
+            }
+        }
+
+        exact.AddRange(Enumerable.Range(1, 52).Select(e => Math.ScaleB(1.0, e) - 1));
+        exact.AddRange(new[] { 1.0, 2.0, 3.0, 1e6, 4e12 });
+        var (exactError, exactAt) = Worst(exact, Log1p, x => Math.Log(1 + x), (_, e) => Math.Abs(e));
+        var small = Enumerable.Range(0, 2001).Select(k => Math.Pow(10, -300 + 296.0 * k / 2000) * Math.PI / 3).Where(x => x <= 1e-4).ToArray();
+        static double Series(double x) => x * (1 - x * (0.5 - x * (1.0 / 3 - x * (0.25 - x * 0.2))));
+        var (seriesError, seriesAt) = Worst(small, Log1p, Series, (_, e) => Math.Abs(e));
+        TestContext.Out.WriteLine($"Log1p: exact 1 + x {R(exactError)} at x = {exactAt:R}; series (x ≤ 1e-4) {R(seriesError)} at x = {seriesAt:R}");
+        Assert.That(Log1p(0.0), Is.EqualTo(0.0), "ln 1 = 0");
+        Assert.That(exactError, Is.LessThanOrEqualTo(Log1pBound), $"at x = {exactAt:R}");
+        Assert.That(seriesError, Is.LessThanOrEqualTo(Log1pBound), $"at x = {seriesAt:R}");
+    }
+
     // Bounds just above the measured worst errors (see each test's output and docs/accuracy.md).
     private const double LgammaAbsoluteBound = 1e-14;
     private const double LgammaRelativeBound = 2e-14;
@@ -334,4 +413,5 @@ public class PolygammaVectorTests
     private const double TetragammaBound = 3e-14;
     private const double TetragammaDifferenceBound = 2e-11;
     private const double LogBound = 5e-16;
+    private const double Log1pBound = 5e-16;
 }

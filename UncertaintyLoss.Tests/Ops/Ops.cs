@@ -411,9 +411,10 @@ public static class OpTable
                 .. Bad("regFactor", ValidationKit.BadOptions.RegFactors, v => (e, t) => UL.EvidentialLoss(e, t, regFactor: v)),
                 .. Bad("risk", new[] { (EvidentialRisk)(-1), (EvidentialRisk)3 }, v => (e, t) => UL.EvidentialLoss(e, t, risk: v)),
             ],
-            // 0.7 is not a binary fraction: a regFactor passed on at the wrong precision shows. The log and digamma risks
-            // take the composed path only.
-            OptionSets = [EvidentialLoss(0.0), EvidentialLoss(0.7, EvidentialRisk.LogLikelihood), EvidentialLoss(0.7, EvidentialRisk.CrossEntropy), EvidentialLoss(0.7)],
+            // 0.7 is not a binary fraction: a regFactor passed on at the wrong precision shows. One set per risk (each has
+            // its own code in the fused kernel and on the composed path), regulariser off and on.
+            OptionSets = [EvidentialLoss(0.0), EvidentialLoss(0.0, EvidentialRisk.LogLikelihood), EvidentialLoss(0.0, EvidentialRisk.CrossEntropy),
+                EvidentialLoss(0.7, EvidentialRisk.LogLikelihood), EvidentialLoss(0.7, EvidentialRisk.CrossEntropy), EvidentialLoss(0.7)],
         },
         new LossOp("DirichletMseLoss", DirichletMseLoss,
             Gen.Elements(DirichletMseLoss, Defaults("DirichletMseLoss", (e, t) => UL.DirichletMseLoss(e, t), (e, t, r) => UL.DirichletMseLoss(e, t, r), Mse)),
@@ -425,7 +426,7 @@ public static class OpTable
                     select RelaxedEvidentialLoss(lambda, prior)),
                 (1, Gen.Constant(Defaults("RelaxedEvidentialLoss(regFactor 0, priorWeight 0.1)", (e, t) => UL.RelaxedEvidentialLoss(e, t),
                     (e, t, r) => UL.RelaxedEvidentialLoss(e, t, reduction: r), (e, y) => Relaxed(e, y, 0, 0.1))))),
-            HasFusedPath: false)
+            HasFusedPath: true)
         {
             BadOptions =
             [

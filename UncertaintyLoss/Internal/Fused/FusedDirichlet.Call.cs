@@ -75,9 +75,12 @@ internal static unsafe partial class FusedDirichlet
 
         /// <summary>The same loss through the composed TorchSharp operations (differentiable to any order), on
         /// <paramref name="evidenceIn"/>, <paramref name="targetIn"/> and <paramref name="weightIn"/> (the saved inputs).</summary>
-        internal Tensor Composed(Tensor evidenceIn, Tensor targetIn, Tensor? weightIn) => loss.Kind == FusedLossKind.Evidential
-            ? UL.EvidentialLoss(evidenceIn, targetIn, loss.RegFactor, Reduction, weightIn, ignoreIndex)
-            : UL.MaxNormLoss(evidenceIn, targetIn, loss.RegFactor, loss.PNorm, Reduction, loss.FisherAlphaSum, weightIn, ignoreIndex);
+        internal Tensor Composed(Tensor evidenceIn, Tensor targetIn, Tensor? weightIn) => loss.Kind switch
+        {
+            FusedLossKind.Evidential => UL.EvidentialLoss(evidenceIn, targetIn, loss.RegFactor, Reduction, weightIn, ignoreIndex, loss.Risk),
+            FusedLossKind.Relaxed => UL.RelaxedEvidentialLoss(evidenceIn, targetIn, loss.RegFactor, loss.PriorWeight, Reduction, weightIn, ignoreIndex),
+            _ => UL.MaxNormLoss(evidenceIn, targetIn, loss.RegFactor, loss.PNorm, Reduction, loss.FisherAlphaSum, weightIn, ignoreIndex),
+        };
 
         /// <summary>Computes the reduced loss and, when <paramref name="gradient"/> is wanted (inside the autograd
         /// node), the gradient of the result's elements (scaled for the reduction and the weights) with respect to the

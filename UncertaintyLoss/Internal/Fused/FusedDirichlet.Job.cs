@@ -24,7 +24,7 @@ internal static unsafe partial class FusedDirichlet
         private readonly int lanes;
         private readonly long tiles;
         private readonly long tilesPerSample;
-        private readonly double lnGammaOfClasses;
+        private readonly double klOffset;
 
         internal Job(void* evidence, bool isFloat, long* target, long n, int c, long d, double[]? classWeight, long? ignored,
             FusedLoss loss, void* perPosition, void* gradient, double scale)
@@ -41,8 +41,7 @@ internal static unsafe partial class FusedDirichlet
             this.perPosition = perPosition;
             this.gradient = gradient;
             this.scale = scale;
-            PolygammaVector.LgammaDigammaTrigamma(Vector256.Create((double)c), false, out var lnGammaC, out _, out _);
-            lnGammaOfClasses = lnGammaC.GetElement(0);
+            klOffset = KlOffset(c, loss.PriorWeight);
             int maxLanes = Math.Max(VectorWidth, TileElements / c / VectorWidth * VectorWidth);
             if (d == 1)
             {
@@ -56,6 +55,17 @@ internal static unsafe partial class FusedDirichlet
                 tilesPerSample = (d + lanes - 1) / lanes;
                 tiles = n * tilesPerSample;
             }
+        }
+
+        /// <summary>
+        /// The evidential KL's constant ln Γ(Cλ) − (C − 1) ln Γ(λ) for prior weight λ (<see cref="EvidentialKernel"/>):
+        /// ln Γ(C) for EDL's λ = 1, where ln Γ(1) = 0 is left out rather than computed.
+        /// </summary>
+        private static double KlOffset(int c, double priorWeight)
+        {
+            PolygammaVector.LgammaDigammaTrigamma(Vector256.Create(c * priorWeight, priorWeight, 1.0, 1.0), false, out var lnGamma, out _, out _);
+            double lnGammaPrior = priorWeight == FusedLoss.EdlPriorWeight ? 0.0 : lnGamma.GetElement(1);
+            return lnGamma.GetElement(0) - (c - 1) * lnGammaPrior;
         }
 
         /// <summary>Runs every tile; returns Σ w·loss over the positions.</summary>
@@ -189,8 +199,8 @@ internal static unsafe partial class FusedDirichlet
                 }
             }
 
-            if (loss.Kind == FusedLossKind.Evidential)
-                EvidentialKernel.Tile(s, c, lanes, loss.RegFactor, lnGammaOfClasses);
+            if (loss.Kind is FusedLossKind.Evidential or FusedLossKind.Relaxed)
+                EvidentialKernel.Tile(s, c, lanes, loss, klOffset);
             else
                 MaxNormKernel.Tile(s, c, lanes, loss.RegFactor, loss.PNorm, loss.FisherAlphaSum);
 

@@ -1,8 +1,15 @@
 namespace UncertaintyLoss.Internal.Fused;
 
-/// <summary>Which loss a fused call computes, with its options: <see cref="Evidential"/> or <see cref="MaxNorm"/>.</summary>
+/// <summary>Which loss a fused call computes, with its options: <see cref="Evidential"/>, <see cref="Relaxed"/> or
+/// <see cref="MaxNorm"/>.</summary>
 internal sealed record FusedLoss
 {
+    /// <summary>
+    /// The prior weight of EDL's Dirichlet, α = e + 1 (Sensoy et al. 2018, section 3): the fixed value that
+    /// <see cref="UL.RelaxedEvidentialLoss"/>'s <c>priorWeight</c> replaces (R-EDL, Chen et al. 2024, where λ = 1 is EDL).
+    /// </summary>
+    internal const double EdlPriorWeight = 1.0;
+
     private FusedLoss()
     {
     }
@@ -13,16 +20,30 @@ internal sealed record FusedLoss
     /// <summary>The regulariser's weight λ (the caller's <c>regFactor</c>, validated).</summary>
     internal double RegFactor { get; private init; }
 
+    /// <summary>The evidential loss's risk (the caller's <c>risk</c>, validated); <see cref="EvidentialRisk.SquaredError"/>
+    /// (without the variance term) for the relaxed loss, <see cref="EvidentialRisk.SquaredError"/> for the max-norm loss,
+    /// which has none.</summary>
+    internal EvidentialRisk Risk { get; private init; } = EvidentialRisk.SquaredError;
+
+    /// <summary>The prior weight λ of α = e + λ: <see cref="EdlPriorWeight"/> for the evidential and max-norm losses, the
+    /// caller's <c>priorWeight</c> (validated, in [1e-6, 1e6]) for the relaxed loss.</summary>
+    internal double PriorWeight { get; private init; } = EdlPriorWeight;
+
     /// <summary>The max-norm loss's p (validated, at most <see cref="FusedDirichlet.MaxFusedPNorm"/>); 0 for the
-    /// evidential loss, which has none.</summary>
+    /// other losses, which have none.</summary>
     internal int PNorm { get; private init; }
 
-    /// <summary>The max-norm loss's Fisher strength A; the default for the evidential loss, which has none.</summary>
+    /// <summary>The max-norm loss's Fisher strength A; the default for the other losses, which have none.</summary>
     internal FisherAlphaSum FisherAlphaSum { get; private init; }
 
-    /// <summary><see cref="UL.EvidentialLoss"/>: Dirichlet MSE + <paramref name="regFactor"/>·KL.</summary>
-    internal static FusedLoss Evidential(double regFactor) =>
-        new() { Kind = FusedLossKind.Evidential, RegFactor = regFactor };
+    /// <summary><see cref="UL.EvidentialLoss"/>: the Dirichlet <paramref name="risk"/> + <paramref name="regFactor"/>·KL.</summary>
+    internal static FusedLoss Evidential(double regFactor, EvidentialRisk risk = EvidentialRisk.SquaredError) =>
+        new() { Kind = FusedLossKind.Evidential, RegFactor = regFactor, Risk = risk };
+
+    /// <summary><see cref="UL.RelaxedEvidentialLoss"/>: squared error of the mean of Dir(e + <paramref name="priorWeight"/>)
+    /// + <paramref name="regFactor"/>·KL to Dir(<paramref name="priorWeight"/>, …).</summary>
+    internal static FusedLoss Relaxed(double regFactor, double priorWeight) =>
+        new() { Kind = FusedLossKind.Relaxed, RegFactor = regFactor, PriorWeight = priorWeight };
 
     /// <summary><see cref="UL.MaxNormLoss"/>: Dirichlet <paramref name="pNorm"/>-norm + <paramref name="regFactor"/>·Fisher
     /// regulariser with strength <paramref name="fisherAlphaSum"/>.</summary>

@@ -3,9 +3,14 @@ namespace UncertaintyLoss.Internal.Fused;
 /// <summary>The fused classification losses.</summary>
 internal enum FusedLossKind
 {
-    /// <summary><see cref="UL.EvidentialLoss"/>: Dirichlet MSE + λ·KL to the uniform Dirichlet.</summary>
+    /// <summary><see cref="UL.EvidentialLoss"/>: a Dirichlet risk (squared error, log-likelihood or cross-entropy,
+    /// <see cref="FusedLoss.Risk"/>) + λ·KL to the uniform Dirichlet.</summary>
     Evidential,
 
     /// <summary><see cref="UL.MaxNormLoss"/>: Dirichlet p-norm + λ·Fisher regulariser.</summary>
     MaxNorm,
+
+    /// <summary><see cref="UL.RelaxedEvidentialLoss"/>: squared error of the Dirichlet mean with α = e + prior weight,
+    /// + λ·KL to Dir(prior weight, …).</summary>
+    Relaxed,
 }

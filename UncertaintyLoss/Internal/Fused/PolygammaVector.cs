@@ -5,8 +5,9 @@ using System.Runtime.Intrinsics.X86;
 namespace UncertaintyLoss.Internal.Fused;
 
 /// <summary>
-/// ln Γ, ψ, ψ₁ and ψ₂ of four doubles at once (<see cref="Vector256{T}"/>), for arguments x ≥ 1 (Dirichlet
-/// parameters α = evidence + 1 and their sums), sharing one argument reduction.
+/// ln Γ, ψ, ψ₁ and ψ₂ of four doubles at once (<see cref="Vector256{T}"/>), for arguments x &gt; 0 (Dirichlet
+/// parameters α = evidence + λ and their sums: x ≥ 1 for EDL's λ = 1, x ≥ λ ≥ 1e-6 for R-EDL's prior weight λ),
+/// sharing one argument reduction.
 /// </summary>
 /// <remarks>
 /// <para><b>Algorithm.</b> The recurrence Γ(x + 1) = xΓ(x) shifts every lane up to z = x + n ≥ 10 (n = 9 for all lanes
@@ -201,9 +202,11 @@ internal static class PolygammaVector
 
     /// <summary>
     /// Arguments in [1, this) take the unconditional shift of <see cref="UnconditionalShiftSteps"/> steps: 1e30. Below
-    /// it, Π_{k&lt;9}(x + k) &lt; (1e30 + 8)^9 ≈ 1e270 stays finite (below 1e300). Every argument of an admissible call
+    /// it, Π_{k&lt;9}(x + k) &lt; (1e30 + 8)^9 ≈ 1e270 stays finite (below 1e300). Every argument of an admissible EDL or max-norm call
     /// is in [1, 1e30) and takes it: the callers' arguments are α = e + 1 ≥ 1 and sums of them, the largest the
     /// Dirichlet strength, at most <see cref="FusedDirichlet.MaxClasses"/>·(<see cref="UL.MaxEvidence"/> + 1) &lt; 1.05e18.
+    /// The exception is R-EDL's prior weight λ &lt; 1 (<see cref="UL.RelaxedEvidentialLoss"/>): a vector with an argument
+    /// α = e + λ below 1 takes the per-lane shift (at most <see cref="MaxShiftSteps"/> steps).
     /// </summary>
     internal const double UnconditionalShiftLimit = 1e30;
 
@@ -213,8 +216,9 @@ internal static class PolygammaVector
     /// <summary>
     /// The recurrence shift: z = x + n ≥ <see cref="Threshold"/> and P(t) = Π_{k&lt;n} (t + k) with its first
     /// <paramref name="order"/> derivatives at t = x. For x in [1, 1e30) every lane takes n = 9 (z = x + 9 ≥ 10): a fixed
-    /// trip count, no per-lane masks and no data-dependent branch. Otherwise (larger, smaller or NaN lanes) each lane
-    /// shifts only while below the threshold.
+    /// trip count, no per-lane masks and no data-dependent branch. Otherwise (a vector with a larger, smaller or NaN lane)
+    /// each lane in [1, 1e30) still takes the same 9 steps, bit for bit, and the others shift only while below the
+    /// threshold: a lane's result never depends on the other lanes of its vector.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Shift(Vector256<double> x, int order, out Vector256<double> z,
@@ -246,8 +250,12 @@ internal static class PolygammaVector
         // At most MaxShiftSteps steps: enough for every admissible x ≥ 0 (and NaN lanes never enter). A lane still below
         // the threshold after them had a negative argument, which the callers reject before any computation; it is made
         // NaN, so that no value can make this loop run long (−1e30 + 1 == −1e30 would never reach the threshold).
+        // Lanes in [1, 1e30) take exactly UnconditionalShiftSteps steps here too, the same operations as above, so that a
+        // lane's result never depends on the other lanes of its vector (R-EDL's α = e + λ < 1 sends a vector here; a
+        // position's loss must not change with its neighbours in the tile, e.g. when one of them is ignored).
         var threshold = Vector256.Create(Threshold);
-        var below = Vector256.LessThan(z, threshold);
+        var unconditional = Vector256.GreaterThanOrEqual(x, one) & Vector256.LessThan(x, Vector256.Create(UnconditionalShiftLimit));
+        var below = Vector256.LessThan(z, threshold) | unconditional;
         for (int step = 0; step < MaxShiftSteps && below != Vector256<double>.Zero; step++)
         {
             if (order >= 3)
@@ -258,6 +266,8 @@ internal static class PolygammaVector
             p0 = Vector256.ConditionalSelect(below, p0 * z, p0);
             z = Vector256.ConditionalSelect(below, z + one, z);
             below = Vector256.LessThan(z, threshold);
+            if (step + 1 < UnconditionalShiftSteps)
+                below |= unconditional;
         }
 
         z = Vector256.ConditionalSelect(below, Vector256.Create(double.NaN), z);
@@ -323,5 +333,19 @@ internal static class PolygammaVector
         lnM += lnM;
         var result = Mad(e, Vector256.Create(Ln2High), Mad(e, Vector256.Create(Ln2Low), lnM));
         return Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(double.PositiveInfinity)), result, x);
+    }
+
+    /// <summary>
+    /// ln(1 + x) for x ≥ 0 (the fused log-likelihood risk's ln(1 + Ŝ/α_t)), accurate also where x is far below 1.
+    /// Algorithm: u = fl(1 + x) and ln(1 + x) = ln u + ln(1 + d/u) with d = x − (u − 1), the rounding error of u; the
+    /// first-order term d/u is added and the rest, below (d/u)²/2 ≤ 2⁻¹⁰⁷, dropped. For u ≤ 2, u − 1 and x − (u − 1) are
+    /// exact (Sterbenz), so the result has <see cref="Log"/>'s relative accuracy however small x is; for u &gt; 2,
+    /// ln u ≥ ln 2 and the correction is below one ulp of it. NaN lanes give NaN.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<double> Log1p(Vector256<double> x)
+    {
+        var u = Vector256.Create(1.0) + x;
+        return Log(u) + (x - (u - Vector256.Create(1.0))) / u;
     }
 }
