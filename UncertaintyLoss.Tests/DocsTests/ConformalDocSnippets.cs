@@ -50,7 +50,9 @@ public sealed class ConformalDocSnippets
         File.WriteAllText("conformal.json", conformal.ToJson());                                      // reload with FromJson
         #endregion
 
-        TestContext.Out.WriteLine(FormattableString.Invariant($"APS at α = 0.1: coverage {coverage:F4}, mean set size {meanSetSize:F3}, q̂ = {conformal.Threshold:F4}"));
+        double accuracy = model.forward(xTest).argmax(1).eq(yTest).to(ScalarType.Float64).mean().item<double>();
+        TestContext.Out.WriteLine(FormattableString.Invariant(
+            $"APS at α = 0.1: coverage {coverage:F4}, mean set size {meanSetSize:F3}, q̂ = {conformal.Threshold:F4}; accuracy {accuracy:F4}"));
         // One calibration split of 500: the coverage's standard deviation is about 1.5 points, so 0.85 is 3 of them below 0.9.
         Assert.That(coverage, Is.GreaterThanOrEqualTo(0.85));
         Assert.That(ConformalClassifier.FromJson(File.ReadAllText("conformal.json")).Threshold, Is.EqualTo(conformal.Threshold));
