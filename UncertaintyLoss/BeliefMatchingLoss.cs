@@ -78,7 +78,7 @@ public static partial class UL
     private static TargetKind CheckAlphaLossArguments(Tensor alpha, Tensor target, nn.Reduction reduction, Tensor? weight, long ignoreIndex)
     {
         Check.Alpha(alpha, nameof(alpha));
-        var kind = Check.Target(alpha, target, nameof(target));
+        var kind = Check.Target(alpha, target, nameof(target), nameof(alpha));
         Check.Reduction(reduction, nameof(reduction));
         Check.WeightAndIgnoreIndex(alpha, kind, weight, ignoreIndex);
         return kind;

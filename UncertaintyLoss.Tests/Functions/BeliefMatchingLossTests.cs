@@ -104,4 +104,21 @@ public sealed class BeliefMatchingLossTests
                     Is.EqualTo("priorConcentration"));
         });
     }
+    /// <summary>A target of the wrong shape is explained against alpha's shape, not "the evidence's" (both α losses).</summary>
+    [Test]
+    public void TargetOfWrongShape_MessageNamesAlphasShape()
+    {
+        using var scope = NewDisposeScope();
+        var alpha = Tensors.FromDoubles(new[] { 0.5, 1.0, 2.0, 1.0, 1.0, 1.0 }, new long[] { 2, 3 });
+        var target = tensor(new long[] { 1, 0, 2 });
+        Assert.Multiple(() =>
+        {
+            foreach (var call in new Action[] { () => UL.BeliefMatchingLoss(alpha, target), () => UL.PriorNetworkLoss(alpha, target) })
+            {
+                var e = Assert.Throws<ArgumentException>(() => call())!;
+                Assert.That(e.ParamName, Is.EqualTo("target"));
+                Assert.That(e.Message, Does.Contain("alpha's shape [2, 3]").And.Not.Contain("evidence"));
+            }
+        });
+    }
 }

@@ -17,7 +17,7 @@ internal static partial class Check
     internal static double RowSumTolerance(ScalarType dtype) => dtype is ScalarType.Float16 or ScalarType.BFloat16 ? 1e-2 : 1e-3;
 
     /// <summary>A miscoverage level α strictly between 0 and 1.</summary>
-    internal static void Alpha(double alpha, string name) =>
+    internal static void MiscoverageLevel(double alpha, string name) =>
         InRange(alpha > 0 && alpha < 1, alpha, name, Inv($"{name} (the miscoverage level) to be strictly between 0 and 1"));
 
     /// <summary>(N, C, d1..dk) floating class scores (probabilities, logits or evidence) with C ≥ 2.</summary>

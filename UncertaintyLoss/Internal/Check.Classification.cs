@@ -25,7 +25,11 @@ internal static partial class Check
     /// Target: class indices of shape (N, d1..dk) with an integer dtype, or class probabilities with the
     /// evidence's shape and a floating dtype, on the evidence's device.
     /// </summary>
-    internal static TargetKind Target(Tensor evidence, Tensor? target, string name)
+    /// <param name="evidence">The evidence (or concentration) the target belongs to.</param>
+    /// <param name="target">The target.</param>
+    /// <param name="name">The target's parameter name.</param>
+    /// <param name="owner">What the messages call the first tensor: "evidence" or "alpha".</param>
+    internal static TargetKind Target(Tensor evidence, Tensor? target, string name, string owner = "evidence")
     {
         var y = Live(target, name);
         var e = evidence.shape;
@@ -34,12 +38,13 @@ internal static partial class Check
         Array.Copy(e, 2, indexShape, 1, e.Length - 2);
         var t = y.shape;
 
-        SameDevice(y, name, evidence, "the evidence's");
+        string whose = owner == "evidence" ? "the evidence's" : owner + "'s";
+        SameDevice(y, name, evidence, whose);
 
         if (IsInteger(y.dtype))
         {
             if (!t.SequenceEqual(indexShape))
-                throw Invalid(name, Inv($"{name} of class indices to have shape {Shape(indexShape)} (the evidence's shape {Shape(e)} without the class dimension 1)"), "shape " + Shape(t));
+                throw Invalid(name, Inv($"{name} of class indices to have shape {Shape(indexShape)} ({whose} shape {Shape(e)} without the class dimension 1)"), "shape " + Shape(t));
             return TargetKind.Index;
         }
 
@@ -48,7 +53,7 @@ internal static partial class Check
             if (t.SequenceEqual(e))
                 return TargetKind.Probability;
             if (t.SequenceEqual(indexShape))
-                throw Invalid(name, Inv($"{name} of class indices with an integer dtype (Int64), or of class probabilities with the evidence's shape {Shape(e)}"),
+                throw Invalid(name, Inv($"{name} of class indices with an integer dtype (Int64), or of class probabilities with {whose} shape {Shape(e)}"),
                     Inv($"a floating-point {name} of shape {Shape(t)}, the shape of class indices"));
             throw Invalid(name, Inv($"{name} of shape {Shape(indexShape)} (class indices, Int64) or {Shape(e)} (class probabilities)"), "shape " + Shape(t));
         }

@@ -109,7 +109,7 @@ public sealed class ConformalClassifier
     {
         Check.ClassScores(probabilities, nameof(probabilities));
         Check.ClassIndexTarget(probabilities, target, nameof(target), nameof(probabilities));
-        Check.Alpha(alpha, nameof(alpha));
+        Check.MiscoverageLevel(alpha, nameof(alpha));
         Check.Defined(score, nameof(score));
         Check.FiniteNonNegative(rapsPenalty, nameof(rapsPenalty), "RAPS's λ");
         Check.AtLeast(rapsRank, 0, nameof(rapsRank));

@@ -55,7 +55,7 @@ public sealed class ConformalRegressor
     {
         CheckInputs(prediction, scale, target, nameof(prediction), nameof(scale));
         Check.SameShapeFloating(target, nameof(target), prediction, nameof(prediction));
-        Check.Alpha(alpha, nameof(alpha));
+        Check.MiscoverageLevel(alpha, nameof(alpha));
         if (prediction.numel() == 0)
             throw Check.Invalid(nameof(prediction), "a non-empty calibration set", "an empty tensor");
         Check.FiniteValues(target, nameof(target));
@@ -164,7 +164,7 @@ public sealed class ConformalQuantileRegressor
     {
         CheckBand(lower, upper);
         Check.SameShapeFloating(target, nameof(target), lower, nameof(lower));
-        Check.Alpha(alpha, nameof(alpha));
+        Check.MiscoverageLevel(alpha, nameof(alpha));
         if (lower.numel() == 0)
             throw Check.Invalid(nameof(lower), "a non-empty calibration set", "an empty tensor");
         Check.FiniteValues(target, nameof(target));
