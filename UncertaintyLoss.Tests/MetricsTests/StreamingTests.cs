@@ -149,6 +149,54 @@ public class StreamingTests
         Assert.That(exact.Auroc(), Is.EqualTo(MetricsKit.AurocReference(score.data<double>().ToArray(), l)).Within(1e-12));
     }
 
+    /// <summary>x rounded to <paramref name="bits"/> significant bits, halves away from zero, by scaling (normal numbers).</summary>
+    private static double RoundReference(double x, int bits)
+    {
+        if (x == 0 || double.IsInfinity(x)) return x;
+        int e = Math.ILogB(x);
+        return Math.ScaleB(Math.Round(Math.ScaleB(x, bits - 1 - e), MidpointRounding.AwayFromZero), e - bits + 1);
+    }
+
+    /// <summary>rankBits: the accumulators' rank metrics are bit for bit those of the scores rounded to that many
+    /// significant bits (by an independent scaling reference), and the distinct values obey the bound.</summary>
+    [SeededProperty(MaxTest = 200, Seed = "(24680,13579)", QuietOnSuccess = true)]
+    public Property RankBits_RoundedScores_EqualOneShotOnReferenceRounding() =>
+        Prop.ForAll(MetricsKit.BinaryCases.ToArbitrary(), Gen.Elements(1, 2, 5, 8, 11, 16, 24, 52, 53).ToArbitrary(), (c, bits) =>
+        {
+            using var scope = NewDisposeScope();
+            var held = c.Held.Where(v => v == 0 || double.IsInfinity(v) || Math.Abs(v) >= 1e-300).ToArray();
+            var label = c.Label.Where((_, i) => c.Held[i] == 0 || double.IsInfinity(c.Held[i]) || Math.Abs(c.Held[i]) >= 1e-300).ToArray();
+            if (!label.Contains(true) || !label.Contains(false)) return true.ToProperty();
+            var acc = new RankingAccumulator(rankBits: bits);
+            acc.Update(MetricsKit.Floats(held, new long[] { held.Length }), tensor(label));
+            var rounded = MetricsKit.Floats(held.Select(v => RoundReference(v, bits)).ToArray(), new long[] { held.Length });
+            int binades = held.Where(v => v != 0 && !double.IsInfinity(v)).Select(v => Math.ILogB(v) * Math.Sign(v)).Distinct().Count();
+            return (SameBits(acc.Auroc(), Ranking.Auroc(rounded, tensor(label))) && SameBits(acc.Aupr(), Ranking.Aupr(rounded, tensor(label)))
+                && SameBits(acc.FprAtTpr(), Ranking.FprAtTpr(rounded, tensor(label)))
+                && (bits > 20 || acc.DistinctScores <= 3 + 2 * binades * (1 << (bits - 1)))).ToProperty();
+        });
+
+    /// <summary>A classification accumulator with rankBits 12 on a 64×64×5 softmax: AURC equals the exact AURC of the
+    /// rounded confidences' reference and stays within 1e-3 of the exact one, with at most 2^11 distinct confidences per
+    /// binade (the confidences lie in [1/5, 1]: 4 binades, the top one holding only 1).</summary>
+    [Test]
+    public void RankBits_Classification_BoundedAndClose()
+    {
+        using var scope = NewDisposeScope();
+        var gen = new Generator().manual_seed(3);
+        var p = (randn(new long[] { 4, 5, 64, 64 }, ScalarType.Float64, generator: gen) * 2).softmax(1);
+        var y = randint(0, 5, new long[] { 4, 64, 64 }, generator: gen);
+        var rounded = new ClassificationMetricsAccumulator(5, rankBits: 12);
+        rounded.Update(p, y);
+        Assert.That(rounded.DistinctConfidences, Is.LessThanOrEqualTo(3 * 2048 + 1));
+        Assert.That(rounded.ExpectedCalibrationError(), Is.EqualTo(Calibration.ExpectedCalibrationError(p, y)));
+        Assert.That(rounded.Aurc(), Is.EqualTo(SelectiveClassification.Aurc(p, y)).Within(1e-3));
+        var flat = p.permute(0, 2, 3, 1).reshape(-1, 5).data<double>().ToArray();
+        var (conf, correct) = MetricsReference.Confidences(flat, y.reshape(-1).data<long>().ToArray(), 4 * 64 * 64, 5);
+        var tieMeanRounded = MetricsReference.AurcTieMean(conf.Select(v => RoundReference(v, 12)).ToArray(), correct);
+        Assert.That(rounded.Aurc(), Is.EqualTo(tieMeanRounded).Within(1e-12));
+    }
+
     /// <summary>Validation: constructor options, wrong classes, bad batches (state unchanged), all-ignored batches accepted,
     /// empty accumulators and missing rank counts.</summary>
     [Test]
@@ -159,6 +207,8 @@ public class StreamingTests
         MetricsKit.Throws(typeof(ArgumentOutOfRangeException), "bins", () => _ = new ClassificationMetricsAccumulator(2, 0));
         MetricsKit.Throws(typeof(ArgumentOutOfRangeException), "epsilon", () => _ = new ClassificationMetricsAccumulator(2, epsilon: 0));
         MetricsKit.Throws(typeof(ArgumentOutOfRangeException), "ignoreIndex", () => _ = new RankingAccumulator(1));
+        MetricsKit.Throws(typeof(ArgumentOutOfRangeException), "rankBits", () => _ = new RankingAccumulator(rankBits: 0));
+        MetricsKit.Throws(typeof(ArgumentOutOfRangeException), "rankBits", () => _ = new ClassificationMetricsAccumulator(2, rankBits: 54));
 
         var acc = new ClassificationMetricsAccumulator(2);
         Assert.Throws<InvalidOperationException>(() => acc.ExpectedCalibrationError());

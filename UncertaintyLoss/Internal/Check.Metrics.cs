@@ -78,4 +78,8 @@ internal static partial class Check
     /// <summary>The ignore index of a binary label: neither 0 nor 1.</summary>
     internal static void BinaryIgnoreIndex(long ignoreIndex, string name) =>
         InRange(ignoreIndex != 0 && ignoreIndex != 1, ignoreIndex, name, Inv($"{name} other than the labels 0 and 1"));
+
+    /// <summary>Null, or a number of significant bits in [1, 53].</summary>
+    internal static void RankBits(int? bits, string name) =>
+        InRange(bits is null || (bits >= 1 && bits <= 53), bits, name, Inv($"{name} null (exact) or in [1, 53]"));
 }

@@ -17,7 +17,8 @@ namespace UncertaintyLoss.Metrics;
 /// score and NLL keep fixed-size sums: O(B·C), whatever the number of positions. The rank-based metrics (adaptive ECE,
 /// risk–coverage curve, AURC, AUGRC) keep the exact number of correct and wrong predictions per distinct confidence value:
 /// O(D) for D distinct confidences, never more than the number of positions and at most 65,536 for Float16 or BFloat16
-/// probabilities. Pass <c>rankMetrics: false</c> to keep only the fixed-size part.</para>
+/// probabilities. For a hard bound pass <c>rankBits</c> (confidences rounded to that many significant bits; 16 bits keep
+/// D ≤ 2^15 per binary order of magnitude), or <c>rankMetrics: false</c> to keep only the fixed-size part.</para>
 /// <para>Each batch is validated like the one-shot calls (its classes must be <see cref="Classes"/>) before any state
 /// changes, copied once to the host, and not kept; no tensor outlives <see cref="Update"/>. A batch whose positions are
 /// all ignored is accepted and adds nothing.</para>
@@ -33,15 +34,21 @@ public sealed class ClassificationMetricsAccumulator
     /// <param name="ignoreIndex">Target value whose positions are dropped (default −100).</param>
     /// <param name="epsilon">The NLL's floor ε in (0, 1] (default 1e-12).</param>
     /// <param name="rankMetrics">Whether to keep the per-confidence counts of the rank-based metrics (default true).</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> &lt; 2, <paramref name="bins"/> &lt; 1, or
-    /// <paramref name="epsilon"/> not in (0, 1].</exception>
-    public ClassificationMetricsAccumulator(int classes, int bins = 15, long ignoreIndex = -100, double epsilon = 1e-12, bool rankMetrics = true)
+    /// <param name="rankBits">Null (default) for exact rank-based metrics, or 1–53: confidences are rounded to that many
+    /// significant bits before they are counted (monotone, so only near-equal confidences merge into ties), which bounds
+    /// the distinct values to 2^(rankBits − 1) per binary order of magnitude; the rank-based metrics are then exactly those
+    /// of the rounded confidences. 53 is exact.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> &lt; 2, <paramref name="bins"/> &lt; 1,
+    /// <paramref name="epsilon"/> not in (0, 1], or <paramref name="rankBits"/> not null and not in [1, 53].</exception>
+    public ClassificationMetricsAccumulator(int classes, int bins = 15, long ignoreIndex = -100, double epsilon = 1e-12, bool rankMetrics = true,
+        int? rankBits = null)
     {
         Check.AtLeast(classes, 2, nameof(classes));
         Check.AtLeast(bins, 1, nameof(bins));
         Check.Epsilon(epsilon, nameof(epsilon));
+        Check.RankBits(rankBits, nameof(rankBits));
         IgnoreIndex = ignoreIndex;
-        statistics = new ClassificationStatistics(bins, classes, perClass: true, confidences: rankMetrics, epsilon);
+        statistics = new ClassificationStatistics(bins, classes, perClass: true, confidences: rankMetrics, epsilon, rankBits);
     }
 
     /// <summary>The number of classes C.</summary>
@@ -153,22 +160,28 @@ public sealed class ClassificationMetricsAccumulator
 /// <remarks>
 /// <para><b>Memory.</b> The exact number of positives and negatives per distinct score: O(D) for D distinct scores (±0
 /// are one), never more than the number of positions, at most 65,536 for Float16 or BFloat16 scores. This is exact, not a
-/// histogram; to bound the memory, round the scores (for example cast them to Float16) and read the result as the exact
+/// histogram; to bound the memory, pass <c>rankBits</c> (or round the scores yourself) and read the result as the exact
 /// metric of the rounded scores.</para>
 /// <para>Each batch is validated like the one-shot calls before any state changes; no tensor outlives
 /// <see cref="Update"/>. A batch whose positions are all ignored is accepted and adds nothing.</para>
 /// </remarks>
 public sealed class RankingAccumulator
 {
-    private readonly ScoreCounts counts = new();
+    private readonly ScoreCounts counts;
 
     /// <summary>Creates an empty accumulator.</summary>
     /// <param name="ignoreIndex">Label value whose positions are dropped (default −100); neither 0 nor 1.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="ignoreIndex"/> is 0 or 1.</exception>
-    public RankingAccumulator(long ignoreIndex = -100)
+    /// <param name="rankBits">Null (default) for exact metrics, or 1–53: scores are rounded to that many significant bits
+    /// before they are counted (monotone: only near-equal scores merge into ties), bounding the distinct values to
+    /// 2^(rankBits − 1) per binary order of magnitude; the metrics are then exactly those of the rounded scores.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="ignoreIndex"/> is 0 or 1, or
+    /// <paramref name="rankBits"/> is not null and not in [1, 53].</exception>
+    public RankingAccumulator(long ignoreIndex = -100, int? rankBits = null)
     {
         Check.BinaryIgnoreIndex(ignoreIndex, nameof(ignoreIndex));
+        Check.RankBits(rankBits, nameof(rankBits));
         IgnoreIndex = ignoreIndex;
+        counts = new ScoreCounts(rankBits);
     }
 
     /// <summary>The ignored label value.</summary>

@@ -59,7 +59,7 @@ internal sealed class ClassificationStatistics
     /// <summary>Distinct confidence → (correct, wrong) counts, or null.</summary>
     internal readonly ScoreCounts? Confidences;
 
-    internal ClassificationStatistics(int bins, int classes, bool perClass, bool confidences, double epsilon = 1e-12)
+    internal ClassificationStatistics(int bins, int classes, bool perClass, bool confidences, double epsilon = 1e-12, int? rankBits = null)
     {
         Bins = bins;
         Classes = classes;
@@ -77,7 +77,7 @@ internal sealed class ClassificationStatistics
         }
 
         if (confidences)
-            Confidences = new ScoreCounts();
+            Confidences = new ScoreCounts(rankBits);
     }
 
     /// <summary>Adds the M kept positions of row-major (M, C) probabilities <paramref name="p"/> with targets <paramref name="y"/>.</summary>
@@ -246,6 +246,29 @@ internal sealed class ClassificationStatistics
 internal sealed class ScoreCounts
 {
     private readonly Dictionary<double, (long Positives, long Negatives)> counts = new();
+    private readonly int bits;
+
+    /// <summary>Exact counts, or counts of the scores rounded to <paramref name="bits"/> significant bits (1–53; 53 is exact).</summary>
+    internal ScoreCounts(int? bits = null) => this.bits = bits ?? 53;
+
+    /// <summary>
+    /// <paramref name="x"/> rounded to <paramref name="bits"/> significant bits (the leading one and bits − 1 stored
+    /// bits), halves away from zero, on the magnitude's bit pattern: monotone non-decreasing in x, ±∞ and ±0 kept, a value
+    /// near the largest double may round to ±∞.
+    /// </summary>
+    internal static double Round(double x, int bits)
+    {
+        if (bits >= 53 || double.IsInfinity(x) || x == 0.0)
+            return x;
+        int drop = 53 - bits;
+        long raw = BitConverter.DoubleToInt64Bits(x);
+        long sign = raw & long.MinValue;
+        long magnitude = raw & long.MaxValue;
+        magnitude = (magnitude + (1L << (drop - 1))) & ~((1L << drop) - 1);
+        if (magnitude > 0x7FF0000000000000L)
+            magnitude = 0x7FF0000000000000L;
+        return BitConverter.Int64BitsToDouble(sign | magnitude);
+    }
 
     internal long Positives { get; private set; }
 
@@ -257,6 +280,8 @@ internal sealed class ScoreCounts
     {
         if (score == 0.0)
             score = 0.0;
+        else if (bits < 53)
+            score = Round(score, bits);
         counts.TryGetValue(score, out var c);
         counts[score] = positive ? (c.Positives + 1, c.Negatives) : (c.Positives, c.Negatives + 1);
         if (positive) Positives++; else Negatives++;
