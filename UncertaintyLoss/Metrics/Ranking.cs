@@ -10,8 +10,11 @@ namespace UncertaintyLoss.Metrics;
 /// See docs/metrics.md.
 /// </summary>
 /// <remarks>
-/// The inputs are validated, then copied once to the host; the metric is computed there in double precision by one
-/// O(N log N) sort with tied scores grouped. The inputs may live on any device and are never modified or disposed.
+/// The inputs are validated, then copied once to the host; the metric is computed there in double precision from the
+/// exact number of positives and negatives per distinct score (a hash map, then one sort of the distinct scores, tied
+/// scores grouped), the same computation as <see cref="RankingAccumulator"/>'s. Scores and labels may be (N) or
+/// (N, d1, …, dk); positions whose label is the ignore index are dropped. The inputs may live on any device and are never
+/// modified or disposed.
 /// </remarks>
 public static class Ranking
 {
