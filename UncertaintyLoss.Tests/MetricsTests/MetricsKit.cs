@@ -236,7 +236,9 @@ public static class MetricsKit
         yield return new TestCaseData("NullTarget", typeof(ArgumentNullException), "target");
         yield return new TestCaseData("DisposedProbabilities", typeof(ArgumentException), "probabilities");
         yield return new TestCaseData("ProbabilitiesRank1", typeof(ArgumentException), "probabilities");
-        yield return new TestCaseData("ProbabilitiesRank3", typeof(ArgumentException), "probabilities");
+        yield return new TestCaseData("ProbabilitiesRank3TargetRank1", typeof(ArgumentException), "target");
+        yield return new TestCaseData("TargetSpatialMismatch", typeof(ArgumentException), "target");
+        yield return new TestCaseData("AllIgnored", typeof(ArgumentException), "target");
         yield return new TestCaseData("ProbabilitiesInteger", typeof(ArgumentException), "probabilities");
         yield return new TestCaseData("EmptyBatch", typeof(ArgumentException), "probabilities");
         yield return new TestCaseData("OneClass", typeof(ArgumentException), "probabilities");
@@ -261,7 +263,9 @@ public static class MetricsKit
             case "NullTarget": return (good, null);
             case "DisposedProbabilities": good.Dispose(); return (good, target);
             case "ProbabilitiesRank1": return (Floats(new[] { 0.5, 0.5, 0.5 }, new long[] { 3 }), target);
-            case "ProbabilitiesRank3": return (Floats(new double[12], new long[] { 3, 2, 2 }), target);
+            case "ProbabilitiesRank3TargetRank1": return (Floats(new double[12], new long[] { 3, 2, 2 }), target);
+            case "TargetSpatialMismatch": return (Floats(new double[24], new long[] { 3, 2, 4 }), zeros(3, 3, ScalarType.Int64));
+            case "AllIgnored": return (good, Longs(-100, -100, -100));
             case "ProbabilitiesInteger": return (good.to(ScalarType.Int64), target);
             case "EmptyBatch": return (zeros(0, 2, ScalarType.Float64), zeros(0, ScalarType.Int64));
             case "OneClass": return (ones(3, 1, ScalarType.Float64), zeros(3, ScalarType.Int64));
@@ -283,7 +287,9 @@ public static class MetricsKit
         yield return new TestCaseData("NullScore", typeof(ArgumentNullException), "score");
         yield return new TestCaseData("NullLabel", typeof(ArgumentNullException), "label");
         yield return new TestCaseData("DisposedLabel", typeof(ArgumentException), "label");
-        yield return new TestCaseData("ScoreRank2", typeof(ArgumentException), "score");
+        yield return new TestCaseData("ScoreRank0", typeof(ArgumentException), "score");
+        yield return new TestCaseData("ScoreRank2LabelRank1", typeof(ArgumentException), "label");
+        yield return new TestCaseData("AllIgnored", typeof(ArgumentException), "label");
         yield return new TestCaseData("ScoreInteger", typeof(ArgumentException), "score");
         yield return new TestCaseData("EmptyScore", typeof(ArgumentException), "score");
         yield return new TestCaseData("ScoreNaN", typeof(ArgumentException), "score");
@@ -303,7 +309,9 @@ public static class MetricsKit
             case "NullScore": return (null, label);
             case "NullLabel": return (score, null);
             case "DisposedLabel": label.Dispose(); return (score, label);
-            case "ScoreRank2": return (Floats(new[] { 0.1, 0.9, 0.4 }, new long[] { 3, 1 }), label);
+            case "ScoreRank0": return (Floats(new[] { 0.1 }, Array.Empty<long>()), label);
+            case "ScoreRank2LabelRank1": return (Floats(new[] { 0.1, 0.9, 0.4 }, new long[] { 3, 1 }), label);
+            case "AllIgnored": return (score, Longs(-100, -100, -100));
             case "ScoreInteger": return (Longs(0, 1, 2), label);
             case "EmptyScore": return (zeros(0, ScalarType.Float64), zeros(0, ScalarType.Int64));
             case "ScoreNaN": return (Floats(new[] { 0.1, double.NaN, 0.4 }, new long[] { 3 }), label);

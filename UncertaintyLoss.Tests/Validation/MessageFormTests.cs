@@ -96,7 +96,7 @@ public sealed class MessageFormTests
             ("MetricIndex", "target", () => ScoringRules.NegativeLogLikelihood(P43(), tensor(new long[] { 0, 3, 1, 2 }))),
             ("MetricBins", "bins", () => Calibration.ReliabilityDiagram(P43(), T4(), 0)),
             ("MetricEpsilon", "epsilon", () => ScoringRules.NegativeLogLikelihood(P43(), T4(), 0)),
-            ("ScoreRank", "score", () => Ranking.Auroc(rand(2, 2), T4())),
+            ("ScoreRank", "score", () => Ranking.Auroc(tensor(0.5), T4())),
             ("LabelShape", "label", () => Ranking.Auroc(rand(4), zeros(3, ScalarType.Int64))),
             ("LabelDtype", "label", () => Ranking.Auroc(rand(4), zeros(4))),
             ("ScoreNaN", "score", () => Ranking.Aupr(With(rand(4), 1, double.NaN), tensor(new long[] { 0, 1, 0, 1 }))),

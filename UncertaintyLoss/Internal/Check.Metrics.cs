@@ -1,3 +1,4 @@
+using System.Linq;
 using static TorchSharp.torch;
 
 namespace UncertaintyLoss.Internal;
@@ -10,86 +11,75 @@ namespace UncertaintyLoss.Internal;
 /// </summary>
 internal static partial class Check
 {
-    /// <summary>A (N, C) floating probability matrix with N ≥ 1, C ≥ 2 and at most <see cref="int.MaxValue"/> elements,
-    /// and an (N) integer class-index target on its device.</summary>
-    /// <returns>N and C.</returns>
-    internal static (int N, int C) MetricClassification(Tensor? probabilities, Tensor? target, string probabilitiesName, string targetName)
+    /// <summary>A (N, C, d1, …, dk) floating probability tensor (k ≥ 0) with N ≥ 1, C ≥ 2 and at most
+    /// <see cref="int.MaxValue"/> elements, and an (N, d1, …, dk) integer class-index target on its device.</summary>
+    /// <returns>The number of positions N·d1·…·dk and C.</returns>
+    internal static (int Positions, int C) MetricClassification(Tensor? probabilities, Tensor? target, string probabilitiesName, string targetName)
     {
         var p = Live(probabilities, probabilitiesName);
         var y = Live(target, targetName);
-        if (p.dim() != 2)
-            throw Invalid(probabilitiesName, Inv($"{probabilitiesName} of shape (N, C) (rank 2)"), "shape " + Shape(p));
+        if (p.dim() < 2)
+            throw Invalid(probabilitiesName, Inv($"{probabilitiesName} of shape (N, C) or (N, C, d1, ..., dk) (rank >= 2)"), "shape " + Shape(p));
         Floating(p, probabilitiesName);
         long n = p.shape[0], c = p.shape[1];
         if (n < 1)
             throw Invalid(probabilitiesName, Inv($"{probabilitiesName} to hold at least one sample"), "shape " + Shape(p));
         Classes(p, probabilitiesName);
-        if (n * c > int.MaxValue)
+        if (p.numel() > int.MaxValue)
             throw Invalid(probabilitiesName, Inv($"{probabilitiesName} of at most {int.MaxValue} elements"), "shape " + Shape(p));
-        if (y.dim() != 1 || y.shape[0] != n)
-            throw Invalid(targetName, Inv($"{targetName} of shape [{n}] (one class index per sample)"), "shape " + Shape(y));
+        var expected = new long[p.dim() - 1];
+        expected[0] = n;
+        for (int d = 2; d < p.dim(); d++)
+            expected[d - 1] = p.shape[d];
+        if (!y.shape.SequenceEqual(expected))
+            throw Invalid(targetName, Inv($"{targetName} of shape {Shape(expected)} (one class index per sample and position)"), "shape " + Shape(y));
         if (!IsInteger(y.dtype))
             throw Invalid(targetName, Inv($"{targetName} to hold integer class indices (Int64, Int32, Int16, Int8 or Byte)"), y.dtype.ToString());
         SameDevice(y, targetName, p, probabilitiesName + "'");
-        return ((int)n, (int)c);
+        return ((int)(p.numel() / c), (int)c);
     }
 
-    /// <summary>An (N) floating score vector with N ≥ 1 and an (N) Bool or integer label vector on its device.</summary>
+    /// <summary>A floating score tensor of rank ≥ 1 with at least one element and a Bool or integer label tensor of the same
+    /// shape on its device.</summary>
     internal static void MetricBinary(Tensor? score, Tensor? label, string scoreName, string labelName)
     {
         var s = Live(score, scoreName);
         var l = Live(label, labelName);
-        if (s.dim() != 1)
-            throw Invalid(scoreName, Inv($"{scoreName} of shape (N) (rank 1)"), "shape " + Shape(s));
+        if (s.dim() < 1)
+            throw Invalid(scoreName, Inv($"{scoreName} of shape (N) or (N, d1, ..., dk) (rank >= 1)"), "shape " + Shape(s));
         Floating(s, scoreName);
-        long n = s.shape[0];
-        if (n < 1)
+        if (s.numel() < 1)
             throw Invalid(scoreName, Inv($"{scoreName} to hold at least one sample"), "shape " + Shape(s));
-        if (l.dim() != 1 || l.shape[0] != n)
-            throw Invalid(labelName, Inv($"{labelName} of shape [{n}] (one label per score)"), "shape " + Shape(l));
+        if (s.numel() > int.MaxValue)
+            throw Invalid(scoreName, Inv($"{scoreName} of at most {int.MaxValue} elements"), "shape " + Shape(s));
+        if (!l.shape.SequenceEqual(s.shape))
+            throw Invalid(labelName, Inv($"{labelName} of shape {Shape(s)} (one label per score)"), "shape " + Shape(l));
         if (l.dtype != ScalarType.Bool && !IsInteger(l.dtype))
             throw Invalid(labelName, Inv($"{labelName} of dtype Bool, or an integer dtype holding 0 and 1"), l.dtype.ToString());
         SameDevice(l, labelName, s, scoreName + "'s");
     }
 
-    /// <summary>Every value of a row-major (N, C) host copy lies in [0, 1] (NaN fails).</summary>
-    internal static void ProbabilityValues(double[] values, int classes, string name)
+    /// <summary>At least one position is left once the positions whose target equals ignoreIndex are dropped.</summary>
+    internal static void SomeKept(int kept, int positions, long ignoreIndex, string targetName)
     {
-        for (int i = 0; i < values.Length; i++)
-        {
-            double v = values[i];
-            if (!(v >= 0.0 && v <= 1.0))
-                throw Invalid(name, Inv($"{name} to hold probabilities in [0, 1]"), Inv($"{Format(v)} at sample {i / classes}, class {i % classes}"));
-        }
+        if (kept == 0)
+            throw Invalid(targetName, Inv($"{targetName} to hold at least one position not equal to ignoreIndex ({ignoreIndex})"),
+                Inv($"all {positions} position(s) ignored"));
     }
 
-    /// <summary>Every class index of a host copy lies in [0, C).</summary>
-    internal static void ClassIndexValues(long[] labels, int classes, string name)
-    {
-        for (int i = 0; i < labels.Length; i++)
-        {
-            if (labels[i] < 0 || labels[i] >= classes)
-                throw Invalid(name, Inv($"{name} to hold class indices in [0, {classes})"), Inv($"{labels[i]} at sample {i}"));
-        }
-    }
+    /// <summary>The NLL floor ε in (0, 1].</summary>
+    internal static void Epsilon(double epsilon, string name) =>
+        InRange(epsilon > 0.0 && epsilon <= 1.0, epsilon, name, Inv($"{name} in (0, 1]"));
 
-    /// <summary>No value of a host copy is NaN (±∞ pass).</summary>
-    internal static void NotNaN(double[] values, string name)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (double.IsNaN(values[i]))
-                throw Invalid(name, Inv($"{name} without NaN"), Inv($"NaN at sample {i}"));
-        }
-    }
+    /// <summary>A true-positive rate in (0, 1].</summary>
+    internal static void TruePositiveRate(double tpr, string name) =>
+        InRange(tpr > 0.0 && tpr <= 1.0, tpr, name, Inv($"{name} in (0, 1]"));
 
-    /// <summary>Every label of a host copy is 0 or 1.</summary>
-    internal static void BinaryValues(long[] labels, string name)
-    {
-        for (int i = 0; i < labels.Length; i++)
-        {
-            if (labels[i] != 0 && labels[i] != 1)
-                throw Invalid(name, Inv($"{name} to hold 0 or 1"), Inv($"{labels[i]} at sample {i}"));
-        }
-    }
+    /// <summary>The ignore index of a binary label: neither 0 nor 1.</summary>
+    internal static void BinaryIgnoreIndex(long ignoreIndex, string name) =>
+        InRange(ignoreIndex != 0 && ignoreIndex != 1, ignoreIndex, name, Inv($"{name} other than the labels 0 and 1"));
+
+    /// <summary>Null, or a number of significant bits in [1, 53].</summary>
+    internal static void RankBits(int? bits, string name) =>
+        InRange(bits is null || (bits >= 1 && bits <= 53), bits, name, Inv($"{name} null (exact) or in [1, 53]"));
 }

@@ -30,112 +30,147 @@ public static class Calibration
 {
     /// <summary>
     /// Expected calibration error with equal-width confidence bins (Guo et al. 2017):
-    /// ECE = Σ_b (n_b / N) |acc_b − conf_b|, over the non-empty bins of <see cref="ReliabilityDiagram"/>.
+    /// ECE = Σ_b (n_b / M) |acc_b − conf_b|, over the non-empty bins of <see cref="ReliabilityDiagram"/>.
     /// </summary>
     /// <remarks>
-    /// <para>Confidence is the maximum predicted probability of a sample, its prediction the class attaining it (the first
+    /// <para>Confidence is the maximum predicted probability of a position, its prediction the class attaining it (the first
     /// such class on ties). Bin b = 0, …, B−1 holds confidences in (b/B, (b+1)/B]; the first bin also holds 0.</para>
-    /// <para>Shapes: <paramref name="probabilities"/> (N, C), N ≥ 1, C ≥ 2, Float32 or Float64 (Float16/BFloat16 are
-    /// accepted too), values in [0, 1] (rows are not checked to sum to 1); <paramref name="target"/> (N), class indices
-    /// in [0, C), Int64 or another integer dtype, on the same device. Computed on the host in double.</para>
+    /// <para>Shapes: <paramref name="probabilities"/> (N, C) or (N, C, d1, …, dk), N ≥ 1, C ≥ 2, Float32 or Float64
+    /// (Float16/BFloat16 are accepted too), values in [0, 1] (rows are not checked to sum to 1);
+    /// <paramref name="target"/> (N) or (N, d1, …, dk), class indices in [0, C) or <paramref name="ignoreIndex"/>, Int64 or
+    /// another integer dtype, on the same device. Positions whose target is <paramref name="ignoreIndex"/> are dropped
+    /// (their probabilities are not checked); M is the number kept. Computed on the host in double.
+    /// <see cref="ClassificationMetricsAccumulator"/> gives the same value batch by batch.</para>
     /// <para>Reference: C. Guo, G. Pleiss, Y. Sun, K. Q. Weinberger, "On Calibration of Modern Neural Networks",
     /// ICML 2017; M. P. Naeini, G. Cooper, M. Hauskrecht, AAAI 2015.</para>
     /// </remarks>
-    /// <param name="probabilities">Predicted class probabilities, (N, C).</param>
-    /// <param name="target">True class indices, (N).</param>
+    /// <param name="probabilities">Predicted class probabilities, (N, C, d1, …, dk).</param>
+    /// <param name="target">True class indices, (N, d1, …, dk).</param>
     /// <param name="bins">Number of equal-width bins B ≥ 1 (default 15).</param>
+    /// <param name="ignoreIndex">Target value whose positions are dropped (default −100, as cross_entropy).</param>
     /// <returns>ECE in [0, 1].</returns>
     /// <exception cref="ArgumentNullException">A tensor is null.</exception>
-    /// <exception cref="ArgumentException">A tensor is disposed, or has the wrong shape, dtype, device or values.</exception>
+    /// <exception cref="ArgumentException">A tensor is disposed, or has the wrong shape, dtype, device or values, or every
+    /// position is ignored.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is less than 1.</exception>
-    public static double ExpectedCalibrationError(Tensor probabilities, Tensor target, int bins = 15)
-    {
-        var table = ReliabilityDiagram(probabilities, target, bins);
-        long total = 0;
-        foreach (var bin in table)
-            total += bin.Count;
-        double ece = 0.0;
-        foreach (var bin in table)
-        {
-            if (bin.Count > 0)
-                ece += (double)bin.Count / total * Math.Abs(bin.Accuracy - bin.Confidence);
-        }
-
-        return ece;
-    }
+    public static double ExpectedCalibrationError(Tensor probabilities, Tensor target, int bins = 15, long ignoreIndex = -100) =>
+        Statistics(probabilities, target, bins, ignoreIndex, perClass: false).ExpectedCalibrationError();
 
     /// <summary>
     /// The table behind a reliability diagram: for each of B equal-width confidence bins, its edges, sample count,
     /// accuracy and mean confidence. Consistent with <see cref="ExpectedCalibrationError"/>, which is
-    /// Σ_b (Count_b / N) |Accuracy_b − Confidence_b| over its non-empty bins.
+    /// Σ_b (Count_b / M) |Accuracy_b − Confidence_b| over its non-empty bins.
     /// </summary>
     /// <remarks>
-    /// <para>Bin b = 0, …, B−1 has Lower = b/B and Upper = (b+1)/B and holds the samples whose confidence c (maximum
+    /// <para>Bin b = 0, …, B−1 has Lower = b/B and Upper = (b+1)/B and holds the positions whose confidence c (maximum
     /// predicted probability, compared in double) satisfies Lower &lt; c ≤ Upper; the first bin also holds c = 0.
     /// All B bins are returned, in order; an empty bin has Count 0 and NaN accuracy and confidence.</para>
-    /// <para>Shapes: <paramref name="probabilities"/> (N, C), N ≥ 1, C ≥ 2, floating, values in [0, 1];
-    /// <paramref name="target"/> (N) integer class indices in [0, C), same device. Computed on the host in double.</para>
+    /// <para>Shapes: <paramref name="probabilities"/> (N, C, d1, …, dk), k ≥ 0, N ≥ 1, C ≥ 2, floating, values in [0, 1];
+    /// <paramref name="target"/> (N, d1, …, dk) integer class indices in [0, C) or <paramref name="ignoreIndex"/> (those
+    /// positions are dropped), same device. Computed on the host in double.</para>
     /// <para>Reference: Guo et al., "On Calibration of Modern Neural Networks", ICML 2017 (Fig. 1);
     /// DeGroot and Fienberg, "The Comparison and Evaluation of Forecasters", 1983.</para>
     /// </remarks>
-    /// <param name="probabilities">Predicted class probabilities, (N, C).</param>
-    /// <param name="target">True class indices, (N).</param>
+    /// <param name="probabilities">Predicted class probabilities, (N, C, d1, …, dk).</param>
+    /// <param name="target">True class indices, (N, d1, …, dk).</param>
     /// <param name="bins">Number of equal-width bins B ≥ 1 (default 15).</param>
+    /// <param name="ignoreIndex">Target value whose positions are dropped (default −100).</param>
     /// <returns>B bins, lowest confidence first.</returns>
     /// <exception cref="ArgumentNullException">A tensor is null.</exception>
-    /// <exception cref="ArgumentException">A tensor is disposed, or has the wrong shape, dtype, device or values.</exception>
+    /// <exception cref="ArgumentException">A tensor is disposed, or has the wrong shape, dtype, device or values, or every
+    /// position is ignored.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is less than 1.</exception>
-    public static IReadOnlyList<ReliabilityBin> ReliabilityDiagram(Tensor probabilities, Tensor target, int bins = 15)
+    public static IReadOnlyList<ReliabilityBin> ReliabilityDiagram(Tensor probabilities, Tensor target, int bins = 15, long ignoreIndex = -100) =>
+        Statistics(probabilities, target, bins, ignoreIndex, perClass: false).ReliabilityDiagram();
+
+    /// <summary>
+    /// Maximum calibration error over equal-width confidence bins (Naeini et al. 2015): MCE = max_b |acc_b − conf_b| over
+    /// the non-empty bins of <see cref="ReliabilityDiagram"/>.
+    /// </summary>
+    /// <remarks>
+    /// <para>The bins, shapes and <paramref name="ignoreIndex"/> are those of <see cref="ExpectedCalibrationError"/>. A
+    /// single position in an otherwise empty bin can set the MCE; read it with the bin counts.</para>
+    /// <para>Reference: M. P. Naeini, G. F. Cooper, M. Hauskrecht, "Obtaining Well Calibrated Probabilities Using Bayesian
+    /// Binning", AAAI 2015; Guo et al., ICML 2017 (eq. 5).</para>
+    /// </remarks>
+    /// <param name="probabilities">Predicted class probabilities, (N, C, d1, …, dk).</param>
+    /// <param name="target">True class indices, (N, d1, …, dk).</param>
+    /// <param name="bins">Number of equal-width bins B ≥ 1 (default 15).</param>
+    /// <param name="ignoreIndex">Target value whose positions are dropped (default −100).</param>
+    /// <returns>MCE in [0, 1].</returns>
+    /// <exception cref="ArgumentNullException">A tensor is null.</exception>
+    /// <exception cref="ArgumentException">A tensor is disposed, or has the wrong shape, dtype, device or values, or every
+    /// position is ignored.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is less than 1.</exception>
+    public static double MaximumCalibrationError(Tensor probabilities, Tensor target, int bins = 15, long ignoreIndex = -100) =>
+        Statistics(probabilities, target, bins, ignoreIndex, perClass: false).MaximumCalibrationError();
+
+    /// <summary>
+    /// Adaptive (equal-mass) calibration error: the ECE with B bins that hold equally many positions, sorted by confidence
+    /// (Nixon et al. 2019's ACE for the top label; Mukhoti et al. 2020's AdaECE).
+    /// </summary>
+    /// <remarks>
+    /// <para>Sort the M kept positions by confidence c (maximum probability) ascending; position i = 0, …, M−1 is in bin
+    /// ⌊i·B/M⌋ (bins differ in size by at most one; with B &gt; M some are empty and skipped). Then
+    /// aECE = Σ_b (n_b / M) |acc_b − conf_b| as for <see cref="ExpectedCalibrationError"/>. <b>Ties:</b> the positions of
+    /// one confidence value have no order, so each of them counts with its tie group's mean correctness (a group cut by a
+    /// bin edge gives each part the same accuracy); the value therefore depends only on the multiset of (confidence,
+    /// correct) pairs. Without ties this is the usual definition.</para>
+    /// <para>Shapes and <paramref name="ignoreIndex"/> as <see cref="ExpectedCalibrationError"/>. Computed on the host in
+    /// double by one sort of the distinct confidences.</para>
+    /// <para>Reference: J. Nixon, M. Dusenberry, L. Zhang, G. Jerfel, D. Tran, "Measuring Calibration in Deep Learning",
+    /// CVPR Workshops 2019; J. Mukhoti et al., "Calibrating Deep Neural Networks using Focal Loss", NeurIPS 2020.</para>
+    /// </remarks>
+    /// <param name="probabilities">Predicted class probabilities, (N, C, d1, …, dk).</param>
+    /// <param name="target">True class indices, (N, d1, …, dk).</param>
+    /// <param name="bins">Number of equal-mass bins B ≥ 1 (default 15).</param>
+    /// <param name="ignoreIndex">Target value whose positions are dropped (default −100).</param>
+    /// <returns>Adaptive ECE in [0, 1].</returns>
+    /// <exception cref="ArgumentNullException">A tensor is null.</exception>
+    /// <exception cref="ArgumentException">A tensor is disposed, or has the wrong shape, dtype, device or values, or every
+    /// position is ignored.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is less than 1.</exception>
+    public static double AdaptiveCalibrationError(Tensor probabilities, Tensor target, int bins = 15, long ignoreIndex = -100)
+    {
+        Check.AtLeast(bins, 1, nameof(bins));
+        var statistics = Statistics(probabilities, target, 1, ignoreIndex, perClass: false, confidences: true);
+        return RankStatistics.AdaptiveCalibrationError(statistics.Confidences!, bins);
+    }
+
+    /// <summary>
+    /// Classwise ECE (Kull et al. 2019): the one-vs-rest ECE of every class, averaged over classes:
+    /// cwECE = (1/C) Σ_k Σ_b (n_kb / M) |ō_kb − p̄_kb|, with equal-width bins of the class-k probabilities.
+    /// </summary>
+    /// <remarks>
+    /// <para>For class k, bin b holds the positions whose p_k lies in (b/B, (b+1)/B] (the first bin also p_k = 0);
+    /// n_kb is their number, p̄_kb their mean p_k and ō_kb the fraction of them whose target is k. Every class takes part,
+    /// whether predicted or not.</para>
+    /// <para>Shapes and <paramref name="ignoreIndex"/> as <see cref="ExpectedCalibrationError"/>.</para>
+    /// <para>Reference: M. Kull, M. Perello-Nieto, M. Kängsepp, T. Silva Filho, H. Song, P. Flach, "Beyond temperature
+    /// scaling: Obtaining well-calibrated multiclass probabilities with Dirichlet calibration", NeurIPS 2019 (eq. for
+    /// classwise-ECE).</para>
+    /// </remarks>
+    /// <param name="probabilities">Predicted class probabilities, (N, C, d1, …, dk).</param>
+    /// <param name="target">True class indices, (N, d1, …, dk).</param>
+    /// <param name="bins">Number of equal-width bins B ≥ 1 per class (default 15).</param>
+    /// <param name="ignoreIndex">Target value whose positions are dropped (default −100).</param>
+    /// <returns>Classwise ECE in [0, 1].</returns>
+    /// <exception cref="ArgumentNullException">A tensor is null.</exception>
+    /// <exception cref="ArgumentException">A tensor is disposed, or has the wrong shape, dtype, device or values, or every
+    /// position is ignored.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is less than 1.</exception>
+    public static double ClasswiseCalibrationError(Tensor probabilities, Tensor target, int bins = 15, long ignoreIndex = -100) =>
+        Statistics(probabilities, target, bins, ignoreIndex, perClass: true).ClasswiseCalibrationError();
+
+    /// <summary>Validates, copies and accumulates once (the one-shot path is the accumulator's, with one batch).</summary>
+    internal static ClassificationStatistics Statistics(Tensor probabilities, Tensor target, int bins, long ignoreIndex, bool perClass,
+        bool confidences = false, double epsilon = 1e-12)
     {
         Check.AtLeast(bins, 1, nameof(bins));
         using var scope = NewDisposeScope();
-        var (p, y, n, c) = MetricInputs.Classification(probabilities, target, nameof(probabilities), nameof(target));
-
-        var counts = new long[bins];
-        var correct = new long[bins];
-        var confidenceSums = new double[bins];
-        for (int i = 0; i < n; i++)
-        {
-            int row = i * c;
-            int predicted = 0;
-            double confidence = p[row];
-            for (int k = 1; k < c; k++)
-            {
-                if (p[row + k] > confidence)
-                {
-                    confidence = p[row + k];
-                    predicted = k;
-                }
-            }
-
-            int b = BinOf(confidence, bins);
-            counts[b]++;
-            confidenceSums[b] += confidence;
-            if (predicted == y[i])
-                correct[b]++;
-        }
-
-        var table = new ReliabilityBin[bins];
-        for (int b = 0; b < bins; b++)
-        {
-            double lower = (double)b / bins, upper = (double)(b + 1) / bins;
-            table[b] = counts[b] == 0
-                ? new ReliabilityBin(lower, upper, 0, double.NaN, double.NaN)
-                : new ReliabilityBin(lower, upper, counts[b], (double)correct[b] / counts[b], confidenceSums[b] / counts[b]);
-        }
-
-        return table;
-    }
-
-    /// <summary>The bin b with b/B &lt; c ≤ (b+1)/B (b = 0 for c = 0), with the edges computed exactly as reported.</summary>
-    private static int BinOf(double confidence, int bins)
-    {
-        int b = (int)Math.Ceiling(confidence * bins) - 1;
-        b = Math.Clamp(b, 0, bins - 1);
-        while (b > 0 && confidence <= (double)b / bins)
-            b--;
-        while (b < bins - 1 && confidence > (double)(b + 1) / bins)
-            b++;
-        return b;
+        var (p, y, m, c) = MetricInputs.Classification(probabilities, target, nameof(probabilities), nameof(target), ignoreIndex);
+        var statistics = new ClassificationStatistics(bins, c, perClass, confidences, epsilon);
+        statistics.Add(p, y, m);
+        return statistics;
     }
 }

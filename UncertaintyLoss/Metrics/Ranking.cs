@@ -10,8 +10,11 @@ namespace UncertaintyLoss.Metrics;
 /// See docs/metrics.md.
 /// </summary>
 /// <remarks>
-/// The inputs are validated, then copied once to the host; the metric is computed there in double precision by one
-/// O(N log N) sort with tied scores grouped. The inputs may live on any device and are never modified or disposed.
+/// The inputs are validated, then copied once to the host; the metric is computed there in double precision from the
+/// exact number of positives and negatives per distinct score (a hash map, then one sort of the distinct scores, tied
+/// scores grouped), the same computation as <see cref="RankingAccumulator"/>'s. Scores and labels may be (N) or
+/// (N, d1, …, dk); positions whose label is the ignore index are dropped. The inputs may live on any device and are never
+/// modified or disposed.
 /// </remarks>
 public static class Ranking
 {
@@ -23,8 +26,8 @@ public static class Ranking
     /// <remarks>
     /// <para>1 for a perfect ranking, 0 for a reversed one, 0.5 when all scores are equal. Equals the trapezoidal area
     /// under the ROC curve (as sklearn's roc_auc_score).</para>
-    /// <para>Shapes: <paramref name="score"/> (N), N ≥ 1, Float32 or Float64 (Float16/BFloat16 accepted), no NaN
-    /// (±∞ allowed); <paramref name="label"/> (N), Bool or an integer dtype holding 0 and 1, on the same device.
+    /// <para>Shapes: <paramref name="score"/> (N) or (N, d1, …, dk), N ≥ 1, Float32 or Float64 (Float16/BFloat16 accepted), no NaN
+    /// (±∞ allowed); <paramref name="label"/> the same shape, Bool or an integer dtype holding 0 and 1 (or −100: dropped), on the same device.
     /// Computed on the host in double.</para>
     /// <para>Undefined without both classes: a label with no positives or no negatives throws
     /// <see cref="ArgumentException"/> (sklearn raises a ValueError there too).</para>
@@ -38,37 +41,27 @@ public static class Ranking
     /// <exception cref="ArgumentNullException">A tensor is null.</exception>
     /// <exception cref="ArgumentException">A tensor is disposed, has the wrong shape, dtype, device or values, or
     /// <paramref name="label"/> lacks positives or negatives.</exception>
-    public static double Auroc(Tensor score, Tensor label)
-    {
-        using var scope = NewDisposeScope();
-        var (s, l) = MetricInputs.Binary(score, label, nameof(score), nameof(label));
-        long positives = CountTrue(l);
-        long negatives = l.Length - positives;
-        if (positives == 0 || negatives == 0)
-            throw Check.Invalid(nameof(label), "label to hold both positives and negatives for AUROC",
-                Check.Inv($"{positives} positive(s) and {negatives} negative(s)"));
+    public static double Auroc(Tensor score, Tensor label) => Auroc(score, label, MetricInputs.DefaultIgnoreIndex);
 
-        var (keys, isPositive) = Sorted(s, l, descending: false);
-        // Ascending tie groups: each positive in a group beats every negative below it and ties the group's negatives.
-        double wins = 0.0, negativesBelow = 0.0;
-        int start = 0;
-        while (start < keys.Length)
-        {
-            int end = start;
-            long groupPositives = 0, groupNegatives = 0;
-            while (end < keys.Length && keys[end] == keys[start])
-            {
-                if (isPositive[end]) groupPositives++; else groupNegatives++;
-                end++;
-            }
-
-            wins += groupPositives * (negativesBelow + 0.5 * groupNegatives);
-            negativesBelow += groupNegatives;
-            start = end;
-        }
-
-        return wins / ((double)positives * negatives);
-    }
+    /// <summary>
+    /// AUROC over the positions whose label is not <paramref name="ignoreIndex"/>; see <see cref="Auroc(Tensor, Tensor)"/>.
+    /// </summary>
+    /// <remarks>
+    /// <para>Shapes: <paramref name="score"/> (N) or (N, d1, …, dk), floating; <paramref name="label"/> the same shape,
+    /// Bool or an integer dtype holding 0, 1 or <paramref name="ignoreIndex"/> (those positions are dropped, and their
+    /// scores are not checked). The two-argument overload uses −100. <see cref="RankingAccumulator"/> gives the same value
+    /// batch by batch.</para>
+    /// </remarks>
+    /// <param name="score">Scores, higher meaning "more likely positive", (N, d1, …, dk).</param>
+    /// <param name="label">True labels (1 or true = positive), (N, d1, …, dk).</param>
+    /// <param name="ignoreIndex">Label value whose positions are dropped; neither 0 nor 1.</param>
+    /// <returns>AUROC in [0, 1].</returns>
+    /// <exception cref="ArgumentNullException">A tensor is null.</exception>
+    /// <exception cref="ArgumentException">A tensor is disposed, has the wrong shape, dtype, device or values, or the kept
+    /// labels lack positives or negatives.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="ignoreIndex"/> is 0 or 1.</exception>
+    public static double Auroc(Tensor score, Tensor label, long ignoreIndex) =>
+        RankStatistics.Auroc(Counts(score, label, ignoreIndex, both: true, "AUROC"));
 
     /// <summary>
     /// Average precision, the step-wise area under the precision–recall curve as sklearn's average_precision_score:
@@ -77,8 +70,8 @@ public static class Ranking
     /// </summary>
     /// <remarks>
     /// <para>1 for a perfect ranking; no interpolation is applied. With no negatives it is 1.</para>
-    /// <para>Shapes: <paramref name="score"/> (N), N ≥ 1, Float32 or Float64 (Float16/BFloat16 accepted), no NaN
-    /// (±∞ allowed); <paramref name="label"/> (N), Bool or an integer dtype holding 0 and 1, on the same device.
+    /// <para>Shapes: <paramref name="score"/> (N) or (N, d1, …, dk), N ≥ 1, Float32 or Float64 (Float16/BFloat16 accepted), no NaN
+    /// (±∞ allowed); <paramref name="label"/> the same shape, Bool or an integer dtype holding 0 and 1 (or −100: dropped), on the same device.
     /// Computed on the host in double.</para>
     /// <para>Undefined without positives (recall is 0/0): a label with no positives throws
     /// <see cref="ArgumentException"/> (sklearn warns and returns 0 or NaN, depending on the version).</para>
@@ -92,54 +85,78 @@ public static class Ranking
     /// <exception cref="ArgumentNullException">A tensor is null.</exception>
     /// <exception cref="ArgumentException">A tensor is disposed, has the wrong shape, dtype, device or values, or
     /// <paramref name="label"/> has no positives.</exception>
-    public static double Aupr(Tensor score, Tensor label)
+    public static double Aupr(Tensor score, Tensor label) => Aupr(score, label, MetricInputs.DefaultIgnoreIndex);
+
+    /// <summary>
+    /// Average precision over the positions whose label is not <paramref name="ignoreIndex"/>; see
+    /// <see cref="Aupr(Tensor, Tensor)"/>.
+    /// </summary>
+    /// <remarks>
+    /// <para>Shapes as <see cref="Auroc(Tensor, Tensor, long)"/>. The two-argument overload uses −100.</para>
+    /// </remarks>
+    /// <param name="score">Scores, higher meaning "more likely positive", (N, d1, …, dk).</param>
+    /// <param name="label">True labels (1 or true = positive), (N, d1, …, dk).</param>
+    /// <param name="ignoreIndex">Label value whose positions are dropped; neither 0 nor 1.</param>
+    /// <returns>Average precision in (0, 1].</returns>
+    /// <exception cref="ArgumentNullException">A tensor is null.</exception>
+    /// <exception cref="ArgumentException">A tensor is disposed, has the wrong shape, dtype, device or values, or the kept
+    /// labels have no positives.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="ignoreIndex"/> is 0 or 1.</exception>
+    public static double Aupr(Tensor score, Tensor label, long ignoreIndex) =>
+        RankStatistics.Aupr(Counts(score, label, ignoreIndex, both: false, "average precision"));
+
+    /// <summary>
+    /// False-positive rate at a true-positive rate (FPR@95 for the default 0.95): the FPR of "positive when score ≥ t" at
+    /// the highest threshold t whose TPR reaches <paramref name="truePositiveRate"/>.
+    /// </summary>
+    /// <remarks>
+    /// <para>Thresholds are the distinct scores, so tied scores are accepted or rejected together (no interpolation); with
+    /// TPR(t) = #{positives ≥ t}/P and FPR(t) = #{negatives ≥ t}/Q, the result is FPR(t*) with
+    /// t* = max {t : TPR(t) ≥ τ}, the lowest FPR among thresholds with TPR ≥ τ. This is the first ROC point with TPR ≥ τ,
+    /// as OpenOOD's fpr_recall and the common "FPR at 95 % TPR" code. Lower is better; 0 for a perfect ranking.</para>
+    /// <para>Shapes: <paramref name="score"/> (N) or (N, d1, …, dk), floating, no NaN at kept positions;
+    /// <paramref name="label"/> the same shape, Bool or integer holding 0, 1 or <paramref name="ignoreIndex"/> (dropped).
+    /// Computed on the host in double.</para>
+    /// <para>Undefined without both classes: throws <see cref="ArgumentException"/> naming <paramref name="label"/>.</para>
+    /// <para>Reference: D. Hendrycks, K. Gimpel, "A Baseline for Detecting Misclassified and Out-of-Distribution Examples
+    /// in Neural Networks", ICLR 2017; S. Liang, Y. Li, R. Srikant, "Enhancing the Reliability of Out-of-distribution Image
+    /// Detection in Neural Networks" (ODIN), ICLR 2018.</para>
+    /// </remarks>
+    /// <param name="score">Scores, higher meaning "more likely positive", (N, d1, …, dk).</param>
+    /// <param name="label">True labels (1 or true = positive), (N, d1, …, dk).</param>
+    /// <param name="truePositiveRate">The TPR τ to reach, in (0, 1] (default 0.95).</param>
+    /// <param name="ignoreIndex">Label value whose positions are dropped (default −100); neither 0 nor 1.</param>
+    /// <returns>FPR in [0, 1].</returns>
+    /// <exception cref="ArgumentNullException">A tensor is null.</exception>
+    /// <exception cref="ArgumentException">A tensor is disposed, has the wrong shape, dtype, device or values, or the kept
+    /// labels lack positives or negatives.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="truePositiveRate"/> is not in (0, 1], or
+    /// <paramref name="ignoreIndex"/> is 0 or 1.</exception>
+    public static double FprAtTpr(Tensor score, Tensor label, double truePositiveRate = 0.95, long ignoreIndex = -100)
+    {
+        Check.TruePositiveRate(truePositiveRate, nameof(truePositiveRate));
+        return RankStatistics.FprAtTpr(Counts(score, label, ignoreIndex, both: true, "FPR at a TPR"), truePositiveRate);
+    }
+
+    /// <summary>Validates, copies and counts the kept (score, label) pairs; checks the classes the metric needs.</summary>
+    private static ScoreCounts Counts(Tensor score, Tensor label, long ignoreIndex, bool both, string metric)
     {
         using var scope = NewDisposeScope();
-        var (s, l) = MetricInputs.Binary(score, label, nameof(score), nameof(label));
-        long positives = CountTrue(l);
-        if (positives == 0)
-            throw Check.Invalid(nameof(label), "label to hold at least one positive for average precision",
-                Check.Inv($"0 positives among {l.Length} samples"));
-
-        var (keys, isPositive) = Sorted(s, l, descending: true);
-        double ap = 0.0, previousRecall = 0.0;
-        long truePositives = 0, predicted = 0;
-        int start = 0;
-        while (start < keys.Length)
-        {
-            int end = start;
-            while (end < keys.Length && keys[end] == keys[start])
-            {
-                if (isPositive[end]) truePositives++;
-                predicted++;
-                end++;
-            }
-
-            double recall = (double)truePositives / positives;
-            double precision = (double)truePositives / predicted;
-            ap += (recall - previousRecall) * precision;
-            previousRecall = recall;
-            start = end;
-        }
-
-        return ap;
+        var (s, l) = MetricInputs.Binary(score, label, nameof(score), nameof(label), ignoreIndex);
+        var counts = new ScoreCounts();
+        counts.Add(s, l);
+        RequireClasses(counts, both, metric, nameof(label));
+        return counts;
     }
 
-    private static (double[] Keys, bool[] IsPositive) Sorted(double[] score, bool[] label, bool descending)
+    /// <summary>Throws naming <paramref name="name"/> unless the counts hold a positive (and a negative, if <paramref name="both"/>).</summary>
+    internal static void RequireClasses(ScoreCounts counts, bool both, string metric, string name)
     {
-        var keys = new double[score.Length];
-        for (int i = 0; i < keys.Length; i++)
-            keys[i] = descending ? -score[i] : score[i];
-        var items = (bool[])label.Clone();
-        Array.Sort(keys, items);
-        return (keys, items);
-    }
-
-    private static long CountTrue(bool[] values)
-    {
-        long count = 0;
-        foreach (bool b in values)
-            count += b ? 1 : 0;
-        return count;
+        if (both && (counts.Positives == 0 || counts.Negatives == 0))
+            throw Check.Invalid(name, Check.Inv($"{name} to hold both positives and negatives for {metric}"),
+                Check.Inv($"{counts.Positives} positive(s) and {counts.Negatives} negative(s)"));
+        if (!both && counts.Positives == 0)
+            throw Check.Invalid(name, Check.Inv($"{name} to hold at least one positive for {metric}"),
+                Check.Inv($"0 positives among {counts.Negatives} samples"));
     }
 }
