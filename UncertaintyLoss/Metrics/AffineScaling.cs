@@ -16,9 +16,11 @@ namespace UncertaintyLoss.Metrics;
 /// </summary>
 /// <remarks>
 /// <para><b>Fit.</b> The mean NLL over the kept positions, (1/M) Σ_i [ln Σ_k exp(w_k z_ik + b_k) − w_y z_iy − b_y], is
-/// convex in (w, b); it is minimised by L-BFGS (memory 10, Armijo backtracking) from w = 1, b = 0, in double precision on
-/// the host (the kept logits are copied once), until the gradient's largest component is below 1e-9 or no step lowers
-/// the NLL (at most 1,000 iterations). Adding a constant to every b_k leaves softmax unchanged; the fit returns the b
+/// convex in (w, b); it is minimised by L-BFGS (memory 10, Armijo backtracking with quadratic interpolation) from w = 1,
+/// b = 0, in double precision on the host (the kept logits are copied once and divided by their root mean square, which
+/// puts weights and biases on one scale), until the gradient's largest component is below 1e-9, no step lowers the NLL,
+/// or it no longer changes in double precision (at most 1,000 iterations). A 5,000 × 10 fit takes about 20 ms
+/// (AffineScalingTests prints it). Adding a constant to every b_k leaves softmax unchanged; the fit returns the b
 /// with mean 0. When the held-out set is separable (every position right with a margin that the weights can grow), the
 /// NLL has no minimum and the weights grow until the iteration limit, as temperature scaling's T stops at its lower end.</para>
 /// <para><b>Shapes.</b> logits (N, C, d1..dk); target (N, d1..dk) class indices; positions equal to <c>ignoreIndex</c> are left out.</para>
@@ -161,15 +163,17 @@ public sealed class VectorScaling
 /// parameters overfit small calibration sets, which the penalty counters. See docs/calibration.md.
 /// </summary>
 /// <remarks>
-/// <para><b>Fit.</b> Minimises (1/M) Σ_i [ln Σ_k exp(z'_ik) − z'_iy] + λ (Σ_{k≠j} W_kj² + Σ_k b_k²), convex (strictly so in
-/// the penalised directions), by L-BFGS from W = I, b = 0 in double precision on the host, as <see cref="VectorScaling"/>.
-/// The diagonal is not penalised, so a strong λ shrinks matrix scaling towards vector scaling without bias (which still
-/// contains temperature scaling), not towards the uncalibrated logits.</para>
-/// <para><b>Default λ = 1e-3.</b> The mean NLL is of order 1 nat; at λ = 1e-3 an off-diagonal weight or a bias of 0.1
-/// costs 1e-5 nats, negligible against what a real miscalibration gains, while the C² − C off-diagonal entries that only
-/// fit noise are kept small (with C = 100 and 5,000 samples, Guo et al.'s setting, matrix scaling without a penalty is
-/// worse than no calibration). The measurement behind the choice is in docs/calibration.md. λ = 0 is plain matrix scaling;
-/// then W is determined only up to adding one row vector to every row (softmax is shift-invariant).</para>
+/// <para><b>Fit.</b> With s the root mean square of the kept logits, minimises
+/// (1/M) Σ_i [ln Σ_k exp(z'_ik) − z'_iy] + λ (s² Σ_{k≠j} W_kj² + Σ_k b_k²), convex (strictly so in the penalised
+/// directions), by L-BFGS from W = I, b = 0 in double precision on the host, as <see cref="VectorScaling"/>. The penalty
+/// is on s·W, the weights of the standardised logits z/s, so λ does not depend on the logits' scale. The diagonal is not
+/// penalised: a strong λ shrinks matrix scaling towards vector scaling without bias (which still contains temperature
+/// scaling), not towards the uncalibrated logits.</para>
+/// <para><b>Default λ = C/M</b> (M kept positions): the penalty fades as the calibration set grows and grows with the
+/// C² − C off-diagonal entries. In the measurement of docs/calibration.md (synthetic logits, C = 10 to 100, M = 500 to
+/// 5,000, held-out NLL) it was within 0.04 nats of the best λ of the grid 0, 0.1, 0.3, 1, 3, 10 × C/M in every setting,
+/// while λ = 0 was far worse than no calibration once C² approached M (C = 50, M = 500: 114 nats against 3.7). λ = 0 is
+/// plain matrix scaling; then W is determined only up to adding one row vector to every row (softmax is shift-invariant).</para>
 /// <para><b>Shapes.</b> logits (N, C, d1..dk); target (N, d1..dk) class indices; positions equal to <c>ignoreIndex</c> are left out.</para>
 /// </remarks>
 public sealed class MatrixScaling
