@@ -228,6 +228,8 @@ public sealed class AffineScalingTests
         {
             Assert.That(v.shape, Is.EqualTo(z.shape));
             Assert.That(m.dtype, Is.EqualTo(ScalarType.Float32));
+            Assert.That(matrix.Apply(z.to(ScalarType.Float16)).dtype, Is.EqualTo(ScalarType.Float16), "half computed in Float32, returned in half");
+            Assert.That(Tensors.ToDoubles(vector.Probabilities(z.to(ScalarType.BFloat16))), Is.EqualTo(Tensors.ToDoubles(vector.Probabilities(z.to(ScalarType.BFloat16).to(ScalarType.Float32)))).Within(1e-2));
             for (int i = 0; i < 20; i++)
             {
                 var zi = rows.Skip(3 * i).Take(3).ToArray();
@@ -310,6 +312,21 @@ public sealed class AffineScalingTests
             Assert.That(Assert.Throws<ArgumentException>(() => new VectorScaling([1, 2], [0, double.NaN]))!.ParamName, Is.EqualTo("bias"));
             Assert.That(Assert.Throws<ArgumentException>(() => new MatrixScaling([1, 2, 3], [0, 0]))!.ParamName, Is.EqualTo("weights"));
         });
+    }
+
+    /// <summary>On CUDA the fit equals the CPU fit and Apply stays on the device.</summary>
+    [Test]
+    public void Cuda_FitEqualsTheCpuFitAndApplyStaysOnTheDevice()
+    {
+        Requires.Cuda();
+        using var scope = NewDisposeScope();
+        var z = randn([300, 4], ScalarType.Float64, generator: manual_seed(39)) * 2;
+        var y = randint(0, 4, [300], generator: manual_seed(40));
+        var gpu = MatrixScaling.Fit(z.cuda(), y.cuda());
+        var cpu = MatrixScaling.Fit(z, y);
+        Assert.That(gpu.Weights, Is.EqualTo(cpu.Weights).Within(1e-9));
+        Assert.That(gpu.Probabilities(z.cuda()).device_type, Is.EqualTo(DeviceType.CUDA));
+        Assert.That(VectorScaling.Fit(z.cuda(), y.cuda()).Apply(z.cuda()).device_type, Is.EqualTo(DeviceType.CUDA));
     }
 
     /// <summary>5,000 × 10 Float32 fits leave no tensor behind; their times are printed (informational, no timed assert).</summary>

@@ -277,6 +277,23 @@ public sealed class ConfidenceCalibratorTests
         });
     }
 
+    /// <summary>On CUDA the results stay on the device and equal the CPU's.</summary>
+    [Test]
+    public void Cuda_ResultsOnTheInputsDevice()
+    {
+        Requires.Cuda();
+        using var scope = NewDisposeScope();
+        var p = rand([200, 4], generator: manual_seed(44)).softmax(1);
+        var y = randint(0, 4, [200], generator: manual_seed(45));
+        var iso = IsotonicRegression.FitTopLabel(p.cuda(), y.cuda());
+        var cpu = IsotonicRegression.FitTopLabel(p, y);
+        var r = iso.TopLabel(p.cuda());
+        Assert.That(iso.Thresholds, Is.EqualTo(cpu.Thresholds));
+        Assert.That(r.Probabilities.device_type, Is.EqualTo(DeviceType.CUDA));
+        Assert.That(r.Prediction.device_type, Is.EqualTo(DeviceType.CUDA));
+        Assert.That(iso.Apply(p.cuda()).device_type, Is.EqualTo(DeviceType.CUDA));
+    }
+
     /// <summary>Fits and applications leave only their results.</summary>
     [Test]
     public void Calls_LeaveOnlyTheirResults()

@@ -258,6 +258,22 @@ public sealed class SampleWrapperTests
         }
     }
 
+    [Test]
+    public void Cuda_ToDevice_SeededResultsOnTheDevice()
+    {
+        Requires.Cuda();
+        using var wrapped = new SampleWrapper(Model(60), 4, seed: 2);
+        using var scope = NewDisposeScope();
+        var x = Input(61);
+        wrapped.to(CUDA);
+        var (p, r) = wrapped.ForwardWithRisk(x.cuda());
+        var c = wrapped.Classify(x.cuda());
+        Assert.That(p.device_type, Is.EqualTo(DeviceType.CUDA));
+        Assert.That(r.device_type, Is.EqualTo(DeviceType.CUDA));
+        Assert.That(c.MutualInformation.device_type, Is.EqualTo(DeviceType.CUDA));
+        WrapperKit.AssertIdentical(wrapped.forward(x.cuda()).cpu(), p.cpu(), "seeded calls repeat on the device");
+    }
+
     // ---- memory -----------------------------------------------------------------------------------------------------
 
     [TestCase(true)]

@@ -19,7 +19,7 @@ namespace UncertaintyLoss.Metrics;
 /// convex in (w, b); it is minimised by L-BFGS (memory 10, Armijo backtracking with quadratic interpolation) from w = 1,
 /// b = 0, in double precision on the host (the kept logits are copied once and divided by their root mean square, which
 /// puts weights and biases on one scale), until the gradient's largest component is below 1e-9, no step lowers the NLL,
-/// or it no longer changes in double precision (at most 1,000 iterations). A 5,000 × 10 fit takes about 20 ms
+/// or it no longer changes in double precision (at most 1,000 iterations). A 5,000 × 10 fit takes tens of milliseconds
 /// (AffineScalingTests prints it). Adding a constant to every b_k leaves softmax unchanged; the fit returns the b
 /// with mean 0. When the held-out set is separable (every position right with a margin that the weights can grow), the
 /// NLL has no minimum and the weights grow until the iteration limit, as temperature scaling's T stops at its lower end.</para>
