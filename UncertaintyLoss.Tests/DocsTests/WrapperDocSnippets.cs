@@ -30,6 +30,7 @@ public sealed class WrapperDocSnippets
 
     [TestCase(typeof(SculptWrapper))]
     [TestCase(typeof(VoteWrapper))]
+    [TestCase(typeof(SampleWrapper))]
     public void ForwardWithRisk_Signature_MatchesTheDocumentedOne(Type wrapperType)
     {
         var documented = typeof(IForwardWithRisk).GetMethod(nameof(IForwardWithRisk.ForwardWithRisk))!;

@@ -14,6 +14,7 @@ public sealed class WrapperTrustTests
         SculptOnFeatures,
         SculptOnOutput,
         Vote,
+        Sample,
     }
 
     public enum Defect
@@ -51,6 +52,7 @@ public sealed class WrapperTrustTests
         {
             Kind.SculptOnFeatures => new SculptWrapper(WrapperKit.Mlp(3, 2), Sculpt.Normal, nLayers: 2),
             Kind.SculptOnOutput => new SculptWrapper(new WrapperKit.Opaque(3, 2), Sculpt.Normal, nLayers: 2, outputWidth: 2),
+            Kind.Sample => new SampleWrapper(WrapperKit.Mlp(3, 4, dropout: 0.2), 3),
             _ => new VoteWrapper(() => WrapperKit.Mlp(3, 4), 3),
         };
     }
@@ -112,6 +114,8 @@ public sealed class WrapperTrustTests
                 asBase.load_state_dict(source);
             else if (wrapped is SculptWrapper sculpt)
                 sculpt.load_state_dict(source);
+            else if (wrapped is SampleWrapper sample)
+                sample.load_state_dict(source);
             else
                 ((VoteWrapper)wrapped).load_state_dict(source);
             return "source";
@@ -123,6 +127,9 @@ public sealed class WrapperTrustTests
         {
             case Route.File when wrapped is SculptWrapper sculpt:
                 sculpt.load(path);
+                return "location";
+            case Route.File when wrapped is SampleWrapper sample:
+                sample.load(path);
                 return "location";
             case Route.File:
                 ((VoteWrapper)wrapped).load(path);
