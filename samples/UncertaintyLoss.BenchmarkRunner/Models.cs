@@ -1,0 +1,285 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using TorchSharp;
+using UncertaintyLoss.Demo;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace UncertaintyLoss.BenchmarkRunner;
+
+/// <summary>
+/// A model's outputs on a set of images (CPU): the predictive probabilities (N, C); the logits the post-hoc
+/// temperature scaling works on (N, C), whose softmax is the probabilities; and the mutual information and vacuity
+/// (N) where the model defines them.
+/// </summary>
+internal sealed record Outputs(Tensor Probabilities, Tensor CalibrationLogits, Tensor? MutualInformation, Tensor? Vacuity);
+
+/// <summary>A trained model of the benchmark.</summary>
+internal abstract class TrainedModel : IDisposable
+{
+    /// <summary>Training time in seconds.</summary>
+    public double TrainSeconds { get; init; }
+
+    /// <summary>What <see cref="Outputs.CalibrationLogits"/> are, for the report.</summary>
+    public abstract string CalibrationInput { get; }
+
+    /// <summary>The outputs on <paramref name="x"/> (on the training device), computed in chunks of 1,000 images.</summary>
+    public Outputs Predict(Tensor x)
+    {
+        using var noGrad = no_grad();
+        var parts = new List<Outputs>();
+        for (long start = 0; start < x.shape[0]; start += 1000)
+            parts.Add(PredictChunk(x.narrow(0, start, Math.Min(1000, x.shape[0] - start))));
+        Tensor? Cat(Func<Outputs, Tensor?> field) =>
+            field(parts[0]) is null ? null : cat(parts.Select(p => field(p)!.cpu()).ToArray(), 0);
+        return new Outputs(Cat(p => p.Probabilities)!, Cat(p => p.CalibrationLogits)!, Cat(p => p.MutualInformation), Cat(p => p.Vacuity));
+    }
+
+    protected abstract Outputs PredictChunk(Tensor x);
+
+    public abstract void Dispose();
+}
+
+/// <summary>Network outputs are logits; probabilities = softmax(logits / T) (T = 1 without temperature scaling).</summary>
+internal sealed class SoftmaxModel(nn.Module<Tensor, Tensor> net, double temperature, bool owns) : TrainedModel
+{
+    public nn.Module<Tensor, Tensor> Net { get; } = net;
+
+    public override string CalibrationInput => temperature == 1.0 ? "logits" : $"logits / T (T = {temperature:G4}, fitted on the validation split)";
+
+    protected override Outputs PredictChunk(Tensor x)
+    {
+        var logits = Net.forward(x);
+        if (temperature != 1.0)
+            logits = logits / temperature;
+        return new Outputs(logits.softmax(1), logits, null, null);
+    }
+
+    public override void Dispose()
+    {
+        if (owns)
+            Net.Dispose();
+    }
+}
+
+/// <summary>A Dirichlet model: evidence = the module's activation of the logits; probabilities = the Dirichlet mean.</summary>
+internal sealed class DirichletModel(nn.Module<Tensor, Tensor> net, DirichletLossModule module, double priorWeight, bool alphaOutput) : TrainedModel
+{
+    /// <summary>α-models (belief matching) output α itself: evidence = α − 1e-6 with prior weight 1e-6 (the smallest
+    /// <c>UL.*</c> measures accept), so every measure sees exactly α.</summary>
+    private const double AlphaPrior = 1e-6;
+
+    public override string CalibrationInput => "ln α (α = evidence + prior weight; T = 1 gives the Dirichlet mean)";
+
+    protected override Outputs PredictChunk(Tensor x)
+    {
+        var raw = UL.ToEvidence(net.forward(x), module.Activation, module.ExpClamp);
+        var (evidence, w) = alphaOutput ? ((raw - AlphaPrior).clamp_min(0), AlphaPrior) : (raw, priorWeight);
+        return new Outputs(UL.DirichletMean(evidence, w), (evidence + w).log(), UL.ModelUncertainty(evidence, w), UL.Vacuity(evidence, w));
+    }
+
+    public override void Dispose()
+    {
+        net.Dispose();
+        module.Dispose();
+    }
+}
+
+/// <summary>An ensemble (<see cref="VoteWrapper"/>) or MC dropout (<see cref="SampleWrapper"/>): probabilities and mutual information from <c>Classify</c>.</summary>
+internal sealed class SampledModel(nn.Module<Tensor, Tensor> wrapper) : TrainedModel
+{
+    public override string CalibrationInput => "ln p̄ (the log of the averaged probabilities, clamped at 1e-30)";
+
+    protected override Outputs PredictChunk(Tensor x)
+    {
+        var (p, mi) = wrapper switch
+        {
+            VoteWrapper v => Classified(v.Classify(x)),
+            SampleWrapper s => Classified(s.Classify(x)),
+            _ => throw new InvalidOperationException("not a wrapper"),
+        };
+        return new Outputs(p, p.clamp_min(1e-30).log(), mi, null);
+    }
+
+    private static (Tensor, Tensor) Classified(VoteClassification c) => (c.Probabilities, c.MutualInformation);
+
+    private static (Tensor, Tensor) Classified(SampleClassification c) => (c.Probabilities, c.MutualInformation);
+
+    public override void Dispose() => wrapper.Dispose();
+}
+
+/// <summary>The training data of one seed, on the device.</summary>
+internal sealed record TrainingData(Tensor X, Tensor Y, Device Device, int Epochs, int BatchSize = 128, double LearningRate = 1e-3);
+
+/// <summary>The models of the benchmark: names, networks, losses and training (README.md).</summary>
+public static class ModelZoo
+{
+    /// <summary>Every model, in the default order.</summary>
+    public static readonly IReadOnlyList<string> Names = new[]
+    {
+        "cross-entropy", "cross-entropy+ts", "edl", "edl-log", "edl-digamma", "redl", "iedl", "red",
+        "posterior-network", "belief-matching", "max-norm", "ensemble-5", "mc-dropout", "recommended",
+    };
+
+    /// <summary>Members of "ensemble-5".</summary>
+    public const int EnsembleSize = 5;
+
+    /// <summary>Dropout samples of "mc-dropout".</summary>
+    public const int DropoutSamples = 20;
+
+    /// <summary>Dropout rate of "mc-dropout" (before the last layer).</summary>
+    public const double DropoutRate = 0.5;
+
+    /// <summary>Classes in distribution (0–4).</summary>
+    public const int Classes = 5;
+
+    /// <summary>
+    /// The LeNet of samples/UncertaintyLoss.Demo (FashionTraining.LeNet): conv 1→20 k5, ReLU, max-pool 2; conv 20→50 k5,
+    /// ReLU, max-pool 2; 800→500, ReLU; [dropout]; 500→C. Turns oneDNN off first (<see cref="OneDnn"/>).
+    /// </summary>
+    public static nn.Module<Tensor, Tensor> LeNet(int classes, double dropout = 0)
+    {
+        OneDnn.Disable();
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)>
+        {
+            ("conv1", nn.Conv2d(1, 20, 5)), ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2)),
+            ("conv2", nn.Conv2d(20, 50, 5)), ("relu2", nn.ReLU()), ("pool2", nn.MaxPool2d(2)),
+            ("flatten", nn.Flatten()),
+            ("fc1", nn.Linear(800, 500)), ("relu3", nn.ReLU()),
+        };
+        if (dropout > 0)
+            layers.Add(("dropout", nn.Dropout(dropout)));
+        layers.Add(("fc2", nn.Linear(500, classes)));
+        return nn.Sequential(layers);
+    }
+
+    /// <summary>The loss module of a Dirichlet model, with its paper preset; null for the others.</summary>
+    internal static DirichletLossModule? DirichletModule(string name) => name switch
+    {
+        "edl" => new EvidentialLossModule(schedule: RegFactor.Presets.Edl()),
+        "edl-log" => new EvidentialLossModule(schedule: RegFactor.Presets.Edl(), risk: EvidentialRisk.LogLikelihood),
+        "edl-digamma" => new EvidentialLossModule(schedule: RegFactor.Presets.Edl(), risk: EvidentialRisk.CrossEntropy),
+        "redl" => new RelaxedEvidentialLossModule(schedule: RegFactor.Presets.Redl()),
+        "iedl" => new FisherEvidentialLossModule(schedule: RegFactor.Presets.Iedl()),
+        "red" => new RedEvidentialLossModule(schedule: RegFactor.Presets.Edl()),
+        "posterior-network" => new PosteriorNetworkLossModule(),
+        "belief-matching" => new BeliefMatchingLossModule(),
+        "max-norm" => new MaxNormLossModule(),
+        "recommended" => new EvidentialLossModule(),
+        _ => null,
+    };
+
+    /// <summary>Trains <paramref name="net"/> with Adam on mini-batches; calls <paramref name="endOfEpoch"/> after each epoch.</summary>
+    internal static void Train(nn.Module<Tensor, Tensor> net, Func<Tensor, Tensor, Tensor> loss, Action? endOfEpoch, TrainingData data,
+        int shuffleSeed, Action<string> log, Action progress)
+    {
+        net.to(data.Device);
+        net.train();
+        using var optimizer = optim.Adam(net.parameters(), lr: data.LearningRate);
+        long n = data.X.shape[0];
+        var order = Enumerable.Range(0, (int)n).Select(i => (long)i).ToArray();
+        var rng = new Random(shuffleSeed);
+        for (int epoch = 0; epoch < data.Epochs; epoch++)
+        {
+            rng.Shuffle(order);
+            double sum = 0;
+            int batches = 0;
+            for (long start = 0; start < n; start += data.BatchSize)
+            {
+                using var scope = NewDisposeScope();
+                int count = (int)Math.Min(data.BatchSize, n - start);
+                var idx = tensor(order.AsSpan((int)start, count).ToArray()).to(data.Device);
+                var l = loss(net.forward(data.X.index_select(0, idx)), data.Y.index_select(0, idx));
+                optimizer.zero_grad();
+                l.backward();
+                optimizer.step();
+                sum += l.item<float>();
+                batches++;
+                progress();
+            }
+
+            endOfEpoch?.Invoke();
+            log($"epoch {epoch + 1}/{data.Epochs}: mean loss {sum / batches:F4}");
+        }
+
+        net.eval();
+    }
+
+    /// <summary>Mini-batch steps of one model (for the progress bar).</summary>
+    internal static long Steps(string name, TrainingData data)
+    {
+        long perModel = (data.X.shape[0] + data.BatchSize - 1) / data.BatchSize * data.Epochs;
+        return name switch
+        {
+            "cross-entropy+ts" => 1,
+            "ensemble-5" => perModel * EnsembleSize,
+            _ => perModel,
+        };
+    }
+
+    /// <summary>
+    /// Builds and trains model <paramref name="name"/> for <paramref name="seed"/> (weights from manual_seed(seed)).
+    /// "cross-entropy+ts" reuses <paramref name="crossEntropy"/> (trained on demand) and fits the temperature on the
+    /// validation split.
+    /// </summary>
+    internal static TrainedModel Build(string name, int seed, TrainingData data, (Tensor X, Tensor Y) validation,
+        Func<SoftmaxModel> crossEntropy, Action<string> log, Action progress)
+    {
+        var watch = Stopwatch.StartNew();
+        if (name == "cross-entropy+ts")
+        {
+            var ce = crossEntropy();
+            var logits = ce.Predict(validation.X).CalibrationLogits;
+            var t = Metrics.TemperatureScaling.Fit(logits, validation.Y.cpu());
+            log($"temperature {t.Temperature:G4} (reusing the cross-entropy model of seed {seed})");
+            progress();
+            return new SoftmaxModel(ce.Net, t.Temperature, owns: false) { TrainSeconds = ce.TrainSeconds + watch.Elapsed.TotalSeconds };
+        }
+
+        manual_seed(seed);
+        if (name == "cross-entropy")
+        {
+            var net = LeNet(Classes);
+            Train(net, (z, y) => cross_entropy(z, y), null, data, seed, log, progress);
+            return new SoftmaxModel(net, 1.0, owns: true) { TrainSeconds = watch.Elapsed.TotalSeconds };
+        }
+
+        if (name == "mc-dropout")
+        {
+            var net = LeNet(Classes, DropoutRate);
+            // SampleWrapper's training pass is one ordinary pass of the model in train mode: train the model itself.
+            Train(net, (z, y) => cross_entropy(z, y), null, data, seed, log, progress);
+            var wrapped = new SampleWrapper(net, DropoutSamples, seed: seed);
+            wrapped.eval();
+            return new SampledModel(wrapped) { TrainSeconds = watch.Elapsed.TotalSeconds };
+        }
+
+        if (name == "ensemble-5")
+        {
+            var wrapped = new VoteWrapper(() => LeNet(Classes), EnsembleSize);
+            wrapped.to(data.Device);
+            // A deep ensemble: every voter trained on all the data with its own batch order (docs/wrappers.md's split
+            // batches would give each voter a fifth of it); VoteWrapper averages them at inference.
+            for (int v = 0; v < EnsembleSize; v++)
+            {
+                int voter = v;
+                Train(wrapped.Voters[v], (z, y) => cross_entropy(z, y), null, data, seed * 1000 + v + 1,
+                    line => log($"voter {voter + 1}/{EnsembleSize}, {line}"), progress);
+            }
+
+            wrapped.eval();
+            return new SampledModel(wrapped) { TrainSeconds = watch.Elapsed.TotalSeconds };
+        }
+
+        var module = DirichletModule(name) ?? throw new ArgumentException($"unknown model '{name}'", nameof(name));
+        var dirichletNet = LeNet(Classes);
+        Train(dirichletNet, (z, y) => module.forward(z, y), () => module.StepSchedule(), data, seed, log, progress);
+        double priorWeight = module is RelaxedEvidentialLossModule r ? r.PriorWeight : 1.0;
+        return new DirichletModel(dirichletNet, module, priorWeight, alphaOutput: module is BeliefMatchingLossModule)
+        {
+            TrainSeconds = watch.Elapsed.TotalSeconds,
+        };
+    }
+}

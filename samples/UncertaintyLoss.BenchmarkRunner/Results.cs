@@ -1,0 +1,171 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace UncertaintyLoss.BenchmarkRunner;
+
+/// <summary>One metric with each OOD score; null where the model does not define the score (README.md).</summary>
+public sealed record ScoreValues(double Entropy, double? MutualInformation, double? Vacuity, double MaxProbability);
+
+/// <summary>The OOD metrics of one set: in-distribution test images are negatives, the set's images positives.</summary>
+public sealed record OodResult(ScoreValues Auroc, ScoreValues Aupr, [property: JsonPropertyName("fpr95")] ScoreValues Fpr95);
+
+/// <summary>The metrics of one model and seed (results.json, "models").</summary>
+public sealed record ModelResult(string Model, int Seed)
+{
+    public double Accuracy { get; init; }
+    public double Nll { get; init; }
+    public double Brier { get; init; }
+    public double Ece { get; init; }
+    public double AdaptiveEce { get; init; }
+    public double NllCalibrated { get; init; }
+    public double BrierCalibrated { get; init; }
+    public double EceCalibrated { get; init; }
+    public double AdaptiveEceCalibrated { get; init; }
+    public double CalibrationTemperature { get; init; }
+    public double Aurc { get; init; }
+    public double? MisclassificationAuroc { get; init; }
+    public double TrainSeconds { get; init; }
+    public double EvalSeconds { get; init; }
+    public IReadOnlyDictionary<string, OodResult> Ood { get; init; } = new Dictionary<string, OodResult>();
+}
+
+/// <summary>The run's settings (results.json, "settings").</summary>
+public sealed record RunSettings(string[] Models, int Seeds, int Epochs, bool Quick, int TrainImages, int ValidationImages, int TestImages,
+    string[] OodSets, string Device, int BatchSize, double LearningRate, int EnsembleSize, int DropoutSamples, int CalibrationBins,
+    IReadOnlyDictionary<string, string> CalibratorInput);
+
+/// <summary>Where and how the run was made (results.json, "provenance").</summary>
+public sealed record Provenance(string Date, string Command, string Machine, int ProcessorCount, string Os, string Framework,
+    string? GitCommit, string DataDir, double TotalSeconds)
+{
+    /// <summary>Collects the provenance of this process.</summary>
+    public static Provenance Collect(DateTimeOffset started, double totalSeconds, string dataDir) => new(
+        started.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture), Program.CommandLine,
+        $"{Environment.ProcessorCount} logical CPUs, {RuntimeInformation.ProcessArchitecture}", Environment.ProcessorCount,
+        RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription, ReadGitCommit(), dataDir, Math.Round(totalSeconds, 1));
+
+    private static string? ReadGitCommit()
+    {
+        try
+        {
+            using var git = Process.Start(new ProcessStartInfo("git", "rev-parse HEAD")
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+                WorkingDirectory = AppContext.BaseDirectory,   // the build output, inside the repository
+            });
+            if (git is null)
+                return null;
+            var output = git.StandardOutput.ReadToEnd().Trim();
+            git.WaitForExit(5000);
+            return git.ExitCode == 0 && output.Length == 40 ? output : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>Everything results.json holds.</summary>
+public sealed record RunResults(RunSettings Settings, Provenance Provenance, IReadOnlyList<ModelResult> Models);
+
+/// <summary>results.json.</summary>
+public static class Results
+{
+    /// <summary>The serializer options: camelCase names, nulls written, indented.</summary>
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>The JSON text of <paramref name="results"/>.</summary>
+    public static string ToJson(RunResults results) => JsonSerializer.Serialize(results, Options);
+}
+
+/// <summary>report.md: a table per metric group, mean ± sd over seeds per model.</summary>
+public static class Report
+{
+    /// <summary>The Markdown report.</summary>
+    public static string ToMarkdown(RunResults results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        var s = results.Settings;
+        var p = results.Provenance;
+        var md = new StringBuilder();
+        md.AppendLine("# Uncertainty benchmark: Fashion-MNIST classes 0–4").AppendLine();
+        md.AppendLine($"- Date: {p.Date}; total {p.TotalSeconds:F0} s");
+        md.AppendLine($"- Command: `{p.Command}`");
+        md.AppendLine($"- Machine: {p.Machine}; {p.Os}; {p.Framework}; device {s.Device}");
+        md.AppendLine($"- Commit: {p.GitCommit ?? "unknown"}");
+        md.AppendLine($"- Data: {s.TrainImages} training and {s.ValidationImages} validation images, {s.TestImages} test images " +
+                      $"per set; {s.Epochs} epoch(s), {s.Seeds} seed(s){(s.Quick ? ", --quick" : "")}; LeNet, Adam lr {s.LearningRate}, batch {s.BatchSize}");
+        md.AppendLine("- Values: mean ± sample standard deviation over the seeds (the mean alone with one seed). " +
+                      "\"Calibrated\": after temperature scaling fitted on the validation split (see results.json settings.calibratorInput).");
+        md.AppendLine("- Plots: not yet produced by this version of the runner.").AppendLine();
+
+        var names = s.Models;
+        Table(md, "Classification and calibration (in-distribution test set)", names, results.Models, new (string, Func<ModelResult, double?>)[]
+        {
+            ("accuracy", r => r.Accuracy), ("NLL", r => r.Nll), ("Brier", r => r.Brier), ("ECE", r => r.Ece), ("adaptive ECE", r => r.AdaptiveEce),
+            ("AURC", r => r.Aurc), ("misclassification AUROC (entropy)", r => r.MisclassificationAuroc), ("training s", r => r.TrainSeconds),
+        });
+        Table(md, "After post-hoc temperature scaling (fitted on the validation split)", names, results.Models, new (string, Func<ModelResult, double?>)[]
+        {
+            ("T", r => r.CalibrationTemperature), ("NLL", r => r.NllCalibrated), ("Brier", r => r.BrierCalibrated), ("ECE", r => r.EceCalibrated),
+            ("adaptive ECE", r => r.AdaptiveEceCalibrated),
+        });
+        foreach (var set in s.OodSets)
+        {
+            foreach (var (metric, pick) in new (string, Func<OodResult, ScoreValues>)[] { ("AUROC", o => o.Auroc), ("AUPR", o => o.Aupr), ("FPR@95 % TPR", o => o.Fpr95) })
+            {
+                Table(md, $"OOD `{set}`: {metric}", names, results.Models, new (string, Func<ModelResult, double?>)[]
+                {
+                    ("entropy", r => pick(r.Ood[set]).Entropy), ("1 − max p", r => pick(r.Ood[set]).MaxProbability),
+                    ("mutual information", r => pick(r.Ood[set]).MutualInformation), ("vacuity", r => pick(r.Ood[set]).Vacuity),
+                });
+            }
+        }
+
+        return md.ToString();
+    }
+
+    private static void Table(StringBuilder md, string title, IReadOnlyList<string> names, IReadOnlyList<ModelResult> rows,
+        IReadOnlyList<(string Header, Func<ModelResult, double?> Value)> columns)
+    {
+        md.AppendLine($"## {title}").AppendLine();
+        md.AppendLine("| model | " + string.Join(" | ", columns.Select(c => c.Header)) + " |");
+        md.AppendLine("|---|" + string.Concat(columns.Select(_ => "---|")));
+        foreach (var name in names)
+        {
+            var mine = rows.Where(r => r.Model == name).ToList();
+            md.AppendLine($"| {name} | " + string.Join(" | ", columns.Select(c => Cell(mine.Select(c.Value).ToList()))) + " |");
+        }
+
+        md.AppendLine();
+    }
+
+    /// <summary>"mean ± sd" (sample sd), the mean alone for one value, "–" without values.</summary>
+    public static string Cell(IReadOnlyList<double?> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var v = values.Where(x => x.HasValue).Select(x => x!.Value).ToArray();
+        if (v.Length == 0)
+            return "–";
+        double mean = v.Average();
+        string Format(double x) => x.ToString(Math.Abs(mean) >= 10 ? "F1" : "F4", CultureInfo.InvariantCulture);
+        if (v.Length == 1)
+            return Format(mean);
+        double sd = Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1));
+        return $"{Format(mean)} ± {Format(sd)}";
+    }
+}
