@@ -79,13 +79,15 @@ public sealed record RunResults(RunSettings Settings, Provenance Provenance, IRe
 /// <summary>results.json.</summary>
 public static class Results
 {
-    /// <summary>The serializer options: camelCase names, nulls written, indented.</summary>
+    /// <summary>The serializer options: camelCase names, nulls written, indented, NaN/Infinity as strings.</summary>
     public static readonly JsonSerializerOptions Options = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        // A diverged model (NaN metrics) is written as "NaN" rather than losing the whole run to an exception.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     /// <summary>The JSON text of <paramref name="results"/>.</summary>
