@@ -29,7 +29,12 @@ public sealed class SuiteSetUp
         TestContext.Progress.WriteLine($"UL_KERNEL_PATH: every test runs on the {path} path.");
     }
 
-    /// <summary>Restores the default path.</summary>
+    /// <summary>Restores the default path; prints the run's garbage collections (docs/testing.md, "TorchSharp's implicit Scalars").</summary>
     [OneTimeTearDown]
-    public void Restore() => Kernels.Default = KernelPath.Auto;
+    public void Restore()
+    {
+        Kernels.Default = KernelPath.Auto;
+        TestContext.Progress.WriteLine(FormattableString.Invariant(
+            $"Garbage collections in this run: gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}"));
+    }
 }
