@@ -99,12 +99,13 @@ public static class Benchmark
                         cancellationToken.ThrowIfCancellationRequested();
                         Func<SoftmaxModel> ce = () => crossEntropy ??= (SoftmaxModel)ModelZoo.Build("cross-entropy", seedCopy, data, (vaX, vaY),
                             () => throw new InvalidOperationException(), _ => { }, () => { });
+                        Func<TrainedModel, string>? trace = settings.Trace ? m => Trace(m, vaX, vaY, testX, testY, oodX[0]) : null;
                         var trained = WithProgress(console, $"{name} (seed {seed})", ModelZoo.Steps(name, data),
-                            (log, step) => name == "cross-entropy" ? (crossEntropy ??= (SoftmaxModel)ModelZoo.Build(name, seedCopy, data, (vaX, vaY), ce, log, step))
-                                : ModelZoo.Build(name, seedCopy, data, (vaX, vaY), ce, log, step));
+                            (log, step) => name == "cross-entropy" ? (crossEntropy ??= (SoftmaxModel)ModelZoo.Build(name, seedCopy, data, (vaX, vaY), ce, log, step, trace))
+                                : ModelZoo.Build(name, seedCopy, data, (vaX, vaY), ce, log, step, trace));
                         try
                         {
-                            var result = Evaluate(name, seed, trained, vaX, vaY, testX, testY, ood.Select(o => o.Name).ToList(), oodX);
+                            var result = Evaluate(name, seed, trained, vaX, vaY, testX, testY, ood.Select(o => o.Name).ToList(), oodX, settings.Out);
                             calibrators[name] = trained.CalibrationInput.StartsWith("logits / T", StringComparison.Ordinal)
                                 ? "logits / T (the model's own temperature)" : trained.CalibrationInput;
                             results.Add(result);
@@ -137,6 +138,22 @@ public static class Benchmark
         return new RunResults(run, Provenance.Collect(started, total.Elapsed.TotalSeconds, dataDir), results);
     }
 
+    /// <summary>The --trace line: validation NLL, test accuracy and ECE, near-OOD AUROC with the entropy.</summary>
+    private static string Trace(TrainedModel model, Tensor valX, Tensor valY, Tensor testX, Tensor testY, Tensor nearX)
+    {
+        using var scope = NewDisposeScope();
+        var val = model.Predict(valX);
+        var id = model.Predict(testX);
+        var near = model.Predict(nearX);
+        var y = testY.cpu();
+        var label = cat(new[] { zeros(y.shape[0], ScalarType.Bool), ones(near.Probabilities.shape[0], ScalarType.Bool) }, 0);
+        var entropy = cat(new[] { UL.CrossEntropyUncertainty(id.CalibrationLogits), UL.CrossEntropyUncertainty(near.CalibrationLogits) }, 0);
+        double accuracy = id.Probabilities.argmax(1).eq(y).to_type(ScalarType.Float64).mean().item<double>();
+        return $"validation NLL {ScoringRules.NegativeLogLikelihood(val.Probabilities, valY.cpu()):F4}, test accuracy {accuracy:F4}, " +
+               $"ECE {Calibration.ExpectedCalibrationError(id.Probabilities, y, bins: 15):F4}, " +
+               $"AUROC {OodSets.NearName} (entropy) {Ranking.Auroc(entropy.to_type(ScalarType.Float64), label):F4}";
+    }
+
     /// <summary>Trains with a Spectre progress bar when the console is interactive, with plain lines otherwise.</summary>
     private static TrainedModel WithProgress(IAnsiConsole console, string label, long steps, Func<Action<string>, Action, TrainedModel> train)
     {
@@ -160,7 +177,7 @@ public static class Benchmark
 
     /// <summary>All metrics of one trained model, from <c>UncertaintyLoss.Metrics</c> and the <c>UL.*</c> measures.</summary>
     internal static ModelResult Evaluate(string name, int seed, TrainedModel model, Tensor valX, Tensor valY, Tensor testX, Tensor testY,
-        IReadOnlyList<string> oodNames, IReadOnlyList<Tensor> oodX)
+        IReadOnlyList<string> oodNames, IReadOnlyList<Tensor> oodX, string? outDir = null)
     {
         var watch = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
@@ -174,9 +191,11 @@ public static class Benchmark
         long errors = wrong.sum().item<long>();
         var entropy = UL.CrossEntropyUncertainty(id.CalibrationLogits);
         var ood = new Dictionary<string, OodResult>();
+        var entropies = new Dictionary<string, float[]> { [Predictions.InDistribution] = Predictions.Floats(entropy) };
         for (int i = 0; i < oodNames.Count; i++)
         {
             var o = model.Predict(oodX[i]);
+            entropies[oodNames[i]] = Predictions.Floats(UL.CrossEntropyUncertainty(o.CalibrationLogits));
             var label = cat(new[] { zeros(y.shape[0], ScalarType.Bool), ones(o.Probabilities.shape[0], ScalarType.Bool) }, 0);
             var scores = new Dictionary<string, Tensor?>
             {
@@ -192,6 +211,20 @@ public static class Benchmark
             }
 
             ood[oodNames[i]] = new OodResult(Of(s => Ranking.Auroc(s, label)), Of(s => Ranking.Aupr(s, label)), Of(s => Ranking.FprAtTpr(s, label)));
+        }
+
+        if (outDir is not null)
+        {
+            ExtremeImage Extreme(long index)
+            {
+                var image = testX.narrow(0, index, 1);
+                var spread = model.Spread(image);
+                return new ExtremeImage((int)index, Predictions.Floats(entropy[index])[0], Predictions.Floats(image), Predictions.Floats(p[index]),
+                    spread is { } s ? Predictions.Floats(s.MeanLogits[0]) : null, spread is { } r ? Predictions.Floats(r.Risk[0]) : null);
+            }
+
+            new Predictions(name, seed, (int)p.shape[1], y.data<long>().Select(l => (int)l).ToArray(), Predictions.Floats(p), Predictions.Floats(pc),
+                entropies, Extreme(entropy.argmin().item<long>()), Extreme(entropy.argmax().item<long>())).Write(outDir);
         }
 
         return new ModelResult(name, seed)
@@ -210,6 +243,7 @@ public static class Benchmark
             MisclassificationAuroc = errors > 0 && errors < y.shape[0] ? Ranking.Auroc(entropy.to_type(ScalarType.Float64), wrong) : null,
             TrainSeconds = model.TrainSeconds,
             EvalSeconds = watch.Elapsed.TotalSeconds,
+            StoppedEpoch = model.StoppedEpoch,
             Ood = ood,
         };
     }

@@ -24,7 +24,10 @@ internal abstract class TrainedModel : IDisposable
     public const int Chunk = 256;
 
     /// <summary>Training time in seconds.</summary>
-    public double TrainSeconds { get; init; }
+    public double TrainSeconds { get; set; }
+
+    /// <summary>With early stopping ("es"), the 1-based epoch whose weights were kept; null otherwise.</summary>
+    public int? StoppedEpoch { get; set; }
 
     /// <summary>What <see cref="Outputs.CalibrationLogits"/> are, for the report.</summary>
     public abstract string CalibrationInput { get; }
@@ -42,6 +45,9 @@ internal abstract class TrainedModel : IDisposable
     }
 
     protected abstract Outputs PredictChunk(Tensor x);
+
+    /// <summary>For an ensemble or MC dropout, the mean logits and the wrapper's risk (their spread) on a few images; null otherwise.</summary>
+    public virtual (Tensor MeanLogits, Tensor Risk)? Spread(Tensor x) => null;
 
     public abstract void Dispose();
 }
@@ -109,6 +115,17 @@ internal sealed class SampledModel(nn.Module<Tensor, Tensor> wrapper) : TrainedM
 
     private static (Tensor, Tensor) Classified(VoteClassification c) => (c.Probabilities, c.MutualInformation);
 
+    public override (Tensor MeanLogits, Tensor Risk)? Spread(Tensor x)
+    {
+        using var noGrad = no_grad();
+        return wrapper switch
+        {
+            VoteWrapper v => v.Classify(x) is var c ? (c.MeanLogits, c.Risk) : null,
+            SampleWrapper s => s.Classify(x) is var c ? (c.MeanLogits, c.Risk) : null,
+            _ => null,
+        };
+    }
+
     private static (Tensor, Tensor) Classified(SampleClassification c) => (c.Probabilities, c.MutualInformation);
 
     public override void Dispose() => wrapper.Dispose();
@@ -159,15 +176,19 @@ public static class ModelZoo
         return nn.Sequential(layers);
     }
 
-    /// <summary>The loss module of a Dirichlet model, with its paper preset; null for the others.</summary>
-    internal static DirichletLossModule? DirichletModule(string name) => name switch
+    /// <summary>The loss module of a Dirichlet model, with its paper preset and <paramref name="v"/>'s settings; null for the others.</summary>
+    internal static DirichletLossModule? DirichletModule(Variant v) => v.Base switch
     {
-        "edl" => new EvidentialLossModule(schedule: RegFactor.Presets.Edl()),
-        "edl-log" => new EvidentialLossModule(schedule: RegFactor.Presets.Edl(), risk: EvidentialRisk.LogLikelihood),
-        "edl-digamma" => new EvidentialLossModule(schedule: RegFactor.Presets.Edl(), risk: EvidentialRisk.CrossEntropy),
-        "redl" => new RelaxedEvidentialLossModule(schedule: RegFactor.Presets.Redl()),
-        "iedl" => new FisherEvidentialLossModule(schedule: RegFactor.Presets.Iedl()),
-        "red" => new RedEvidentialLossModule(schedule: RegFactor.Presets.Edl()),
+        "edl" => new EvidentialLossModule(schedule: v.Ramp(), activation: v.Activation(EvidenceActivation.Exp), expClamp: v.Number("clamp") ?? 10),
+        "edl-log" => new EvidentialLossModule(schedule: v.Ramp(), risk: EvidentialRisk.LogLikelihood,
+            activation: v.Activation(EvidenceActivation.Exp), expClamp: v.Number("clamp") ?? 10),
+        "edl-digamma" => new EvidentialLossModule(schedule: v.Ramp(), risk: EvidentialRisk.CrossEntropy,
+            activation: v.Activation(EvidenceActivation.Exp), expClamp: v.Number("clamp") ?? 10),
+        "redl" => new RelaxedEvidentialLossModule(schedule: v.Ramp(), priorWeight: v.Number("prior") ?? 0.1,
+            activation: v.Activation(EvidenceActivation.Softplus), expClamp: v.Number("clamp") ?? 10),
+        "iedl" => new FisherEvidentialLossModule(schedule: v.Ramp(), fisherCoefficient: v.Number("fisher") ?? 0.005,
+            activation: v.Activation(EvidenceActivation.Softplus), expClamp: v.Number("clamp") ?? 10),
+        "red" => new RedEvidentialLossModule(schedule: v.Ramp(), activation: v.Activation(EvidenceActivation.Exp), expClamp: v.Number("clamp") ?? 10),
         "posterior-network" => new PosteriorNetworkLossModule(),
         "belief-matching" => new BeliefMatchingLossModule(),
         "max-norm" => new MaxNormLossModule(),
@@ -175,13 +196,21 @@ public static class ModelZoo
         _ => null,
     };
 
-    /// <summary>Trains <paramref name="net"/> with Adam on mini-batches; calls <paramref name="endOfEpoch"/> after each epoch.</summary>
-    internal static void Train(nn.Module<Tensor, Tensor> net, Func<Tensor, Tensor, Tensor> loss, Action? endOfEpoch, TrainingData data,
-        int shuffleSeed, Action<string> log, Action progress)
+    /// <summary>The loss module of a Dirichlet model, with its paper preset; null for the others.</summary>
+    internal static DirichletLossModule? DirichletModule(string name) => DirichletModule(Variant.Parse(name));
+
+    /// <summary>
+    /// Trains <paramref name="net"/> with Adam (AdamW when <paramref name="weightDecay"/> &gt; 0) on mini-batches; calls
+    /// <paramref name="endOfEpoch"/> with the 0-based epoch after each epoch, the network in eval mode.
+    /// </summary>
+    internal static void Train(nn.Module<Tensor, Tensor> net, Func<Tensor, Tensor, Tensor> loss, Action<int>? endOfEpoch, TrainingData data,
+        int shuffleSeed, Action<string> log, Action progress, double weightDecay = 0)
     {
         net.to(data.Device);
         net.train();
-        using var optimizer = optim.Adam(net.parameters(), lr: data.LearningRate);
+        using var optimizer = weightDecay > 0
+            ? optim.AdamW(net.parameters(), lr: data.LearningRate, weight_decay: weightDecay)
+            : (optim.Optimizer)optim.Adam(net.parameters(), lr: data.LearningRate);
         long n = data.X.shape[0];
         var order = Enumerable.Range(0, (int)n).Select(i => (long)i).ToArray();
         var rng = new Random(shuffleSeed);
@@ -204,18 +233,73 @@ public static class ModelZoo
                 progress();
             }
 
-            endOfEpoch?.Invoke();
             log($"epoch {epoch + 1}/{data.Epochs}: mean loss {sum / batches:F4}");
+            net.eval();
+            endOfEpoch?.Invoke(epoch);
+            net.train();
         }
 
         net.eval();
+    }
+
+    /// <summary>
+    /// Trains one network (cross-entropy, MC dropout or a Dirichlet model) with <paramref name="v"/>'s training settings:
+    /// after each epoch steps <paramref name="schedule"/>, reports <paramref name="trace"/>'s line and, with "es", keeps a
+    /// copy of the weights of the lowest validation NLL so far, restored at the end.
+    /// </summary>
+    private static void TrainSingle(Variant v, nn.Module<Tensor, Tensor> net, TrainedModel model, Func<Tensor, Tensor, Tensor> loss,
+        Action? schedule, TrainingData data, (Tensor X, Tensor Y) validation, int seed, Action<string> log, Action progress,
+        Func<TrainedModel, string>? trace)
+    {
+        data = data with { LearningRate = v.Number("lr") ?? data.LearningRate };
+        double best = double.PositiveInfinity;
+        int bestEpoch = -1;
+        Tensor[]? kept = null;
+        try
+        {
+            Train(net, loss, epoch =>
+            {
+                schedule?.Invoke();
+                if (trace is not null)
+                    log($"epoch {epoch + 1}: {trace(model)}");
+                if (!v.EarlyStopping)
+                    return;
+                using var scope = NewDisposeScope();
+                double nll = Metrics.ScoringRules.NegativeLogLikelihood(model.Predict(validation.X).Probabilities, validation.Y.cpu());
+                if (nll < best)
+                {
+                    best = nll;
+                    bestEpoch = epoch;
+                    using var noGrad = no_grad();
+                    var copy = net.parameters().Select(p => p.detach().clone().MoveToOuterDisposeScope()).ToArray();
+                    if (kept is not null)
+                        foreach (var t in kept)
+                            t.Dispose();
+                    kept = copy;
+                }
+            }, data, seed, log, progress, v.Number("wd") ?? 0);
+            if (kept is not null)
+            {
+                using var noGrad = no_grad();
+                foreach (var (p, k) in net.parameters().Zip(kept))
+                    p.copy_(k);
+                log($"early stopping: kept epoch {bestEpoch + 1} (validation NLL {best:F4})");
+                model.StoppedEpoch = bestEpoch + 1;
+            }
+        }
+        finally
+        {
+            if (kept is not null)
+                foreach (var t in kept)
+                    t.Dispose();
+        }
     }
 
     /// <summary>Mini-batch steps of one model (for the progress bar).</summary>
     internal static long Steps(string name, TrainingData data)
     {
         long perModel = (data.X.shape[0] + data.BatchSize - 1) / data.BatchSize * data.Epochs;
-        return name switch
+        return Variant.Parse(name).Base switch
         {
             "cross-entropy+ts" => 1,
             "ensemble-5" => perModel * EnsembleSize,
@@ -229,10 +313,11 @@ public static class ModelZoo
     /// validation split.
     /// </summary>
     internal static TrainedModel Build(string name, int seed, TrainingData data, (Tensor X, Tensor Y) validation,
-        Func<SoftmaxModel> crossEntropy, Action<string> log, Action progress)
+        Func<SoftmaxModel> crossEntropy, Action<string> log, Action progress, Func<TrainedModel, string>? trace = null)
     {
+        var v = Variant.Parse(name);
         var watch = Stopwatch.StartNew();
-        if (name == "cross-entropy+ts")
+        if (v.Base == "cross-entropy+ts")
         {
             var ce = crossEntropy();
             var logits = ce.Predict(validation.X).CalibrationLogits;
@@ -243,47 +328,49 @@ public static class ModelZoo
         }
 
         manual_seed(seed);
-        if (name == "cross-entropy")
+        if (v.Base == "cross-entropy")
         {
             var net = LeNet(Classes);
-            Train(net, (z, y) => cross_entropy(z, y), null, data, seed, log, progress);
-            return new SoftmaxModel(net, 1.0, owns: true) { TrainSeconds = watch.Elapsed.TotalSeconds };
+            var model = new SoftmaxModel(net, 1.0, owns: true);
+            TrainSingle(v, net, model, (z, y) => cross_entropy(z, y), null, data, validation, seed, log, progress, trace);
+            model.TrainSeconds = watch.Elapsed.TotalSeconds;
+            return model;
         }
 
-        if (name == "mc-dropout")
+        if (v.Base == "mc-dropout")
         {
             var net = LeNet(Classes, DropoutRate);
             // SampleWrapper's training pass is one ordinary pass of the model in train mode: train the model itself.
-            Train(net, (z, y) => cross_entropy(z, y), null, data, seed, log, progress);
+            Train(net, (z, y) => cross_entropy(z, y), null, data, seed, log, progress, v.Number("wd") ?? 0);
             var wrapped = new SampleWrapper(net, DropoutSamples, seed: seed);
             wrapped.eval();
             return new SampledModel(wrapped) { TrainSeconds = watch.Elapsed.TotalSeconds };
         }
 
-        if (name == "ensemble-5")
+        if (v.Base == "ensemble-5")
         {
             var wrapped = new VoteWrapper(() => LeNet(Classes), EnsembleSize);
             wrapped.to(data.Device);
             // A deep ensemble: every voter trained on all the data with its own batch order (docs/wrappers.md's split
             // batches would give each voter a fifth of it); VoteWrapper averages them at inference.
-            for (int v = 0; v < EnsembleSize; v++)
+            for (int i = 0; i < EnsembleSize; i++)
             {
-                int voter = v;
-                Train(wrapped.Voters[v], (z, y) => cross_entropy(z, y), null, data, seed * 1000 + v + 1,
-                    line => log($"voter {voter + 1}/{EnsembleSize}, {line}"), progress);
+                int voter = i;
+                Train(wrapped.Voters[i], (z, y) => cross_entropy(z, y), null, data, seed * 1000 + i + 1,
+                    line => log($"voter {voter + 1}/{EnsembleSize}, {line}"), progress, v.Number("wd") ?? 0);
             }
 
             wrapped.eval();
             return new SampledModel(wrapped) { TrainSeconds = watch.Elapsed.TotalSeconds };
         }
 
-        var module = DirichletModule(name) ?? throw new ArgumentException($"unknown model '{name}'", nameof(name));
+        var module = DirichletModule(v) ?? throw new ArgumentException($"unknown model '{name}'", nameof(name));
         var dirichletNet = LeNet(Classes);
-        Train(dirichletNet, (z, y) => module.forward(z, y), () => module.StepSchedule(), data, seed, log, progress);
         double priorWeight = module is RelaxedEvidentialLossModule r ? r.PriorWeight : 1.0;
-        return new DirichletModel(dirichletNet, module, priorWeight, alphaOutput: module is BeliefMatchingLossModule)
-        {
-            TrainSeconds = watch.Elapsed.TotalSeconds,
-        };
+        var dirichlet = new DirichletModel(dirichletNet, module, priorWeight, alphaOutput: module is BeliefMatchingLossModule);
+        TrainSingle(v, dirichletNet, dirichlet, (z, y) => module.forward(z, y), () => module.StepSchedule(), data, validation, seed, log,
+            progress, trace);
+        dirichlet.TrainSeconds = watch.Elapsed.TotalSeconds;
+        return dirichlet;
     }
 }

@@ -70,6 +70,21 @@ public sealed class BenchmarkSettings : CommandSettings
     public int? Epochs { get; init; }
 
     /// <summary>Small subsample: 2,000 training and 1,000 test images, 2 epochs, 1 seed unless given.</summary>
+    [CommandOption("--append")]
+    [Description("Add this run's models to the results.json already in --out (same data, epochs and device), replacing a model and seed present in both.")]
+    public bool Append { get; init; }
+
+    /// <summary>Redraw the plots only.</summary>
+    [CommandOption("--plots-only")]
+    [Description("Train nothing: redraw the plots from the predictions a previous run saved under --out.")]
+    public bool PlotsOnly { get; init; }
+
+    /// <summary>Per-epoch trace for sweeps.</summary>
+    [CommandOption("--trace")]
+    [Description("After every epoch, print the validation NLL and the test accuracy and near-OOD AUROC (entropy): for sweeps, never for choosing.")]
+    public bool Trace { get; init; }
+
+    /// <summary>Small subsample.</summary>
     [CommandOption("--quick")]
     [Description("Small subsample: 2,000 training and 1,000 test images, 2 epochs, 1 seed (unless given).")]
     public bool Quick { get; init; }
@@ -126,9 +141,21 @@ public sealed class BenchmarkSettings : CommandSettings
     {
         if (Models is not null && ModelList.Count == 0)
             return ValidationResult.Error("--models is empty");
-        var unknown = ModelList.Where(m => !ModelZoo.Names.Contains(m)).ToArray();
+        var unknown = ModelList.Where(m => !ModelZoo.Names.Contains(m.Split('@')[0])).ToArray();
         if (unknown.Length > 0)
             return ValidationResult.Error($"--models: unknown model(s) {string.Join(", ", unknown.Select(u => $"'{u}'"))}; known: {string.Join(", ", ModelZoo.Names)}");
+        foreach (var m in ModelList)
+        {
+            try
+            {
+                Variant.Parse(m);
+            }
+            catch (ArgumentException e)
+            {
+                return ValidationResult.Error($"--models: {e.Message}");
+            }
+        }
+
         var duplicates = ModelList.GroupBy(m => m).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
         if (duplicates.Length > 0)
             return ValidationResult.Error($"--models lists {string.Join(", ", duplicates)} more than once");
@@ -190,13 +217,41 @@ public sealed class BenchmarkCommand : Command<BenchmarkSettings>
             return 2;
         }
 
-        var results = Benchmark.Run(settings, dataDir, extra, console, cancellationToken);
-        Directory.CreateDirectory(settings.Out);
+        if (settings.PlotsOnly)
+        {
+            var redrawn = Plots.Write(settings.Out, OodSets.NearName);
+            console.WriteLine(redrawn.Count == 0 ? $"error: no predictions under {settings.Out}" : $"wrote {string.Join(", ", redrawn)}");
+            return redrawn.Count == 0 ? 2 : 0;
+        }
+
         var json = Path.Combine(settings.Out, "results.json");
+        RunResults? earlier = null;
+        if (settings.Append && File.Exists(json))
+            earlier = Results.FromJson(File.ReadAllText(json));
+        var results = Benchmark.Run(settings, dataDir, extra, console, cancellationToken);
+        if (earlier is not null)
+        {
+            try
+            {
+                results = RunResults.Merge(earlier, results);
+            }
+            catch (ArgumentException e)
+            {
+                var aside = Path.Combine(settings.Out, "results-not-appended.json");
+                File.WriteAllText(aside, Results.ToJson(results));
+                console.WriteLine($"error: {e.Message}; this run's results are in {aside}");
+                return 4;
+            }
+        }
+
+        Directory.CreateDirectory(settings.Out);
         var report = Path.Combine(settings.Out, "report.md");
         File.WriteAllText(json, Results.ToJson(results));
         File.WriteAllText(report, Report.ToMarkdown(results));
         console.WriteLine($"wrote {json} and {report}");
+        var plots = Plots.Write(settings.Out, OodSets.NearName);
+        if (plots.Count > 0)
+            console.WriteLine($"wrote {plots.Count} plots under {Path.Combine(settings.Out, "plots")}");
         return 0;
     }
 }

@@ -33,6 +33,7 @@ public sealed record ModelResult(string Model, int Seed)
     public double? MisclassificationAuroc { get; init; }
     public double TrainSeconds { get; init; }
     public double EvalSeconds { get; init; }
+    public int? StoppedEpoch { get; init; }
     public IReadOnlyDictionary<string, OodResult> Ood { get; init; } = new Dictionary<string, OodResult>();
 }
 
@@ -73,8 +74,46 @@ public sealed record Provenance(string Date, string Command, string Machine, int
     }
 }
 
-/// <summary>Everything results.json holds.</summary>
-public sealed record RunResults(RunSettings Settings, Provenance Provenance, IReadOnlyList<ModelResult> Models);
+/// <summary>Everything results.json holds; <paramref name="Appended"/> lists the provenance of the runs added with --append.</summary>
+public sealed record RunResults(RunSettings Settings, Provenance Provenance, IReadOnlyList<ModelResult> Models,
+    IReadOnlyList<Provenance>? Appended = null)
+{
+    /// <summary>
+    /// <paramref name="earlier"/> with <paramref name="later"/>'s models added (a model and seed present in both: the later
+    /// result), when both used the same data, epochs and device; otherwise an <see cref="ArgumentException"/> naming the difference.
+    /// </summary>
+    public static RunResults Merge(RunResults earlier, RunResults later)
+    {
+        ArgumentNullException.ThrowIfNull(earlier);
+        ArgumentNullException.ThrowIfNull(later);
+        var (a, b) = (earlier.Settings, later.Settings);
+        var differences = new List<string>();
+        void Same<T>(string name, T x, T y)
+        {
+            if (!EqualityComparer<T>.Default.Equals(x, y))
+                differences.Add($"{name} {x} (results.json) vs {y} (this run)");
+        }
+
+        Same("epochs", a.Epochs, b.Epochs);
+        Same("quick", a.Quick, b.Quick);
+        Same("training images", a.TrainImages, b.TrainImages);
+        Same("validation images", a.ValidationImages, b.ValidationImages);
+        Same("test images", a.TestImages, b.TestImages);
+        Same("OOD sets", string.Join(",", a.OodSets), string.Join(",", b.OodSets));
+        Same("device", a.Device, b.Device);
+        if (differences.Count > 0)
+            throw new ArgumentException("--append: the runs differ in " + string.Join("; ", differences));
+        var replaced = later.Models.Select(m => (m.Model, m.Seed)).ToHashSet();
+        var models = earlier.Models.Where(m => !replaced.Contains((m.Model, m.Seed))).Concat(later.Models).ToList();
+        var names = a.Models.Concat(b.Models.Where(n => !a.Models.Contains(n))).ToArray();
+        var calibrators = new SortedDictionary<string, string>(a.CalibratorInput.ToDictionary(k => k.Key, k => k.Value));
+        foreach (var (k, v) in b.CalibratorInput)
+            calibrators[k] = v;
+        var settings = a with { Models = names, Seeds = Math.Max(a.Seeds, b.Seeds), CalibratorInput = calibrators };
+        return new RunResults(settings, earlier.Provenance, models,
+            (earlier.Appended ?? Array.Empty<Provenance>()).Append(later.Provenance).ToList());
+    }
+}
 
 /// <summary>results.json.</summary>
 public static class Results
@@ -92,6 +131,10 @@ public static class Results
 
     /// <summary>The JSON text of <paramref name="results"/>.</summary>
     public static string ToJson(RunResults results) => JsonSerializer.Serialize(results, Options);
+
+    /// <summary>Reads results.json text written by <see cref="ToJson"/>.</summary>
+    public static RunResults FromJson(string json) =>
+        JsonSerializer.Deserialize<RunResults>(json, Options) ?? throw new InvalidOperationException("results.json is empty");
 }
 
 /// <summary>report.md: a table per metric group, mean ± sd over seeds per model.</summary>
@@ -113,13 +156,16 @@ public static class Report
                       $"per set; {s.Epochs} epoch(s), {s.Seeds} seed(s){(s.Quick ? ", --quick" : "")}; LeNet, Adam lr {s.LearningRate}, batch {s.BatchSize}");
         md.AppendLine("- Values: mean ± sample standard deviation over the seeds (the mean alone with one seed). " +
                       "\"Calibrated\": after temperature scaling fitted on the validation split (see results.json settings.calibratorInput).");
-        md.AppendLine("- Plots: not yet produced by this version of the runner.").AppendLine();
+        foreach (var later in results.Appended ?? Array.Empty<Provenance>())
+            md.AppendLine($"- Appended: {later.Date}, `{later.Command}`, commit {later.GitCommit ?? "unknown"}, {later.TotalSeconds:F0} s");
+        md.AppendLine("- Plots (seed 0): `plots/reliability.png`, `plots/entropy-cdf.png`, `plots/risk-coverage.png`, `plots/extremes-<model>.png`").AppendLine();
 
         var names = s.Models;
         Table(md, "Classification and calibration (in-distribution test set)", names, results.Models, new (string, Func<ModelResult, double?>)[]
         {
             ("accuracy", r => r.Accuracy), ("NLL", r => r.Nll), ("Brier", r => r.Brier), ("ECE", r => r.Ece), ("adaptive ECE", r => r.AdaptiveEce),
             ("AURC", r => r.Aurc), ("misclassification AUROC (entropy)", r => r.MisclassificationAuroc), ("training s", r => r.TrainSeconds),
+            ("kept epoch", r => r.StoppedEpoch),
         });
         Table(md, "After post-hoc temperature scaling (fitted on the validation split)", names, results.Models, new (string, Func<ModelResult, double?>)[]
         {
