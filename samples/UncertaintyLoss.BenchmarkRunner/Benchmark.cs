@@ -224,7 +224,9 @@ public static class Benchmark
             }
 
             new Predictions(name, seed, (int)p.shape[1], y.data<long>().Select(l => (int)l).ToArray(), Predictions.Floats(p), Predictions.Floats(pc),
-                entropies, Extreme(entropy.argmin().item<long>()), Extreme(entropy.argmax().item<long>())).Write(outDir);
+                entropies, Extreme(entropy.argmin().item<long>()), Extreme(entropy.argmax().item<long>()),
+                Predictions.Floats(id.CalibrationLogits), Predictions.Floats(val.CalibrationLogits),
+                valY.cpu().data<long>().Select(l => (int)l).ToArray()).Write(outDir);
         }
 
         return new ModelResult(name, seed)

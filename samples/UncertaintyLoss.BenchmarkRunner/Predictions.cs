@@ -16,10 +16,12 @@ public sealed record ExtremeImage(int Index, double Entropy, float[] Pixels, flo
 /// <summary>
 /// What the plots need of one model and seed (predictions/&lt;model&gt;-seed&lt;n&gt;.json): the in-distribution test labels, the
 /// probabilities before and after the post-hoc calibrator (row-major N×C), the entropy of every image of the test set
-/// ("in-distribution") and of every OOD set, and the test images of least and most entropy.
+/// ("in-distribution") and of every OOD set, and the test images of least and most entropy; and the calibrator's inputs
+/// (the "calibration logits" of the test and validation images, with the validation labels) for trying other calibrators offline.
 /// </summary>
 public sealed record Predictions(string Model, int Seed, int Classes, int[] Labels, float[] Probabilities, float[] ProbabilitiesCalibrated,
-    IReadOnlyDictionary<string, float[]> Entropy, ExtremeImage Least, ExtremeImage Most)
+    IReadOnlyDictionary<string, float[]> Entropy, ExtremeImage Least, ExtremeImage Most,
+    float[]? TestCalibrationLogits = null, float[]? ValidationCalibrationLogits = null, int[]? ValidationLabels = null)
 {
     /// <summary>The key of the in-distribution test set in <see cref="Entropy"/>.</summary>
     public const string InDistribution = "in-distribution";
