@@ -63,6 +63,7 @@ public static class Benchmark
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(console);
         var started = DateTimeOffset.UtcNow;
+        _ = Provenance.StartCommit.Value;
         var total = Stopwatch.StartNew();
         var (fullTrain, fullTest) = FashionMnist.Load(dataDir);
         var (train, test, ood) = Prepare(fullTrain, fullTest, settings.EffectiveTrainLimit, settings.EffectiveTestLimit, extra);

@@ -50,7 +50,10 @@ public sealed record Provenance(string Date, string Command, string Machine, int
     public static Provenance Collect(DateTimeOffset started, double totalSeconds, string dataDir) => new(
         started.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture), Program.CommandLine,
         $"{Environment.ProcessorCount} logical CPUs, {RuntimeInformation.ProcessArchitecture}", Environment.ProcessorCount,
-        RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription, ReadGitCommit(), dataDir, Math.Round(totalSeconds, 1));
+        RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription, StartCommit.Value, dataDir, Math.Round(totalSeconds, 1));
+
+    /// <summary>The commit at the start of the run (read once: a commit made while a long run goes on must not relabel it).</summary>
+    public static readonly Lazy<string?> StartCommit = new(ReadGitCommit);
 
     private static string? ReadGitCommit()
     {
