@@ -5,10 +5,12 @@ using NUnit.Framework;
 using Spectre.Console;
 using UncertaintyLoss.Demo;
 using UncertaintyLoss.Tests.TestSupport;
+using UncertaintyLoss.WrappersSample;
+using Program = UncertaintyLoss.WrappersSample.Program;
 
 namespace UncertaintyLoss.Demo.Tests;
 
-/// <summary>The demo's <c>--wrapper vote|sculpt</c> modes: options and quick end-to-end runs.</summary>
+/// <summary>The wrappers sample (samples/UncertaintyLoss.WrappersSample), <c>--wrapper vote|sculpt</c>: options and quick end-to-end runs.</summary>
 [TestFixture]
 public sealed class WrapperDemoTests
 {
@@ -52,13 +54,18 @@ public sealed class WrapperDemoTests
         Assert.That(error, Is.Null);
         Assert.That(options!.Wrapper, Is.EqualTo(wrapper));
         Assert.That(Program.Parse(new[] { "--wrapper", "vote", "--dataset", "fashion-mnist", "--epochs", "1" }).Error, Is.Null);
-        Assert.That(Program.Parse(Array.Empty<string>()).Options!.Wrapper, Is.Null);
+        Assert.That(Program.Parse(Array.Empty<string>()).Options, Is.EqualTo(new WrapperOptions("vote", "wrappers-output", 42, Quick: false)));
     }
 
     [TestCase(new[] { "--wrapper", "bagging" }, "--wrapper needs 'vote' or 'sculpt'")]
     [TestCase(new[] { "--wrapper" }, "--wrapper needs")]
     [TestCase(new[] { "--wrapper", "sculpt", "--dataset", "fashion-mnist" }, "regression-only")]
-    [TestCase(new[] { "--wrapper", "vote", "--dataset", "fashion-mnist", "--save", "x" }, "not supported with --wrapper")]
+    [TestCase(new[] { "--data-dir", "x" }, "need --dataset fashion-mnist")]
+    [TestCase(new[] { "--dataset", "cifar" }, "unknown dataset")]
+    [TestCase(new[] { "--dataset", "fashion-mnist", "--epochs", "0" }, "--epochs")]
+    [TestCase(new[] { "--dataset", "fashion-mnist", "--device", "tpu" }, "--device")]
+    [TestCase(new[] { "--seed", "abc" }, "--seed")]
+    [TestCase(new[] { "--bogus" }, "unknown option")]
     public void Parse_BadWrapperOptions_ExitNonZeroWithAMessage(string[] args, string message)
     {
         Assert.That(Program.Parse(args).Error, Does.Contain(message));
@@ -83,12 +90,30 @@ public sealed class WrapperDemoTests
         Assert.That(Program.Usage, Does.Contain("--wrapper vote").And.Contain("--wrapper sculpt"));
     }
 
+    [Test]
+    public void MissingDataDirectory_ExitsWithTwoAndExplainsHowToGetTheData()
+    {
+        var previous = System.Console.Error;
+        var error = new StringWriter();
+        System.Console.SetError(error);
+        try
+        {
+            Assert.That(Program.Main(new[] { "--dataset", "fashion-mnist", "--data-dir", "/nonexistent" }), Is.EqualTo(2));
+        }
+        finally
+        {
+            System.Console.SetError(previous);
+        }
+
+        Assert.That(error.ToString(), Does.Contain("/nonexistent").And.Contain("apt-get install dataset-fashion-mnist"));
+    }
+
     /// <summary><c>--wrapper vote --quick</c> on the 2-D blobs: the ensemble classifies and is riskier far from the data.</summary>
     [Test]
     public void Run_VoteQuickSynthetic_WritesTheHeatMapAndRiskIsHigherFarAway()
     {
         var (console, output) = Console();
-        var result = WrapperDemo.Run(new DemoOptions(_dir, 7, Quick: true) { Wrapper = "vote" }, null, console);
+        var result = WrapperDemo.Run(new WrapperOptions("vote", _dir, 7, Quick: true), null, console);
         TestContext.Out.WriteLine(output.ToString());
         AssertPng(Path.Combine(_dir, "vote-synthetic.png"));
         Assert.That(result.Metric("accuracy"), Is.GreaterThan(0.9));
@@ -101,7 +126,7 @@ public sealed class WrapperDemoTests
     public void Run_SculptQuick_WritesTheFigureAndRiskRanksAsTheTrueNoise()
     {
         var (console, output) = Console();
-        var result = WrapperDemo.Run(new DemoOptions(_dir, 42, Quick: true) { Wrapper = "sculpt" }, null, console);
+        var result = WrapperDemo.Run(new WrapperOptions("sculpt", _dir, 42, Quick: true), null, console);
         TestContext.Out.WriteLine(output.ToString());
         AssertPng(Path.Combine(_dir, "sculpt-regression.png"));
         Assert.That(result.Metric("Spearman(risk, true noise std)"), Is.GreaterThan(0.8));
@@ -114,7 +139,7 @@ public sealed class WrapperDemoTests
     {
         Requires.Path(FashionMnist.SystemDirectory, "apt-get install dataset-fashion-mnist");
         var (console, output) = Console();
-        var settings = new FashionSettings(FashionMnist.SystemDirectory, Epochs: 1, Seed: 42) { TrainLimit = 2000, TestLimit = 500 };
+        var settings = new VoteFashionSettings(FashionMnist.SystemDirectory, Epochs: 1, Seed: 42) { TrainLimit = 2000, TestLimit = 500 };
         var result = WrapperDemo.RunVoteFashion(settings, _dir, console);
         TestContext.Out.WriteLine(output.ToString());
         AssertPng(Path.Combine(_dir, "vote-extremes.png"));

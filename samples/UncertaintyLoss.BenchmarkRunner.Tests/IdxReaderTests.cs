@@ -7,9 +7,9 @@ using NUnit.Framework;
 using UncertaintyLoss.Demo;
 using UncertaintyLoss.Tests.TestSupport;
 
-namespace UncertaintyLoss.Demo.Tests;
+namespace UncertaintyLoss.BenchmarkRunner.Tests;
 
-/// <summary><see cref="IdxReader"/> on small IDX files written to a temporary directory.</summary>
+/// <summary><see cref="IdxReader"/> (samples/Shared, linked into the runner) on small IDX files written to a temporary directory.</summary>
 [TestFixture]
 public sealed class IdxReaderTests
 {

@@ -8,11 +8,12 @@ using ScottPlot;
 using Spectre.Console;
 using TorchSharp;
 using UncertaintyLoss.Metrics;
+using UncertaintyLoss.Demo;
 using static TorchSharp.torch;
 
-namespace UncertaintyLoss.Demo;
+namespace UncertaintyLoss.WrappersSample;
 
-/// <summary>What a <c>--wrapper</c> run measured and wrote.</summary>
+/// <summary>What a run measured and wrote.</summary>
 /// <param name="Wrapper">"vote" or "sculpt".</param>
 /// <param name="Dataset">"synthetic" (2-D blobs for vote), "fashion-mnist", or "synthetic-1d" (sculpt).</param>
 /// <param name="Metrics">Named metrics, in display order.</param>
@@ -24,8 +25,8 @@ public sealed record WrapperDemoResult(string Wrapper, string Dataset, IReadOnly
 }
 
 /// <summary>
-/// The <c>--wrapper vote|sculpt</c> modes: Capsa-style wrappers (<see cref="VoteWrapper"/>, <see cref="SculptWrapper"/>)
-/// around the sample's models. <c>vote</c> trains an ensemble of voters on the 2-D blobs (default) or on Fashion-MNIST
+/// The wrappers sample, <c>--wrapper vote|sculpt</c>: Capsa-style wrappers (<see cref="VoteWrapper"/>,
+/// <see cref="SculptWrapper"/>) around small models. <c>vote</c> trains an ensemble of voters on the 2-D blobs (default) or on Fashion-MNIST
 /// (<c>--dataset fashion-mnist</c>, Capsa's Vote tutorial: most and least certain test images with the per-class mean
 /// logit and the voters' standard deviation as error bars). <c>sculpt</c> is regression-only: a Sculpt risk head on a 1-D
 /// heteroscedastic problem, y = sin x + (0.05 + 0.3|x|)·ε, whose learned scale is compared with the true noise.
@@ -38,33 +39,11 @@ public static class WrapperDemo
     /// <summary>Voters on the 2-D problem.</summary>
     public const int SyntheticVoters = 4;
 
-    /// <summary>The usage lines of <c>--wrapper</c>.</summary>
-    public const string Usage =
-        "wrappers (docs/wrappers.md):\n" +
-        "  --wrapper vote       Vote wrapper: an ensemble of voters trained on split batches; risk = the voters' std.\n" +
-        "                       Synthetic: 4 MLPs on the 2-D blobs (vote-synthetic.png); with --dataset fashion-mnist:\n" +
-        "                       8 LeNets, Capsa's Vote-tutorial figure (vote-extremes.png); --quick, --epochs, --device apply\n" +
-        "  --wrapper sculpt     Sculpt wrapper, regression only: a Normal risk head on a 1-D heteroscedastic problem\n" +
-        "                       (sculpt-regression.png); not with --dataset fashion-mnist\n";
-
-    /// <summary>The error message for an invalid <c>--wrapper</c> combination, or null.</summary>
-    public static string? Check(DemoOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return options.Wrapper switch
-        {
-            null => null,
-            "sculpt" when options.Dataset == "fashion-mnist" =>
-                "--wrapper sculpt is regression-only (a 1-D synthetic problem); it does not take --dataset fashion-mnist",
-            "vote" or "sculpt" when (options.SavePath ?? options.LoadPath) is not null =>
-                "--save and --load are not supported with --wrapper",
-            "vote" or "sculpt" => null,
-            _ => $"--wrapper needs 'vote' or 'sculpt', got '{options.Wrapper}'",
-        };
-    }
+    /// <summary>Hidden width of the 2-D problem's MLPs.</summary>
+    public const int Hidden = 64;
 
     /// <summary>Runs the wrapper demo from the command line: 0 on success, 2 when the data or the device is missing.</summary>
-    public static int RunFromCommandLine(DemoOptions options, IAnsiConsole console)
+    public static int RunFromCommandLine(WrapperOptions options, IAnsiConsole console)
     {
         ArgumentNullException.ThrowIfNull(options);
         string? dataDir = null;
@@ -88,11 +67,11 @@ public static class WrapperDemo
         return 0;
     }
 
-    /// <summary>Runs the mode named by <see cref="DemoOptions.Wrapper"/>, prints a table and the files written.</summary>
-    /// <param name="options">The parsed options (<see cref="DemoOptions.Wrapper"/> set).</param>
-    /// <param name="dataDir">The Fashion-MNIST directory when <see cref="DemoOptions.Dataset"/> is fashion-mnist.</param>
+    /// <summary>Runs the mode named by <see cref="WrapperOptions.Wrapper"/>, prints a table and the files written.</summary>
+    /// <param name="options">The parsed options.</param>
+    /// <param name="dataDir">The Fashion-MNIST directory when <see cref="WrapperOptions.Dataset"/> is fashion-mnist.</param>
     /// <param name="console">Where the table goes.</param>
-    public static WrapperDemoResult Run(DemoOptions options, string? dataDir, IAnsiConsole console)
+    public static WrapperDemoResult Run(WrapperOptions options, string? dataDir, IAnsiConsole console)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(console);
@@ -118,26 +97,25 @@ public static class WrapperDemo
     // ---- vote: 2-D blobs ------------------------------------------------------------------------------------------
 
     /// <summary><see cref="SyntheticVoters"/> MLPs 2 → 64 → 64 → 3 trained full-batch on the blobs, the batch split across them.</summary>
-    public static WrapperDemoResult RunVoteSynthetic(DemoOptions options, IAnsiConsole console)
+    public static WrapperDemoResult RunVoteSynthetic(WrapperOptions options, IAnsiConsole console)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(console);
-        var settings = new TrainingSettings(options.Steps, options.Seed);
-        var train = SyntheticData.Blobs(settings.TrainPerClass, settings.Seed);
-        var test = SyntheticData.Blobs(settings.TestPerClass, settings.Seed + 1);
-        double farRadius = settings.FarFactor * train.MaxRadius();
+        var train = SyntheticData.Blobs(200, options.Seed);
+        var test = SyntheticData.Blobs(200, options.Seed + 1);
+        double farRadius = 3 * train.MaxRadius();
         var far = SyntheticData.Ring(360, farRadius);
         double extent = 1.15 * farRadius;
-        console.MarkupLine(Markup.Escape($"Vote wrapper: {SyntheticVoters} voters (MLP 2→{Training.Hidden}→{Training.Hidden}→3), " +
-                                         $"{settings.Steps} full-batch steps, the {train.Count} training points split across the voters, seed {options.Seed}."));
+        console.MarkupLine(Markup.Escape($"Vote wrapper: {SyntheticVoters} voters (MLP 2→{Hidden}→{Hidden}→3), " +
+                                         $"{options.Steps} full-batch steps, the {train.Count} training points split across the voters, seed {options.Seed}."));
 
         using var scope = NewDisposeScope();
         manual_seed(options.Seed);
         using var wrapped = new VoteWrapper(() => nn.Sequential(
-            ("fc1", nn.Linear(2, Training.Hidden)), ("relu1", nn.ReLU()),
-            ("fc2", nn.Linear(Training.Hidden, Training.Hidden)), ("relu2", nn.ReLU()),
-            ("fc3", nn.Linear(Training.Hidden, train.Classes))), SyntheticVoters);
-        using var optimizer = optim.Adam(wrapped.parameters(), lr: settings.LearningRate);
+            ("fc1", nn.Linear(2, Hidden)), ("relu1", nn.ReLU()),
+            ("fc2", nn.Linear(Hidden, Hidden)), ("relu2", nn.ReLU()),
+            ("fc3", nn.Linear(Hidden, train.Classes))), SyntheticVoters);
+        using var optimizer = optim.Adam(wrapped.parameters(), lr: 0.01);
         var x = tensor(train.Points, new long[] { train.Count, 2 });
         var y = tensor(train.Labels, new long[] { train.Count });
         // A batch must be a multiple of the voters: keep the largest such prefix (the points are interleaved by class).
@@ -145,7 +123,7 @@ public static class WrapperDemo
         x = x.narrow(0, 0, usable);
         y = y.narrow(0, 0, usable);
         wrapped.train();
-        for (int step = 0; step < settings.Steps; step++)
+        for (int step = 0; step < options.Steps; step++)
         {
             using var stepScope = NewDisposeScope();
             optimizer.zero_grad();
@@ -159,7 +137,7 @@ public static class WrapperDemo
         var onFar = wrapped.Classify(tensor(far, new long[] { far.Length / 2, 2 }));
         double accuracy = onTest.Probabilities.argmax(1).eq(tensor(test.Labels)).to(ScalarType.Float64).mean().item<double>();
 
-        int n = settings.GridSize;
+        const int n = 120;
         var grid = new float[2 * n * n];
         for (int r = 0; r < n; r++)
         {
@@ -214,10 +192,10 @@ public static class WrapperDemo
 
     /// <summary>
     /// Capsa's Vote tutorial on Fashion-MNIST: <see cref="Voters"/> LeNets trained with cross-entropy, each mini-batch of
-    /// <see cref="FashionSettings.BatchSize"/> split across them; the test images with the smallest and largest mean risk
+    /// <see cref="VoteFashionSettings.BatchSize"/> split across them; the test images with the smallest and largest mean risk
     /// are drawn beside their per-class mean logits ± the voters' standard deviation (vote-extremes.png).
     /// </summary>
-    public static WrapperDemoResult RunVoteFashion(FashionSettings settings, string outDir, IAnsiConsole console)
+    public static WrapperDemoResult RunVoteFashion(VoteFashionSettings settings, string outDir, IAnsiConsole console)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(console);
@@ -231,7 +209,7 @@ public static class WrapperDemo
         var device = settings.Device == "cuda" ? CUDA : CPU;
         using var scope = NewDisposeScope();
         manual_seed(settings.Seed);
-        using var wrapped = new VoteWrapper(() => FashionTraining.LeNet(classes), Voters);
+        using var wrapped = new VoteWrapper(() => LeNet(classes), Voters);
         wrapped.to(device);
         using var optimizer = optim.Adam(wrapped.parameters(), lr: settings.LearningRate);
         var trainX = tensor(train.Pixels, new long[] { train.Count, 1, train.Rows, train.Columns }).to(device);
@@ -276,27 +254,20 @@ public static class WrapperDemo
         var predicted = meanLogits.argmax(1);
         double accuracy = predicted.eq(labels).logical_and(inDistribution).sum().item<long>() / (double)Math.Max(1, inDistribution.sum().item<long>());
         var metrics = new List<(string, double)> { ("accuracy (classes 0–" + (classes - 1) + ")", accuracy) };
-        if (!settings.AllClasses)
-        {
-            var ood = inDistribution.logical_not();
-            metrics.Add(("OOD AUROC, mean risk", Ranking.Auroc(avgRisk, ood)));
-            metrics.Add(("OOD AUROC, mutual information", Ranking.Auroc(mi, ood)));
-        }
-
+        var ood = inDistribution.logical_not();
+        metrics.Add(("OOD AUROC, mean risk", Ranking.Auroc(avgRisk, ood)));
+        metrics.Add(("OOD AUROC, mutual information", Ranking.Auroc(mi, ood)));
         metrics.Add(("mean risk, in-distribution", avgRisk.masked_select(inDistribution).mean().item<double>()));
-        if (!settings.AllClasses)
-        {
-            metrics.Add(("mean risk, OOD", avgRisk.masked_select(inDistribution.logical_not()).mean().item<double>()));
-        }
+        metrics.Add(("mean risk, OOD", avgRisk.masked_select(ood).mean().item<double>()));
 
         var ranked = avgRisk.argsort().data<long>().Select(i => (int)i).ToArray();
-        var rows = new[] { ranked.Take(EvidencePlots.PerRow).ToArray(), ranked.Reverse().Take(EvidencePlots.PerRow).ToArray() };
+        var rows = new[] { ranked.Take(VoteFigure.PerRow).ToArray(), ranked.Reverse().Take(VoteFigure.PerRow).ToArray() };
         var names = new[] { "smallest risk", "largest risk" };
         var logitsHost = meanLogits.data<double>().ToArray();
         var riskHost = risk.data<double>().ToArray();
         var avgHost = avgRisk.data<double>().ToArray();
         var path = Path.Combine(outDir, "vote-extremes.png");
-        EvidencePlots.WriteGrid(test, rows, (row, col) =>
+        VoteFigure.WriteGrid(test, rows, (row, col) =>
         {
             int i = rows[row][col];
             var mean = logitsHost.AsSpan(i * classes, classes).ToArray();
@@ -304,6 +275,21 @@ public static class WrapperDemo
             return VoteChart(mean, sd, test.Labels[i], classes, $"{names[row]} #{col + 1}", avgHost[i]);
         }, path);
         return new WrapperDemoResult("vote", "fashion-mnist", metrics, new[] { path });
+    }
+
+    /// <summary>
+    /// The CNN of each voter: conv 1→20 k5, ReLU, max-pool 2; conv 20→50 k5, ReLU, max-pool 2; 800→500, ReLU; 500→C. Turns
+    /// libtorch's oneDNN kernels off first: on some CPUs their convolutions return NaN during training (<see cref="OneDnn"/>).
+    /// </summary>
+    public static nn.Module<Tensor, Tensor> LeNet(int classes)
+    {
+        OneDnn.Disable();
+        return nn.Sequential(
+            ("conv1", nn.Conv2d(1, 20, 5)), ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2)),
+            ("conv2", nn.Conv2d(20, 50, 5)), ("relu2", nn.ReLU()), ("pool2", nn.MaxPool2d(2)),
+            ("flatten", nn.Flatten()),
+            ("fc1", nn.Linear(800, 500)), ("relu3", nn.ReLU()),
+            ("fc2", nn.Linear(500, classes)));
     }
 
     private static byte[] VoteChart(double[] mean, double[] sd, long label, int classes, string which, double avgRisk)
@@ -328,7 +314,7 @@ public static class WrapperDemo
         double low = Math.Min(0, mean.Zip(sd, (m, s) => m - s).Min()), high = Math.Max(0, mean.Zip(sd, (m, s) => m + s).Max());
         double pad = 0.05 * Math.Max(1e-6, high - low);
         plot.Axes.SetLimits(-0.6, classes - 0.4, low - pad, high + pad);
-        return plot.GetImageBytes(EvidencePlots.ChartWidth, EvidencePlots.ChartHeight, ImageFormat.Png);
+        return plot.GetImageBytes(VoteFigure.ChartWidth, VoteFigure.ChartHeight, ImageFormat.Png);
     }
 
     // ---- sculpt: 1-D heteroscedastic regression -------------------------------------------------------------------
@@ -345,7 +331,7 @@ public static class WrapperDemo
     /// prediction, learned and true 95% intervals) and reports the rank correlation of the risk with the true noise and
     /// the 95% interval's coverage on fresh data.
     /// </summary>
-    public static WrapperDemoResult RunSculpt(DemoOptions options, IAnsiConsole console)
+    public static WrapperDemoResult RunSculpt(WrapperOptions options, IAnsiConsole console)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(console);
