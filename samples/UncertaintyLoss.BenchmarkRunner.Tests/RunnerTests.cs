@@ -304,6 +304,42 @@ public class SmokeRunTests
                 Assert.That(report, Does.Contain($"| {name} |"));
             foreach (var set in Sets)
                 Assert.That(report, Does.Contain($"OOD `{set}`: AUROC"));
+
+            // One predictions file per model, and the plots of the featured models present (ensemble-5's extremes figure).
+            var saved = Predictions.ReadAll(dir.FullName);
+            Assert.That(saved.Select(p => p.Model), Is.EquivalentTo(Models));
+            foreach (var p in saved)
+            {
+                Assert.That(p.Probabilities, Has.Length.EqualTo(p.Labels.Length * p.Classes), p.Model);
+                Assert.That(p.Entropy.Keys, Is.EquivalentTo(Sets.Append(Predictions.InDistribution)), p.Model);
+                Assert.That(p.ValidationLabels, Has.Length.EqualTo(p.ValidationCalibrationLogits!.Length / p.Classes), p.Model);
+                Assert.That(p.Least.Entropy, Is.LessThanOrEqualTo(p.Most.Entropy), p.Model);
+                Assert.That(p.Least.Pixels, Has.Length.EqualTo(784), p.Model);
+            }
+
+            Assert.That(saved.Single(p => p.Model == "ensemble-5").Most.Risk, Is.Not.Null, "the ensemble's spread");
+            Assert.That(saved.Single(p => p.Model == "edl").Most.Risk, Is.Null);
+            foreach (var png in new[] { "reliability.png", "entropy-cdf.png", "risk-coverage.png", "extremes-ensemble-5.png" })
+                Assert.That(new FileInfo(Path.Combine(dir.FullName, "plots", png)).Length, Is.GreaterThan(1000), png);
+            Assert.That(output, Does.Contain("wrote 4 plots"));
+
+            // --plots-only redraws from the predictions; --append adds a model to the same results.json.
+            File.Delete(Path.Combine(dir.FullName, "plots", "reliability.png"));
+            var (redraw, redrawOutput) = Cli.Run("--plots-only", "--out", dir.FullName);
+            Assert.That(redraw, Is.Zero, redrawOutput);
+            Assert.That(File.Exists(Path.Combine(dir.FullName, "plots", "reliability.png")), Is.True);
+            var (append, appendOutput) = Cli.Run("--quick", "--train-limit", "300", "--test-limit", "200", "--epochs", "1",
+                "--models", "redl@es=1", "--out", dir.FullName, "--append");
+            Assert.That(append, Is.Zero, appendOutput);
+            using var merged = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.FullName, "results.json")));
+            Assert.That(merged.RootElement.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("model").GetString()),
+                Is.EqualTo(Models.Append("redl@es=1")));
+            Assert.That(merged.RootElement.GetProperty("models")[Models.Length].GetProperty("stoppedEpoch").GetInt32(), Is.EqualTo(1));
+            Assert.That(merged.RootElement.GetProperty("appended").GetArrayLength(), Is.EqualTo(1));
+            var (mismatch, mismatchOutput) = Cli.Run("--quick", "--train-limit", "300", "--test-limit", "200", "--epochs", "2",
+                "--models", "cross-entropy", "--out", dir.FullName, "--append");
+            Assert.That(mismatch, Is.EqualTo(4), mismatchOutput);
+            Assert.That(mismatchOutput, Does.Contain("epochs 1 (results.json) vs 2 (this run)"));
         }
         finally
         {

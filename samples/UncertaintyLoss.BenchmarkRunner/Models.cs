@@ -157,7 +157,7 @@ public static class ModelZoo
     public const int Classes = 5;
 
     /// <summary>
-    /// The LeNet of samples/UncertaintyLoss.Demo (FashionTraining.LeNet): conv 1→20 k5, ReLU, max-pool 2; conv 20→50 k5,
+    /// The LeNet of the EDL paper's Fashion/CIFAR5 protocol as the demo used to train it: conv 1→20 k5, ReLU, max-pool 2; conv 20→50 k5,
     /// ReLU, max-pool 2; 800→500, ReLU; [dropout]; 500→C. Turns oneDNN off first (<see cref="OneDnn"/>).
     /// </summary>
     public static nn.Module<Tensor, Tensor> LeNet(int classes, double dropout = 0)
@@ -177,7 +177,7 @@ public static class ModelZoo
     }
 
     /// <summary>The loss module of a Dirichlet model, with its paper preset and <paramref name="v"/>'s settings; null for the others.</summary>
-    internal static DirichletLossModule? DirichletModule(Variant v) => v.Base switch
+    public static DirichletLossModule? DirichletModule(Variant v) => v.Base switch
     {
         "edl" => new EvidentialLossModule(schedule: v.Ramp(), activation: v.Activation(EvidenceActivation.Exp), expClamp: v.Number("clamp") ?? 10),
         "edl-log" => new EvidentialLossModule(schedule: v.Ramp(), risk: EvidentialRisk.LogLikelihood,
