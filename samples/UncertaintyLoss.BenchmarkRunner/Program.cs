@@ -76,7 +76,7 @@ public sealed class BenchmarkSettings : CommandSettings
 
     /// <summary>Redraw the plots only.</summary>
     [CommandOption("--plots-only")]
-    [Description("Train nothing: redraw the plots from the predictions a previous run saved under --out.")]
+    [Description("Train nothing: redraw the plots from the predictions a previous run saved under --out, and rewrite its report.md from its results.json.")]
     public bool PlotsOnly { get; init; }
 
     /// <summary>Per-epoch trace for sweeps.</summary>
@@ -219,6 +219,13 @@ public sealed class BenchmarkCommand : Command<BenchmarkSettings>
 
         if (settings.PlotsOnly)
         {
+            var saved = Path.Combine(settings.Out, "results.json");
+            if (File.Exists(saved))
+            {
+                File.WriteAllText(Path.Combine(settings.Out, "report.md"), Report.ToMarkdown(Results.FromJson(File.ReadAllText(saved))));
+                console.WriteLine($"rewrote {Path.Combine(settings.Out, "report.md")} from {saved}");
+            }
+
             var redrawn = Plots.Write(settings.Out, OodSets.NearName);
             console.WriteLine(redrawn.Count == 0 ? $"error: no predictions under {settings.Out}" : $"wrote {string.Join(", ", redrawn)}");
             return redrawn.Count == 0 ? 2 : 0;

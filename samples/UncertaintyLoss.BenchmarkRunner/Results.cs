@@ -164,6 +164,19 @@ public static class Report
         md.AppendLine("- Plots (seed 0): `plots/reliability.png`, `plots/entropy-cdf.png`, `plots/risk-coverage.png`, `plots/extremes-<model>.png`").AppendLine();
 
         var names = s.Models;
+        var near = s.OodSets.Length > 0 ? s.OodSets[0] : null;
+        var far = s.OodSets.Skip(1).ToArray();
+        var headline = new List<(string, Func<ModelResult, double?>)>
+        {
+            ("accuracy", r => r.Accuracy), ("ECE", r => r.Ece), ("ECE calibrated", r => r.EceCalibrated), ("NLL calibrated", r => r.NllCalibrated),
+        };
+        if (near is not null)
+            headline.Add(($"AUROC {near} (entropy)", r => r.Ood[near].Auroc.Entropy));
+        if (far.Length > 0)
+            headline.Add(("AUROC far sets, mean (entropy)", r => far.Average(f => r.Ood[f].Auroc.Entropy)));
+        headline.Add(("training s", r => r.TrainSeconds));
+        Table(md, "Headline", names, results.Models, headline);
+        Goal(md, results, near);
         Table(md, "Classification and calibration (in-distribution test set)", names, results.Models, new (string, Func<ModelResult, double?>)[]
         {
             ("accuracy", r => r.Accuracy), ("NLL", r => r.Nll), ("Brier", r => r.Brier), ("ECE", r => r.Ece), ("adaptive ECE", r => r.AdaptiveEce),
@@ -188,6 +201,37 @@ public static class Report
         }
 
         return md.ToString();
+    }
+
+    /// <summary>
+    /// Issue 16's goal line for "recommended" against "cross-entropy" (and "cross-entropy+ts", "ensemble-5"), from the means over
+    /// seeds: accuracy within 1 point, near-OOD AUROC (entropy) at least 0.02 higher, ECE after calibration at most calibrated
+    /// cross-entropy's. Nothing when either model is missing.
+    /// </summary>
+    private static void Goal(StringBuilder md, RunResults results, string? near)
+    {
+        double? Mean(string model, Func<ModelResult, double> pick)
+        {
+            var rows = results.Models.Where(r => r.Model == model).ToList();
+            return rows.Count == 0 ? null : rows.Average(pick);
+        }
+
+        if (near is null || Mean("recommended", r => r.Accuracy) is not { } accuracy || Mean("cross-entropy", r => r.Accuracy) is not { } ceAccuracy)
+            return;
+        double auroc = Mean("recommended", r => r.Ood[near].Auroc.Entropy)!.Value;
+        double ceAuroc = Mean("cross-entropy", r => r.Ood[near].Auroc.Entropy)!.Value;
+        double ece = Mean("recommended", r => r.EceCalibrated)!.Value;
+        double ceEce = Mean("cross-entropy+ts", r => r.Ece) ?? Mean("cross-entropy", r => r.EceCalibrated)!.Value;
+        string Mark(bool met) => met ? "met" : "**missed**";
+        md.AppendLine("## Goal: the recommended recipe against cross-entropy (means over the seeds)").AppendLine();
+        md.AppendLine("| criterion | recommended | cross-entropy | difference | |");
+        md.AppendLine("|---|---|---|---|---|");
+        md.AppendLine($"| accuracy within 1 point | {accuracy:F4} | {ceAccuracy:F4} | {accuracy - ceAccuracy:+0.0000;-0.0000} | {Mark(accuracy >= ceAccuracy - 0.01)} |");
+        md.AppendLine($"| AUROC {near} (entropy) ≥ cross-entropy + 0.02 | {auroc:F4} | {ceAuroc:F4} | {auroc - ceAuroc:+0.0000;-0.0000} | {Mark(auroc >= ceAuroc + 0.02)} |");
+        md.AppendLine($"| ECE after calibration ≤ calibrated cross-entropy's | {ece:F4} | {ceEce:F4} | {ece - ceEce:+0.0000;-0.0000} | {Mark(ece <= ceEce)} |");
+        if (Mean("ensemble-5", r => r.Ood[near].Auroc.Entropy) is { } ensemble)
+            md.AppendLine($"| (the 5-ensemble, for scale) AUROC {near} (entropy) | {auroc:F4} | ensemble-5: {ensemble:F4} | {auroc - ensemble:+0.0000;-0.0000} | |");
+        md.AppendLine();
     }
 
     private static void Table(StringBuilder md, string title, IReadOnlyList<string> names, IReadOnlyList<ModelResult> rows,
