@@ -7,7 +7,7 @@ namespace UncertaintyLoss;
 /// <summary>
 /// <see cref="UL.BeliefMatchingLoss"/> as a module, a drop-in for <c>nn.CrossEntropyLoss</c>:
 /// <c>criterion.forward(logits, target)</c>. The activation's output is the concentration α itself (not evidence): with the
-/// default <see cref="EvidenceActivation.Exp"/>, α = exp(clamp(logits, ±expClamp)), as the paper's α = exp(logits).
+/// default <see cref="EvidenceActivation.Exp"/>, α = exp(clamp(logits, −c, c)) with c the <c>clamp</c> option, as the paper's α = exp(logits).
 /// </summary>
 /// <example>
 /// <code>
@@ -26,13 +26,13 @@ public sealed class BeliefMatchingLossModule : DirichletLossModule
     /// <param name="activation">How the input becomes α (default <see cref="EvidenceActivation.Exp"/>, the paper's; with
     /// <see cref="EvidenceActivation.None"/> the input is α).</param>
     /// <param name="schedule">Optional schedule of the KL weight, read at every forward.</param>
-    /// <param name="expClamp">The clamp of <see cref="EvidenceActivation.Exp"/> (default 10).</param>
+    /// <param name="clamp">The bound of <see cref="EvidenceActivation.Exp"/>: the input is clamped to [−clamp, clamp] before exp, as in <see cref="UL.ClampedExp"/> (default 10); ignored by the other activations.</param>
     /// <exception cref="ArgumentException"><paramref name="weight"/> is not a floating tensor of shape (C).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="UL.BeliefMatchingLoss"/>).</exception>
     public BeliefMatchingLossModule(double regFactor = 0.01, double priorConcentration = 1.0, nn.Reduction reduction = nn.Reduction.Mean,
         Tensor? weight = null, long ignoreIndex = -100, EvidenceActivation activation = EvidenceActivation.Exp,
-        IRegFactorSchedule? schedule = null, double expClamp = 10.0)
-        : base(RegFactorOncePriorChecked(regFactor, priorConcentration), reduction, weight, ignoreIndex, activation, schedule, expClamp)
+        IRegFactorSchedule? schedule = null, double clamp = 10.0)
+        : base(RegFactorOncePriorChecked(regFactor, priorConcentration), reduction, weight, ignoreIndex, activation, schedule, clamp)
     {
         PriorConcentration = priorConcentration;
     }

@@ -19,27 +19,30 @@ public abstract class DirichletLossModule : WeightedLoss<Tensor, Tensor, Tensor>
     /// <param name="ignoreIndex">Class-index target value to ignore (default −100).</param>
     /// <param name="activation">How the input becomes evidence (default <see cref="EvidenceActivation.Exp"/>: the input is logits).</param>
     /// <param name="schedule">Optional λ schedule; its <see cref="IRegFactorSchedule.Value"/> is used at every forward.</param>
-    /// <param name="expClamp">The clamp of <see cref="EvidenceActivation.Exp"/> (default 10).</param>
+    /// <param name="clamp">The bound of <see cref="EvidenceActivation.Exp"/>: the input is clamped to [−clamp, clamp] before exp, as in <see cref="UL.ClampedExp"/> (default 10); ignored by the other activations.</param>
     protected DirichletLossModule(double regFactor, nn.Reduction reduction, Tensor? weight, long ignoreIndex,
-        EvidenceActivation activation, IRegFactorSchedule? schedule, double expClamp)
+        EvidenceActivation activation, IRegFactorSchedule? schedule, double clamp)
         : base(weight!, reduction)
     {
         Check.RegFactor(regFactor, nameof(regFactor));
         Check.Reduction(reduction, nameof(reduction));
         Check.Defined(activation, nameof(activation));
-        Check.Clamp(expClamp, nameof(expClamp));
+        Check.Clamp(clamp, nameof(clamp));
         if (weight is not null)
             Check.WeightShape(weight, nameof(weight));
-        RegFactor = regFactor;
+        ConstantRegFactor = regFactor;
         IgnoreIndex = ignoreIndex;
         Activation = activation;
         Schedule = schedule;
-        ExpClamp = expClamp;
+        Clamp = clamp;
     }
 
-    /// <summary>λ used when <see cref="Schedule"/> is null.</summary>
+    /// <summary>The constant λ, used when <see cref="Schedule"/> is null (the constructor's <c>regFactor</c>).</summary>
+    /// <remarks>Not named <c>RegFactor</c>, so that in a class derived from this one <c>RegFactor</c> still names the
+    /// schedule factory <see cref="UncertaintyLoss.RegFactor"/> (<c>Schedule = RegFactor.Linear(100)</c>); the members that
+    /// hold a λ are <see cref="ConstantRegFactor"/> and <see cref="CurrentRegFactor"/> (docs/conventions.md, "Names").</remarks>
     /// <exception cref="ArgumentOutOfRangeException">Set to a negative, NaN or infinite value.</exception>
-    public double RegFactor
+    public double ConstantRegFactor
     {
         get => regFactor;
         set
@@ -51,12 +54,12 @@ public abstract class DirichletLossModule : WeightedLoss<Tensor, Tensor, Tensor>
 
     private double regFactor;
 
-    /// <summary>The λ schedule, or null for the constant <see cref="RegFactor"/>. The module reads it and never steps it:
+    /// <summary>The λ schedule, or null for the constant <see cref="ConstantRegFactor"/>. The module reads it and never steps it:
     /// call <see cref="IRegFactorSchedule.Step"/> (or <see cref="StepSchedule"/>) once per batch or epoch.</summary>
     public IRegFactorSchedule? Schedule { get; set; }
 
-    /// <summary>The λ the next forward uses: <see cref="Schedule"/>'s value, or <see cref="RegFactor"/>.</summary>
-    public double CurrentRegFactor => Schedule?.Value ?? RegFactor;
+    /// <summary>The λ the next forward uses: <see cref="Schedule"/>'s value, or <see cref="ConstantRegFactor"/>.</summary>
+    public double CurrentRegFactor => Schedule?.Value ?? ConstantRegFactor;
 
     /// <summary>Class-index target value whose positions are ignored.</summary>
     public long IgnoreIndex { get; }
@@ -64,8 +67,9 @@ public abstract class DirichletLossModule : WeightedLoss<Tensor, Tensor, Tensor>
     /// <summary>How the input becomes evidence.</summary>
     public EvidenceActivation Activation { get; }
 
-    /// <summary>The clamp of <see cref="EvidenceActivation.Exp"/>.</summary>
-    public double ExpClamp { get; }
+    /// <summary>The bound of <see cref="EvidenceActivation.Exp"/>: the input is clamped to [−<see cref="Clamp"/>,
+    /// <see cref="Clamp"/>] before exp (<see cref="UL.ClampedExp"/>'s <c>clamp</c>); unused by the other activations.</summary>
+    public double Clamp { get; }
 
     /// <summary>Advances <see cref="Schedule"/> by one step, if there is one, and returns the λ the next forward will use.</summary>
     public double StepSchedule()
@@ -86,7 +90,7 @@ public abstract class DirichletLossModule : WeightedLoss<Tensor, Tensor, Tensor>
     {
         Check.Evidence(input, nameof(input));
         using var scope = NewDisposeScope();
-        var evidence = UL.ToEvidence(input, Activation, ExpClamp);
+        var evidence = UL.ToEvidence(input, Activation, Clamp);
         try
         {
             return Loss(evidence, target, CurrentRegFactor).MoveToOuterDisposeScope();

@@ -23,17 +23,17 @@ public sealed class EvidentialLossModule : DirichletLossModule
     /// <param name="reduction">How to reduce the per-position losses (default <see cref="nn.Reduction.Mean"/>).</param>
     /// <param name="weight">Optional per-class weights of shape (C).</param>
     /// <param name="ignoreIndex">Class-index target value to ignore (default −100).</param>
+    /// <param name="risk">The data term (default <see cref="EvidentialRisk.SquaredError"/>; see <see cref="UL.EvidentialLoss"/>).</param>
     /// <param name="activation">How the input becomes evidence (default <see cref="EvidenceActivation.Exp"/>).</param>
     /// <param name="schedule">Optional λ schedule, read at every forward.</param>
-    /// <param name="expClamp">The clamp of <see cref="EvidenceActivation.Exp"/> (default 10).</param>
-    /// <param name="risk">The data term (default <see cref="EvidentialRisk.SquaredError"/>; see <see cref="UL.EvidentialLoss"/>).</param>
+    /// <param name="clamp">The bound of <see cref="EvidenceActivation.Exp"/>: the input is clamped to [−clamp, clamp] before exp, as in <see cref="UL.ClampedExp"/> (default 10); ignored by the other activations.</param>
     /// <exception cref="ArgumentException"><paramref name="weight"/> is not a floating tensor of shape (C).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or <paramref name="risk"/> is not a
     /// defined value (see <see cref="UL.EvidentialLoss"/>).</exception>
     public EvidentialLossModule(double regFactor = 0.0, nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null,
-        long ignoreIndex = -100, EvidenceActivation activation = EvidenceActivation.Exp, IRegFactorSchedule? schedule = null,
-        double expClamp = 10.0, EvidentialRisk risk = EvidentialRisk.SquaredError)
-        : base(RegFactorOnceRiskChecked(regFactor, risk), reduction, weight, ignoreIndex, activation, schedule, expClamp)
+        long ignoreIndex = -100, EvidentialRisk risk = EvidentialRisk.SquaredError, EvidenceActivation activation = EvidenceActivation.Exp,
+        IRegFactorSchedule? schedule = null, double clamp = 10.0)
+        : base(RegFactorOnceRiskChecked(regFactor, risk), reduction, weight, ignoreIndex, activation, schedule, clamp)
     {
         Risk = risk;
     }

@@ -29,13 +29,13 @@ public sealed class FisherEvidentialLossModule : DirichletLossModule
     /// <param name="ignoreIndex">Class-index target value to ignore (default −100).</param>
     /// <param name="activation">How the input becomes evidence (default <see cref="EvidenceActivation.Softplus"/>, the authors').</param>
     /// <param name="schedule">Optional schedule of the KL weight, read at every forward.</param>
-    /// <param name="expClamp">The clamp of <see cref="EvidenceActivation.Exp"/> (default 10).</param>
+    /// <param name="clamp">The bound of <see cref="EvidenceActivation.Exp"/>: the input is clamped to [−clamp, clamp] before exp, as in <see cref="UL.ClampedExp"/> (default 10); ignored by the other activations.</param>
     /// <exception cref="ArgumentException"><paramref name="weight"/> is not a floating tensor of shape (C).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="UL.FisherEvidentialLoss"/>).</exception>
     public FisherEvidentialLossModule(double regFactor = 0.0, double fisherCoefficient = 0.005, nn.Reduction reduction = nn.Reduction.Mean,
         Tensor? weight = null, long ignoreIndex = -100, EvidenceActivation activation = EvidenceActivation.Softplus,
-        IRegFactorSchedule? schedule = null, double expClamp = 10.0)
-        : base(RegFactorOnceFisherCoefficientChecked(regFactor, fisherCoefficient), reduction, weight, ignoreIndex, activation, schedule, expClamp)
+        IRegFactorSchedule? schedule = null, double clamp = 10.0)
+        : base(RegFactorOnceFisherCoefficientChecked(regFactor, fisherCoefficient), reduction, weight, ignoreIndex, activation, schedule, clamp)
     {
         FisherCoefficient = fisherCoefficient;
     }

@@ -18,10 +18,10 @@ public static partial class UL
     /// <param name="regFactor">Weight λ of the Fisher regulariser; 0 (the default) turns it off.</param>
     /// <param name="pNorm">The p of the p-norm that approximates the max-norm (default 4, as the paper and the Python package).</param>
     /// <param name="reduction">How to reduce the per-position losses.</param>
-    /// <param name="fisherAlphaSum">Which Dirichlet strength the regulariser uses: <see cref="FisherAlphaSum.All"/> (the
-    /// Python package, default) or <see cref="FisherAlphaSum.ExcludingTrueClass"/> (the paper).</param>
     /// <param name="weight"><inheritdoc cref="EvidentialLoss" path="/param[@name='weight']"/></param>
     /// <param name="ignoreIndex"><inheritdoc cref="EvidentialLoss" path="/param[@name='ignoreIndex']"/></param>
+    /// <param name="fisherAlphaSum">Which Dirichlet strength the regulariser uses: <see cref="FisherAlphaSum.All"/> (the
+    /// Python package, default) or <see cref="FisherAlphaSum.ExcludingTrueClass"/> (the paper).</param>
     /// <returns>L = F_p + λ·R, reduced.</returns>
     /// <remarks>
     /// <para><b>Formula.</b> See <see cref="DirichletPNormLoss"/> and <see cref="DirichletFisherRegularizer"/>.
@@ -51,8 +51,8 @@ public static partial class UL
     /// <paramref name="pNorm"/> is below 1; <paramref name="reduction"/> or <paramref name="fisherAlphaSum"/> is not a
     /// defined value.</exception>
     public static Tensor MaxNormLoss(Tensor evidence, Tensor target, double regFactor = 0.0, int pNorm = 4,
-        nn.Reduction reduction = nn.Reduction.Mean, FisherAlphaSum fisherAlphaSum = FisherAlphaSum.All,
-        Tensor? weight = null, long ignoreIndex = -100)
+        nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null, long ignoreIndex = -100,
+        FisherAlphaSum fisherAlphaSum = FisherAlphaSum.All)
     {
         var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
         Check.RegFactor(regFactor, nameof(regFactor));
@@ -117,10 +117,10 @@ public static partial class UL
     /// <param name="evidence">Non-negative evidence; α = evidence + 1.</param>
     /// <param name="target">Class indices (integer dtype) or class probabilities (floating dtype, the evidence's shape).</param>
     /// <param name="reduction">How to reduce the per-position values.</param>
-    /// <param name="fisherAlphaSum">The strength A in ψ₁(A): <see cref="FisherAlphaSum.All"/> (S, the Python package, default)
-    /// or <see cref="FisherAlphaSum.ExcludingTrueClass"/> (α̃₀ = 1 + Σ_{j≠c} α_j, the paper).</param>
     /// <param name="weight"><inheritdoc cref="EvidentialLoss" path="/param[@name='weight']"/></param>
     /// <param name="ignoreIndex"><inheritdoc cref="EvidentialLoss" path="/param[@name='ignoreIndex']"/></param>
+    /// <param name="fisherAlphaSum">The strength A in ψ₁(A): <see cref="FisherAlphaSum.All"/> (S, the Python package, default)
+    /// or <see cref="FisherAlphaSum.ExcludingTrueClass"/> (α̃₀ = 1 + Σ_{j≠c} α_j, the paper).</param>
     /// <returns>The reduced regulariser; 0 where no evidence sits on a wrong class.</returns>
     /// <remarks>
     /// <para><b>Formula.</b> R = ½ Σ_{j≠c} (α_j − 1)² (ψ₁(α_j) − ψ₁(A)), ψ₁ the trigamma function (evaluated by recurrence and asymptotic series, accurate to a few ulp). For a probability
@@ -135,7 +135,7 @@ public static partial class UL
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> or <paramref name="fisherAlphaSum"/> is
     /// not a defined value.</exception>
     public static Tensor DirichletFisherRegularizer(Tensor evidence, Tensor target, nn.Reduction reduction = nn.Reduction.Mean,
-        FisherAlphaSum fisherAlphaSum = FisherAlphaSum.All, Tensor? weight = null, long ignoreIndex = -100)
+        Tensor? weight = null, long ignoreIndex = -100, FisherAlphaSum fisherAlphaSum = FisherAlphaSum.All)
     {
         var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
         Check.Defined(fisherAlphaSum, nameof(fisherAlphaSum));

@@ -6,7 +6,7 @@ namespace UncertaintyLoss;
 /// <summary>
 /// <see cref="UL.PosteriorNetworkLoss"/> (Posterior Network's UCE with entropy regulariser) as a module, a drop-in for
 /// <c>nn.CrossEntropyLoss</c>: <c>criterion.forward(logits, target)</c>, with evidence <see cref="EvidenceActivation.Exp"/>
-/// by default and the entropy weight <see cref="DirichletLossModule.RegFactor"/> = 1e-5 (the authors' default).
+/// by default and the entropy weight <see cref="DirichletLossModule.ConstantRegFactor"/> = 1e-5 (the authors' default).
 /// </summary>
 /// <remarks>
 /// Posterior Network's own evidence is N_c·q(z | c), a class count times a normalising flow's density of the latent; with
@@ -23,13 +23,13 @@ public sealed class PosteriorNetworkLossModule : DirichletLossModule
     /// <param name="ignoreIndex">Class-index target value to ignore (default −100).</param>
     /// <param name="activation">How the input becomes evidence (default <see cref="EvidenceActivation.Exp"/>).</param>
     /// <param name="schedule">Optional schedule of the entropy weight, read at every forward.</param>
-    /// <param name="expClamp">The clamp of <see cref="EvidenceActivation.Exp"/> (default 10).</param>
+    /// <param name="clamp">The bound of <see cref="EvidenceActivation.Exp"/>: the input is clamped to [−clamp, clamp] before exp, as in <see cref="UL.ClampedExp"/> (default 10); ignored by the other activations.</param>
     /// <exception cref="ArgumentException"><paramref name="weight"/> is not a floating tensor of shape (C).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="UL.PosteriorNetworkLoss"/>).</exception>
     public PosteriorNetworkLossModule(double regFactor = 1e-5, nn.Reduction reduction = nn.Reduction.Mean,
         Tensor? weight = null, long ignoreIndex = -100, EvidenceActivation activation = EvidenceActivation.Exp,
-        IRegFactorSchedule? schedule = null, double expClamp = 10.0)
-        : base(regFactor, reduction, weight, ignoreIndex, activation, schedule, expClamp)
+        IRegFactorSchedule? schedule = null, double clamp = 10.0)
+        : base(regFactor, reduction, weight, ignoreIndex, activation, schedule, clamp)
     {
     }
 

@@ -8,10 +8,10 @@ namespace UncertaintyLoss;
 /// <see cref="UL.PriorNetworkLoss"/> (reverse KL) as a module, a drop-in for <c>nn.CrossEntropyLoss</c>:
 /// <c>criterion.forward(logits, target)</c>, with out-of-distribution positions marked in the target. The activation's
 /// output is the concentration α itself (not evidence): with the default <see cref="EvidenceActivation.Exp"/>,
-/// α = exp(clamp(logits, ±expClamp)), as the paper's α = exp(logits).
+/// α = exp(clamp(logits, −c, c)) with c the <c>clamp</c> option, as the paper's α = exp(logits).
 /// </summary>
 /// <remarks>
-/// The reverse KL has no regulariser: the inherited <see cref="DirichletLossModule.RegFactor"/> is 0 and it and
+/// The reverse KL has no regulariser: the inherited <see cref="DirichletLossModule.ConstantRegFactor"/> is 0 and it and
 /// <see cref="DirichletLossModule.Schedule"/> are not used by <see cref="Loss"/> (setting them changes nothing).
 /// </remarks>
 /// <example>
@@ -32,13 +32,13 @@ public sealed class PriorNetworkLossModule : DirichletLossModule
     /// must differ from <paramref name="ignoreIndex"/>).</param>
     /// <param name="activation">How the input becomes α (default <see cref="EvidenceActivation.Exp"/>, the paper's; with
     /// <see cref="EvidenceActivation.None"/> the input is α).</param>
-    /// <param name="expClamp">The clamp of <see cref="EvidenceActivation.Exp"/> (default 10).</param>
+    /// <param name="clamp">The bound of <see cref="EvidenceActivation.Exp"/>: the input is clamped to [−clamp, clamp] before exp, as in <see cref="UL.ClampedExp"/> (default 10); ignored by the other activations.</param>
     /// <exception cref="ArgumentException"><paramref name="weight"/> is not a floating tensor of shape (C).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="UL.PriorNetworkLoss"/>).</exception>
     public PriorNetworkLossModule(double targetConcentration = 100.0, nn.Reduction reduction = nn.Reduction.Mean,
         Tensor? weight = null, long ignoreIndex = -100, long outOfDistributionIndex = -1,
-        EvidenceActivation activation = EvidenceActivation.Exp, double expClamp = 10.0)
-        : base(NoRegFactorOptionsChecked(targetConcentration, ignoreIndex, outOfDistributionIndex), reduction, weight, ignoreIndex, activation, null, expClamp)
+        EvidenceActivation activation = EvidenceActivation.Exp, double clamp = 10.0)
+        : base(NoRegFactorOptionsChecked(targetConcentration, ignoreIndex, outOfDistributionIndex), reduction, weight, ignoreIndex, activation, null, clamp)
     {
         TargetConcentration = targetConcentration;
         OutOfDistributionIndex = outOfDistributionIndex;

@@ -7,7 +7,7 @@ namespace UncertaintyLoss;
 /// <summary>
 /// <see cref="UL.RedEvidentialLoss"/> (RED, Pandey and Yu, ICML 2023) as a module, a drop-in for <c>nn.CrossEntropyLoss</c>:
 /// <c>criterion.forward(logits, target)</c>. Its default activation is exp (<see cref="EvidenceActivation.Exp"/>), the paper's,
-/// and its default risk the log-likelihood; <see cref="DirichletLossModule.RegFactor"/> (or a schedule) weighs the KL term.
+/// and its default risk the log-likelihood; <see cref="DirichletLossModule.ConstantRegFactor"/> (or a schedule) weighs the KL term.
 /// </summary>
 /// <example>
 /// <code>
@@ -30,13 +30,13 @@ public sealed class RedEvidentialLossModule : DirichletLossModule
     /// <param name="risk">The data term (default <see cref="EvidentialRisk.LogLikelihood"/>, the authors').</param>
     /// <param name="activation">How the input becomes evidence (default <see cref="EvidenceActivation.Exp"/>, the paper's).</param>
     /// <param name="schedule">Optional schedule of the KL weight, read at every forward.</param>
-    /// <param name="expClamp">The clamp of <see cref="EvidenceActivation.Exp"/> (default 10).</param>
+    /// <param name="clamp">The bound of <see cref="EvidenceActivation.Exp"/>: the input is clamped to [−clamp, clamp] before exp, as in <see cref="UL.ClampedExp"/> (default 10); ignored by the other activations.</param>
     /// <exception cref="ArgumentException"><paramref name="weight"/> is not a floating tensor of shape (C).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="UL.RedEvidentialLoss"/>).</exception>
     public RedEvidentialLossModule(double regFactor = 0.0, double correctEvidenceWeight = 1.0, nn.Reduction reduction = nn.Reduction.Mean,
         Tensor? weight = null, long ignoreIndex = -100, EvidentialRisk risk = EvidentialRisk.LogLikelihood,
-        EvidenceActivation activation = EvidenceActivation.Exp, IRegFactorSchedule? schedule = null, double expClamp = 10.0)
-        : base(RegFactorOnceOptionsChecked(regFactor, correctEvidenceWeight, risk), reduction, weight, ignoreIndex, activation, schedule, expClamp)
+        EvidenceActivation activation = EvidenceActivation.Exp, IRegFactorSchedule? schedule = null, double clamp = 10.0)
+        : base(RegFactorOnceOptionsChecked(regFactor, correctEvidenceWeight, risk), reduction, weight, ignoreIndex, activation, schedule, clamp)
     {
         CorrectEvidenceWeight = correctEvidenceWeight;
         Risk = risk;

@@ -13,14 +13,18 @@ public static partial class UL
     /// β-weighted Gaussian negative log-likelihood (β-NLL): each point's NLL is weighted by its detached predicted
     /// variance to the power β, which stops the NLL from ignoring hard-to-fit points.
     /// </summary>
-    /// <param name="y">Observed values.</param>
     /// <param name="mean">Predicted mean μ.</param>
     /// <param name="variance">Predicted variance σ² (&gt; 0).</param>
+    /// <param name="target">Observed values y.</param>
     /// <param name="beta">β ≥ 0 (finite): 0 is the plain Gaussian NLL, 1 gives the mean the gradient of the MSE; the paper recommends 0.5.</param>
     /// <param name="reduction">Mean (default), Sum or None.</param>
     /// <returns>stopgrad(σ²)^β · (½ ln(2πσ²) + (y − μ)²/(2σ²)), reduced; with None <paramref name="mean"/>'s shape.</returns>
     /// <remarks>
-    /// <para><b>Shape.</b> <paramref name="mean"/>'s shape is the reference: <paramref name="y"/> and <paramref name="variance"/>
+    /// <para><b>Argument order.</b> The predictions first, then the target (docs/conventions.md, "Argument order"), as the
+    /// paper's code <c>beta_nll_loss(mean, variance, target, beta)</c>. TorchSharp's <c>gaussian_nll_loss(input, target, var)</c>
+    /// puts the target between the two: the Gaussian NLL written <c>gaussian_nll_loss(mean, y, variance)</c> there is
+    /// <c>BetaNll(mean, variance, y, beta: 0)</c> here (with the constant ½ ln 2π).</para>
+    /// <para><b>Shape.</b> <paramref name="mean"/>'s shape is the reference: <paramref name="variance"/> and <paramref name="target"/>
     /// have it, or a shape that broadcasts to it without enlarging it (a scalar, (1, 1) against (N, 1)); output: mean's shape
     /// for None, a scalar otherwise. An empty batch gives 0 for Mean and Sum (docs/sculpt.md, "Shapes").</para>
     /// <para><b>Reference.</b> Seitzer, Tavakoli, Antic, Martius, "On the Pitfalls of Heteroscedastic Uncertainty Estimation with
@@ -31,24 +35,24 @@ public static partial class UL
     /// </remarks>
     /// <exception cref="ArgumentNullException">A tensor is null.</exception>
     /// <exception cref="ArgumentException">A tensor is disposed, not floating point, or on another device than
-    /// <paramref name="mean"/>; <paramref name="y"/> or <paramref name="variance"/> does not have mean's shape or one that
-    /// broadcasts to it without enlarging it (e.g. y of shape (N) against mean of shape (N, 1)); or
+    /// <paramref name="mean"/>; <paramref name="variance"/> or <paramref name="target"/> does not have mean's shape or one that
+    /// broadcasts to it without enlarging it (e.g. a target of shape (N) against mean of shape (N, 1)); or
     /// <paramref name="variance"/> is not positive (a value check, skipped while <see cref="ValidateValues"/> is off).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="beta"/> is negative, NaN or infinite; <paramref name="reduction"/> is undefined.</exception>
-    public static Tensor BetaNll(Tensor y, Tensor mean, Tensor variance, double beta = 0.5, nn.Reduction reduction = nn.Reduction.Mean)
+    public static Tensor BetaNll(Tensor mean, Tensor variance, Tensor target, double beta = 0.5, nn.Reduction reduction = nn.Reduction.Mean)
     {
-        Check.Floating(y, nameof(y));
+        Check.Floating(target, nameof(target));
         Check.Floating(mean, nameof(mean));
         Check.Floating(variance, nameof(variance));
-        Check.Shapes((mean, nameof(mean)), (y, nameof(y)), (variance, nameof(variance)));
+        Check.Shapes((mean, nameof(mean)), (target, nameof(target)), (variance, nameof(variance)));
         Check.FiniteNonNegative(beta, nameof(beta));
         Check.Reduction(reduction, nameof(reduction));
         Check.Minima((variance, nameof(variance), 0.0, "to be positive", null));
 
         using var scope = NewDisposeScope();
-        var dtype = Reductions.Promote(y, mean, variance);
+        var dtype = Reductions.Promote(mean, variance, target);
         var v = variance.to(dtype);
-        var nll = 0.5 * v.log() + HalfLogTwoPi + (y.to(dtype) - mean.to(dtype)).square() / (2 * v);
+        var nll = 0.5 * v.log() + HalfLogTwoPi + (target.to(dtype) - mean.to(dtype)).square() / (2 * v);
         if (beta > 0)
             nll = nll * v.detach().pow(beta);
         return Reductions.Apply(nll, reduction).MoveToOuterDisposeScope();
@@ -59,17 +63,20 @@ public static partial class UL
     /// distribution (its marginal is a Student-t) plus <paramref name="regFactor"/> times the evidence regulariser
     /// |y − γ|·(2ν + α).
     /// </summary>
-    /// <param name="y">Observed values.</param>
     /// <param name="gamma">γ, the predicted mean.</param>
     /// <param name="nu">ν &gt; 0, virtual observations of the mean.</param>
     /// <param name="alpha">α &gt; 1.</param>
     /// <param name="beta">β &gt; 0.</param>
+    /// <param name="target">Observed values y.</param>
     /// <param name="regFactor">Weight λ ≥ 0 of the regulariser (Amini et al. use 0.01–0.1; default 0).</param>
     /// <param name="reduction">Mean (default), Sum or None.</param>
     /// <returns>NLL + λ·|y − γ|(2ν + α), reduced.</returns>
     /// <remarks>
     /// <para><b>Formula.</b> With Ω = 2β(1 + ν): NLL = ½ ln(π/ν) − α ln Ω + (α + ½) ln((y − γ)²ν + Ω) + ln Γ(α) − ln Γ(α + ½),
     /// −ln of a Student-t with 2α degrees of freedom, location γ and scale² β(1 + ν)/(να).</para>
+    /// <para><b>Argument order.</b> The predicted (γ, ν, α, β) first, in the order of
+    /// <see cref="NormalInverseGammaParameters"/>, then the target (docs/conventions.md, "Argument order"). Amini et al.'s
+    /// code <c>NIG_NLL(y, gamma, v, alpha, beta)</c> puts y first.</para>
     /// <para><b>Shape.</b> <paramref name="gamma"/>'s shape is the reference: the other four tensors have it, or a shape that
     /// broadcasts to it without enlarging it (a scalar, (1, 1) against (N, 1)); output: gamma's shape for None, a scalar
     /// otherwise. An empty batch gives 0 for Mean and Sum (docs/sculpt.md, "Shapes").</para>
@@ -79,22 +86,22 @@ public static partial class UL
     /// <exception cref="ArgumentNullException">A tensor is null.</exception>
     /// <exception cref="ArgumentException">A tensor is disposed, not floating point, or on another device than
     /// <paramref name="gamma"/>; another tensor does not have gamma's shape or one that broadcasts to it without enlarging it
-    /// (e.g. y of shape (N) against gamma of shape (N, 1)); ν ≤ 0, α ≤ 1 or β ≤ 0 somewhere (a value check, skipped while
+    /// (e.g. a target of shape (N) against gamma of shape (N, 1)); ν ≤ 0, α ≤ 1 or β ≤ 0 somewhere (a value check, skipped while
     /// <see cref="ValidateValues"/> is off).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="regFactor"/> is negative, NaN or infinite; <paramref name="reduction"/> is undefined.</exception>
-    public static Tensor EvidentialRegressionLoss(Tensor y, Tensor gamma, Tensor nu, Tensor alpha, Tensor beta,
+    public static Tensor EvidentialRegressionLoss(Tensor gamma, Tensor nu, Tensor alpha, Tensor beta, Tensor target,
         double regFactor = 0.0, nn.Reduction reduction = nn.Reduction.Mean)
     {
-        Check.Floating(y, nameof(y));
-        CheckNormalInverseGamma(gamma, nu, alpha, beta, y);
+        Check.Floating(target, nameof(target));
+        CheckNormalInverseGamma(gamma, nu, alpha, beta, target);
         Check.RegFactor(regFactor, nameof(regFactor));
         Check.Reduction(reduction, nameof(reduction));
         CheckNormalInverseGammaValues(nu, alpha, beta);
 
         using var scope = NewDisposeScope();
-        var dtype = Reductions.Promote(y, gamma, nu, alpha, beta);
+        var dtype = Reductions.Promote(gamma, nu, alpha, beta, target);
         var (g, n, a, b) = (gamma.to(dtype), nu.to(dtype), alpha.to(dtype), beta.to(dtype));
-        var error = y.to(dtype) - g;
+        var error = target.to(dtype) - g;
         var omega = 2 * b * (1 + n);
         var nll = 0.5 * (Math.PI / n).log() - a * omega.log() + (a + 0.5) * (error.square() * n + omega).log()
                   + a.lgamma() - (a + 0.5).lgamma();
@@ -168,18 +175,18 @@ public static partial class UL
         return (gamma.MoveToOuterDisposeScope(), nu.MoveToOuterDisposeScope(), alpha.MoveToOuterDisposeScope(), beta.MoveToOuterDisposeScope());
     }
 
-    private static void CheckNormalInverseGamma(Tensor gamma, Tensor nu, Tensor alpha, Tensor beta, Tensor? y)
+    /// <summary>Metadata checks of (γ, ν, α, β) and, for the loss, the shape of its target (already checked to be floating):
+    /// the shapes against γ's, the target's first.</summary>
+    private static void CheckNormalInverseGamma(Tensor gamma, Tensor nu, Tensor alpha, Tensor beta, Tensor? target)
     {
-        if (y is not null)
-            Check.Floating(y, nameof(y));
         Check.Floating(gamma, nameof(gamma));
         Check.Floating(nu, nameof(nu));
         Check.Floating(alpha, nameof(alpha));
         Check.Floating(beta, nameof(beta));
-        if (y is null)
+        if (target is null)
             Check.Shapes((gamma, nameof(gamma)), (nu, nameof(nu)), (alpha, nameof(alpha)), (beta, nameof(beta)));
         else
-            Check.Shapes((gamma, nameof(gamma)), (y, nameof(y)), (nu, nameof(nu)), (alpha, nameof(alpha)), (beta, nameof(beta)));
+            Check.Shapes((gamma, nameof(gamma)), (target, nameof(target)), (nu, nameof(nu)), (alpha, nameof(alpha)), (beta, nameof(beta)));
     }
 
     private static void CheckNormalInverseGammaValues(Tensor nu, Tensor alpha, Tensor beta) =>

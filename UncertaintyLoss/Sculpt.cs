@@ -19,6 +19,12 @@ namespace UncertaintyLoss;
 /// would broadcast to (N, N) — is an <see cref="ArgumentException"/> naming the argument. An empty batch gives a loss of 0
 /// for Mean and Sum. A non-positive <c>yRisk</c> is an <see cref="ArgumentException"/> too, unless the value checks are off
 /// (<see cref="UL.ValidateValues"/>, <see cref="UL.ValidationScope"/>).
+/// <para><b>Argument order.</b> <see cref="LossFunction"/>, <see cref="LogProb"/> and <see cref="Cdf"/> take the observed
+/// <c>y</c> first, then the distribution's parameters (yHat, yRisk): Capsa's <c>dist.loss_function(y, y_hat, y_risk)</c>, read
+/// as −ln p(y | yHat, yRisk). It is the one exception to the library's rule, predictions first and the target after them
+/// (<see cref="UL.BetaNll"/>, <see cref="UL.EvidentialRegressionLoss"/>; docs/conventions.md, "Argument order"): these methods
+/// port Capsa line by line, and a reordering of three tensors would still compile and silently compute another loss in a
+/// ported line.</para>
 /// </remarks>
 public interface ISculptDistribution
 {

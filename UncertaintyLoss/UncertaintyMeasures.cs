@@ -20,7 +20,15 @@ public static partial class UL
     /// <para><b>Shape.</b> evidence: (N, C, d1, …, dk); output: (N, d1, …, dk).</para>
     /// <para><b>Reference.</b> Malinin and Gales, "Predictive Uncertainty Estimation via Prior Networks", NeurIPS 2018.</para>
     /// <para><b>Python.</b> <c>uncertainty_loss.uncertainty(evidence, normalize)</c>.</para>
+    /// <para><b>Not the EDL paper's "uncertainty".</b> Sensoy et al. (NeurIPS 2018) call u = K/S "the uncertainty": that is
+    /// <see cref="Vacuity(Tensor)"/> here. This function is the entropy of the expected probabilities (the Python package's
+    /// <c>uncertainty</c>): it is high both without evidence and when the evidence is split between classes, while the
+    /// vacuity K/S only measures the lack of evidence. For the epistemic part alone, see
+    /// <see cref="ModelUncertainty(Tensor)"/> (docs/uncertainty.md).</para>
     /// </remarks>
+    /// <seealso cref="Vacuity(Tensor)"/>
+    /// <seealso cref="ModelUncertainty(Tensor)"/>
+    /// <seealso cref="DataUncertainty(Tensor)"/>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> is null.</exception>
     /// <exception cref="ArgumentException">The evidence is not floating point, has rank below 2, fewer than 2 classes, a negative value or +∞
     /// (the value checks are skipped while <see cref="ValidateValues"/> is off).</exception>
@@ -192,8 +200,13 @@ public static partial class UL
     /// <remarks>
     /// <para><b>Shape.</b> evidence: (N, C, d1, …, dk); output: (N, d1, …, dk).</para>
     /// <para><b>Reference.</b> Sensoy et al., NeurIPS 2018, u = K/S of section 3.</para>
+    /// <para><b>The EDL paper's "uncertainty".</b> The paper's u = K/S (K classes, S the Dirichlet strength) is this function,
+    /// not <see cref="Uncertainty"/>, which is the entropy of α/S (the Python package's <c>uncertainty</c>). The two
+    /// differ where the evidence is large but split between classes: the vacuity is small there, the entropy large
+    /// (docs/uncertainty.md).</para>
     /// <para><b>Python.</b> no equivalent.</para>
     /// </remarks>
+    /// <seealso cref="Uncertainty"/>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> is null.</exception>
     /// <exception cref="ArgumentException">See <see cref="Uncertainty"/>.</exception>
     public static Tensor Vacuity(Tensor evidence) => Vacuity(evidence, 1.0);

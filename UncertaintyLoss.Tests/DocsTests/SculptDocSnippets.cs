@@ -59,7 +59,7 @@ public sealed class SculptDocSnippets
 
         #region sculpt-evidential-regression
         var (gamma, nu, alpha, beta) = UL.NormalInverseGammaParameters(model.forward(x));   // last dim of size 4
-        var loss = UL.EvidentialRegressionLoss(y, gamma, nu, alpha, beta, regFactor: 0.01);
+        var loss = UL.EvidentialRegressionLoss(gamma, nu, alpha, beta, y, regFactor: 0.01);
         var (prediction, aleatoric, epistemic) = UL.EvidentialRegressionUncertainty(gamma, nu, alpha, beta);
         #endregion
 

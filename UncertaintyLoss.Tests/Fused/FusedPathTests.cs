@@ -89,7 +89,7 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
     public Tensor? WeightTensor() => Weight is null ? null : Tensors.FromDoubles(Weight, new[] { Classes }, Dtype);
 
     public Tensor Loss(Tensor evidence, Tensor target, Tensor? weight) =>
-        MaxNorm ? UL.MaxNormLoss(evidence, target, RegFactor, PNorm, Reduction, AlphaSum, weight, IgnoreIndex)
+        MaxNorm ? UL.MaxNormLoss(evidence, target, RegFactor, PNorm, Reduction, weight, IgnoreIndex, AlphaSum)
         : PriorWeight is double prior ? UL.RelaxedEvidentialLoss(evidence, target, RegFactor, prior, Reduction, weight, IgnoreIndex)
         : UL.EvidentialLoss(evidence, target, RegFactor, Reduction, weight, IgnoreIndex, Risk);
 

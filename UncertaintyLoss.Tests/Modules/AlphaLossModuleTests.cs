@@ -41,7 +41,7 @@ public sealed class AlphaLossModuleTests
         using var scope = NewDisposeScope();
         var weight = Tensors.FromDoubles(new[] { 0.5, 2.0, 1.0, 3.0 }, new long[] { 4 }, dtype);
         var target = tensor(new long[] { 3, 0, 2, 255, 1, 2 });
-        var module = new BeliefMatchingLossModule(0.7, 0.3, reduction, weight, 255, activation, expClamp: clamp);
+        var module = new BeliefMatchingLossModule(0.7, 0.3, reduction, weight, 255, activation, clamp: clamp);
         AssertSame(x => module.forward(x, target), a => UL.BeliefMatchingLoss(a, target, 0.7, 0.3, reduction, weight, 255), Logits(dtype, 6, 4), activation, clamp);
     }
 
@@ -53,7 +53,7 @@ public sealed class AlphaLossModuleTests
         using var scope = NewDisposeScope();
         var weight = Tensors.FromDoubles(new[] { 0.5, 2.0, 1.0, 3.0 }, new long[] { 4 }, dtype);
         var target = tensor(new long[] { 3, -1, 2, 255, 1, -1 });
-        var module = new PriorNetworkLossModule(30.0, reduction, weight, 255, activation: activation, expClamp: clamp);
+        var module = new PriorNetworkLossModule(30.0, reduction, weight, 255, activation: activation, clamp: clamp);
         AssertSame(x => module.forward(x, target), a => UL.PriorNetworkLoss(a, target, 30.0, reduction, weight, 255), Logits(dtype, 6, 4), activation, clamp);
     }
 
@@ -78,18 +78,18 @@ public sealed class AlphaLossModuleTests
         var pn = new PriorNetworkLossModule();
         Assert.Multiple(() =>
         {
-            Assert.That(bm.RegFactor, Is.EqualTo(0.01));
+            Assert.That(bm.ConstantRegFactor, Is.EqualTo(0.01));
             Assert.That(bm.PriorConcentration, Is.EqualTo(1.0));
             Assert.That(bm.Activation, Is.EqualTo(EvidenceActivation.Exp));
-            Assert.That(bm.ExpClamp, Is.EqualTo(10.0));
+            Assert.That(bm.Clamp, Is.EqualTo(10.0));
             Assert.That(bm.reduction, Is.EqualTo(Reduction.Mean));
             Assert.That(bm.IgnoreIndex, Is.EqualTo(-100));
             Assert.That(pn.TargetConcentration, Is.EqualTo(100.0));
             Assert.That(pn.OutOfDistributionIndex, Is.EqualTo(-1));
-            Assert.That(pn.RegFactor, Is.Zero);
+            Assert.That(pn.ConstantRegFactor, Is.Zero);
             Assert.That(pn.Schedule, Is.Null);
             Assert.That(pn.Activation, Is.EqualTo(EvidenceActivation.Exp));
-            Assert.That(pn.ExpClamp, Is.EqualTo(10.0));
+            Assert.That(pn.Clamp, Is.EqualTo(10.0));
             Assert.That(pn.IgnoreIndex, Is.EqualTo(-100));
         });
     }
@@ -121,7 +121,7 @@ public sealed class AlphaLossModuleTests
         var bm = new BeliefMatchingLossModule(0.25, schedule: schedule);
         var pn = new PriorNetworkLossModule();
         double before = pn.forward(x, t).item<double>();
-        pn.RegFactor = 5.0;
+        pn.ConstantRegFactor = 5.0;
         pn.Schedule = RegFactor.Linear(steps: 2, max: 3.0);
         pn.StepSchedule();
         Assert.Multiple(() =>

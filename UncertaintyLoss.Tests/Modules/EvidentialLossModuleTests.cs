@@ -14,8 +14,8 @@ public sealed class EvidentialLossModuleTests : LossModuleTestsBase
 
     protected override DirichletLossModule Create(double regFactor = 0.0, Reduction reduction = Reduction.Mean, Tensor? weight = null,
         long ignoreIndex = -100, EvidenceActivation activation = EvidenceActivation.Exp, IRegFactorSchedule? schedule = null,
-        double expClamp = 10.0) =>
-        new EvidentialLossModule(regFactor, reduction, weight, ignoreIndex, activation, schedule, expClamp);
+        double clamp = 10.0) =>
+        new EvidentialLossModule(regFactor, reduction, weight, ignoreIndex, EvidentialRisk.SquaredError, activation, schedule, clamp);
 
     /// <summary>The default-constructed module is UL.EvidentialLoss(UL.ClampedExp(logits), target) with λ = 0 and Mean.</summary>
     [Test]

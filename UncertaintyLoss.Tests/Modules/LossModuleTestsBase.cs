@@ -15,7 +15,7 @@ public abstract class LossModuleTestsBase
     /// <summary>The module with the shared options (the kind-specific ones at their defaults).</summary>
     protected abstract DirichletLossModule Create(double regFactor = 0.0, Reduction reduction = Reduction.Mean, Tensor? weight = null,
         long ignoreIndex = -100, EvidenceActivation activation = EvidenceActivation.Exp, IRegFactorSchedule? schedule = null,
-        double expClamp = 10.0);
+        double clamp = 10.0);
 
     /// <summary>A fixed case for the explicit tests: (5, 4) Float64 logits in [−15, 15], class-index target, the kind's defaults.</summary>
     protected static ModuleCase FixedCase(Reduction reduction = Reduction.Mean, EvidenceActivation activation = EvidenceActivation.Exp,
@@ -42,9 +42,9 @@ public abstract class LossModuleTestsBase
     [TestCase(ScalarType.Float64, new long[] { 4, 3, 2, 2 }, false, Reduction.Mean, 1.5, EvidenceActivation.Exp, 3.5, true, 1)]
     [TestCase(ScalarType.Float32, new long[] { 4, 3, 2 }, true, Reduction.Sum, 0.25, EvidenceActivation.Exp, 0.0, false, 0)]
     public void Forward_ExplicitCase_EqualsFunctionalExactlyWithIdenticalGradient(ScalarType dtype, long[] shape, bool probability,
-        Reduction reduction, double regFactor, EvidenceActivation activation, double expClamp, bool weighted, int ignoreChoice)
+        Reduction reduction, double regFactor, EvidenceActivation activation, double clamp, bool weighted, int ignoreChoice)
     {
-        var c = ModuleKit.Build(dtype, shape, probability, reduction, regFactor, activation, expClamp, weighted, ignoreChoice, 4, FisherAlphaSum.All, 99);
+        var c = ModuleKit.Build(dtype, shape, probability, reduction, regFactor, activation, clamp, weighted, ignoreChoice, 4, FisherAlphaSum.All, 99);
         Assert.That(ModuleKit.CompareWithFunctional(Kind, c), Is.Null);
     }
 
@@ -96,7 +96,7 @@ public abstract class LossModuleTestsBase
 
         Assert.That(losses[4], Is.GreaterThan(losses[0]), "λ must change the loss for the comparison to mean anything");
         Assert.That(losses[5], Is.EqualTo(losses[4]));
-        Assert.That(module.RegFactor, Is.EqualTo(0.25), "the schedule does not overwrite RegFactor");
+        Assert.That(module.ConstantRegFactor, Is.EqualTo(0.25), "the schedule does not overwrite ConstantRegFactor");
     }
 
     /// <summary>With a recording schedule: forward reads Value and never calls Step; StepSchedule calls Step once.</summary>
@@ -145,7 +145,7 @@ public abstract class LossModuleTestsBase
         var x = c.LogitsTensor();
         var y = c.TargetTensor();
         Assert.That(ModuleKit.CompareExactly("output", module.forward(x, y), Functional(c, x, y, 0.0)), Is.Null);
-        module.RegFactor = 0.8;
+        module.ConstantRegFactor = 0.8;
         Assert.That(module.CurrentRegFactor, Is.EqualTo(0.8));
         var got = module.forward(x, y);
         Assert.That(ModuleKit.CompareExactly("output", got, Functional(c, x, y, 0.8)), Is.Null);
@@ -162,7 +162,7 @@ public abstract class LossModuleTestsBase
         var x = c.LogitsTensor();
         var y = c.TargetTensor();
         module.Schedule = RegFactor.Constant(1.25);
-        module.RegFactor = 0.6;
+        module.ConstantRegFactor = 0.6;
         Assert.That(module.CurrentRegFactor, Is.EqualTo(1.25));
         Assert.That(ModuleKit.CompareExactly("output", module.forward(x, y), Functional(c, x, y, 1.25)), Is.Null);
         module.Schedule = null;
@@ -178,10 +178,10 @@ public abstract class LossModuleTestsBase
     public void RegFactor_SetOutOfRange_ThrowsArgumentOutOfRangeAndKeepsValue(double value)
     {
         var module = Create(regFactor: 0.5);
-        ModuleKit.AssertThrows<ArgumentOutOfRangeException>(() => module.RegFactor = value, "value");
-        Assert.That(module.RegFactor, Is.EqualTo(0.5));
-        module.RegFactor = 0.0;
-        Assert.That(module.RegFactor, Is.Zero, "0 is allowed");
+        ModuleKit.AssertThrows<ArgumentOutOfRangeException>(() => module.ConstantRegFactor = value, "value");
+        Assert.That(module.ConstantRegFactor, Is.EqualTo(0.5));
+        module.ConstantRegFactor = 0.0;
+        Assert.That(module.ConstantRegFactor, Is.Zero, "0 is allowed");
     }
 
     // ---------------------------------------------------------------- TorchSharp integration
@@ -299,13 +299,13 @@ public abstract class LossModuleTestsBase
         var module = Create();
         Assert.Multiple(() =>
         {
-            Assert.That(module.RegFactor, Is.Zero);
+            Assert.That(module.ConstantRegFactor, Is.Zero);
             Assert.That(module.reduction, Is.EqualTo(Reduction.Mean));
             Assert.That(module.weight, Is.Null);
             Assert.That(module.IgnoreIndex, Is.EqualTo(-100));
             Assert.That(module.Activation, Is.EqualTo(EvidenceActivation.Exp));
             Assert.That(module.Schedule, Is.Null);
-            Assert.That(module.ExpClamp, Is.EqualTo(10.0));
+            Assert.That(module.Clamp, Is.EqualTo(10.0));
             Assert.That(module.CurrentRegFactor, Is.Zero);
         });
     }
@@ -313,17 +313,17 @@ public abstract class LossModuleTestsBase
     [TestCase(EvidenceActivation.Softplus, 3.0)]
     [TestCase(EvidenceActivation.Relu, 10.0)]
     [TestCase(EvidenceActivation.None, 0.0)]
-    public void Constructor_Options_AreExposed(EvidenceActivation activation, double expClamp)
+    public void Constructor_Options_AreExposed(EvidenceActivation activation, double clamp)
     {
         var schedule = RegFactor.Linear(10);
-        var module = Create(regFactor: 0.9, ignoreIndex: 2, activation: activation, schedule: schedule, expClamp: expClamp);
+        var module = Create(regFactor: 0.9, ignoreIndex: 2, activation: activation, schedule: schedule, clamp: clamp);
         Assert.Multiple(() =>
         {
-            Assert.That(module.RegFactor, Is.EqualTo(0.9));
+            Assert.That(module.ConstantRegFactor, Is.EqualTo(0.9));
             Assert.That(module.IgnoreIndex, Is.EqualTo(2));
             Assert.That(module.Activation, Is.EqualTo(activation));
             Assert.That(module.Schedule, Is.SameAs(schedule));
-            Assert.That(module.ExpClamp, Is.EqualTo(expClamp));
+            Assert.That(module.Clamp, Is.EqualTo(clamp));
         });
     }
 
@@ -352,8 +352,8 @@ public abstract class LossModuleTestsBase
     [TestCase(-10.0)]
     [TestCase(double.NaN)]
     [TestCase(double.NegativeInfinity)]
-    public void Constructor_ExpClampNegativeOrNaN_ThrowsArgumentOutOfRange(double expClamp) =>
-        ModuleKit.AssertThrows<ArgumentOutOfRangeException>(() => Create(expClamp: expClamp), "expClamp");
+    public void Constructor_ClampNegativeOrNaN_ThrowsArgumentOutOfRange(double clamp) =>
+        ModuleKit.AssertThrows<ArgumentOutOfRangeException>(() => Create(clamp: clamp), "clamp");
 
     [Test]
     public void Constructor_IntegerWeight_ThrowsArgumentException()

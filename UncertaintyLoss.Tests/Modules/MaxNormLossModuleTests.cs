@@ -14,9 +14,9 @@ public sealed class MaxNormLossModuleTests : LossModuleTestsBase
 
     protected override DirichletLossModule Create(double regFactor = 0.0, Reduction reduction = Reduction.Mean, Tensor? weight = null,
         long ignoreIndex = -100, EvidenceActivation activation = EvidenceActivation.Exp, IRegFactorSchedule? schedule = null,
-        double expClamp = 10.0) =>
+        double clamp = 10.0) =>
         new MaxNormLossModule(regFactor, reduction: reduction, weight: weight, ignoreIndex: ignoreIndex, activation: activation,
-            schedule: schedule, expClamp: expClamp);
+            schedule: schedule, clamp: clamp);
 
     /// <summary>The default-constructed module is UL.MaxNormLoss(UL.ClampedExp(logits), target) with λ = 0, p = 4, Mean.</summary>
     [Test]
@@ -47,8 +47,8 @@ public sealed class MaxNormLossModuleTests : LossModuleTestsBase
         Assert.That(module.FisherAlphaSum, Is.EqualTo(fisher));
         var got = module.forward(x, y);
         var e = UL.ClampedExp(x);
-        Assert.That(ModuleKit.CompareExactly("output", got, UL.MaxNormLoss(e, y, 0.5, pNorm, Reduction.Sum, fisher)), Is.Null);
-        Assert.That(ModuleKit.CompareExactly("output", got, UL.MaxNormLoss(e, y, 0.5, 4, Reduction.Sum, FisherAlphaSum.All)), Is.Not.Null,
+        Assert.That(ModuleKit.CompareExactly("output", got, UL.MaxNormLoss(e, y, 0.5, pNorm, Reduction.Sum, fisherAlphaSum: fisher)), Is.Null);
+        Assert.That(ModuleKit.CompareExactly("output", got, UL.MaxNormLoss(e, y, 0.5, 4, Reduction.Sum, fisherAlphaSum: FisherAlphaSum.All)), Is.Not.Null,
             "the options must change the loss");
     }
 

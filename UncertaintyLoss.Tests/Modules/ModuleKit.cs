@@ -18,7 +18,7 @@ public enum LossKind
 public sealed class ModuleCase
 {
     public ModuleCase(ScalarType dtype, long[] shape, double[] logits, long[]? index, double[]? probability, Reduction reduction,
-        double regFactor, double[]? weight, long ignoreIndex, EvidenceActivation activation, double expClamp, int pNorm,
+        double regFactor, double[]? weight, long ignoreIndex, EvidenceActivation activation, double clamp, int pNorm,
         FisherAlphaSum fisherAlphaSum, double[] outputGradient)
     {
         Dtype = dtype;
@@ -31,7 +31,7 @@ public sealed class ModuleCase
         Weight = weight;
         IgnoreIndex = ignoreIndex;
         Activation = activation;
-        ExpClamp = expClamp;
+        Clamp = clamp;
         PNorm = pNorm;
         FisherAlphaSum = fisherAlphaSum;
         OutputGradient = outputGradient;
@@ -57,7 +57,7 @@ public sealed class ModuleCase
 
     public EvidenceActivation Activation { get; }
 
-    public double ExpClamp { get; }
+    public double Clamp { get; }
 
     public int PNorm { get; }
 
@@ -85,7 +85,7 @@ public sealed class ModuleCase
         FormattableString.Invariant(
             $"weight {(Weight is null ? "none" : "[" + string.Join(", ", Weight.Select(w => w.ToString("R", CultureInfo.InvariantCulture))) + "]")}, ignoreIndex {IgnoreIndex}, ") +
         FormattableString.Invariant(
-            $"{Activation}, clamp {ExpClamp:R}, pNorm {PNorm}, {FisherAlphaSum}, logits [{string.Join(", ", Logits.Take(8).Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}{(Logits.Length > 8 ? ", …" : "")}])");
+            $"{Activation}, clamp {Clamp:R}, pNorm {PNorm}, {FisherAlphaSum}, logits [{string.Join(", ", Logits.Take(8).Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}{(Logits.Length > 8 ? ", …" : "")}])");
 }
 
 /// <summary>Generators, module factories, the functional reference and exact comparisons for the module tests.</summary>
@@ -97,7 +97,7 @@ public static class ModuleKit
     /// <param name="ignoreChoice">0: default −100 (nothing ignored); 1: ignoreIndex −1 on about a quarter of the
     /// positions; 2: ignoreIndex = a valid class (every position of that class is ignored).</param>
     public static ModuleCase Build(ScalarType dtype, long[] shape, bool probability, Reduction reduction, double regFactor,
-        EvidenceActivation activation, double expClamp, bool weighted, int ignoreChoice, int pNorm, FisherAlphaSum fisher, int seed)
+        EvidenceActivation activation, double clamp, bool weighted, int ignoreChoice, int pNorm, FisherAlphaSum fisher, int seed)
     {
         var rng = new Random(seed);
         int classes = (int)shape[1];
@@ -166,7 +166,7 @@ public static class ModuleKit
         int outputs = reduction == Reduction.None ? positions : 1;
         double[] outputGradient = round(Enumerable.Range(0, outputs).Select(_ => 0.5 + rng.NextDouble()).ToArray());
         return new ModuleCase(dtype, shape, round(logits), index, prob, reduction, regFactor, weight, ignoreIndex, activation,
-            expClamp, pNorm, fisher, outputGradient);
+            clamp, pNorm, fisher, outputGradient);
     }
 
     /// <summary>The prior weight the R-EDL module cases use (0.3, not a binary fraction, and not the default 0.1).</summary>
@@ -180,13 +180,13 @@ public static class ModuleKit
     /// <summary>The module of <paramref name="kind"/> configured as <paramref name="c"/>.</summary>
     public static DirichletLossModule Module(LossKind kind, ModuleCase c, Tensor? weight, IRegFactorSchedule? schedule = null) => kind switch
     {
-        LossKind.Evidential => new EvidentialLossModule(c.RegFactor, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.ExpClamp),
-        LossKind.MaxNorm => new MaxNormLossModule(c.RegFactor, c.PNorm, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.FisherAlphaSum, c.ExpClamp),
-        LossKind.Relaxed => new RelaxedEvidentialLossModule(c.RegFactor, RelaxedPriorWeight, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.ExpClamp),
-        LossKind.Fisher => new FisherEvidentialLossModule(c.RegFactor, FisherCoefficient, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.ExpClamp),
+        LossKind.Evidential => new EvidentialLossModule(c.RegFactor, c.Reduction, weight, c.IgnoreIndex, EvidentialRisk.SquaredError, c.Activation, schedule, c.Clamp),
+        LossKind.MaxNorm => new MaxNormLossModule(c.RegFactor, c.PNorm, c.Reduction, weight, c.IgnoreIndex, c.FisherAlphaSum, c.Activation, schedule, c.Clamp),
+        LossKind.Relaxed => new RelaxedEvidentialLossModule(c.RegFactor, RelaxedPriorWeight, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.Clamp),
+        LossKind.Fisher => new FisherEvidentialLossModule(c.RegFactor, FisherCoefficient, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.Clamp),
         LossKind.Red => new RedEvidentialLossModule(c.RegFactor, RedCorrectEvidenceWeight, c.Reduction, weight, c.IgnoreIndex, EvidentialRisk.CrossEntropy,
-            c.Activation, schedule, c.ExpClamp),
-        LossKind.PosteriorNetwork => new PosteriorNetworkLossModule(c.RegFactor, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.ExpClamp),
+            c.Activation, schedule, c.Clamp),
+        LossKind.PosteriorNetwork => new PosteriorNetworkLossModule(c.RegFactor, c.Reduction, weight, c.IgnoreIndex, c.Activation, schedule, c.Clamp),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -198,7 +198,7 @@ public static class ModuleKit
     {
         var evidence = c.Activation switch
         {
-            EvidenceActivation.Exp => UL.ClampedExp(logits, c.ExpClamp),
+            EvidenceActivation.Exp => UL.ClampedExp(logits, c.Clamp),
             EvidenceActivation.Softplus => nn.functional.softplus(logits),
             EvidenceActivation.Relu => nn.functional.relu(logits),
             EvidenceActivation.None => logits,

@@ -13,8 +13,8 @@ public sealed class PosteriorNetworkLossModuleTests : LossModuleTestsBase
 
     protected override DirichletLossModule Create(double regFactor = 0.0, Reduction reduction = Reduction.Mean, Tensor? weight = null,
         long ignoreIndex = -100, EvidenceActivation activation = EvidenceActivation.Exp, IRegFactorSchedule? schedule = null,
-        double expClamp = 10.0) =>
-        new PosteriorNetworkLossModule(regFactor, reduction, weight, ignoreIndex, activation, schedule, expClamp);
+        double clamp = 10.0) =>
+        new PosteriorNetworkLossModule(regFactor, reduction, weight, ignoreIndex, activation, schedule, clamp);
 
     /// <summary>The default-constructed module is UL.PosteriorNetworkLoss(ClampedExp(logits), target) with λ = 1e-5, Mean.</summary>
     [Test]
@@ -27,7 +27,7 @@ public sealed class PosteriorNetworkLossModuleTests : LossModuleTestsBase
         var module = new PosteriorNetworkLossModule();
         Assert.Multiple(() =>
         {
-            Assert.That(module.RegFactor, Is.EqualTo(1e-5));
+            Assert.That(module.ConstantRegFactor, Is.EqualTo(1e-5));
             Assert.That(module.Activation, Is.EqualTo(EvidenceActivation.Exp));
             Assert.That(ModuleKit.CompareExactly("output", module.forward(x, y), UL.PosteriorNetworkLoss(UL.ClampedExp(x), y)), Is.Null);
         });

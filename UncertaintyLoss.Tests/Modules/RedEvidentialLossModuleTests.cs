@@ -13,9 +13,9 @@ public sealed class RedEvidentialLossModuleTests : LossModuleTestsBase
 
     protected override DirichletLossModule Create(double regFactor = 0.0, Reduction reduction = Reduction.Mean, Tensor? weight = null,
         long ignoreIndex = -100, EvidenceActivation activation = EvidenceActivation.Exp, IRegFactorSchedule? schedule = null,
-        double expClamp = 10.0) =>
+        double clamp = 10.0) =>
         new RedEvidentialLossModule(regFactor, ModuleKit.RedCorrectEvidenceWeight, reduction, weight, ignoreIndex, EvidentialRisk.CrossEntropy,
-            activation, schedule, expClamp);
+            activation, schedule, clamp);
 
     /// <summary>The default-constructed module is UL.RedEvidentialLoss(ClampedExp(logits), target): log risk, weight 1, no KL, Mean.</summary>
     [Test]
@@ -31,7 +31,7 @@ public sealed class RedEvidentialLossModuleTests : LossModuleTestsBase
             Assert.That(module.CorrectEvidenceWeight, Is.EqualTo(1.0));
             Assert.That(module.Risk, Is.EqualTo(EvidentialRisk.LogLikelihood));
             Assert.That(module.Activation, Is.EqualTo(EvidenceActivation.Exp));
-            Assert.That(module.RegFactor, Is.EqualTo(0.0));
+            Assert.That(module.ConstantRegFactor, Is.EqualTo(0.0));
             Assert.That(ModuleKit.CompareExactly("output", module.forward(x, y), UL.RedEvidentialLoss(UL.ClampedExp(x), y)), Is.Null);
         });
     }

@@ -13,8 +13,8 @@ public sealed class RelaxedEvidentialLossModuleTests : LossModuleTestsBase
 
     protected override DirichletLossModule Create(double regFactor = 0.0, Reduction reduction = Reduction.Mean, Tensor? weight = null,
         long ignoreIndex = -100, EvidenceActivation activation = EvidenceActivation.Exp, IRegFactorSchedule? schedule = null,
-        double expClamp = 10.0) =>
-        new RelaxedEvidentialLossModule(regFactor, ModuleKit.RelaxedPriorWeight, reduction, weight, ignoreIndex, activation, schedule, expClamp);
+        double clamp = 10.0) =>
+        new RelaxedEvidentialLossModule(regFactor, ModuleKit.RelaxedPriorWeight, reduction, weight, ignoreIndex, activation, schedule, clamp);
 
     /// <summary>The default-constructed module is UL.RelaxedEvidentialLoss(softplus(logits), target): λ = 0.1, no KL, Mean.</summary>
     [Test]

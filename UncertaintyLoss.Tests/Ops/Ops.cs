@@ -288,7 +288,7 @@ public static class OpTable
 
     public static LossVariant MaxNormLoss(double regFactor, int pNorm, FisherAlphaSum alphaSum) => new(
         $"MaxNormLoss(regFactor {F(regFactor)}, pNorm {pNorm}, {alphaSum})",
-        (e, t, r, w, i) => UL.MaxNormLoss(e, t, regFactor, pNorm, r, alphaSum, w, i),
+        (e, t, r, w, i) => UL.MaxNormLoss(e, t, regFactor, pNorm, r, w, i, alphaSum),
         (e, y) => MaxNorm(e, y, regFactor, pNorm, alphaSum));
 
     public static LossVariant DirichletPNormLoss(int pNorm) => new(
@@ -298,7 +298,7 @@ public static class OpTable
 
     public static LossVariant DirichletFisherRegularizer(FisherAlphaSum alphaSum) => new(
         $"DirichletFisherRegularizer({alphaSum})",
-        (e, t, r, w, i) => UL.DirichletFisherRegularizer(e, t, r, alphaSum, w, i),
+        (e, t, r, w, i) => UL.DirichletFisherRegularizer(e, t, r, w, i, alphaSum),
         (e, y) => Fisher(e, y, alphaSum));
 
     public static LossVariant DirichletMseLoss { get; } = new(

@@ -90,8 +90,8 @@ public class MaxNormSoftTargetTests
         const double lambda = 0.5;
         bool paper = sum == FisherAlphaSum.ExcludingTrueClass;
         var (evidence, target) = Batch(20261202, 8, classes);
-        var fisher = Library((e, t) => UL.DirichletFisherRegularizer(e, t, Reduction.None, sum), evidence, target, classes, ScalarType.Float64);
-        var maxNorm = Library((e, t) => UL.MaxNormLoss(e, t, lambda, 4, Reduction.None, sum), evidence, target, classes, ScalarType.Float64);
+        var fisher = Library((e, t) => UL.DirichletFisherRegularizer(e, t, Reduction.None, fisherAlphaSum: sum), evidence, target, classes, ScalarType.Float64);
+        var maxNorm = Library((e, t) => UL.MaxNormLoss(e, t, lambda, 4, Reduction.None, fisherAlphaSum: sum), evidence, target, classes, ScalarType.Float64);
         for (int i = 0; i < fisher.Length; i++)
         {
             double[] e = Row(evidence, classes, i), y = Row(target, classes, i);
@@ -147,7 +147,7 @@ public class MaxNormSoftTargetTests
     {
         bool paper = sum == FisherAlphaSum.ExcludingTrueClass;
         var (evidence, target) = DominantBatch(classes, epsilon);
-        var actual = Library((e, t) => UL.DirichletFisherRegularizer(e, t, Reduction.None, sum), evidence, target, classes, ScalarType.Float32);
+        var actual = Library((e, t) => UL.DirichletFisherRegularizer(e, t, Reduction.None, fisherAlphaSum: sum), evidence, target, classes, ScalarType.Float32);
         for (int i = 0; i < actual.Length; i++)
         {
             double[] e = Row(evidence, classes, i), y = Row(target, classes, i);
@@ -209,7 +209,7 @@ public class MaxNormSoftTargetTests
         const double lambda = 0.7;
         var (evidence, target, shape) = SmallCase(classes, 20261204 + classes);
         var e = Tensors.FromDoubles(evidence, shape).requires_grad_();
-        UL.MaxNormLoss(e, Tensors.FromDoubles(target, shape), lambda, 4, Reduction.Sum, sum).backward();
+        UL.MaxNormLoss(e, Tensors.FromDoubles(target, shape), lambda, 4, Reduction.Sum, fisherAlphaSum: sum).backward();
         var actual = Tensors.ToDoubles(e.grad!);
 
         var expected = PropertyChecks.FiniteDifferenceGradient(ReferenceSum(target, classes, lambda, 4, sum == FisherAlphaSum.ExcludingTrueClass), evidence);
@@ -235,7 +235,7 @@ public class MaxNormSoftTargetTests
         // A direction that keeps zero evidence where it is (the loss rejects negative evidence).
         var v = evidence.Select(x => x > 0 ? random.NextDouble() * 2 - 1 : 0.0).ToArray();
         var direction = Tensors.FromDoubles(v, shape);
-        Tensor Loss(Tensor x) => UL.MaxNormLoss(x, y, lambda, 4, Reduction.Sum, sum);
+        Tensor Loss(Tensor x) => UL.MaxNormLoss(x, y, lambda, 4, Reduction.Sum, fisherAlphaSum: sum);
         Tensor Gradient(double[] at)
         {
             var x = Tensors.FromDoubles(at, shape).requires_grad_();

@@ -7,10 +7,10 @@ namespace UncertaintyLoss.Tests.Regression;
 [TestFixture]
 public sealed class BetaNllTests
 {
-    /// <summary>Inputs (y, mean, variance); option β.</summary>
+    /// <summary>Inputs in the order (target, mean, variance), passed as BetaNll(mean, variance, target); option β.</summary>
     internal static readonly RegressionLossSpec Spec = new(
         "BetaNll",
-        (t, c) => UL.BetaNll(t[0], t[1], t[2], c.Option, c.Reduction),
+        (t, c) => UL.BetaNll(t[1], t[2], t[0], c.Option, c.Reduction),
         (a, beta) => RegressionReference.BetaNll(a[0], a[1], a[2], beta),
         (a, beta) => RegressionReference.BetaNllMagnitude(a[0], a[1], a[2], beta));
 
@@ -65,7 +65,7 @@ public sealed class BetaNllTests
         {
             using var scope = NewDisposeScope();
             var inputs = c.AllTensors(requiresGrad: true);
-            UL.BetaNll(inputs[0], inputs[1], inputs[2], c.Option, c.Reduction).backward();
+            UL.BetaNll(inputs[1], inputs[2], inputs[0], c.Option, c.Reduction).backward();
             double per = c.Reduction == Reduction.Mean ? 1.0 / c.Count : 1.0;
             var expected = c.Values.Select(v => new double[v.Length]).ToArray();
             for (int k = 0; k < c.Count; k++)
@@ -93,7 +93,7 @@ public sealed class BetaNllTests
         var y = tensor(new[] { 3.0 });
         var mean = tensor(new[] { 0.0 }).requires_grad_();
         var variance = tensor(new[] { 4.0 }).requires_grad_();
-        var loss = UL.BetaNll(y, mean, variance, beta: 0.5, reduction: Reduction.Sum);
+        var loss = UL.BetaNll(mean, variance, y, beta: 0.5, reduction: Reduction.Sum);
         double nll = 0.5 * Math.Log(2 * Math.PI * 4) + 9.0 / 8;
         Assert.That(loss.item<double>(), Is.EqualTo(2 * nll).Within(1e-14).Percent);
         loss.backward();
@@ -112,7 +112,7 @@ public sealed class BetaNllTests
         using var scope = NewDisposeScope();
         double[] ys = { 1.5, -2.0, 0.25 }, means = { 0.5, 1.0, 0.25 };
         var mean = tensor(means).requires_grad_();
-        UL.BetaNll(tensor(ys), mean, full(3, variance, ScalarType.Float64), beta: 1.0, reduction: Reduction.Sum).backward();
+        UL.BetaNll(mean, full(3, variance, ScalarType.Float64), tensor(ys), beta: 1.0, reduction: Reduction.Sum).backward();
         var grad = Tensors.ToDoubles(mean.grad!);
         for (int i = 0; i < 3; i++)
             Assert.That(grad[i], Is.EqualTo(-(ys[i] - means[i])).Within(1e-12), $"element {i}");
@@ -127,7 +127,7 @@ public sealed class BetaNllTests
         var y = tensor(ys);
         var mean = tensor(means).requires_grad_();
         var variance = tensor(variances).requires_grad_();
-        var beta0 = UL.BetaNll(y, mean, variance, beta: 0.0, reduction: Reduction.None);
+        var beta0 = UL.BetaNll(mean, variance, y, beta: 0.0, reduction: Reduction.None);
         var actual = Tensors.ToDoubles(beta0);
         for (int i = 0; i < ys.Length; i++)
             Assert.That(actual[i], Is.EqualTo(RegressionReference.GaussianNll(ys[i], means[i], variances[i])).Within(1e-12 * Math.Max(1, Math.Abs(actual[i]))), $"element {i}");
@@ -148,7 +148,7 @@ public sealed class BetaNllTests
     {
         using var scope = NewDisposeScope();
         double[] ys = { 0.5, -1.0 }, means = { 0.0, 1.0, 2.0, -1.0, -2.0, 0.5 }, variances = { 0.25, 1.0, 9.0 };
-        var loss = UL.BetaNll(tensor(ys, new long[] { 2, 1 }), tensor(means, new long[] { 2, 3 }), tensor(variances), beta: 0.5, reduction: Reduction.None);
+        var loss = UL.BetaNll(tensor(means, new long[] { 2, 3 }), tensor(variances), tensor(ys, new long[] { 2, 1 }), beta: 0.5, reduction: Reduction.None);
         Assert.That(loss.shape, Is.EqualTo(new long[] { 2, 3 }));
         var actual = Tensors.ToDoubles(loss);
         for (int i = 0; i < 2; i++)
@@ -162,7 +162,7 @@ public sealed class BetaNllTests
     {
         using var scope = NewDisposeScope();
         double[] ys = { 0.5, -1.25, 2.0 }, means = { 0.25, -1.0, 0.0 }, variances = { 0.5, 2.0, 4.0 };
-        var loss = UL.BetaNll(tensor(ys).to(ScalarType.Float16), tensor(means).to(ScalarType.Float16), tensor(variances).to(ScalarType.Float16), reduction: Reduction.None);
+        var loss = UL.BetaNll(tensor(means).to(ScalarType.Float16), tensor(variances).to(ScalarType.Float16), tensor(ys).to(ScalarType.Float16), reduction: Reduction.None);
         Assert.That(loss.dtype, Is.EqualTo(ScalarType.Float32));
         var actual = Tensors.ToDoubles(loss);
         for (int i = 0; i < 3; i++)
@@ -172,28 +172,28 @@ public sealed class BetaNllTests
     [SeededProperty(MaxTest = 200, Seed = "(606060,123457)", QuietOnSuccess = true)]
     public Property BetaNll_RandomShapes_AcceptsExactlyWhatBroadcastsToMeansShape() =>
         Prop.ForAll(RegressionGens.IndependentShapes(3).ToArbitrary(), shapes => RegressionChecks.ShapeRuleHolds(
-            shapes, new[] { "y", "mean", "variance" }, 1, new[] { 0.5, 0.0, 2.0 }, t => UL.BetaNll(t[0], t[1], t[2], reduction: Reduction.None)));
+            shapes, new[] { "target", "mean", "variance" }, 1, new[] { 0.5, 0.0, 2.0 }, t => UL.BetaNll(t[1], t[2], t[0], reduction: Reduction.None)));
 
     public static IEnumerable<RegressionBadInput> BadInputs()
     {
         RegressionBadInput Row(string name, Func<Tensor?[]> make, Type exception, string param, double beta = 0.5, Reduction reduction = Reduction.Mean, params string[] parts) =>
-            new(name, make, t => UL.BetaNll(t[0]!, t[1]!, t[2]!, beta, reduction), exception, param, parts);
+            new(name, make, t => UL.BetaNll(t[1]!, t[2]!, t[0]!, beta, reduction), exception, param, parts);
 
         Tensor V(params long[] shape) => BadTensors.Valid(shape);
         var ane = typeof(ArgumentNullException);
         var ae = typeof(ArgumentException);
         var aoor = typeof(ArgumentOutOfRangeException);
 
-        yield return Row("y null", () => new[] { null, V(3), V(3) }, ane, "y");
+        yield return Row("target null", () => new[] { null, V(3), V(3) }, ane, "target");
         yield return Row("mean null", () => new[] { V(3), null, V(3) }, ane, "mean");
         yield return Row("variance null", () => new[] { V(3), V(3), null }, ane, "variance");
-        yield return Row("y Int64", () => new[] { BadTensors.Integer(ScalarType.Int64, 3), V(3), V(3) }, ae, "y", parts: "Int64");
+        yield return Row("target Int64", () => new[] { BadTensors.Integer(ScalarType.Int64, 3), V(3), V(3) }, ae, "target", parts: "Int64");
         yield return Row("mean Int32", () => new[] { V(3), BadTensors.Integer(ScalarType.Int32, 3), V(3) }, ae, "mean", parts: "Int32");
         yield return Row("variance Bool", () => new[] { V(3), V(3), BadTensors.Integer(ScalarType.Bool, 3) }, ae, "variance", parts: "Bool");
-        yield return Row("y disposed", () => new[] { BadTensors.Disposed(3), V(3), V(3) }, ae, "y", parts: "disposed");
+        yield return Row("target disposed", () => new[] { BadTensors.Disposed(3), V(3), V(3) }, ae, "target", parts: "disposed");
         yield return Row("mean disposed", () => new[] { V(3), BadTensors.Disposed(3), V(3) }, ae, "mean", parts: "disposed");
         yield return Row("variance disposed", () => new[] { V(3), V(3), BadTensors.Disposed(3) }, ae, "variance", parts: "disposed");
-        yield return Row("y [3] vs mean [4]", () => new[] { V(3), V(4), V(3) }, ae, "y", parts: new[] { "[3]", "[4]" });
+        yield return Row("target [3] vs mean [4]", () => new[] { V(3), V(4), V(3) }, ae, "target", parts: new[] { "[3]", "[4]" });
         yield return Row("variance [2] vs mean [2, 3]", () => new[] { V(3), V(2, 3), V(2) }, ae, "variance", parts: new[] { "[2, 3]", "[2]" });
         yield return Row("variance [4, 3] vs mean [2, 1]", () => new[] { V(1), V(2, 1), V(4, 3) }, ae, "variance", parts: new[] { "[2, 1]", "[4, 3]" });
         yield return Row("variance zero", () => new[] { V(4), V(4), BadTensors.OneBad(1.0, 0.0) }, ae, "variance", parts: "positive");
@@ -235,5 +235,5 @@ public sealed class BetaNllTests
 
     [TestCaseSource(nameof(MemoryCases))]
     public void BetaNll_AnyInputs_LeavesOnlyItsResultAlive(string kind, Reduction reduction) =>
-        RegressionMemory.AssertLeavesOnlyResults(() => MemoryInputs(kind), t => new[] { UL.BetaNll(t[0], t[1], t[2], 0.5, reduction) }, 1);
+        RegressionMemory.AssertLeavesOnlyResults(() => MemoryInputs(kind), t => new[] { UL.BetaNll(t[1], t[2], t[0], 0.5, reduction) }, 1);
 }

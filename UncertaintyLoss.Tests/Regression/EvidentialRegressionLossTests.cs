@@ -12,7 +12,7 @@ public sealed class EvidentialRegressionLossTests
     /// <summary>Inputs (y, γ, ν, α, β); option λ.</summary>
     internal static readonly RegressionLossSpec Spec = new(
         "EvidentialRegressionLoss",
-        (t, c) => UL.EvidentialRegressionLoss(t[0], t[1], t[2], t[3], t[4], c.Option, c.Reduction),
+        (t, c) => UL.EvidentialRegressionLoss(t[1], t[2], t[3], t[4], t[0], c.Option, c.Reduction),
         (a, lambda) => RegressionReference.NigNllStudentT(a[0], a[1], a[2], a[3], a[4]) + lambda * RegressionReference.NigRegularizer(a[0], a[1], a[2], a[3]),
         (a, lambda) => RegressionReference.NigNllMagnitude(a[0], a[1], a[2], a[3], a[4]) + lambda * RegressionReference.NigRegularizer(a[0], a[1], a[2], a[3]));
 
@@ -86,7 +86,7 @@ public sealed class EvidentialRegressionLossTests
     {
         double marginal = RegressionReference.NigMarginalByQuadrature(y, gamma, nu, alpha, beta);
         using var scope = NewDisposeScope();
-        double nll = UL.EvidentialRegressionLoss(tensor(new[] { y }), tensor(new[] { gamma }), tensor(new[] { nu }), tensor(new[] { alpha }), tensor(new[] { beta })).item<double>();
+        double nll = UL.EvidentialRegressionLoss(tensor(new[] { gamma }), tensor(new[] { nu }), tensor(new[] { alpha }), tensor(new[] { beta }), tensor(new[] { y })).item<double>();
         Assert.That(Math.Exp(-nll), Is.EqualTo(marginal).Within(1e-8).Percent);
         Assert.That(nll, Is.EqualTo(RegressionReference.NigNllStudentT(y, gamma, nu, alpha, beta)).Within(1e-12 * Math.Max(1, Math.Abs(nll))));
     }
@@ -105,7 +105,7 @@ public sealed class EvidentialRegressionLossTests
         var thetas = Enumerable.Range(0, nodes).Select(i => Math.PI * ((i + 0.5) / nodes - 0.5)).ToArray();
         using var scope = NewDisposeScope();
         var ys = tensor(thetas.Select(t => gamma + s * Math.Tan(t)).ToArray());
-        var nll = Tensors.ToDoubles(UL.EvidentialRegressionLoss(ys, full(nodes, gamma, ScalarType.Float64), tensor(nu), tensor(alpha), tensor(beta), reduction: Reduction.None));
+        var nll = Tensors.ToDoubles(UL.EvidentialRegressionLoss(full(nodes, gamma, ScalarType.Float64), tensor(nu), tensor(alpha), tensor(beta), ys, reduction: Reduction.None));
         double integral = RegressionReference.Sum(thetas.Select((t, i) => Math.Exp(-nll[i]) * s / (Math.Cos(t) * Math.Cos(t)))) * Math.PI / nodes;
         Assert.That(integral, Is.EqualTo(1.0).Within(1e-9));
     }
@@ -117,8 +117,8 @@ public sealed class EvidentialRegressionLossTests
         using var scope = NewDisposeScope();
         double[] ys = { 1.0, -2.0, 0.5, 3.0 }, gammas = { 0.0, -2.0, 1.5, -1.0 }, nus = { 0.5, 2.0, 10.0, 0.01 }, alphas = { 1.5, 3.0, 1.01, 7.0 }, betas = { 1.0, 0.2, 4.0, 0.3 };
         var args = new[] { ys, gammas, nus, alphas, betas }.Select(v => tensor(v)).ToArray();
-        var plain = Tensors.ToDoubles(UL.EvidentialRegressionLoss(args[0], args[1], args[2], args[3], args[4], 0.0, Reduction.None));
-        var regularised = Tensors.ToDoubles(UL.EvidentialRegressionLoss(args[0], args[1], args[2], args[3], args[4], 0.3, Reduction.None));
+        var plain = Tensors.ToDoubles(UL.EvidentialRegressionLoss(args[1], args[2], args[3], args[4], args[0], 0.0, Reduction.None));
+        var regularised = Tensors.ToDoubles(UL.EvidentialRegressionLoss(args[1], args[2], args[3], args[4], args[0], 0.3, Reduction.None));
         for (int i = 0; i < ys.Length; i++)
             Assert.That(regularised[i] - plain[i], Is.EqualTo(0.3 * Math.Abs(ys[i] - gammas[i]) * (2 * nus[i] + alphas[i])).Within(1e-12), $"element {i}");
         Assert.That(regularised[1], Is.EqualTo(plain[1]), "no penalty where y = γ");
@@ -132,7 +132,7 @@ public sealed class EvidentialRegressionLossTests
         double[] ys = { 0.5, -1.0 };
         double[] gammas = { 0.0, 1.0, 2.0, -1.0, -2.0, 0.5 }, nus = { 0.5, 1.0, 3.0, 0.1, 10.0, 2.0 }, alphas = { 1.5, 2.0, 5.0, 1.1, 3.0, 20.0 }, betas = { 0.3, 1.0, 2.0, 0.05, 4.0, 1.5 };
         var shape = new long[] { 2, 3 };
-        var loss = UL.EvidentialRegressionLoss(tensor(ys, new long[] { 2, 1 }), tensor(gammas, shape), tensor(nus, shape), tensor(alphas, shape), tensor(betas, shape),
+        var loss = UL.EvidentialRegressionLoss(tensor(gammas, shape), tensor(nus, shape), tensor(alphas, shape), tensor(betas, shape), tensor(ys, new long[] { 2, 1 }),
             regFactor: 0.05, reduction: Reduction.None);
         Assert.That(loss.shape, Is.EqualTo(shape));
         var actual = Tensors.ToDoubles(loss);
@@ -148,13 +148,13 @@ public sealed class EvidentialRegressionLossTests
     [SeededProperty(MaxTest = 200, Seed = "(707070,98765)", QuietOnSuccess = true)]
     public Property EvidentialRegressionLoss_RandomShapes_AcceptsExactlyWhatBroadcastsToGammasShape() =>
         Prop.ForAll(RegressionGens.IndependentShapes(5).ToArbitrary(), shapes => RegressionChecks.ShapeRuleHolds(
-            shapes, new[] { "y", "gamma", "nu", "alpha", "beta" }, 1, new[] { 0.5, 0.0, 1.0, 2.0, 0.5 },
-            t => UL.EvidentialRegressionLoss(t[0], t[1], t[2], t[3], t[4], 0.01, Reduction.None)));
+            shapes, new[] { "target", "gamma", "nu", "alpha", "beta" }, 1, new[] { 0.5, 0.0, 1.0, 2.0, 0.5 },
+            t => UL.EvidentialRegressionLoss(t[1], t[2], t[3], t[4], t[0], 0.01, Reduction.None)));
 
     public static IEnumerable<RegressionBadInput> BadInputs()
     {
         RegressionBadInput Row(string name, Func<Tensor?[]> make, Type exception, string param, double regFactor = 0.0, Reduction reduction = Reduction.Mean, params string[] parts) =>
-            new(name, make, t => UL.EvidentialRegressionLoss(t[0]!, t[1]!, t[2]!, t[3]!, t[4]!, regFactor, reduction), exception, param, parts);
+            new(name, make, t => UL.EvidentialRegressionLoss(t[1]!, t[2]!, t[3]!, t[4]!, t[0]!, regFactor, reduction), exception, param, parts);
 
         Tensor V(params long[] shape) => BadTensors.Valid(shape);
         Tensor A(params long[] shape) => full(shape, 2.0, ScalarType.Float32);
@@ -167,7 +167,7 @@ public sealed class EvidentialRegressionLossTests
             return t;
         }
 
-        var names = new[] { "y", "gamma", "nu", "alpha", "beta" };
+        var names = new[] { "target", "gamma", "nu", "alpha", "beta" };
         var ane = typeof(ArgumentNullException);
         var ae = typeof(ArgumentException);
         var aoor = typeof(ArgumentOutOfRangeException);
@@ -179,10 +179,10 @@ public sealed class EvidentialRegressionLossTests
             yield return Row($"{names[k]} Int64", () => With(k, BadTensors.Integer(ScalarType.Int64, 4)), ae, names[k], parts: "Int64");
             yield return Row($"{names[k]} disposed", () => With(k, BadTensors.Disposed(4)), ae, names[k], parts: "disposed");
             if (k > 0)
-                yield return Row($"{names[k]} [3] vs [4]", () => With(k, k == 3 ? A(3) : V(3)), ae, k == 1 ? "y" : names[k], parts: new[] { "[4]", "[3]" });
+                yield return Row($"{names[k]} [3] vs [4]", () => With(k, k == 3 ? A(3) : V(3)), ae, k == 1 ? "target" : names[k], parts: new[] { "[4]", "[3]" });
         }
 
-        yield return Row("y Int32", () => With(0, BadTensors.Integer(ScalarType.Int32, 4)), ae, "y", parts: "Int32");
+        yield return Row("target Int32", () => With(0, BadTensors.Integer(ScalarType.Int32, 4)), ae, "target", parts: "Int32");
         yield return Row("beta [2, 3] vs gamma [3, 3]", () => new[] { V(3, 1), V(3, 3), V(3, 1), A(1, 3), V(2, 3) }, ae, "beta", parts: new[] { "[3, 3]", "[2, 3]" });
         yield return Row("nu zero", () => With(2, BadTensors.OneBad(0.5, 0.0)), ae, "nu", parts: "positive");
         yield return Row("nu negative", () => With(2, BadTensors.OneBad(0.5, -1.0)), ae, "nu", parts: "-1");
@@ -231,5 +231,5 @@ public sealed class EvidentialRegressionLossTests
 
     [TestCaseSource(nameof(MemoryCases))]
     public void EvidentialRegressionLoss_AnyInputs_LeavesOnlyItsResultAlive(string kind, Reduction reduction) =>
-        RegressionMemory.AssertLeavesOnlyResults(() => MemoryInputs(kind), t => new[] { UL.EvidentialRegressionLoss(t[0], t[1], t[2], t[3], t[4], 0.01, reduction) }, 1);
+        RegressionMemory.AssertLeavesOnlyResults(() => MemoryInputs(kind), t => new[] { UL.EvidentialRegressionLoss(t[1], t[2], t[3], t[4], t[0], 0.01, reduction) }, 1);
 }

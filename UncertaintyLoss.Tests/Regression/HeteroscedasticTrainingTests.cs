@@ -97,7 +97,7 @@ public sealed class HeteroscedasticTrainingTests
             case Style.Evidential:
             {
                 var (gamma, nu, alpha, beta) = UL.NormalInverseGammaParameters(output);
-                var loss = UL.EvidentialRegressionLoss(y, gamma, nu, alpha, beta, regFactor: 0.01);
+                var loss = UL.EvidentialRegressionLoss(gamma, nu, alpha, beta, y, regFactor: 0.01);
                 var (prediction, aleatoric, _) = UL.EvidentialRegressionUncertainty(gamma, nu, alpha, beta);
                 return (loss, prediction, aleatoric);
             }

@@ -158,7 +158,7 @@ public sealed class NormalInverseGammaParametersTests
         Assert.That(nu.Concat(alpha).Concat(beta).All(double.IsFinite), Is.True);
         Assert.That(nu[1], Is.EqualTo(1e4).Within(1e-6).Percent);
 
-        var loss = Tensors.ToDoubles(UL.EvidentialRegressionLoss(zeros(2, dtype), g, n, a, b, 0.01, nn.Reduction.None));
+        var loss = Tensors.ToDoubles(UL.EvidentialRegressionLoss(g, n, a, b, zeros(2, dtype), 0.01, nn.Reduction.None));
         var (_, aleatoric, epistemic) = UL.EvidentialRegressionUncertainty(g, n, a, b);
         Assert.That(loss.Concat(Tensors.ToDoubles(aleatoric)).Concat(Tensors.ToDoubles(epistemic)).All(double.IsFinite), Is.True);
     }
@@ -186,7 +186,7 @@ public sealed class NormalInverseGammaParametersTests
         Assert.That(alpha[0], Is.EqualTo(1 + epsilon), "α floor");
         Assert.That(beta[0], Is.EqualTo(epsilon), "β floor");
         Assert.DoesNotThrow(() => UL.EvidentialRegressionUncertainty(g, n, a, b));
-        Assert.DoesNotThrow(() => UL.EvidentialRegressionLoss(zeros(2, dtype), g, n, a, b, 0.01));
+        Assert.DoesNotThrow(() => UL.EvidentialRegressionLoss(g, n, a, b, zeros(2, dtype), 0.01));
     }
 
     /// <summary>The outputs are new tensors: writing into them leaves raw unchanged.</summary>

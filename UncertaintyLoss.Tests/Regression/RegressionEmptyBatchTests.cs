@@ -30,7 +30,7 @@ public sealed class EmptyBatchLoss
     public double Fill(int j) => Parameters[j] switch
     {
         "alpha" => 2.0,
-        "y" or "yHat" or "mean" or "gamma" => 0.5,
+        "y" or "target" or "yHat" or "mean" or "gamma" => 0.5,
         _ => 1.5,
     };
 
@@ -38,9 +38,9 @@ public sealed class EmptyBatchLoss
 
     public static IReadOnlyList<EmptyBatchLoss> All { get; } = new[]
     {
-        new EmptyBatchLoss("UL.BetaNll", new[] { "y", "mean", "variance" }, 1, (_, t, r) => UL.BetaNll(t[0], t[1], t[2], 0.5, r)),
-        new EmptyBatchLoss("UL.EvidentialRegressionLoss", new[] { "y", "gamma", "nu", "alpha", "beta" }, 1,
-            (_, t, r) => UL.EvidentialRegressionLoss(t[0], t[1], t[2], t[3], t[4], 0.1, r)),
+        new EmptyBatchLoss("UL.BetaNll", new[] { "target", "mean", "variance" }, 1, (_, t, r) => UL.BetaNll(t[1], t[2], t[0], 0.5, r)),
+        new EmptyBatchLoss("UL.EvidentialRegressionLoss", new[] { "target", "gamma", "nu", "alpha", "beta" }, 1,
+            (_, t, r) => UL.EvidentialRegressionLoss(t[1], t[2], t[3], t[4], t[0], 0.1, r)),
     }.Concat(Enum.GetValues<Family>().Select(f =>
         new EmptyBatchLoss($"{f}.LossFunction", new[] { "y", "yHat", "yRisk" }, 1, (d, t, r) => d!.LossFunction(t[0], t[1], t[2], r), f))).ToArray();
 }
@@ -66,7 +66,7 @@ public sealed class RegressionEmptyBatchTests
 
     private static long[] ShapeOf(EmptyBatchLoss loss, int j, string layout) =>
         layout == Layouts[0] ? new long[] { 0 }
-        : j == loss.Reference || loss.Parameters[j] == "y" ? new long[] { 0, 3 }
+        : j == loss.Reference || loss.Parameters[j] is "y" or "target" ? new long[] { 0, 3 }
         : new long[] { 3 };
 
     [TestCaseSource(nameof(Cases))]

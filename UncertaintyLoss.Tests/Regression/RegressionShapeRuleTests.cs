@@ -42,7 +42,7 @@ public sealed class ShapeRuleEntry
             double u = (0.6180339887498949 * (k + 1) + 0.137 * j) % 1.0;
             values[k] = Parameters[j] switch
             {
-                "y" or "yHat" or "mean" or "gamma" => -3 + 6 * u,
+                "y" or "target" or "yHat" or "mean" or "gamma" => -3 + 6 * u,
                 "alpha" => 1.2 + 3 * u,
                 _ => 0.2 + 3 * u,
             };
@@ -58,16 +58,16 @@ public sealed class ShapeRuleEntry
 
     private static List<ShapeRuleEntry> Build()
     {
-        string[] betaNll = { "y", "mean", "variance" };
-        string[] nig = { "y", "gamma", "nu", "alpha", "beta" };
+        string[] betaNll = { "target", "mean", "variance" };
+        string[] nig = { "target", "gamma", "nu", "alpha", "beta" };
         string[] three = { "y", "yHat", "yRisk" };
         string[] two = { "yHat", "yRisk" };
         var list = new List<ShapeRuleEntry>
         {
-            new("UL.BetaNll(None)", betaNll, 1, t => new[] { UL.BetaNll(t[0], t[1], t[2], 0.5, Reduction.None) }),
-            new("UL.BetaNll(Mean)", betaNll, 1, t => new[] { UL.BetaNll(t[0], t[1], t[2], 0.5, Reduction.Mean) }),
-            new("UL.EvidentialRegressionLoss(None)", nig, 1, t => new[] { UL.EvidentialRegressionLoss(t[0], t[1], t[2], t[3], t[4], 0.1, Reduction.None) }),
-            new("UL.EvidentialRegressionLoss(Mean)", nig, 1, t => new[] { UL.EvidentialRegressionLoss(t[0], t[1], t[2], t[3], t[4], 0.1, Reduction.Mean) }),
+            new("UL.BetaNll(None)", betaNll, 1, t => new[] { UL.BetaNll(t[1], t[2], t[0], 0.5, Reduction.None) }),
+            new("UL.BetaNll(Mean)", betaNll, 1, t => new[] { UL.BetaNll(t[1], t[2], t[0], 0.5, Reduction.Mean) }),
+            new("UL.EvidentialRegressionLoss(None)", nig, 1, t => new[] { UL.EvidentialRegressionLoss(t[1], t[2], t[3], t[4], t[0], 0.1, Reduction.None) }),
+            new("UL.EvidentialRegressionLoss(Mean)", nig, 1, t => new[] { UL.EvidentialRegressionLoss(t[1], t[2], t[3], t[4], t[0], 0.1, Reduction.Mean) }),
             new("UL.EvidentialRegressionUncertainty", nig.Skip(1).ToArray(), 0, t =>
             {
                 var (p, a, e) = UL.EvidentialRegressionUncertainty(t[0], t[1], t[2], t[3]);

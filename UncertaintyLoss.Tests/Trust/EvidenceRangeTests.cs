@@ -25,7 +25,7 @@ public sealed class EvidenceRangeTests
     {
         ("EvidentialLoss", (e, t) => UL.EvidentialLoss(e, t, 1.0, Reduction.None), true),
         ("MaxNormLoss p=4", (e, t) => UL.MaxNormLoss(e, t, 1.0, 4, Reduction.None), true),
-        ("MaxNormLoss p=16 paper", (e, t) => UL.MaxNormLoss(e, t, 1.0, 16, Reduction.None, FisherAlphaSum.ExcludingTrueClass), true),
+        ("MaxNormLoss p=16 paper", (e, t) => UL.MaxNormLoss(e, t, 1.0, 16, Reduction.None, fisherAlphaSum: FisherAlphaSum.ExcludingTrueClass), true),
         ("MaxNormLoss p=1", (e, t) => UL.MaxNormLoss(e, t, 1.0, 1, Reduction.None), true),
         ("DirichletMseLoss", (e, t) => UL.DirichletMseLoss(e, t, Reduction.None), false),
         ("UniformDirichletKl", (e, t) => UL.UniformDirichletKl(e, t, Reduction.None), false),

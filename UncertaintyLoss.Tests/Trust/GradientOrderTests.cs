@@ -240,7 +240,7 @@ public sealed class GradientOrderTests
             return Loss switch
             {
                 Loss.Evidential => UL.EvidentialLoss(evidence, target, RegFactor, Reduction, weight, ignore),
-                Loss.MaxNorm => UL.MaxNormLoss(evidence, target, RegFactor, 4, Reduction, FisherAlphaSum.All, weight, ignore),
+                Loss.MaxNorm => UL.MaxNormLoss(evidence, target, RegFactor, 4, Reduction, weight, ignore, FisherAlphaSum.All),
                 Loss.EvidentialLog => UL.EvidentialLoss(evidence, target, RegFactor, Reduction, weight, ignore, EvidentialRisk.LogLikelihood),
                 Loss.EvidentialDigamma => UL.EvidentialLoss(evidence, target, RegFactor, Reduction, weight, ignore, EvidentialRisk.CrossEntropy),
                 Loss.Relaxed => UL.RelaxedEvidentialLoss(evidence, target, RegFactor, RelaxedPriorWeight, Reduction, weight, ignore),
@@ -249,7 +249,7 @@ public sealed class GradientOrderTests
                 Loss.PriorNetwork => UL.PriorNetworkLoss(evidence + AlphaShift, target, PriorNetworkTau, Reduction, weight, ignore),
                 Loss.Red => UL.RedEvidentialLoss(evidence, target, RegFactor, RedCorrectEvidenceWeight, Reduction, weight, ignore),
                 Loss.PosteriorNetwork => UL.PosteriorNetworkLoss(evidence, target, RegFactor, Reduction, weight, ignore),
-                _ => UL.MaxNormLoss(evidence, target, RegFactor, 3, Reduction, FisherAlphaSum.ExcludingTrueClass, weight, ignore),
+                _ => UL.MaxNormLoss(evidence, target, RegFactor, 3, Reduction, weight, ignore, FisherAlphaSum.ExcludingTrueClass),
             };
         }
 

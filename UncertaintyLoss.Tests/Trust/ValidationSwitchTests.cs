@@ -55,8 +55,8 @@ public sealed class ValidationSwitchTests
             ("DirichletMode", () => UL.DirichletMode(Evidence())),
             ("Vacuity", () => UL.Vacuity(Evidence())),
             ("EvidentialLossModule", () => new EvidentialLossModule(0.5).forward(Evidence(), Index())),
-            ("BetaNll", () => UL.BetaNll(Any(), Any(), Positive())),
-            ("EvidentialRegressionLoss", () => UL.EvidentialRegressionLoss(Any(), Any(), Positive(), Positive() + 1, Positive(), 0.1)),
+            ("BetaNll", () => UL.BetaNll(Any(), Positive(), Any())),
+            ("EvidentialRegressionLoss", () => UL.EvidentialRegressionLoss(Any(), Positive(), Positive() + 1, Positive(), Any(), 0.1)),
             ("EvidentialRegressionUncertainty", () => UL.EvidentialRegressionUncertainty(Any(), Positive(), Positive() + 1, Positive())),
             ("Sculpt.Normal.LossFunction", () => Sculpt.Normal.LossFunction(Any(), Any(), Positive())),
             ("Sculpt.Laplace.LogProb", () => Sculpt.Laplace.LogProb(Any(), Any(), Positive())),
@@ -122,7 +122,7 @@ public sealed class ValidationSwitchTests
         Assert.That(exception.ParamName, Is.EqualTo("target"));
         Assert.That(Assert.Throws<ArgumentException>(() => UL.EvidentialLoss(evidence.to(ScalarType.Int64), zeros(new long[] { 4 }, ScalarType.Int64)))!.ParamName, Is.EqualTo("evidence"));
         Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => UL.EvidentialLoss(evidence, zeros(new long[] { 4 }, ScalarType.Int64), -1.0))!.ParamName, Is.EqualTo("regFactor"));
-        Assert.That(Assert.Throws<ArgumentException>(() => UL.BetaNll(rand(4), rand(4, 1), rand(4, 1) + 1))!.ParamName, Is.EqualTo("y"));
+        Assert.That(Assert.Throws<ArgumentException>(() => UL.BetaNll(rand(4, 1), rand(4, 1) + 1, rand(4)))!.ParamName, Is.EqualTo("target"));
         Assert.That(Assert.Throws<ArgumentNullException>(() => UL.Uncertainty(null!))!.ParamName, Is.EqualTo("evidence"));
     }
 
@@ -183,7 +183,7 @@ public sealed class ValidationSwitchTests
         foreach (var loss in new Func<Tensor>[]
                  {
                      () => UL.EvidentialLoss(evidence, target, 0.7, reduction, weight),
-                     () => UL.MaxNormLoss(evidence, target, 0.7, 4, reduction, FisherAlphaSum.All, weight),
+                     () => UL.MaxNormLoss(evidence, target, 0.7, 4, reduction, weight, fisherAlphaSum: FisherAlphaSum.All),
                  })
         {
             var (checkedValue, checkedGradient) = ValueAndGradient(loss, evidence);

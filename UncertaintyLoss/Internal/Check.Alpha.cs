@@ -26,7 +26,7 @@ internal static partial class Check
     /// <paramref name="maxAlpha"/> (the losses pass <see cref="UL.MaxEvidence"/>). NaN fails because a NaN minimum or
     /// maximum is never &gt; 0.
     /// </summary>
-    internal static void AlphaRange(double min, double max, string name, double maxAlpha)
+    internal static void AlphaRange(double min, double max, string name, double maxAlpha, ScalarType dtype)
     {
         if (double.IsNaN(min) || double.IsNaN(max))
             throw Invalid(name, Inv($"finite, positive {name}"), "NaN", "the network's outputs have diverged; lower the learning rate");
@@ -34,7 +34,7 @@ internal static partial class Check
             throw Invalid(name, Inv($"positive {name} (every concentration > 0)"), Inv($"a minimum of {Format(min)}"),
                 "alpha is a positive transform of the logits, alpha = exp(logits); apply UL.ClampedExp first (losses that take evidence use alpha = evidence + 1)");
         if (double.IsPositiveInfinity(max))
-            throw Invalid(name, Inv($"finite {name}"), "+Infinity", "use UL.ClampedExp (exp of clamped logits) to keep alpha finite");
+            throw Invalid(name, Inv($"finite {name}"), "+Infinity", InfiniteHint(dtype, "alpha"));
         if (max > maxAlpha)
             throw Invalid(name, Inv($"{name} of at most {Format(maxAlpha)} (UL.MaxEvidence)"), Inv($"a maximum of {Format(max)}"),
                 "a concentration this large means the network's outputs have diverged (an unclamped exp of huge logits); use UL.ClampedExp, or lower the learning rate");

@@ -78,11 +78,11 @@ internal static partial class Check
         if (s[0] != 0)
             throw Invalid(name, Inv($"{name} without NaN"), "a NaN");
         if (s[1] < 0 || s[2] > 1)
-            throw Invalid(name, Inv($"{name} in [0, 1]"), Inv($"values from {Format(s[1])} to {Format(s[2])}"));
+            throw Invalid(name, Inv($"{name} in [0, 1]"), Inv($"values from {Format(s[1])} to {Format(s[2])}"), NotProbabilitiesHint(s[1], s[2]));
         double tolerance = RowSumTolerance(probabilities.dtype);
         if (s[3] > tolerance)
             throw Invalid(name, Inv($"{name} whose rows (dimension 1) sum to 1 within {Format(tolerance)}"),
-                Inv($"a row sum {Format(s[3])} away from 1"), "pass probabilities (softmax(logits, 1) or UL.DirichletMean(evidence)), not logits or evidence");
+                Inv($"a row sum {Format(s[3])} away from 1"), NotProbabilitiesHint(s[1], s[2], rowSum: true));
     }
 
     /// <summary>Every value finite (no NaN, no ±∞). One host transfer.</summary>

@@ -43,6 +43,10 @@ internal static partial class Check
 
         if (IsInteger(y.dtype))
         {
+            if (t.SequenceEqual(e))
+                throw Invalid(name, Inv($"{name} of class indices to have shape {Shape(indexShape)} ({whose} shape {Shape(e)} without the class dimension 1)"),
+                    Inv($"an integer {name} of {whose} shape {Shape(t)}"),
+                    Inv($"a one-hot {name} is accepted as class probabilities in a floating dtype ({name}.to(ScalarType.Float32)), or pass the class indices ({name}.argmax(1))"));
             if (!t.SequenceEqual(indexShape))
                 throw Invalid(name, Inv($"{name} of class indices to have shape {Shape(indexShape)} ({whose} shape {Shape(e)} without the class dimension 1)"), "shape " + Shape(t));
             return TargetKind.Index;
@@ -168,9 +172,9 @@ internal static partial class Check
         if (positions)
         {
             if (concentration)
-                AlphaRange(summary.EvidenceMin, summary.EvidenceMax, evidenceName, maxEvidence);
+                AlphaRange(summary.EvidenceMin, summary.EvidenceMax, evidenceName, maxEvidence, evidence.dtype);
             else
-                EvidenceRange(summary.EvidenceMin, summary.EvidenceMax, evidenceName, maxEvidence);
+                EvidenceRange(summary.EvidenceMin, summary.EvidenceMax, evidenceName, maxEvidence, evidence.dtype);
             if (target is not null && kind == TargetKind.Index)
                 ClassIndexRange(summary.TargetMin, summary.TargetMax, evidence.shape[1], ignoreIndex, targetName);
             if (target is not null && kind == TargetKind.Probability)
@@ -186,16 +190,34 @@ internal static partial class Check
     /// Evidence must be non-negative and not +∞, and at most <paramref name="maxEvidence"/> (the losses pass
     /// <see cref="UL.MaxEvidence"/>). NaN passes, as in <c>cross_entropy</c>. Called by both kernel paths.
     /// </summary>
-    internal static void EvidenceRange(double min, double max, string name, double maxEvidence = double.PositiveInfinity)
+    internal static void EvidenceRange(double min, double max, string name, double maxEvidence, ScalarType dtype)
     {
         if (min < 0)
             throw Invalid(name, Inv($"non-negative {name}"), Inv($"a minimum of {Format(min)}"),
                 "evidence is a non-negative transform of the logits; apply UL.ClampedExp, softplus or relu first");
         if (double.IsPositiveInfinity(max))
-            throw Invalid(name, Inv($"finite {name}"), "+Infinity", "use UL.ClampedExp (exp of clamped logits) to keep evidence finite");
+            throw Invalid(name, Inv($"finite {name}"), "+Infinity", InfiniteHint(dtype, "evidence"));
         if (max > maxEvidence)
             throw Invalid(name, Inv($"{name} of at most {Format(maxEvidence)} (UL.MaxEvidence)"), Inv($"a maximum of {Format(max)}"),
                 "evidence this large means the network's outputs have diverged (an unclamped exp, or relu/softplus of huge logits); use UL.ClampedExp, or lower the learning rate");
+    }
+
+    /// <summary>
+    /// The hint for +∞ evidence (or α): exp overflows the dtype above ln of its largest value, so "use UL.ClampedExp" alone
+    /// does not help a caller whose clamp is already above that (Float16: 65504 = e^11.09, so ClampedExp(x, clamp: 20) gives
+    /// +∞). The hint names the largest clamp that keeps the dtype finite, and for Float16 the way out through Float32.
+    /// </summary>
+    internal static string InfiniteHint(ScalarType dtype, string what)
+    {
+        if (dtype == ScalarType.Float16)
+            return Inv($"exp overflows Float16 (largest value 65504) above e^11.09, so clamped logits still give +Infinity with a clamp above 11: use a clamp of at most 11 (UL.ClampedExp's clamp, or the loss module's clamp option), or compute the {what} in Float32 (logits.to(ScalarType.Float32))");
+        var (bound, dtypeName) = dtype switch
+        {
+            ScalarType.Float64 => (709, "Float64"),
+            ScalarType.BFloat16 => (88, "BFloat16"),
+            _ => (88, "Float32"),
+        };
+        return Inv($"use UL.ClampedExp (exp of logits clamped to [-clamp, clamp]) with a clamp of at most {bound} to keep {dtypeName} {what} finite (a loss module's clamp option likewise); +Infinity from softplus or relu means +Infinity logits");
     }
 
     /// <summary>Class indices other than ignoreIndex must lie in [0, C). Called by both kernel paths; on the fused path it

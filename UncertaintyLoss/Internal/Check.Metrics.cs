@@ -11,6 +11,23 @@ namespace UncertaintyLoss.Internal;
 /// </summary>
 internal static partial class Check
 {
+    /// <summary>
+    /// The hint for class probabilities out of [0, 1] (or rows that do not sum to 1), from the smallest and largest value
+    /// seen: negative values look like logits, non-negative values above 1 (or non-negative rows that do not sum to 1) like
+    /// evidence. Null for NaN.
+    /// </summary>
+    internal static string? NotProbabilitiesHint(double min, double max, bool rowSum = false)
+    {
+        if (double.IsNaN(min) || double.IsNaN(max))
+            return null;
+        if (min < 0)
+            return "negative values look like logits: pass softmax(logits, 1), or UL.DirichletMean(evidence) for evidence";
+        if (max > 1 || rowSum)
+            return (rowSum ? "non-negative rows that do not sum to 1" : "non-negative values above 1") +
+                   " look like evidence: pass UL.DirichletMean(evidence), the expected class probabilities α/S, or softmax(logits, 1) for logits";
+        return null;
+    }
+
     /// <summary>A (N, C, d1, …, dk) floating probability tensor (k ≥ 0) with N ≥ 1, C ≥ 2 and at most
     /// <see cref="int.MaxValue"/> elements, and an (N, d1, …, dk) integer class-index target on its device.</summary>
     /// <returns>The number of positions N·d1·…·dk and C.</returns>

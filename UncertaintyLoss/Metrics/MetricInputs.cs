@@ -49,7 +49,8 @@ internal static class MetricInputs
                 double v = probs[i * c + k];
                 if (!(v >= 0.0 && v <= 1.0))
                     throw Check.Invalid(probabilitiesName, Check.Inv($"{probabilitiesName} to hold probabilities in [0, 1]"),
-                        Check.Inv($"{Check.Format(v)} at {Where(i, probabilities!.dim() > 2)}, class {k}"));
+                        Check.Inv($"{Check.Format(v)} at {Where(i, probabilities!.dim() > 2)}, class {k}"),
+                        Check.NotProbabilitiesHint(RowMin(probs, i, c), v));
             }
 
             if (kept != i)
@@ -70,6 +71,21 @@ internal static class MetricInputs
         }
 
         return (probs, labels, kept, c);
+    }
+
+    /// <summary>The smallest value of row <paramref name="i"/> of a row-major (M, C) array (NaN if any is NaN).</summary>
+    private static double RowMin(double[] probs, int i, int c)
+    {
+        double min = double.PositiveInfinity;
+        for (int k = 0; k < c; k++)
+        {
+            double v = probs[i * c + k];
+            if (double.IsNaN(v))
+                return double.NaN;
+            min = System.Math.Min(min, v);
+        }
+
+        return min;
     }
 
     /// <summary>

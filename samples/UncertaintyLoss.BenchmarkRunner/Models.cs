@@ -85,7 +85,7 @@ internal sealed class DirichletModel(nn.Module<Tensor, Tensor> net, DirichletLos
 
     protected override Outputs PredictChunk(Tensor x)
     {
-        var raw = UL.ToEvidence(net.forward(x), module.Activation, module.ExpClamp);
+        var raw = UL.ToEvidence(net.forward(x), module.Activation, module.Clamp);
         var (evidence, w) = alphaOutput ? ((raw - AlphaPrior).clamp_min(0), AlphaPrior) : (raw, priorWeight);
         return new Outputs(UL.DirichletMean(evidence, w), (evidence + w).log(), UL.ModelUncertainty(evidence, w), UL.Vacuity(evidence, w));
     }

@@ -42,7 +42,7 @@ internal static unsafe partial class FusedDirichlet
         internal static Call Prepare(Tensor evidence, Tensor target, Tensor? weight, long ignoreIndex, nn.Reduction reduction, FusedLoss loss)
         {
             var (min, max) = ValueRange(evidence);
-            Check.EvidenceRange(min, max, "evidence", UL.MaxEvidence);
+            Check.EvidenceRange(min, max, "evidence", UL.MaxEvidence, evidence.dtype);
 
             var shape = evidence.shape;
             long positions = shape[0];
@@ -79,7 +79,7 @@ internal static unsafe partial class FusedDirichlet
         {
             FusedLossKind.Evidential => UL.EvidentialLoss(evidenceIn, targetIn, loss.RegFactor, Reduction, weightIn, ignoreIndex, loss.Risk),
             FusedLossKind.Relaxed => UL.RelaxedEvidentialLoss(evidenceIn, targetIn, loss.RegFactor, loss.PriorWeight, Reduction, weightIn, ignoreIndex),
-            _ => UL.MaxNormLoss(evidenceIn, targetIn, loss.RegFactor, loss.PNorm, Reduction, loss.FisherAlphaSum, weightIn, ignoreIndex),
+            _ => UL.MaxNormLoss(evidenceIn, targetIn, loss.RegFactor, loss.PNorm, Reduction, weightIn, ignoreIndex, loss.FisherAlphaSum),
         };
 
         /// <summary>Computes the reduced loss and, when <paramref name="gradient"/> is wanted (inside the autograd
