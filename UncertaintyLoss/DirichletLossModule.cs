@@ -37,6 +37,13 @@ public abstract class DirichletLossModule : WeightedLoss<Tensor, Tensor, Tensor>
         Clamp = clamp;
     }
 
+    /// <summary>
+    /// The schedule a module constructor passes on: <paramref name="schedule"/> when given; otherwise the paper's
+    /// <paramref name="preset"/> when no constant <paramref name="regFactor"/> was given either; otherwise none.
+    /// </summary>
+    private protected static IRegFactorSchedule? PresetUnlessGiven(double? regFactor, IRegFactorSchedule? schedule, Func<RegFactorSchedule> preset) =>
+        schedule ?? (regFactor is null ? preset() : null);
+
     /// <summary>The constant λ, used when <see cref="Schedule"/> is null (the constructor's <c>regFactor</c>).</summary>
     /// <remarks>Not named <c>RegFactor</c>, so that in a class derived from this one <c>RegFactor</c> still names the
     /// schedule factory <see cref="UncertaintyLoss.RegFactor"/> (<c>Schedule = RegFactor.Linear(100)</c>); the members that

@@ -19,7 +19,9 @@ namespace UncertaintyLoss;
 public sealed class EvidentialLossModule : DirichletLossModule
 {
     /// <summary>Creates the module.</summary>
-    /// <param name="regFactor">λ when no <paramref name="schedule"/> is set (default 0).</param>
+    /// <param name="regFactor">A constant KL weight λ (finite, ≥ 0). With neither <paramref name="regFactor"/> nor
+    /// <paramref name="schedule"/>, the module uses the schedule of EDL (Sensoy et al. 2018), <see cref="RegFactor.Presets.Edl"/>
+    /// (λ = min(1, epoch/10), stepped once per epoch with <see cref="DirichletLossModule.StepSchedule"/>); pass 0 for no regulariser.</param>
     /// <param name="reduction">How to reduce the per-position losses (default <see cref="nn.Reduction.Mean"/>).</param>
     /// <param name="weight">Optional per-class weights of shape (C).</param>
     /// <param name="ignoreIndex">Class-index target value to ignore (default −100).</param>
@@ -30,10 +32,10 @@ public sealed class EvidentialLossModule : DirichletLossModule
     /// <exception cref="ArgumentException"><paramref name="weight"/> is not a floating tensor of shape (C).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or <paramref name="risk"/> is not a
     /// defined value (see <see cref="UL.EvidentialLoss"/>).</exception>
-    public EvidentialLossModule(double regFactor = 0.0, nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null,
+    public EvidentialLossModule(double? regFactor = null, nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null,
         long ignoreIndex = -100, EvidentialRisk risk = EvidentialRisk.SquaredError, EvidenceActivation activation = EvidenceActivation.Exp,
         IRegFactorSchedule? schedule = null, double clamp = 10.0)
-        : base(RegFactorOnceRiskChecked(regFactor, risk), reduction, weight, ignoreIndex, activation, schedule, clamp)
+        : base(RegFactorOnceRiskChecked(regFactor ?? 0.0, risk), reduction, weight, ignoreIndex, activation, PresetUnlessGiven(regFactor, schedule, RegFactor.Presets.Edl), clamp)
     {
         Risk = risk;
     }

@@ -21,7 +21,9 @@ namespace UncertaintyLoss;
 public sealed class FisherEvidentialLossModule : DirichletLossModule
 {
     /// <summary>Creates the module.</summary>
-    /// <param name="regFactor">The KL weight when no <paramref name="schedule"/> is set (default 0).</param>
+    /// <param name="regFactor">A constant KL weight λ (finite, ≥ 0). With neither <paramref name="regFactor"/> nor
+    /// <paramref name="schedule"/>, the module uses the schedule of I-EDL (Deng et al. 2023), <see cref="RegFactor.Presets.Iedl"/>
+    /// (λ = min(1, epoch/10), stepped once per epoch with <see cref="DirichletLossModule.StepSchedule"/>); pass 0 for no regulariser.</param>
     /// <param name="fisherCoefficient">The weight c ∈ [0, 1e6] of the Fisher log-determinant (default 0.005, the authors'
     /// MNIST value; 0.05 for their CIFAR-10 configuration).</param>
     /// <param name="reduction">How to reduce the per-position losses (default <see cref="nn.Reduction.Mean"/>).</param>
@@ -32,10 +34,10 @@ public sealed class FisherEvidentialLossModule : DirichletLossModule
     /// <param name="clamp">The bound of <see cref="EvidenceActivation.Exp"/>: the input is clamped to [−clamp, clamp] before exp, as in <see cref="UL.ClampedExp"/> (default 10); ignored by the other activations.</param>
     /// <exception cref="ArgumentException"><paramref name="weight"/> is not a floating tensor of shape (C).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="UL.FisherEvidentialLoss"/>).</exception>
-    public FisherEvidentialLossModule(double regFactor = 0.0, double fisherCoefficient = 0.005, nn.Reduction reduction = nn.Reduction.Mean,
+    public FisherEvidentialLossModule(double? regFactor = null, double fisherCoefficient = 0.005, nn.Reduction reduction = nn.Reduction.Mean,
         Tensor? weight = null, long ignoreIndex = -100, EvidenceActivation activation = EvidenceActivation.Softplus,
         IRegFactorSchedule? schedule = null, double clamp = 10.0)
-        : base(RegFactorOnceFisherCoefficientChecked(regFactor, fisherCoefficient), reduction, weight, ignoreIndex, activation, schedule, clamp)
+        : base(RegFactorOnceFisherCoefficientChecked(regFactor ?? 0.0, fisherCoefficient), reduction, weight, ignoreIndex, activation, PresetUnlessGiven(regFactor, schedule, RegFactor.Presets.Iedl), clamp)
     {
         FisherCoefficient = fisherCoefficient;
     }

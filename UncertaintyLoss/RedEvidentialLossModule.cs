@@ -22,7 +22,9 @@ namespace UncertaintyLoss;
 public sealed class RedEvidentialLossModule : DirichletLossModule
 {
     /// <summary>Creates the module.</summary>
-    /// <param name="regFactor">The KL weight when no <paramref name="schedule"/> is set (default 0).</param>
+    /// <param name="regFactor">A constant KL weight λ (finite, ≥ 0). With neither <paramref name="regFactor"/> nor
+    /// <paramref name="schedule"/>, the module uses the schedule of EDL (RED trains with EDL's annealing), <see cref="RegFactor.Presets.Edl"/>
+    /// (λ = min(1, epoch/10), stepped once per epoch with <see cref="DirichletLossModule.StepSchedule"/>); pass 0 for no regulariser.</param>
     /// <param name="correctEvidenceWeight">The weight of the correct-evidence regulariser (finite, ≥ 0; default 1, the paper's).</param>
     /// <param name="reduction">How to reduce the per-position losses (default <see cref="nn.Reduction.Mean"/>).</param>
     /// <param name="weight">Optional per-class weights of shape (C).</param>
@@ -33,10 +35,10 @@ public sealed class RedEvidentialLossModule : DirichletLossModule
     /// <param name="clamp">The bound of <see cref="EvidenceActivation.Exp"/>: the input is clamped to [−clamp, clamp] before exp, as in <see cref="UL.ClampedExp"/> (default 10); ignored by the other activations.</param>
     /// <exception cref="ArgumentException"><paramref name="weight"/> is not a floating tensor of shape (C).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="UL.RedEvidentialLoss"/>).</exception>
-    public RedEvidentialLossModule(double regFactor = 0.0, double correctEvidenceWeight = 1.0, nn.Reduction reduction = nn.Reduction.Mean,
+    public RedEvidentialLossModule(double? regFactor = null, double correctEvidenceWeight = 1.0, nn.Reduction reduction = nn.Reduction.Mean,
         Tensor? weight = null, long ignoreIndex = -100, EvidentialRisk risk = EvidentialRisk.LogLikelihood,
         EvidenceActivation activation = EvidenceActivation.Exp, IRegFactorSchedule? schedule = null, double clamp = 10.0)
-        : base(RegFactorOnceOptionsChecked(regFactor, correctEvidenceWeight, risk), reduction, weight, ignoreIndex, activation, schedule, clamp)
+        : base(RegFactorOnceOptionsChecked(regFactor ?? 0.0, correctEvidenceWeight, risk), reduction, weight, ignoreIndex, activation, PresetUnlessGiven(regFactor, schedule, RegFactor.Presets.Edl), clamp)
     {
         CorrectEvidenceWeight = correctEvidenceWeight;
         Risk = risk;

@@ -21,7 +21,9 @@ namespace UncertaintyLoss;
 public sealed class RelaxedEvidentialLossModule : DirichletLossModule
 {
     /// <summary>Creates the module.</summary>
-    /// <param name="regFactor">The KL weight when no <paramref name="schedule"/> is set (default 0).</param>
+    /// <param name="regFactor">A constant KL weight λ (finite, ≥ 0). With neither <paramref name="regFactor"/> nor
+    /// <paramref name="schedule"/>, the module uses the schedule of R-EDL (Chen et al. 2024), <see cref="RegFactor.Presets.Redl"/>
+    /// (λ = min(1, epoch/10), stepped once per epoch with <see cref="DirichletLossModule.StepSchedule"/>); pass 0 for no regulariser.</param>
     /// <param name="priorWeight">The prior weight λ ∈ [1e-6, 1e6] in α = evidence + λ (default 0.1, the paper's).</param>
     /// <param name="reduction">How to reduce the per-position losses (default <see cref="nn.Reduction.Mean"/>).</param>
     /// <param name="weight">Optional per-class weights of shape (C).</param>
@@ -31,10 +33,10 @@ public sealed class RelaxedEvidentialLossModule : DirichletLossModule
     /// <param name="clamp">The bound of <see cref="EvidenceActivation.Exp"/>: the input is clamped to [−clamp, clamp] before exp, as in <see cref="UL.ClampedExp"/> (default 10); ignored by the other activations.</param>
     /// <exception cref="ArgumentException"><paramref name="weight"/> is not a floating tensor of shape (C).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="UL.RelaxedEvidentialLoss"/>).</exception>
-    public RelaxedEvidentialLossModule(double regFactor = 0.0, double priorWeight = 0.1, nn.Reduction reduction = nn.Reduction.Mean,
+    public RelaxedEvidentialLossModule(double? regFactor = null, double priorWeight = 0.1, nn.Reduction reduction = nn.Reduction.Mean,
         Tensor? weight = null, long ignoreIndex = -100, EvidenceActivation activation = EvidenceActivation.Softplus,
         IRegFactorSchedule? schedule = null, double clamp = 10.0)
-        : base(RegFactorOncePriorWeightChecked(regFactor, priorWeight), reduction, weight, ignoreIndex, activation, schedule, clamp)
+        : base(RegFactorOncePriorWeightChecked(regFactor ?? 0.0, priorWeight), reduction, weight, ignoreIndex, activation, PresetUnlessGiven(regFactor, schedule, RegFactor.Presets.Redl), clamp)
     {
         PriorWeight = priorWeight;
     }

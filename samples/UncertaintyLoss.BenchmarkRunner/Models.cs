@@ -179,20 +179,20 @@ public static class ModelZoo
     /// <summary>The loss module of a Dirichlet model, with its paper preset and <paramref name="v"/>'s settings; null for the others.</summary>
     public static DirichletLossModule? DirichletModule(Variant v) => v.Base switch
     {
-        "edl" => new EvidentialLossModule(schedule: v.Ramp(), activation: v.Activation(EvidenceActivation.Exp), expClamp: v.Number("clamp") ?? 10),
+        "edl" => new EvidentialLossModule(schedule: v.Ramp(), activation: v.Activation(EvidenceActivation.Exp), clamp: v.Number("clamp") ?? 10),
         "edl-log" => new EvidentialLossModule(schedule: v.Ramp(), risk: EvidentialRisk.LogLikelihood,
-            activation: v.Activation(EvidenceActivation.Exp), expClamp: v.Number("clamp") ?? 10),
+            activation: v.Activation(EvidenceActivation.Exp), clamp: v.Number("clamp") ?? 10),
         "edl-digamma" => new EvidentialLossModule(schedule: v.Ramp(), risk: EvidentialRisk.CrossEntropy,
-            activation: v.Activation(EvidenceActivation.Exp), expClamp: v.Number("clamp") ?? 10),
+            activation: v.Activation(EvidenceActivation.Exp), clamp: v.Number("clamp") ?? 10),
         "redl" => new RelaxedEvidentialLossModule(schedule: v.Ramp(), priorWeight: v.Number("prior") ?? 0.1,
-            activation: v.Activation(EvidenceActivation.Softplus), expClamp: v.Number("clamp") ?? 10),
+            activation: v.Activation(EvidenceActivation.Softplus), clamp: v.Number("clamp") ?? 10),
         "iedl" => new FisherEvidentialLossModule(schedule: v.Ramp(), fisherCoefficient: v.Number("fisher") ?? 0.005,
-            activation: v.Activation(EvidenceActivation.Softplus), expClamp: v.Number("clamp") ?? 10),
-        "red" => new RedEvidentialLossModule(schedule: v.Ramp(), activation: v.Activation(EvidenceActivation.Exp), expClamp: v.Number("clamp") ?? 10),
+            activation: v.Activation(EvidenceActivation.Softplus), clamp: v.Number("clamp") ?? 10),
+        "red" => new RedEvidentialLossModule(schedule: v.Ramp(), activation: v.Activation(EvidenceActivation.Exp), clamp: v.Number("clamp") ?? 10),
         "posterior-network" => new PosteriorNetworkLossModule(),
         "belief-matching" => new BeliefMatchingLossModule(),
         "max-norm" => new MaxNormLossModule(),
-        "recommended" => new EvidentialLossModule(),
+        "recommended" => new FisherEvidentialLossModule(),   // the library's recipe (docs/recipes.md): no arguments
         _ => null,
     };
 

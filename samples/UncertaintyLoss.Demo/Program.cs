@@ -50,8 +50,7 @@ Console.WriteLine($"Three Gaussian blobs, {trainY.shape[0]} training and {testY.
 
 // ---- The recommended recipe: the library's default loss module (it takes logits) and its schedule --------------------
 #region demo-recipe
-var criterion = new EvidentialLossModule();
-criterion.Schedule = RegFactor.Presets.Edl();   // the KL weight min(1, epoch/10); stepped once per epoch below
+var criterion = new FisherEvidentialLossModule();   // I-EDL, softplus evidence; its KL weight min(1, epoch/10) is built in
 #endregion
 
 // ---- Models: an RBF network (distance-aware by construction) and a plain ReLU network ---------------------------------
@@ -181,7 +180,7 @@ static (Tensor X, Tensor Y) Blobs(int perClass)
 }
 
 // The evidence the recommended loss module trains: its own activation of the logits.
-Tensor Evidence(Tensor logits) => UL.ToEvidence(logits, criterion.Activation, criterion.ExpClamp);
+Tensor Evidence(Tensor logits) => UL.ToEvidence(logits, criterion.Activation, criterion.Clamp);
 
 // Normalised uncertainty in [0, 1], the same scale for both kinds of model: UL.Uncertainty of the evidence, or the
 // softmax entropy UL.CrossEntropyUncertainty / ln C for cross-entropy.
