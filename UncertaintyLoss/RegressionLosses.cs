@@ -22,7 +22,8 @@ public static partial class UL
     /// <remarks>
     /// <para><b>Shape.</b> <paramref name="mean"/>'s shape is the reference: <paramref name="y"/> and <paramref name="variance"/>
     /// have it, or a shape that broadcasts to it without enlarging it (a scalar, (1, 1) against (N, 1)); output: mean's shape
-    /// for None, a scalar otherwise. An empty batch gives 0 for Mean and Sum (docs/sculpt.md, "Shapes").</para>
+    /// for None, a scalar otherwise. An empty batch gives 0 for Mean and Sum
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/sculpt.md#shapes">sculpt.md, "Shapes"</see>).</para>
     /// <para><b>Reference.</b> Seitzer, Tavakoli, Antic, Martius, "On the Pitfalls of Heteroscedastic Uncertainty Estimation with
     /// Probabilistic Neural Networks", ICLR 2022. Unlike the paper's code we keep the constant ½ ln 2π, so that β = 0 equals
     /// <c>Sculpt.Normal.LossFunction(y, mean, √variance)</c> (it does not change any gradient).</para>
@@ -72,7 +73,8 @@ public static partial class UL
     /// −ln of a Student-t with 2α degrees of freedom, location γ and scale² β(1 + ν)/(να).</para>
     /// <para><b>Shape.</b> <paramref name="gamma"/>'s shape is the reference: the other four tensors have it, or a shape that
     /// broadcasts to it without enlarging it (a scalar, (1, 1) against (N, 1)); output: gamma's shape for None, a scalar
-    /// otherwise. An empty batch gives 0 for Mean and Sum (docs/sculpt.md, "Shapes").</para>
+    /// otherwise. An empty batch gives 0 for Mean and Sum
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/sculpt.md#shapes">sculpt.md, "Shapes"</see>).</para>
     /// <para><b>Reference.</b> Amini, Schwarting, Soleimany, Rus, "Deep Evidential Regression", NeurIPS 2020, eqs. 8 and 9.
     /// Map 4 raw outputs with <see cref="NormalInverseGammaParameters"/>.</para>
     /// </remarks>
