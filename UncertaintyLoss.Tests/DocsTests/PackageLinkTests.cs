@@ -27,8 +27,9 @@ public sealed class PackageLinkTests
     {
         string root = DocSnippetTests.RepoRoot();
         string library = Path.Combine(root, "UncertaintyLoss");
+        char sep = Path.DirectorySeparatorChar;
         var sources = Directory.GetFiles(library, "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
+            .Where(f => !f.Contains($"{sep}obj{sep}", StringComparison.Ordinal) && !f.Contains($"{sep}bin{sep}", StringComparison.Ordinal))
             .OrderBy(f => f, StringComparer.Ordinal);
         foreach (var file in sources)
         {
@@ -52,7 +53,8 @@ public sealed class PackageLinkTests
     {
         string docsUrl = DocsUrl();
         var relative = PackageText()
-            .Where(l => Regex.IsMatch(l.Text.Replace(docsUrl, "", StringComparison.Ordinal), @"(^|[^\w/.-])docs/|\]\((?!https?://|#)"))
+            .Where(l => Regex.IsMatch(l.Text.Replace(docsUrl, "", StringComparison.Ordinal), @"(^|[^\w/.-])docs/|href=""(?!https?://)")
+                        || (l.File.EndsWith(".md", StringComparison.Ordinal) && Regex.IsMatch(l.Text, @"\]\((?!https?://|#)")))
             .Select(l => $"{l.File}:{l.Line}: {l.Text.Trim()}")
             .ToList();
         Assert.That(relative, Is.Empty,
