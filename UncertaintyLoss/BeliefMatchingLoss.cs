@@ -35,7 +35,8 @@ public static partial class UL
     /// <para><b>Python.</b> tjoo512/belief-matching-framework, <c>loss.py</c>, <c>BeliefMatchingLoss(coeff, prior)</c>:
     /// the same loss on α = exp(logits) (no clamp) with class-index targets and the batch mean only. Its KL leaves out the
     /// constant K ln Γ(β) − ln Γ(Kβ) (−ln Γ(K) at β = 1), so its values are ours minus λ times that constant and its
-    /// gradients are ours; no epsilon or clamp (docs/belief-matching.md).</para>
+    /// gradients are ours; no epsilon or clamp
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/belief-matching.md">belief-matching.md</see>).</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="alpha"/> or <paramref name="target"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="alpha"/> is not floating point, has rank below 2 or fewer than 2

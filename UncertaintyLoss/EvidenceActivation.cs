@@ -4,7 +4,9 @@ using static TorchSharp.torch;
 
 namespace UncertaintyLoss;
 
-/// <summary>How a network's raw outputs (logits) become non-negative evidence. See docs/activations.md for the trade-offs.</summary>
+/// <summary>How a network's raw outputs (logits) become non-negative evidence. See
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/activations.md">activations.md</see>
+/// for the trade-offs.</summary>
 public enum EvidenceActivation
 {
     /// <summary>exp(clamp(x, −clamp, clamp)) (<see cref="UL.ClampedExp"/>): the papers' and the Python package's choice; trains

@@ -42,13 +42,16 @@ public static partial class UL
     /// Uncertainty", NeurIPS 2018, eqs. 3–5 and the KL regulariser of section 4.</para>
     /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence and class-index targets, a fused kernel
     /// computes the loss and its analytic gradient in one double-precision pass, for each of the three risks
-    /// (docs/performance.md); other inputs compose
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>);
+    /// other inputs compose
     /// TorchSharp operations. Both paths support gradients of every order: a backward with <c>create_graph</c> through the
     /// fused kernel recomputes the gradient through the composed operations. <see cref="KernelScope"/> and
     /// <see cref="UseFusedKernels"/> choose the path.</para>
     /// <para><b>Python.</b> <c>uncertainty_loss.evidential_loss(evidence, target, reg_factor, reduction)</c> (squared error). Unlike it,
-    /// <see cref="nn.Reduction.None"/> and <see cref="nn.Reduction.Sum"/> work with regFactor &gt; 0 (docs/python-differences.md).
-    /// torch-uncertainty's <c>DECLoss(loss_type="mse" | "log" | "digamma")</c> are the three risks (docs/evidential.md).</para>
+    /// <see cref="nn.Reduction.None"/> and <see cref="nn.Reduction.Sum"/> work with regFactor &gt; 0
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/python-differences.md">python-differences.md</see>).
+    /// torch-uncertainty's <c>DECLoss(loss_type="mse" | "log" | "digamma")</c> are the three risks
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/evidential.md">evidential.md</see>).</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
     /// <exception cref="ArgumentException">The evidence is not floating point, has rank below 2, fewer than 2 classes, a +∞ or a
@@ -168,7 +171,9 @@ public static partial class UL
     /// <para><b>Reference.</b> Sensoy, Kaplan and Kandemir, NeurIPS 2018, section 4.</para>
     /// <para><b>Python.</b> <c>uncertainty_loss.uniform_dirichlet_kl</c>. The Python function broadcasts (N, 1) against
     /// (N), returning an N×N matrix for reduction "none" and N times the true value for "sum"; here "none" returns
-    /// (N, d1, …, dk) and "sum" the sum (docs/python-differences.md). Its "mean" agrees.</para>
+    /// (N, d1, …, dk) and "sum" the sum
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/python-differences.md">python-differences.md</see>).
+    /// Its "mean" agrees.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
     /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>

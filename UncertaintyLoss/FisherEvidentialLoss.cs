@@ -37,7 +37,7 @@ public static partial class UL
     /// <c>compute_kl_loss</c>).</para>
     /// <para><b>Python.</b> The authors' code evaluates 1 − ψ₁(S)Σ1/ψ₁(α_j) as written (NaN in Float32 for large evidence),
     /// uses <c>torch.polygamma(1, ·)</c>, and adds 1e-8 inside every ln Γ and ψ of the KL; here the KL is the exact formula
-    /// (docs/iedl.md).</para>
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/iedl.md">iedl.md</see>).</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
     /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>

@@ -8,14 +8,17 @@ public static partial class UL
     /// <summary>
     /// The process-wide default of whether <see cref="EvidentialLoss"/> and <see cref="MaxNormLoss"/> may use their fused
     /// CPU kernel (default <see langword="true"/>): one vectorised double-precision pass computing the loss and its
-    /// analytic gradient, used for contiguous Float32/Float64 CPU evidence with class-index targets (docs/performance.md).
+    /// analytic gradient, used for contiguous Float32/Float64 CPU evidence with class-index targets
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>).
     /// A <see cref="KernelScope"/> overrides it for one thread or async flow.
     /// </summary>
     /// <remarks>
     /// Both paths give the same values (1e-10 relative in Float64) and gradients of every order: a backward that builds
     /// a graph (<c>create_graph: true</c>, e.g. a gradient penalty or a Hessian-vector product) through the fused kernel
     /// recomputes the gradient through the composed TorchSharp operations, and a second backward through a released
-    /// graph raises as on the composed path (docs/conventions.md, "Gradients"). Setting this to <see langword="false"/>
+    /// graph raises as on the composed path
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/conventions.md#gradients">conventions.md, "Gradients"</see>).
+    /// Setting this to <see langword="false"/>
     /// selects the composed path everywhere, e.g. to compare the two. The setting is process-wide: changing it affects
     /// every thread; use <see cref="KernelScope"/> to change the path for one piece of code only.
     /// </remarks>

@@ -11,7 +11,9 @@ public static partial class UL
     /// evidence beyond it only arises from a diverged network (an unclamped exp, relu or softplus of huge logits).
     /// Up to this bound every loss and its gradient stay finite on both kernel paths, in Float32 and Float64, for any
     /// class count the path accepts; beyond it the p-norm's rising products (Π(S + i) for p ≤ 16), lgamma and the
-    /// squared strengths overflow in one path or another. Accuracy is a separate matter: docs/accuracy.md gives the
+    /// squared strengths overflow in one path or another. Accuracy is a separate matter:
+    /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/accuracy.md">accuracy.md</see>
+    /// gives the
     /// measured errors, which grow with the evidence (ln Γ differences cancel).</para>
     /// <para>The uncertainty measures (<see cref="Uncertainty"/>, <see cref="Vacuity(TorchSharp.torch.Tensor)"/>, …) accept any finite evidence.</para>
     /// </remarks>

@@ -29,7 +29,8 @@ public static partial class UL
     /// index-target loss for one-hot targets (as <c>cross_entropy</c> with probabilities is the expected
     /// one-hot cross-entropy). L(α, c) for every class c comes from one pass over the evidence (sums over all classes
     /// minus the true class's term), so probability targets cost O(N·C·p) operations for any C, as index targets do on
-    /// the composed path (docs/maxnorm.md).</para>
+    /// the composed path
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/maxnorm.md">maxnorm.md</see>).</para>
     /// <para><b>Shape.</b> evidence: (N, C) or (N, C, d1, …, dk); target: (N) or (N, d1, …, dk) of class indices in
     /// [0, C), or the evidence's shape for probabilities; output: (N, d1, …, dk) for <see cref="nn.Reduction.None"/>,
     /// a scalar for <see cref="nn.Reduction.Mean"/> and <see cref="nn.Reduction.Sum"/>. The result has the evidence's
@@ -37,13 +38,15 @@ public static partial class UL
     /// <para><b>Reference.</b> Tsiligkaridis, "Information Aware Max-Norm Dirichlet Networks for Predictive Uncertainty
     /// Estimation", Neural Networks 135 (2021), arXiv:1910.04819.</para>
     /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence with class-index targets, a fused kernel
-    /// computes the loss and its analytic gradient in one double-precision pass (docs/performance.md); other inputs compose
+    /// computes the loss and its analytic gradient in one double-precision pass
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>);
+    /// other inputs compose
     /// TorchSharp operations. Both paths support gradients of every order: a backward with <c>create_graph</c> through the
     /// fused kernel recomputes the gradient through the composed operations. <see cref="KernelScope"/> and
     /// <see cref="UseFusedKernels"/> choose the path.</para>
     /// <para><b>Python.</b> <c>uncertainty_loss.maxnorm_loss(evidence, target, reg_factor, p_norm, reduction)</c>. The
     /// Python package marks the true class with <c>target &gt; 0</c>, which is wrong for probability targets; see
-    /// docs/python-differences.md.</para>
+    /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/python-differences.md">python-differences.md</see>.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
     /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>

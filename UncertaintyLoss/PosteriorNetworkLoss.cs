@@ -33,7 +33,8 @@ public static partial class UL
     /// <para><b>Python.</b> sharpenb/Posterior-Network, <c>PosteriorNetwork.UCE_loss</c>: the same formula (with
     /// <c>torch.distributions.Dirichlet(alpha).entropy()</c>) summed over the batch; here the reductions are
     /// <c>cross_entropy</c>'s (Mean by default; <see cref="nn.Reduction.Sum"/> is theirs). Their ablation without density
-    /// (<c>no_density</c>) uses α = exp(logits) without the +1, which this function does not cover (docs/posterior-network.md).</para>
+    /// (<c>no_density</c>) uses α = exp(logits) without the +1, which this function does not cover
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/posterior-network.md">posterior-network.md</see>).</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
     /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>

@@ -39,7 +39,8 @@ public static partial class UL
     /// <c>DirichletKLLoss(target_concentration, concentration=1.0, reverse=True)</c>: the same KL, except that it adds
     /// ε = 1e-8 inside ln Γ(α_j), ln Γ(β_j), ψ(α_j) and ψ(S) (values off by up to 1e-6 relative where α is near 0.01). It takes
     /// in-distribution and out-of-distribution batches separately (labels None for the latter) and its training script
-    /// returns (mean_in + γ·mean_out)/τ; here one batch holds both, marked per position (docs/prior-networks.md).</para>
+    /// returns (mean_in + γ·mean_out)/τ; here one batch holds both, marked per position
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/prior-networks.md">prior-networks.md</see>).</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="alpha"/> or <paramref name="target"/> is null.</exception>
     /// <exception cref="ArgumentException">As <see cref="BeliefMatchingLoss"/>; a class index outside [0, C) that is neither

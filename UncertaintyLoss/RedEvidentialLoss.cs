@@ -46,7 +46,8 @@ public static partial class UL
     /// <para><b>Python.</b> pandeydeep9/EvidentialResearch2023, <c>edl_log_loss</c> and its siblings in
     /// <c>MainMnistExperiment/losses.py</c> and <c>Cifar100Experiments/utilFiles/losses.py</c>: <c>loss -= sum(vacuity *
     /// output * target) / batch</c>, with <c>output</c> the logits and exp evidence, so ln e_y = output_y there; this
-    /// function takes the evidence and applies the logarithm itself, with the floor ε (docs/red.md).</para>
+    /// function takes the evidence and applies the logarithm itself, with the floor ε
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/red.md">red.md</see>).</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
     /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>
@@ -83,7 +84,8 @@ public static partial class UL
     /// <para><b>Python.</b> pandeydeep9/EvidentialResearch2023 (<c>edl_log_loss</c>, <c>edl_digamma_loss</c>,
     /// <c>edl_mse_loss</c> with <c>--use_vac_reg True</c>, <c>--unc_act exp</c>): the same sum per position, averaged over
     /// the batch. Their KL is computed in float32 with ln Γ(K) from a float32 tensor; here everything is in the evidence's
-    /// precision, and ln e_y is floored at ε instead of being the raw logit (docs/red.md).</para>
+    /// precision, and ln e_y is floored at ε instead of being the raw logit
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/red.md">red.md</see>).</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
     /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>

@@ -212,7 +212,8 @@ public static class RegFactor
     /// The regularisation-factor schedules the papers trained with, by method: the schedule to pass to the method's loss
     /// module, stepped once per epoch (each paper's training loop computes its factor from a 0-based epoch counter). Each
     /// is an ordinary schedule (<see cref="EdlAnnealing"/> or <see cref="Constant"/>), named after what it returns.
-    /// See docs/training-loop.md, "Presets from the papers".
+    /// See
+    /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/training-loop.md#presets-from-the-papers">training-loop.md, "Presets from the papers"</see>.
     /// </summary>
     public static class Presets
     {

@@ -26,7 +26,8 @@ public static partial class UL
     /// <c>BetaNll(mean, variance, y, beta: 0)</c> here (with the constant ½ ln 2π).</para>
     /// <para><b>Shape.</b> <paramref name="mean"/>'s shape is the reference: <paramref name="variance"/> and <paramref name="target"/>
     /// have it, or a shape that broadcasts to it without enlarging it (a scalar, (1, 1) against (N, 1)); output: mean's shape
-    /// for None, a scalar otherwise. An empty batch gives 0 for Mean and Sum (docs/sculpt.md, "Shapes").</para>
+    /// for None, a scalar otherwise. An empty batch gives 0 for Mean and Sum
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/sculpt.md#shapes">sculpt.md, "Shapes"</see>).</para>
     /// <para><b>Reference.</b> Seitzer, Tavakoli, Antic, Martius, "On the Pitfalls of Heteroscedastic Uncertainty Estimation with
     /// Probabilistic Neural Networks", ICLR 2022. Unlike the paper's code we keep the constant ½ ln 2π, so that β = 0 equals
     /// <c>Sculpt.Normal.LossFunction(y, mean, √variance)</c> (it does not change any gradient).</para>
@@ -79,7 +80,8 @@ public static partial class UL
     /// code <c>NIG_NLL(y, gamma, v, alpha, beta)</c> puts y first.</para>
     /// <para><b>Shape.</b> <paramref name="gamma"/>'s shape is the reference: the other four tensors have it, or a shape that
     /// broadcasts to it without enlarging it (a scalar, (1, 1) against (N, 1)); output: gamma's shape for None, a scalar
-    /// otherwise. An empty batch gives 0 for Mean and Sum (docs/sculpt.md, "Shapes").</para>
+    /// otherwise. An empty batch gives 0 for Mean and Sum
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/sculpt.md#shapes">sculpt.md, "Shapes"</see>).</para>
     /// <para><b>Reference.</b> Amini, Schwarting, Soleimany, Rus, "Deep Evidential Regression", NeurIPS 2020, eqs. 8 and 9.
     /// Map 4 raw outputs with <see cref="NormalInverseGammaParameters"/>.</para>
     /// </remarks>

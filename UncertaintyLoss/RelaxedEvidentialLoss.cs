@@ -35,13 +35,16 @@ public static partial class UL
     /// ICLR 2024 (MengyuanChen21/ICLR2024-REDL, <c>ModifiedEvidentialN.compute_mse</c> and <c>compute_kl_loss</c> with
     /// lamb1 = 1, lamb2 = λ).</para>
     /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence and class-index targets, a fused kernel
-    /// computes the loss and its analytic gradient in one double-precision pass (docs/performance.md); other inputs compose
+    /// computes the loss and its analytic gradient in one double-precision pass
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>);
+    /// other inputs compose
     /// TorchSharp operations. Both paths support gradients of every order: a backward with <c>create_graph</c> through the
     /// fused kernel recomputes the gradient through the composed operations. <see cref="KernelScope"/> and
     /// <see cref="UseFusedKernels"/> choose the path.</para>
     /// <para><b>Python.</b> The authors' code adds 1e-8 inside every ln Γ and ψ of the KL and replaces non-finite KL
     /// terms by 0; here the KL is the exact formula, and evidence outside [0, <see cref="MaxEvidence"/>] is rejected
-    /// instead (docs/redl.md).</para>
+    /// instead
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/redl.md">redl.md</see>).</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> or <paramref name="target"/> is null.</exception>
     /// <exception cref="ArgumentException">See <see cref="EvidentialLoss"/>.</exception>

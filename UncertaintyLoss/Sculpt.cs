@@ -91,7 +91,8 @@ public interface ISculptDistribution
 
 /// <summary>
 /// The Sculpt distributions (Capsa's <c>sculpt.Normal</c> and friends) and the helper that maps a raw network output to
-/// a valid scale. See docs/sculpt.md.
+/// a valid scale. See
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/sculpt.md">sculpt.md</see>.
 /// </summary>
 public static class Sculpt
 {

@@ -176,7 +176,8 @@ public static partial class UL
     /// boundary where some α_j = 1. Computed from the evidence directly, so tiny evidence is not lost in α − 1.</para>
     /// <para><b>Shape.</b> evidence and output: (N, C, d1, …, dk).</para>
     /// <para><b>Python.</b> <c>uncertainty_loss.dirichlet_mode</c> returns α/(S − C), which does not sum to 1; this is
-    /// the correct mode (docs/python-differences.md).</para>
+    /// the correct mode
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/python-differences.md">python-differences.md</see>).</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="evidence"/> is null.</exception>
     /// <exception cref="ArgumentException">See <see cref="Uncertainty"/>.</exception>

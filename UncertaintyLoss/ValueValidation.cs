@@ -31,7 +31,8 @@ public static partial class UL
     /// which leaves the CUDA context unusable). Turn the checks off only for code whose inputs are known to be valid —
     /// e.g. after the first epochs of a training loop ran with them on — and keep them on in tests.</para>
     /// <para>The setting is process-wide: changing it affects every thread; use <see cref="ValidationScope"/> to change it
-    /// for one piece of code only. Details: docs/conventions.md, "Value checks and GPU synchronisation".</para>
+    /// for one piece of code only. Details:
+    /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/conventions.md#value-checks-and-gpu-synchronisation">conventions.md, "Value checks and GPU synchronisation"</see>.</para>
     /// </remarks>
     public static bool ValidateValues { get; set; } = true;
 

@@ -9,7 +9,9 @@ internal static class Reductions
 {
     /// <summary>
     /// Applies a reduction over all elements, as <c>cross_entropy</c> does, except that the mean over no elements (an empty
-    /// batch) is 0, not NaN (docs/conventions.md, "Empty batches"): a 0-dim tensor in the losses' dtype and device that
+    /// batch) is 0, not NaN
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/conventions.md#empty-batches">conventions.md, "Empty batches"</see>):
+    /// a 0-dim tensor in the losses' dtype and device that
     /// stays in the graph with a zero gradient. None returns the (possibly empty) losses themselves.
     /// </summary>
     internal static Tensor Apply(Tensor perElement, nn.Reduction reduction) => reduction switch

@@ -12,7 +12,8 @@ namespace UncertaintyLoss.Metrics;
 /// Vector scaling (Guo, Pleiss, Sun and Weinberger, "On Calibration of Modern Neural Networks", ICML 2017): one weight
 /// and one bias per class, z'_k = w_k·z_k + b_k, fit on held-out logits by minimising the negative log-likelihood of
 /// softmax(z'). Temperature scaling is the special case w = (1/T)·1, b = 0, so on the fit set its NLL is never above
-/// temperature scaling's. Unlike temperature scaling it can change the predicted class. See docs/calibration.md.
+/// temperature scaling's. Unlike temperature scaling it can change the predicted class. See
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/calibration.md">calibration.md</see>.
 /// </summary>
 /// <remarks>
 /// <para><b>Fit.</b> The mean NLL over the kept positions, (1/M) Σ_i [ln Σ_k exp(w_k z_ik + b_k) − w_y z_iy − b_y], is
@@ -160,7 +161,8 @@ public sealed class VectorScaling
 /// held-out logits by minimising the negative log-likelihood of softmax(z') plus an L2 penalty on W's off-diagonal
 /// entries and on b (ODIR, Kull et al., "Beyond temperature scaling: Obtaining well-calibrated multi-class probabilities
 /// with Dirichlet calibration", NeurIPS 2019). It contains vector and temperature scaling (diagonal W); its C² + C
-/// parameters overfit small calibration sets, which the penalty counters. See docs/calibration.md.
+/// parameters overfit small calibration sets, which the penalty counters. See
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/calibration.md">calibration.md</see>.
 /// </summary>
 /// <remarks>
 /// <para><b>Fit.</b> With s the root mean square of the kept logits, minimises
@@ -170,7 +172,9 @@ public sealed class VectorScaling
 /// penalised: a strong λ shrinks matrix scaling towards vector scaling without bias (which still contains temperature
 /// scaling), not towards the uncalibrated logits.</para>
 /// <para><b>Default λ = C/M</b> (M kept positions): the penalty fades as the calibration set grows and grows with the
-/// C² − C off-diagonal entries. In the measurement of docs/calibration.md (synthetic logits, C = 10 to 100, M = 500 to
+/// C² − C off-diagonal entries. In the measurement of
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/calibration.md">calibration.md</see>
+/// (synthetic logits, C = 10 to 100, M = 500 to
 /// 5,000, held-out NLL) it was within 0.04 nats of the best λ of the grid 0, 0.1, 0.3, 1, 3, 10 × C/M in every setting,
 /// while λ = 0 was far worse than no calibration once C² approached M (C = 50, M = 500: 114 nats against 3.7). λ = 0 is
 /// plain matrix scaling; then W is determined only up to adding one row vector to every row (softmax is shift-invariant).</para>

@@ -20,7 +20,7 @@ public sealed record ReliabilityBin(double Lower, double Upper, long Count, doub
 
 /// <summary>
 /// Calibration metrics of classifiers: the expected calibration error and the reliability-diagram table behind it.
-/// See docs/metrics.md.
+/// See <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/metrics.md">metrics.md</see>.
 /// </summary>
 /// <remarks>
 /// The inputs are validated, then copied once to the host and the metric is computed there in double precision; the

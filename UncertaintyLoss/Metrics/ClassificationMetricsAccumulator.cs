@@ -10,7 +10,8 @@ namespace UncertaintyLoss.Metrics;
 /// (N, d1, …, dk) targets, then read any classification metric. The values are those of the one-shot calls
 /// (<see cref="Calibration"/>, <see cref="ScoringRules"/>, <see cref="SelectiveClassification"/>) on all the batches
 /// concatenated: bit for bit when the batches come in order, to rounding (about 1e-16 relative) in any other order.
-/// See docs/metrics.md, "Streaming evaluation".
+/// See
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/metrics.md#streaming-evaluation">metrics.md, "Streaming evaluation"</see>.
 /// </summary>
 /// <remarks>
 /// <para><b>Memory.</b> The binned metrics (ECE, reliability diagram, MCE, classwise ECE, Brier decomposition) and the Brier
@@ -155,7 +156,8 @@ public sealed class ClassificationMetricsAccumulator
 /// <summary>
 /// Streaming ranking metrics: <see cref="Update"/> once per batch of scores and 0/1 labels (any shape, the same for both),
 /// then read AUROC, average precision or FPR at a TPR. The values are exactly those of <see cref="Ranking"/>'s one-shot
-/// calls on all the batches concatenated, bit for bit, in any batch order. See docs/metrics.md, "Streaming evaluation".
+/// calls on all the batches concatenated, bit for bit, in any batch order. See
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/metrics.md#streaming-evaluation">metrics.md, "Streaming evaluation"</see>.
 /// </summary>
 /// <remarks>
 /// <para><b>Memory.</b> The exact number of positives and negatives per distinct score: O(D) for D distinct scores (±0

@@ -23,7 +23,8 @@ public sealed record TopLabelCalibration(Tensor Prediction, Tensor Confidence, T
 
 /// <summary>
 /// A calibration map g: [0, 1] → [0, 1] for a binary probability or the top-label confidence of a classifier, fit on
-/// held-out data: <see cref="HistogramBinning"/> or <see cref="IsotonicRegression"/>. See docs/calibration.md.
+/// held-out data: <see cref="HistogramBinning"/> or <see cref="IsotonicRegression"/>. See
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/calibration.md">calibration.md</see>.
 /// </summary>
 /// <remarks>
 /// <para><b>Binary.</b> Fit on the positive class's probability and 0/1 labels (<c>Fit</c>); <see cref="Apply"/> maps
@@ -218,7 +219,8 @@ public abstract class ConfidenceCalibrator
 /// Histogram binning (Zadrozny and Elkan, "Obtaining calibrated probability estimates from decision trees and naive
 /// Bayesian classifiers", ICML 2001): the probabilities are split into B bins, and every probability in bin b is mapped
 /// to the fraction of positives (binary) or of correct predictions (top-label) among the fit set's positions in bin b.
-/// See <see cref="ConfidenceCalibrator"/> and docs/calibration.md.
+/// See <see cref="ConfidenceCalibrator"/> and
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/calibration.md">calibration.md</see>.
 /// </summary>
 /// <remarks>
 /// <para><b>Bins.</b> Bin b holds the probabilities p with e_b &lt; p ≤ e_(b+1); the first bin also holds p = e_0 = 0, and
@@ -379,7 +381,8 @@ public sealed class HistogramBinning : ConfidenceCalibrator
 /// <summary>
 /// Isotonic regression (Zadrozny and Elkan, "Transforming classifier scores into accurate multiclass probability
 /// estimates", KDD 2002): the non-decreasing map g that minimises Σ_i (y_i − g(p_i))² over the fit set, found by
-/// pool-adjacent-violators. See <see cref="ConfidenceCalibrator"/> and docs/calibration.md.
+/// pool-adjacent-violators. See <see cref="ConfidenceCalibrator"/> and
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/calibration.md">calibration.md</see>.
 /// </summary>
 /// <remarks>
 /// <para><b>Fit.</b> Positions are sorted by probability; equal probabilities are pooled first (one block, their mean

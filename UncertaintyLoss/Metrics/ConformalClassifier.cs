@@ -31,7 +31,8 @@ public enum ConformalScore
 /// <summary>
 /// Split conformal classification: calibrated on held-out (probabilities, target) pairs, it turns new probabilities into
 /// prediction sets that contain the true class with probability at least 1 − α (marginally, over exchangeable
-/// calibration and test samples). See docs/conformal.md.
+/// calibration and test samples). See
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/conformal.md">conformal.md</see>.
 /// </summary>
 /// <remarks>
 /// <para><b>Calibration.</b> With n calibration positions and scores s_1..s_n, the threshold q̂ is the k-th smallest

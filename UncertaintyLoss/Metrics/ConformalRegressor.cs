@@ -10,7 +10,8 @@ namespace UncertaintyLoss.Metrics;
 /// Split conformal regression on scaled residuals: calibrated on held-out (prediction, scale, target) triples, it gives
 /// intervals ŷ ± q̂·σ̂ that contain the target with probability at least 1 − α. The scale σ̂ is any per-position spread the
 /// model predicts — a <see cref="Sculpt"/> distribution's scale (its <c>yRisk</c>), an evidential regression's standard
-/// deviation — or none (constant-width intervals). See docs/conformal.md.
+/// deviation — or none (constant-width intervals). See
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/conformal.md">conformal.md</see>.
 /// </summary>
 /// <remarks>
 /// <para><b>Score.</b> s = |y − ŷ|/σ̂ (or |y − ŷ| without a scale); q̂ is the k-th smallest of the n calibration scores,
@@ -125,7 +126,8 @@ public sealed class ConformalRegressor
 /// <summary>
 /// Conformalized quantile regression (CQR; Romano, Patterson and Candès, NeurIPS 2019): calibrated on held-out predicted
 /// lower and upper quantiles and targets, it widens (or narrows) the predicted band so that it contains the target with
-/// probability at least 1 − α. See docs/conformal.md.
+/// probability at least 1 − α. See
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/conformal.md">conformal.md</see>.
 /// </summary>
 /// <remarks>
 /// <para><b>Score.</b> s = max(q̂_lo − y, y − q̂_hi) (negative inside the band); the threshold Q is the k-th smallest

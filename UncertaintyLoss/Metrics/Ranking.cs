@@ -7,7 +7,7 @@ namespace UncertaintyLoss.Metrics;
 /// <summary>
 /// Threshold-free binary ranking metrics — AUROC and average precision — for scoring, for example, how well an
 /// uncertainty separates misclassified from correct or out-of-distribution from in-distribution samples.
-/// See docs/metrics.md.
+/// See <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/metrics.md">metrics.md</see>.
 /// </summary>
 /// <remarks>
 /// The inputs are validated, then copied once to the host; the metric is computed there in double precision from the

@@ -21,7 +21,8 @@ public enum PredictiveDistribution
 
 /// <summary>
 /// Metrics of probabilistic regression: the continuous ranked probability score in closed form, prediction-interval
-/// coverage, width and interval score, quantile calibration error, miscalibration area and sharpness. See docs/metrics.md.
+/// coverage, width and interval score, quantile calibration error, miscalibration area and sharpness. See
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/metrics.md">metrics.md</see>.
 /// </summary>
 /// <remarks>
 /// The inputs are validated, then copied once to the host and the metric is computed there in double precision; every

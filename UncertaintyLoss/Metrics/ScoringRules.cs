@@ -21,7 +21,8 @@ public sealed record BrierComponents(double Reliability, double Resolution, doub
 
 /// <summary>
 /// Proper scoring rules for probabilistic classifiers: the Brier score (and its decomposition) and the negative
-/// log-likelihood. See docs/metrics.md.
+/// log-likelihood. See
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/metrics.md">metrics.md</see>.
 /// </summary>
 /// <remarks>
 /// The inputs are validated, then copied once to the host and the metric is computed there in double precision; the

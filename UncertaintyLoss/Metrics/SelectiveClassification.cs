@@ -18,7 +18,7 @@ public sealed record RiskCoveragePoint(double Threshold, double Coverage, double
 /// Selective classification (Geifman and El-Yaniv 2017): a classifier that abstains below a confidence threshold, judged
 /// by its risk–coverage curve, the area under it (AURC) and the area under the generalized risk–coverage curve (AUGRC).
 /// Confidence is the maximum predicted probability, the prediction its arg max (first on ties); 0–1 loss.
-/// See docs/metrics.md.
+/// See <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/metrics.md">metrics.md</see>.
 /// </summary>
 /// <remarks>
 /// The inputs are validated, then copied once to the host; the metrics are computed there in double precision from the

@@ -9,7 +9,8 @@ namespace UncertaintyLoss.Metrics;
 /// <summary>
 /// Temperature scaling (Guo, Pleiss, Sun and Weinberger, "On Calibration of Modern Neural Networks", ICML 2017): one
 /// temperature T &gt; 0, fit on held-out logits by minimising the negative log-likelihood of softmax(z/T), then applied to
-/// new logits. It changes confidences, never the predicted class. See docs/calibration.md.
+/// new logits. It changes confidences, never the predicted class. See
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/calibration.md">calibration.md</see>.
 /// </summary>
 /// <remarks>
 /// <para><b>Fit.</b> T minimises the mean over the kept positions of ln Σ_j exp(z_j/T) − z_y/T, searched over
@@ -141,7 +142,8 @@ public sealed class TemperatureScaling
 /// Evidence (concentration) temperature for Dirichlet models: one T &gt; 0 that divides the evidence, α = e/T + λ, fit on
 /// held-out evidence by minimising the negative log-likelihood of the Dirichlet mean (e_y/T + λ)/(Σ_j e_j/T + Kλ).
 /// T &gt; 1 softens an over-confident model, T &lt; 1 sharpens an under-confident one; the predicted class never changes.
-/// See docs/calibration.md.
+/// See
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/calibration.md">calibration.md</see>.
 /// </summary>
 /// <remarks>
 /// <para><b>Fit.</b> As <see cref="TemperatureScaling"/>: a 61-point grid in ln T over [1e-3, 1e3], then golden-section

@@ -26,7 +26,8 @@ public sealed record SampleClassification(Tensor MeanLogits, Tensor Risk, Tensor
 /// <see cref="Classify"/>) the model runs <see cref="NSamples"/> times with its dropout layers active and everything else
 /// in evaluation mode, and the wrapper returns the mean prediction with the samples' standard deviation as risk (and,
 /// for classifiers, the mutual information), as <see cref="VoteWrapper"/> does over its voters. Training
-/// (<c>forward(x, tileAndReduce: false)</c>) is one ordinary pass of the model. See docs/wrappers.md.
+/// (<c>forward(x, tileAndReduce: false)</c>) is one ordinary pass of the model. See
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/wrappers.md">wrappers.md</see>.
 /// </summary>
 /// <remarks>
 /// <para><b>Which layers sample.</b> Every <see cref="Dropout"/>, <see cref="Dropout1d"/>, <see cref="Dropout2d"/>,
@@ -41,7 +42,8 @@ public sealed record SampleClassification(Tensor MeanLogits, Tensor Risk, Tensor
 /// not disturbed (the CUDA generators' state cannot be saved in TorchSharp: they stay seeded). Without a seed, calls
 /// continue the global stream. Not thread-safe with other users of the global generator.</para>
 /// <para>The model is registered as the child <c>model</c> (state-dict keys <c>model.*</c>); the wrapper adds no
-/// parameter. <b>Loading is all or nothing</b>, as for the other wrappers (docs/wrappers.md, "Loading and validation").</para>
+/// parameter. <b>Loading is all or nothing</b>, as for the other wrappers
+/// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/wrappers.md#loading-and-validation">wrappers.md, "Loading and validation"</see>).</para>
 /// </remarks>
 public sealed class SampleWrapper : nn.Module<Tensor, Tensor>
 {

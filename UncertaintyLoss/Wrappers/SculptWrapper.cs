@@ -16,7 +16,8 @@ namespace UncertaintyLoss;
 /// (yRisk &gt; 0) for <see cref="Distribution"/>. <see cref="forward"/> returns the wrapped model's
 /// prediction unchanged; <see cref="ForwardWithRisk"/> returns the prediction and the risk. Train with the original loss
 /// plus <c>Distribution.LossFunction(y, yHat, yRisk)</c>, or with the original loss on
-/// <c>Distribution.Sample(wrapped.ForwardWithRisk(x))</c>. See docs/wrappers.md.
+/// <c>Distribution.Sample(wrapped.ForwardWithRisk(x))</c>. See
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/wrappers.md">wrappers.md</see>.
 /// </summary>
 /// <remarks>
 /// <para><b>Where the head sits.</b> When the model is an <see cref="Sequential"/> whose last child is a
@@ -30,7 +31,8 @@ namespace UncertaintyLoss;
 /// <para>The wrapped model is registered as the child <c>model</c> (state-dict keys <c>model.*</c>), the head as
 /// <c>risk_head</c>: <c>state_dict</c>, <c>save</c>/<c>load</c>, <c>to</c>, <c>train</c>/<c>eval</c> cover both.</para>
 /// <para><b>Loading is all or nothing</b>: <see cref="load_state_dict"/> and every <c>load</c> overload check every key,
-/// dtype and shape before copying anything (see docs/wrappers.md, "Loading and validation").</para>
+/// dtype and shape before copying anything (see
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/wrappers.md#loading-and-validation">wrappers.md, "Loading and validation"</see>).</para>
 /// </remarks>
 public sealed class SculptWrapper : nn.Module<Tensor, Tensor>
 {

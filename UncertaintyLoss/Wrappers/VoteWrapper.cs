@@ -26,7 +26,8 @@ public sealed record VoteClassification(Tensor MeanLogits, Tensor Risk, Tensor P
 /// (<c>forward(x, tileAndReduce: false)</c>) splits a batch into <see cref="NVoters"/> equal contiguous parts, one per
 /// voter, so each voter sees different data; inference (<see cref="forward(Tensor)"/>, <see cref="ForwardWithRisk"/>)
 /// gives every voter the whole input and reduces to the mean prediction, with the voters' standard deviation as risk
-/// (and, for classifiers, the mutual information: <see cref="Classify"/>). See docs/wrappers.md.
+/// (and, for classifiers, the mutual information: <see cref="Classify"/>). See
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/wrappers.md">wrappers.md</see>.
 /// </summary>
 /// <remarks>
 /// <para><b>Copies come from a factory.</b> TorchSharp has no generic deep copy of a module (and a copy of a trained
@@ -38,7 +39,8 @@ public sealed record VoteClassification(Tensor MeanLogits, Tensor Risk, Tensor P
 /// (state-dict keys <c>voters.0.*</c>, <c>voters.1.*</c>, …): <c>state_dict</c>, <c>save</c>/<c>load</c>,
 /// <c>to</c>, <c>train</c>/<c>eval</c> cover them all.</para>
 /// <para><b>Loading is all or nothing</b>: <see cref="load_state_dict"/> and every <c>load</c> overload check every key,
-/// dtype and shape before copying anything (see docs/wrappers.md, "Loading and validation").</para>
+/// dtype and shape before copying anything (see
+/// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/wrappers.md#loading-and-validation">wrappers.md, "Loading and validation"</see>).</para>
 /// </remarks>
 public sealed class VoteWrapper : nn.Module<Tensor, Tensor>
 {

@@ -78,7 +78,9 @@ internal static unsafe partial class FusedDirichlet
     /// <summary>
     /// Scratch elements (C·B) per parallel chunk: 32768, in whole tiles (at least one). A chunk is the unit of parallel work
     /// and of the partial sums, which are added in chunk order, so that the result does not depend on the number of
-    /// threads (docs/performance.md, "Parallel and deterministic"); a call of one chunk runs on the calling thread.
+    /// threads
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md#the-fused-cpu-path">performance.md, "Parallel and deterministic"</see>);
+    /// a call of one chunk runs on the calling thread.
     /// Unchanged since the first fused kernel; no measurement of the value is recorded.
     /// </summary>
     private const long ChunkElements = 32768;
