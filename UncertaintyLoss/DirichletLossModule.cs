@@ -47,7 +47,7 @@ public abstract class DirichletLossModule : WeightedLoss<Tensor, Tensor, Tensor>
     /// <summary>The constant λ, used when <see cref="Schedule"/> is null (the constructor's <c>regFactor</c>).</summary>
     /// <remarks>Not named <c>RegFactor</c>, so that in a class derived from this one <c>RegFactor</c> still names the
     /// schedule factory <see cref="UncertaintyLoss.RegFactor"/> (<c>Schedule = RegFactor.Linear(100)</c>); the members that
-    /// hold a λ are <see cref="ConstantRegFactor"/> and <see cref="CurrentRegFactor"/> (docs/conventions.md, "Names").</remarks>
+    /// hold a λ are <see cref="ConstantRegFactor"/> and <see cref="CurrentRegFactor"/> (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/conventions.md#names">conventions.md, "Names"</see>).</remarks>
     /// <exception cref="ArgumentOutOfRangeException">Set to a negative, NaN or infinite value.</exception>
     public double ConstantRegFactor
     {

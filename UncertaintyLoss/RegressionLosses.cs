@@ -20,7 +20,7 @@ public static partial class UL
     /// <param name="reduction">Mean (default), Sum or None.</param>
     /// <returns>stopgrad(σ²)^β · (½ ln(2πσ²) + (y − μ)²/(2σ²)), reduced; with None <paramref name="mean"/>'s shape.</returns>
     /// <remarks>
-    /// <para><b>Argument order.</b> The predictions first, then the target (docs/conventions.md, "Argument order"), as the
+    /// <para><b>Argument order.</b> The predictions first, then the target (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/conventions.md#argument-order">conventions.md, "Argument order"</see>), as the
     /// paper's code <c>beta_nll_loss(mean, variance, target, beta)</c>. TorchSharp's <c>gaussian_nll_loss(input, target, var)</c>
     /// puts the target between the two: the Gaussian NLL written <c>gaussian_nll_loss(mean, y, variance)</c> there is
     /// <c>BetaNll(mean, variance, y, beta: 0)</c> here (with the constant ½ ln 2π).</para>
@@ -76,7 +76,7 @@ public static partial class UL
     /// <para><b>Formula.</b> With Ω = 2β(1 + ν): NLL = ½ ln(π/ν) − α ln Ω + (α + ½) ln((y − γ)²ν + Ω) + ln Γ(α) − ln Γ(α + ½),
     /// −ln of a Student-t with 2α degrees of freedom, location γ and scale² β(1 + ν)/(να).</para>
     /// <para><b>Argument order.</b> The predicted (γ, ν, α, β) first, in the order of
-    /// <see cref="NormalInverseGammaParameters"/>, then the target (docs/conventions.md, "Argument order"). Amini et al.'s
+    /// <see cref="NormalInverseGammaParameters"/>, then the target (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/conventions.md#argument-order">conventions.md, "Argument order"</see>). Amini et al.'s
     /// code <c>NIG_NLL(y, gamma, v, alpha, beta)</c> puts y first.</para>
     /// <para><b>Shape.</b> <paramref name="gamma"/>'s shape is the reference: the other four tensors have it, or a shape that
     /// broadcasts to it without enlarging it (a scalar, (1, 1) against (N, 1)); output: gamma's shape for None, a scalar

@@ -22,7 +22,7 @@ namespace UncertaintyLoss;
 /// <para><b>Argument order.</b> <see cref="LossFunction"/>, <see cref="LogProb"/> and <see cref="Cdf"/> take the observed
 /// <c>y</c> first, then the distribution's parameters (yHat, yRisk): Capsa's <c>dist.loss_function(y, y_hat, y_risk)</c>, read
 /// as −ln p(y | yHat, yRisk). It is the one exception to the library's rule, predictions first and the target after them
-/// (<see cref="UL.BetaNll"/>, <see cref="UL.EvidentialRegressionLoss"/>; docs/conventions.md, "Argument order"): these methods
+/// (<see cref="UL.BetaNll"/>, <see cref="UL.EvidentialRegressionLoss"/>; <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/conventions.md#argument-order">conventions.md, "Argument order"</see>): these methods
 /// port Capsa line by line, and a reordering of three tensors would still compile and silently compute another loss in a
 /// ported line.</para>
 /// </remarks>

@@ -24,7 +24,7 @@ public static partial class UL
     /// <see cref="Vacuity(Tensor)"/> here. This function is the entropy of the expected probabilities (the Python package's
     /// <c>uncertainty</c>): it is high both without evidence and when the evidence is split between classes, while the
     /// vacuity K/S only measures the lack of evidence. For the epistemic part alone, see
-    /// <see cref="ModelUncertainty(Tensor)"/> (docs/uncertainty.md).</para>
+    /// <see cref="ModelUncertainty(Tensor)"/> (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/uncertainty.md">uncertainty.md</see>).</para>
     /// </remarks>
     /// <seealso cref="Vacuity(Tensor)"/>
     /// <seealso cref="ModelUncertainty(Tensor)"/>
@@ -204,7 +204,7 @@ public static partial class UL
     /// <para><b>The EDL paper's "uncertainty".</b> The paper's u = K/S (K classes, S the Dirichlet strength) is this function,
     /// not <see cref="Uncertainty"/>, which is the entropy of α/S (the Python package's <c>uncertainty</c>). The two
     /// differ where the evidence is large but split between classes: the vacuity is small there, the entropy large
-    /// (docs/uncertainty.md).</para>
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/uncertainty.md">uncertainty.md</see>).</para>
     /// <para><b>Python.</b> no equivalent.</para>
     /// </remarks>
     /// <seealso cref="Uncertainty"/>
