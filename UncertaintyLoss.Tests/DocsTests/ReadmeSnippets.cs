@@ -12,6 +12,34 @@ namespace UncertaintyLoss.Tests.DocsTests;
 public sealed class ReadmeSnippets
 {
     [Test]
+    public void Recipe_NoArgumentModule_TrainsAndGivesUncertaintyInUnitInterval()
+    {
+        using var outer = torch.NewDisposeScope();
+        var model = DocData.Mlp(3, 21);
+        var (x, y) = DocData.Blobs(60, 22);
+        var optimizer = torch.optim.Adam(model.parameters(), lr: 0.01);
+
+        #region readme-recipe
+        // before: var criterion = nn.CrossEntropyLoss();
+        var criterion = new FisherEvidentialLossModule();      // the recipe, no arguments (docs/recipes.md)
+        var loss = criterion.forward(model.forward(x), y);     // takes logits; backward and step as before
+        criterion.StepSchedule();                              // once per epoch: its KL ramp min(1, epoch/10)
+
+        var evidence = UL.ToEvidence(model.forward(x), criterion.Activation);
+        var u = UL.Uncertainty(evidence, normalize: true);     // per-sample uncertainty in [0, 1]
+        #endregion
+
+        optimizer.zero_grad();
+        loss.backward();
+        optimizer.step();
+        Assert.That(double.IsFinite(loss.item<float>()), Is.True);
+        Assert.That(criterion.CurrentRegFactor, Is.EqualTo(0.1).Within(1e-15));
+        Assert.That(u.shape, Is.EqualTo(new long[] { 60 }));
+        Assert.That(u.min().item<float>(), Is.GreaterThanOrEqualTo(0f));
+        Assert.That(u.max().item<float>(), Is.LessThanOrEqualTo(1f));
+    }
+
+    [Test]
     public void QuickStart_ReplacesCrossEntropy_GivesFiniteLossAndUncertaintyInUnitInterval()
     {
         using var outer = torch.NewDisposeScope();
