@@ -139,6 +139,10 @@ public static class Benchmark
         return new RunResults(run, Provenance.Collect(started, total.Elapsed.TotalSeconds, dataDir), results);
     }
 
+    /// <summary>OOD detection labels: the in-distribution images (negatives) first, then the OOD set's (positives).</summary>
+    private static Tensor OodLabel(long inDistribution, long outOfDistribution) =>
+        cat(new[] { zeros(inDistribution, ScalarType.Bool), ones(outOfDistribution, ScalarType.Bool) }, 0);
+
     /// <summary>The --trace line: validation NLL, test accuracy and ECE, near-OOD AUROC with the entropy.</summary>
     private static string Trace(TrainedModel model, Tensor valX, Tensor valY, Tensor testX, Tensor testY, Tensor nearX)
     {
@@ -147,7 +151,7 @@ public static class Benchmark
         var id = model.Predict(testX);
         var near = model.Predict(nearX);
         var y = testY.cpu();
-        var label = cat(new[] { zeros(y.shape[0], ScalarType.Bool), ones(near.Probabilities.shape[0], ScalarType.Bool) }, 0);
+        var label = OodLabel(y.shape[0], near.Probabilities.shape[0]);
         var entropy = cat(new[] { UL.CrossEntropyUncertainty(id.CalibrationLogits), UL.CrossEntropyUncertainty(near.CalibrationLogits) }, 0);
         double accuracy = id.Probabilities.argmax(1).eq(y).to_type(ScalarType.Float64).mean().item<double>();
         return $"validation NLL {ScoringRules.NegativeLogLikelihood(val.Probabilities, valY.cpu()):F4}, test accuracy {accuracy:F4}, " +
@@ -197,7 +201,7 @@ public static class Benchmark
         {
             var o = model.Predict(oodX[i]);
             entropies[oodNames[i]] = Predictions.Floats(UL.CrossEntropyUncertainty(o.CalibrationLogits));
-            var label = cat(new[] { zeros(y.shape[0], ScalarType.Bool), ones(o.Probabilities.shape[0], ScalarType.Bool) }, 0);
+            var label = OodLabel(y.shape[0], o.Probabilities.shape[0]);
             var scores = new Dictionary<string, Tensor?>
             {
                 ["entropy"] = cat(new[] { entropy, UL.CrossEntropyUncertainty(o.CalibrationLogits) }, 0),
