@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
+using System.Numerics;
 using static UncertaintyLoss.Internal.Fused.PolygammaVector;
 
 namespace UncertaintyLoss.Internal.Fused;
@@ -76,12 +76,12 @@ internal static class EvidentialKernel
         bool withVariance = risk == Risk.SquaredError;
         bool withKl = loss.RegFactor > 0;
         bool withGrad = grad is not null;
-        var one = Vector256.Create(1.0);
-        var two = Vector256.Create(2.0);
-        var prior = Vector256.Create(loss.PriorWeight);
-        var priorOthers = Vector256.Create((classes - 1) * loss.PriorWeight);   // Σ_{j≠t} λ
-        var lambda = Vector256.Create(loss.RegFactor);
-        var offset = Vector256.Create(klOffset);
+        var one = Vector.Create(1.0);
+        var two = Vector.Create(2.0);
+        var prior = Vector.Create(loss.PriorWeight);
+        var priorOthers = Vector.Create((classes - 1) * loss.PriorWeight);   // Σ_{j≠t} λ
+        var lambda = Vector.Create(loss.RegFactor);
+        var offset = Vector.Create(klOffset);
 
         // Element pass (contiguous, few live registers): the special functions of every α = e + λ of the tile.
         // lnΓ(α) = lgShifted − ln shift; the true class's values are computed too and masked out below.
@@ -91,9 +91,9 @@ internal static class EvidentialKernel
         if (withKl)
         {
             int total = classes * lanes;
-            for (int k = 0; k < total; k += Vector256<double>.Count)
+            for (int k = 0; k < total; k += Vector<double>.Count)
             {
-                var ek = Vector256.LoadUnsafe(ref e[0], (nuint)k);
+                var ek = Vector.LoadUnsafe(ref e[0], (nuint)k);
                 LgammaPartsDigammaTrigamma(ek + prior, withGrad, out var lg, out var shift, out var dg, out var tg);
                 lg.StoreUnsafe(ref lgShifted[0], (nuint)k);
                 shift.StoreUnsafe(ref shiftProduct[0], (nuint)k);
@@ -103,24 +103,24 @@ internal static class EvidentialKernel
             }
         }
 
-        for (int g = 0; g < lanes; g += Vector256<double>.Count)
+        for (int g = 0; g < lanes; g += Vector<double>.Count)
         {
-            var t = Vector256.Create((double)s.Target[g], s.Target[g + 1], s.Target[g + 2], s.Target[g + 3]);
+            var t = Vector.LoadUnsafe(ref s.Target[0], (nuint)g);
 
             // Pass 1: sums over the wrong classes and the true class.
-            var eOther = Vector256<double>.Zero;
-            var eTrue = Vector256<double>.Zero;
-            var alphaSqOther = Vector256<double>.Zero;
+            var eOther = Vector<double>.Zero;
+            var eTrue = Vector<double>.Zero;
+            var alphaSqOther = Vector<double>.Zero;
             for (int j = 0; j < classes; j++)
             {
-                var ej = Vector256.LoadUnsafe(ref e[0], (nuint)(j * lanes + g));
-                var isTrue = Vector256.Equals(t, Vector256.Create((double)j));
-                eOther += Vector256.AndNot(ej, isTrue);
+                var ej = Vector.LoadUnsafe(ref e[0], (nuint)(j * lanes + g));
+                var isTrue = Vector.Equals<double>(t, Vector.Create((double)j));
+                eOther += Vector.AndNot(ej, isTrue);
                 eTrue += ej & isTrue;
                 if (squared)
                 {
                     var aj = ej + prior;
-                    alphaSqOther += Vector256.AndNot(aj * aj, isTrue);
+                    alphaSqOther += Vector.AndNot(aj * aj, isTrue);
                 }
             }
 
@@ -130,27 +130,27 @@ internal static class EvidentialKernel
             var sTilde = prior + sHat;                              // S̃
 
             // Pass 2: Σ_{j≠t} α_j(S − α_j) (the variance term), and the KL's element terms.
-            var varianceOther = Vector256<double>.Zero;
-            var lnGammaSum = Vector256<double>.Zero;               // Σ_{j≠t} ln Γ(α_j) = lnGammaSum − ln shiftProducts
+            var varianceOther = Vector<double>.Zero;
+            var lnGammaSum = Vector<double>.Zero;               // Σ_{j≠t} ln Γ(α_j) = lnGammaSum − ln shiftProducts
             var shiftProducts = PolygammaVector.ProductAccumulator.Create();
-            var digammaSum = Vector256<double>.Zero;
+            var digammaSum = Vector<double>.Zero;
             if (withVariance || withKl)
             {
                 for (int j = 0; j < classes; j++)
                 {
                     int at = j * lanes + g;
-                    var isTrue = Vector256.Equals(t, Vector256.Create((double)j));
+                    var isTrue = Vector.Equals<double>(t, Vector.Create((double)j));
                     if (withVariance)
                     {
-                        var aj = Vector256.LoadUnsafe(ref e[0], (nuint)at) + prior;
-                        varianceOther += Vector256.AndNot(aj * (s0 - aj), isTrue);
+                        var aj = Vector.LoadUnsafe(ref e[0], (nuint)at) + prior;
+                        varianceOther += Vector.AndNot(aj * (s0 - aj), isTrue);
                     }
 
                     if (withKl)
                     {
-                        lnGammaSum += Vector256.AndNot(Vector256.LoadUnsafe(ref lgShifted[0], (nuint)at), isTrue);
-                        shiftProducts.Multiply(Vector256.ConditionalSelect(isTrue, one, Vector256.LoadUnsafe(ref shiftProduct[0], (nuint)at)));
-                        digammaSum += Vector256.AndNot(Vector256.LoadUnsafe(ref eDigamma[0], (nuint)at), isTrue);
+                        lnGammaSum += Vector.AndNot(Vector.LoadUnsafe(ref lgShifted[0], (nuint)at), isTrue);
+                        shiftProducts.Multiply(Vector.ConditionalSelect(isTrue, one, Vector.LoadUnsafe(ref shiftProduct[0], (nuint)at)));
+                        digammaSum += Vector.AndNot(Vector.LoadUnsafe(ref eDigamma[0], (nuint)at), isTrue);
                     }
                 }
             }
@@ -159,9 +159,9 @@ internal static class EvidentialKernel
             var invS2 = invS * invS;
             var sPlus1 = s0 + one;
             var oneMinusQ = (alphaTrue * sHat + varianceOther) * invS2;   // Σ_j α_j R_j / S² (squared error only)
-            var trigammaS = Vector256<double>.Zero;                        // ψ₁(S) (cross-entropy only)
-            var trigammaTrue = Vector256<double>.Zero;                     // ψ₁(α_t) (cross-entropy only)
-            Vector256<double> lossV;
+            var trigammaS = Vector<double>.Zero;                        // ψ₁(S) (cross-entropy only)
+            var trigammaTrue = Vector<double>.Zero;                     // ψ₁(α_t) (cross-entropy only)
+            Vector<double> lossV;
             switch (risk)
             {
                 case Risk.SquaredError:
@@ -180,7 +180,7 @@ internal static class EvidentialKernel
                     break;
             }
 
-            var trigammaSTilde = Vector256<double>.Zero;
+            var trigammaSTilde = Vector<double>.Zero;
             if (withKl)
             {
                 LgammaDigammaTrigamma(sTilde, withGrad, out var lgS, out var dgS, out trigammaSTilde);
@@ -197,23 +197,23 @@ internal static class EvidentialKernel
             var c1 = -two * invS;
             var c2 = c1 / sPlus1;
             var c3 = oneMinusQ / (sPlus1 * sPlus1);
-            var gTrue = risk == Risk.LogLikelihood ? Vector256<double>.Zero - sHat * invS / alphaTrue : trigammaS - trigammaTrue;
+            var gTrue = risk == Risk.LogLikelihood ? Vector<double>.Zero - sHat * invS / alphaTrue : trigammaS - trigammaTrue;
             var gOther = risk == Risk.LogLikelihood ? invS : trigammaS;
             var klShift = eOther * trigammaSTilde;                           // (S̃ − Cλ) ψ₁(S̃)
             for (int j = 0; j < classes; j++)
             {
                 int at = j * lanes + g;
-                var isTrue = Vector256.Equals(t, Vector256.Create((double)j));
-                Vector256<double> gj;
+                var isTrue = Vector.Equals<double>(t, Vector.Create((double)j));
+                Vector<double> gj;
                 if (squared)
                 {
-                    var aj = Vector256.LoadUnsafe(ref e[0], (nuint)at) + prior;
-                    var yMinusP = Vector256.ConditionalSelect(isTrue, sHat, Vector256<double>.Zero - aj) * invS;
+                    var aj = Vector.LoadUnsafe(ref e[0], (nuint)at) + prior;
+                    var yMinusP = Vector.ConditionalSelect(isTrue, sHat, Vector<double>.Zero - aj) * invS;
                     if (withVariance)
                     {
-                        var r = Vector256.ConditionalSelect(isTrue, sHat, s0 - aj);   // R_k
+                        var r = Vector.ConditionalSelect(isTrue, sHat, s0 - aj);   // R_k
                         var pMinusQ = oneMinusQ - r * invS;
-                        gj = Mad(c1, yMinusP - b, Mad(c2, pMinusQ, Vector256<double>.Zero - c3));
+                        gj = Mad(c1, yMinusP - b, Mad(c2, pMinusQ, Vector<double>.Zero - c3));
                     }
                     else
                     {
@@ -222,12 +222,12 @@ internal static class EvidentialKernel
                 }
                 else
                 {
-                    gj = Vector256.ConditionalSelect(isTrue, gTrue, gOther);
+                    gj = Vector.ConditionalSelect(isTrue, gTrue, gOther);
                 }
 
                 if (withKl)
                 {
-                    var klGrad = Vector256.AndNot(Vector256.LoadUnsafe(ref grad![0], (nuint)at) - klShift, isTrue);   // e_k ψ₁(α_k) − (S̃ − Cλ) ψ₁(S̃)
+                    var klGrad = Vector.AndNot(Vector.LoadUnsafe(ref grad![0], (nuint)at) - klShift, isTrue);   // e_k ψ₁(α_k) − (S̃ − Cλ) ψ₁(S̃)
                     gj = Mad(lambda, klGrad, gj);
                 }
 

@@ -1,6 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
+using System.Numerics;
 
 namespace UncertaintyLoss.Internal.Fused;
 
@@ -63,9 +63,10 @@ internal static unsafe partial class FusedDirichlet
         /// </summary>
         private static double KlOffset(int c, double priorWeight)
         {
-            PolygammaVector.LgammaDigammaTrigamma(Vector256.Create(c * priorWeight, priorWeight, 1.0, 1.0), false, out var lnGamma, out _, out _);
-            double lnGammaPrior = priorWeight == FusedLoss.EdlPriorWeight ? 0.0 : lnGamma.GetElement(1);
-            return lnGamma.GetElement(0) - (c - 1) * lnGammaPrior;
+            PolygammaVector.LgammaDigammaTrigamma(Vector.Create(c * priorWeight), false, out var lnGammaAll, out _, out _);
+            PolygammaVector.LgammaDigammaTrigamma(Vector.Create(priorWeight), false, out var lnGamma, out _, out _);
+            double lnGammaPrior = priorWeight == FusedLoss.EdlPriorWeight ? 0.0 : lnGamma[0];
+            return lnGammaAll[0] - (c - 1) * lnGammaPrior;
         }
 
         /// <summary>Runs every tile; returns Σ w·loss over the positions.</summary>

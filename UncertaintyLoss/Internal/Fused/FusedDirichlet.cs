@@ -2,7 +2,6 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using System.Threading;
 using System.Threading.Tasks;
 using TorchSharp;
@@ -48,10 +47,13 @@ internal static unsafe partial class FusedDirichlet
     internal const int MaxFusedPNorm = 16;
 
     /// <summary>
-    /// Positions per <see cref="Vector256{T}"/> of doubles (its Count, 32 bytes / 8): the kernels process a tile four
-    /// positions at a time, one per SIMD lane, so a tile's B is a multiple of it and at least one vector.
+    /// The granularity of a tile's B, in positions: 4, or <see cref="Vector{T}"/>'s Count of doubles where that is larger
+    /// (8 where the runtime is told to make <see cref="Vector{T}"/> 512 bits wide). The kernels process a tile one
+    /// <see cref="Vector{T}"/> of positions at a time, one per SIMD lane: 4 with AVX2 (256 bits), 2 with SSE or Arm64
+    /// AdvSimd (128 bits, e.g. <c>DOTNET_EnableAVX=0</c>); every one of these divides B. Four is also
+    /// <see cref="Transpose.BlockSize"/>, the rows the AVX transpose reads at a time.
     /// </summary>
-    internal const int VectorWidth = 4;
+    internal static readonly int VectorWidth = Math.Max(4, Vector<double>.Count);
 
     /// <summary>
     /// Size C·B of a tile's class-major scratch buffers, in doubles, once C is large enough to fill it: 8192 doubles =
@@ -187,25 +189,25 @@ internal static unsafe partial class FusedDirichlet
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
     private static (double Min, double Max) RangeOf<T>(ReadOnlySpan<T> values) where T : unmanaged, INumber<T>
     {
-        var vmin = Vector256.Create(T.CreateTruncating(double.PositiveInfinity));
-        var vmax = Vector256.Create(T.CreateTruncating(double.NegativeInfinity));
-        var nan = Vector256<T>.Zero;
-        int full = values.Length / Vector256<T>.Count * Vector256<T>.Count;
+        var vmin = Vector.Create(T.CreateTruncating(double.PositiveInfinity));
+        var vmax = Vector.Create(T.CreateTruncating(double.NegativeInfinity));
+        var nan = Vector<T>.Zero;
+        int full = values.Length / Vector<T>.Count * Vector<T>.Count;
         ref T first = ref MemoryMarshal.GetReference(values);
-        for (int i = 0; i < full; i += Vector256<T>.Count)
+        for (int i = 0; i < full; i += Vector<T>.Count)
         {
-            var v = Vector256.LoadUnsafe(ref first, (nuint)i);
-            vmin = Vector256.Min(vmin, v);
-            vmax = Vector256.Max(vmax, v);
-            nan |= ~Vector256.Equals(v, v);
+            var v = Vector.LoadUnsafe(ref first, (nuint)i);
+            vmin = Vector.Min(vmin, v);
+            vmax = Vector.Max(vmax, v);
+            nan |= ~Vector.Equals(v, v);
         }
 
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
-        bool anyNaN = nan != Vector256<T>.Zero;
-        for (int i = 0; i < Vector256<T>.Count; i++)
+        bool anyNaN = nan != Vector<T>.Zero;
+        for (int i = 0; i < Vector<T>.Count; i++)
         {
-            min = Math.Min(min, double.CreateTruncating(vmin.GetElement(i)));
-            max = Math.Max(max, double.CreateTruncating(vmax.GetElement(i)));
+            min = Math.Min(min, double.CreateTruncating(vmin[i]));
+            max = Math.Max(max, double.CreateTruncating(vmax[i]));
         }
 
         for (int i = full; i < values.Length; i++)

@@ -1,6 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
+using System.Numerics;
 using static UncertaintyLoss.Internal.Fused.PolygammaVector;
 
 namespace UncertaintyLoss.Internal.Fused;
@@ -28,9 +28,9 @@ internal static class MaxNormKernel
         bool withFisher = regFactor > 0;
         bool withGrad = grad is not null;
         bool strengthAll = alphaSum == FisherAlphaSum.All;
-        var one = Vector256.Create(1.0);
-        var half = Vector256.Create(0.5);
-        var lambda = Vector256.Create(regFactor);
+        var one = Vector.Create(1.0);
+        var half = Vector.Create(0.5);
+        var lambda = Vector.Create(regFactor);
 
         // Element pass (contiguous, few live registers): Π(α + i) and h(α) of the p-norm, ψ₁ and ψ₂ of the regulariser,
         // for every α = e + 1 of the tile (the true class's are masked out below). ψ₂ goes to the gradient buffer,
@@ -40,9 +40,9 @@ internal static class MaxNormKernel
         var trigammaAlpha = extra;
         var tetragammaAlpha = grad;
         int total = classes * lanes;
-        for (int k = 0; k < total; k += Vector256<double>.Count)
+        for (int k = 0; k < total; k += Vector<double>.Count)
         {
-            var ak = Vector256.LoadUnsafe(ref e[0], (nuint)k) + one;
+            var ak = Vector.LoadUnsafe(ref e[0], (nuint)k) + one;
             RisingProduct(ak, p, withGrad, out var pa, out var ha);
             pa.StoreUnsafe(ref risingProduct[0], (nuint)k);
             if (withGrad)
@@ -56,53 +56,53 @@ internal static class MaxNormKernel
             }
         }
 
-        for (int g = 0; g < lanes; g += Vector256<double>.Count)
+        for (int g = 0; g < lanes; g += Vector<double>.Count)
         {
-            var t = Vector256.Create((double)s.Target[g], s.Target[g + 1], s.Target[g + 2], s.Target[g + 3]);
+            var t = Vector.LoadUnsafe(ref s.Target[0], (nuint)g);
 
-            var eOther = Vector256<double>.Zero;
-            var eTrue = Vector256<double>.Zero;
-            var eSqOther = Vector256<double>.Zero;
+            var eOther = Vector<double>.Zero;
+            var eTrue = Vector<double>.Zero;
+            var eSqOther = Vector<double>.Zero;
             for (int j = 0; j < classes; j++)
             {
-                var ej = Vector256.LoadUnsafe(ref e[0], (nuint)(j * lanes + g));
-                var isTrue = Vector256.Equals(t, Vector256.Create((double)j));
-                eOther += Vector256.AndNot(ej, isTrue);
+                var ej = Vector.LoadUnsafe(ref e[0], (nuint)(j * lanes + g));
+                var isTrue = Vector.Equals<double>(t, Vector.Create((double)j));
+                eOther += Vector.AndNot(ej, isTrue);
                 eTrue += ej & isTrue;
-                eSqOther += Vector256.AndNot(ej * ej, isTrue);
+                eSqOther += Vector.AndNot(ej * ej, isTrue);
             }
 
-            var sHat = Vector256.Create(classes - 1.0) + eOther;
+            var sHat = Vector.Create(classes - 1.0) + eOther;
             var s0 = sHat + one + eTrue;
             RisingProduct(s0, p, withGrad, out var productS, out var hS);
             RisingProduct(sHat, p, withGrad, out var productHat, out var hHat);
             var invProductS = one / productS;
             var r = productHat * invProductS;
 
-            var trigammaA = Vector256<double>.Zero;
-            var tetragammaA = Vector256<double>.Zero;
+            var trigammaA = Vector<double>.Zero;
+            var tetragammaA = Vector<double>.Zero;
             if (withFisher)
                 TrigammaTetragamma(strengthAll ? s0 : one + sHat, withGrad, out trigammaA, out tetragammaA);
 
-            var mSum = Vector256<double>.Zero;
-            var fisherSum = Vector256<double>.Zero;
+            var mSum = Vector<double>.Zero;
+            var fisherSum = Vector<double>.Zero;
             for (int j = 0; j < classes; j++)
             {
                 int at = j * lanes + g;
-                var ej = Vector256.LoadUnsafe(ref e[0], (nuint)at);
-                var isTrue = Vector256.Equals(t, Vector256.Create((double)j));
-                var m = Vector256.AndNot(Vector256.LoadUnsafe(ref risingProduct[0], (nuint)at) * invProductS, isTrue);
+                var ej = Vector.LoadUnsafe(ref e[0], (nuint)at);
+                var isTrue = Vector.Equals<double>(t, Vector.Create((double)j));
+                var m = Vector.AndNot(Vector.LoadUnsafe(ref risingProduct[0], (nuint)at) * invProductS, isTrue);
                 mSum += m;
-                var tt = withGrad && withFisher ? Vector256.LoadUnsafe(ref tetragammaAlpha![0], (nuint)at) : Vector256<double>.Zero;
+                var tt = withGrad && withFisher ? Vector.LoadUnsafe(ref tetragammaAlpha![0], (nuint)at) : Vector<double>.Zero;
                 if (withGrad)
-                    (m * Vector256.LoadUnsafe(ref risingH[0], (nuint)at)).StoreUnsafe(ref grad![0], (nuint)at);
+                    (m * Vector.LoadUnsafe(ref risingH[0], (nuint)at)).StoreUnsafe(ref grad![0], (nuint)at);
                 if (withFisher)
                 {
-                    var diff = Vector256.LoadUnsafe(ref trigammaAlpha[0], (nuint)at) - trigammaA;
+                    var diff = Vector.LoadUnsafe(ref trigammaAlpha[0], (nuint)at) - trigammaA;
                     var eSq = ej * ej;
-                    fisherSum += Vector256.AndNot(eSq * diff, isTrue);
+                    fisherSum += Vector.AndNot(eSq * diff, isTrue);
                     if (withGrad)
-                        Vector256.AndNot(Mad(ej, diff, half * eSq * tt), isTrue).StoreUnsafe(ref extra[0], (nuint)at);
+                        Vector.AndNot(Mad(ej, diff, half * eSq * tt), isTrue).StoreUnsafe(ref extra[0], (nuint)at);
                 }
             }
 
@@ -113,20 +113,20 @@ internal static class MaxNormKernel
             if (!withGrad)
                 continue;
 
-            var coefficient = f / (Vector256.Create((double)p) * mTotal);
+            var coefficient = f / (Vector.Create((double)p) * mTotal);
             var rh = r * hHat;
             var mh = mTotal * hS;
             var strengthTerm = half * tetragammaA * eSqOther;
             for (int j = 0; j < classes; j++)
             {
                 int at = j * lanes + g;
-                var isTrue = Vector256.Equals(t, Vector256.Create((double)j));
-                var dm = Vector256.AndNot(Vector256.LoadUnsafe(ref grad![0], (nuint)at) + rh, isTrue) - mh;
+                var isTrue = Vector.Equals<double>(t, Vector.Create((double)j));
+                var dm = Vector.AndNot(Vector.LoadUnsafe(ref grad![0], (nuint)at) + rh, isTrue) - mh;
                 var gj = coefficient * dm;
                 if (withFisher)
                 {
-                    var strength = strengthAll ? strengthTerm : Vector256.AndNot(strengthTerm, isTrue);
-                    var fisherGrad = Vector256.AndNot(Vector256.LoadUnsafe(ref extra[0], (nuint)at), isTrue) - strength;
+                    var strength = strengthAll ? strengthTerm : Vector.AndNot(strengthTerm, isTrue);
+                    var fisherGrad = Vector.AndNot(Vector.LoadUnsafe(ref extra[0], (nuint)at), isTrue) - strength;
                     gj = Mad(lambda, fisherGrad, gj);
                 }
 
@@ -137,36 +137,38 @@ internal static class MaxNormKernel
 
     /// <summary>Π_{i&lt;p} (a + i) and, when <paramref name="withDerivative"/>, h = Σ_{i&lt;p} 1/(a + i) (by the product rule, one division).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RisingProduct(Vector256<double> a, int p, bool withDerivative, out Vector256<double> product, out Vector256<double> h)
+    private static void RisingProduct(Vector<double> a, int p, bool withDerivative, out Vector<double> product, out Vector<double> h)
     {
-        var one = Vector256.Create(1.0);
+        var one = Vector.Create(1.0);
         product = one;
-        var derivative = Vector256<double>.Zero;
+        var derivative = Vector<double>.Zero;
         for (int i = 0; i < p; i++)
         {
-            var factor = a + Vector256.Create((double)i);
+            var factor = a + Vector.Create((double)i);
             if (withDerivative)
                 derivative = Mad(derivative, factor, product);
             product *= factor;
         }
 
-        h = withDerivative ? derivative / product : Vector256<double>.Zero;
+        h = withDerivative ? derivative / product : Vector<double>.Zero;
     }
 
     /// <summary>M^{1/p}: square roots for p = 1, 2, 4, 8, 16, else <see cref="Math.Pow(double, double)"/> per lane.</summary>
-    private static Vector256<double> Root(Vector256<double> m, int p)
+    private static Vector<double> Root(Vector<double> m, int p)
     {
         switch (p)
         {
             case 1: return m;
-            case 2: return Vector256.Sqrt(m);
-            case 4: return Vector256.Sqrt(Vector256.Sqrt(m));
-            case 8: return Vector256.Sqrt(Vector256.Sqrt(Vector256.Sqrt(m)));
-            case 16: return Vector256.Sqrt(Vector256.Sqrt(Vector256.Sqrt(Vector256.Sqrt(m))));
+            case 2: return Vector.SquareRoot(m);
+            case 4: return Vector.SquareRoot(Vector.SquareRoot(m));
+            case 8: return Vector.SquareRoot(Vector.SquareRoot(Vector.SquareRoot(m)));
+            case 16: return Vector.SquareRoot(Vector.SquareRoot(Vector.SquareRoot(Vector.SquareRoot(m))));
             default:
                 double inv = 1.0 / p;
-                return Vector256.Create(Math.Pow(m.GetElement(0), inv), Math.Pow(m.GetElement(1), inv),
-                    Math.Pow(m.GetElement(2), inv), Math.Pow(m.GetElement(3), inv));
+                System.Span<double> roots = stackalloc double[Vector<double>.Count];
+                for (int i = 0; i < roots.Length; i++)
+                    roots[i] = Math.Pow(m[i], inv);
+                return new Vector<double>(roots);
         }
     }
 }

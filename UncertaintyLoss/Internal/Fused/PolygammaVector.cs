@@ -1,11 +1,10 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
+using System.Numerics;
 
 namespace UncertaintyLoss.Internal.Fused;
 
 /// <summary>
-/// ln Γ, ψ, ψ₁ and ψ₂ of four doubles at once (<see cref="Vector256{T}"/>), for arguments x &gt; 0 (Dirichlet
+/// ln Γ, ψ, ψ₁ and ψ₂ of four doubles at once (<see cref="Vector{T}"/>), for arguments x &gt; 0 (Dirichlet
 /// parameters α = evidence + λ and their sums: x ≥ 1 for EDL's λ = 1, x ≥ λ ≥ 1e-6 for R-EDL's prior weight λ),
 /// sharing one argument reduction.
 /// </summary>
@@ -81,8 +80,8 @@ internal static class PolygammaVector
 
     /// <summary>Computes ln Γ(x) and ψ(x), and ψ₁(x) when <paramref name="withTrigamma"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void LgammaDigammaTrigamma(Vector256<double> x, bool withTrigamma,
-        out Vector256<double> lgamma, out Vector256<double> digamma, out Vector256<double> trigamma)
+    internal static void LgammaDigammaTrigamma(Vector<double> x, bool withTrigamma,
+        out Vector<double> lgamma, out Vector<double> digamma, out Vector<double> trigamma)
     {
         LgammaPartsDigammaTrigamma(x, withTrigamma, out var lgammaOfShifted, out var shiftProduct, out digamma, out trigamma);
         lgamma = lgammaOfShifted - Log(shiftProduct);
@@ -94,10 +93,10 @@ internal static class PolygammaVector
     /// multiplies the products and takes one logarithm (see <see cref="ProductAccumulator"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void LgammaPartsDigammaTrigamma(Vector256<double> x, bool withTrigamma,
-        out Vector256<double> lgammaOfShifted, out Vector256<double> shiftProduct, out Vector256<double> digamma, out Vector256<double> trigamma)
+    internal static void LgammaPartsDigammaTrigamma(Vector<double> x, bool withTrigamma,
+        out Vector<double> lgammaOfShifted, out Vector<double> shiftProduct, out Vector<double> digamma, out Vector<double> trigamma)
     {
-        var one = Vector256.Create(1.0);
+        var one = Vector.Create(1.0);
         // P(t) = Π_k (t + k) over the shift steps, and its first two derivatives at t = x (product rule, no division):
         // ln P gives ln Γ's shift, P′/P = Σ 1/(x + k) ψ's, (P′/P)² − P″/P = Σ 1/(x + k)² ψ₁'s.
         Shift(x, withTrigamma ? 2 : 1, out var z, out var p0, out var p1, out var p2, out _);
@@ -107,7 +106,7 @@ internal static class PolygammaVector
         var invP = inverse * z;
         var w = inverse * p0;
         var sum1 = p1 * invP;
-        var sum2 = withTrigamma ? Mad(sum1, sum1, Vector256<double>.Zero - p2 * invP) : Vector256<double>.Zero;
+        var sum2 = withTrigamma ? Mad(sum1, sum1, Vector<double>.Zero - p2 * invP) : Vector<double>.Zero;
         shiftProduct = p0;
 
         var w2 = w * w;
@@ -115,21 +114,21 @@ internal static class PolygammaVector
 
         // ln Γ(z) = (z − ½) ln z − z + ½ ln 2π + w(1/12 − w²(1/360 − w²(1/1260 − …)))
         var lgSeries = Poly(w2, 1.0 / 12, -1.0 / 360, 1.0 / 1260, -1.0 / 1680, 1.0 / 1188, -691.0 / 360360, 1.0 / 156, -3617.0 / 122400) * w;
-        lgammaOfShifted = Mad(z - Vector256.Create(0.5), logZ, Vector256.Create(HalfLog2Pi) - z) + lgSeries;
+        lgammaOfShifted = Mad(z - Vector.Create(0.5), logZ, Vector.Create(HalfLog2Pi) - z) + lgSeries;
 
         // ψ(z) = ln z − 1/(2z) − w²(1/12 − w²(1/120 − w²(1/252 − …)))
         var dgSeries = Poly(w2, 1.0 / 12, -1.0 / 120, 1.0 / 252, -1.0 / 240, 1.0 / 132, -691.0 / 32760, 1.0 / 12, -3617.0 / 8160) * w2;
-        digamma = logZ - Vector256.Create(0.5) * w - dgSeries - sum1;
+        digamma = logZ - Vector.Create(0.5) * w - dgSeries - sum1;
 
         if (withTrigamma)
         {
             // ψ₁(z) = 1/z + 1/(2z²) + w³(1/6 − w²(1/30 − w²(1/42 − …)))
             var tgSeries = Poly(w2, 1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66, -691.0 / 2730, 7.0 / 6, -3617.0 / 510) * (w2 * w);
-            trigamma = w + Vector256.Create(0.5) * w2 + tgSeries + sum2;
+            trigamma = w + Vector.Create(0.5) * w2 + tgSeries + sum2;
         }
         else
         {
-            trigamma = Vector256<double>.Zero;
+            trigamma = Vector<double>.Zero;
         }
     }
 
@@ -139,65 +138,65 @@ internal static class PolygammaVector
     /// </summary>
     internal struct ProductAccumulator
     {
-        private Vector256<double> mantissa;
-        private Vector256<double> exponent;
+        private Vector<double> mantissa;
+        private Vector<double> exponent;
 
         /// <summary>An empty product (1).</summary>
-        internal static ProductAccumulator Create() => new() { mantissa = Vector256.Create(1.0), exponent = Vector256<double>.Zero };
+        internal static ProductAccumulator Create() => new() { mantissa = Vector.Create(1.0), exponent = Vector<double>.Zero };
 
         /// <summary>Multiplies by <paramref name="factor"/> (positive, below 2^1022) and renormalises the mantissa to [1, 2).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        internal void Multiply(Vector256<double> factor)
+        internal void Multiply(Vector<double> factor)
         {
-            var bits = (mantissa * factor).AsUInt64();
-            var exponentBits = Vector256.ShiftRightLogical(bits, FractionBits) | Vector256.Create(TwoPow52Bits);
-            exponent += exponentBits.AsDouble() - Vector256.Create(TwoPow52PlusBias);
-            mantissa = ((bits & Vector256.Create(SignAndFractionMask)) | Vector256.Create(OneBits)).AsDouble();
+            var bits = Vector.AsVectorUInt64(mantissa * factor);
+            var exponentBits = Vector.ShiftRightLogical(bits, FractionBits) | Vector.Create(TwoPow52Bits);
+            exponent += exponentBits.As<ulong, double>() - Vector.Create(TwoPow52PlusBias);
+            mantissa = ((bits & Vector.Create(SignAndFractionMask)) | Vector.Create(OneBits)).As<ulong, double>();
         }
 
         /// <summary>ln of the product.</summary>
-        internal readonly Vector256<double> Log() =>
-            Mad(exponent, Vector256.Create(Ln2), PolygammaVector.Log(mantissa));
+        internal readonly Vector<double> Log() =>
+            Mad(exponent, Vector.Create(Ln2), PolygammaVector.Log(mantissa));
     }
 
     /// <summary>Computes ψ₁(x), and ψ₂(x) when <paramref name="withTetragamma"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void TrigammaTetragamma(Vector256<double> x, bool withTetragamma,
-        out Vector256<double> trigamma, out Vector256<double> tetragamma)
+    internal static void TrigammaTetragamma(Vector<double> x, bool withTetragamma,
+        out Vector<double> trigamma, out Vector<double> tetragamma)
     {
-        var one = Vector256.Create(1.0);
+        var one = Vector.Create(1.0);
         // As in LgammaDigammaTrigamma, with the third derivative for Σ 1/(x + k)³ = ½ (ln P)‴:
         // (ln P)″ = P″/P − (P′/P)², (ln P)‴ = P‴/P − 3(P′/P)(P″/P) + 2(P′/P)³.
         Shift(x, withTetragamma ? 3 : 2, out var z, out var p0, out var p1, out var p2, out var p3);
-        var three = Vector256.Create(3.0);
+        var three = Vector.Create(3.0);
 
         var invP = one / p0;
         var q1 = p1 * invP;
         var q2 = p2 * invP;
-        var sum2 = Mad(q1, q1, Vector256<double>.Zero - q2);
-        var sum3 = Vector256<double>.Zero;
+        var sum2 = Mad(q1, q1, Vector<double>.Zero - q2);
+        var sum3 = Vector<double>.Zero;
         if (withTetragamma)
         {
             var q3 = p3 * invP;
             // Σ 1/(x + k)³ = ½ (q3 − 3 q1 q2 + 2 q1³)
-            sum3 = Vector256.Create(0.5) * Mad(q1 * q1 + q1 * q1, q1, q3 - three * q1 * q2);
+            sum3 = Vector.Create(0.5) * Mad(q1 * q1 + q1 * q1, q1, q3 - three * q1 * q2);
         }
 
         var w = one / z;
         var w2 = w * w;
         var tgSeries = Poly(w2, 1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66, -691.0 / 2730, 7.0 / 6, -3617.0 / 510) * (w2 * w);
-        trigamma = w + Vector256.Create(0.5) * w2 + tgSeries + sum2;
+        trigamma = w + Vector.Create(0.5) * w2 + tgSeries + sum2;
 
         if (withTetragamma)
         {
             // ψ₂(z) = −1/z² − 1/z³ − w⁴(1/2 − w²(1/6 − w²(1/6 − w²(3/10 − …)))) ; ψ₂(x) = ψ₂(z) − 2 Σ 1/(x + k)³
             var w3 = w2 * w;
             var ttSeries = Poly(w2, 0.5, -1.0 / 6, 1.0 / 6, -3.0 / 10, 5.0 / 6, -691.0 / 210, 35.0 / 2, -3617.0 * 17 / 510) * (w2 * w2);
-            tetragamma = Vector256<double>.Zero - w2 - w3 - ttSeries - Vector256.Create(2.0) * sum3;
+            tetragamma = Vector<double>.Zero - w2 - w3 - ttSeries - Vector.Create(2.0) * sum3;
         }
         else
         {
-            tetragamma = Vector256<double>.Zero;
+            tetragamma = Vector<double>.Zero;
         }
     }
 
@@ -222,18 +221,18 @@ internal static class PolygammaVector
     /// threshold: a lane's result never depends on the other lanes of its vector.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Shift(Vector256<double> x, int order, out Vector256<double> z,
-        out Vector256<double> p0, out Vector256<double> p1, out Vector256<double> p2, out Vector256<double> p3)
+    private static void Shift(Vector<double> x, int order, out Vector<double> z,
+        out Vector<double> p0, out Vector<double> p1, out Vector<double> p2, out Vector<double> p3)
     {
-        var one = Vector256.Create(1.0);
+        var one = Vector.Create(1.0);
         z = x;
         p0 = one;
-        p1 = Vector256<double>.Zero;
-        p2 = Vector256<double>.Zero;
-        p3 = Vector256<double>.Zero;
-        if (Vector256.GreaterThanOrEqualAll(x, one) && Vector256.LessThanAll(x, Vector256.Create(UnconditionalShiftLimit)))
+        p1 = Vector<double>.Zero;
+        p2 = Vector<double>.Zero;
+        p3 = Vector<double>.Zero;
+        if (Vector.GreaterThanOrEqualAll(x, one) && Vector.LessThanAll(x, Vector.Create(UnconditionalShiftLimit)))
         {
-            var three = Vector256.Create(3.0);
+            var three = Vector.Create(3.0);
             for (int k = 0; k < UnconditionalShiftSteps; k++)
             {
                 if (order >= 3)
@@ -254,24 +253,24 @@ internal static class PolygammaVector
         // Lanes in [1, 1e30) take exactly UnconditionalShiftSteps steps here too, the same operations as above, so that a
         // lane's result never depends on the other lanes of its vector (R-EDL's α = e + λ < 1 sends a vector here; a
         // position's loss must not change with its neighbours in the tile, e.g. when one of them is ignored).
-        var threshold = Vector256.Create(Threshold);
-        var unconditional = Vector256.GreaterThanOrEqual(x, one) & Vector256.LessThan(x, Vector256.Create(UnconditionalShiftLimit));
-        var below = Vector256.LessThan(z, threshold) | unconditional;
-        for (int step = 0; step < MaxShiftSteps && below != Vector256<double>.Zero; step++)
+        var threshold = Vector.Create(Threshold);
+        var unconditional = Vector.GreaterThanOrEqual<double>(x, one) & Vector.LessThan<double>(x, Vector.Create(UnconditionalShiftLimit));
+        var below = Vector.LessThan<double>(z, threshold) | unconditional;
+        for (int step = 0; step < MaxShiftSteps && below != Vector<double>.Zero; step++)
         {
             if (order >= 3)
-                p3 = Vector256.ConditionalSelect(below, Mad(p3, z, Vector256.Create(3.0) * p2), p3);
+                p3 = Vector.ConditionalSelect(below, Mad(p3, z, Vector.Create(3.0) * p2), p3);
             if (order >= 2)
-                p2 = Vector256.ConditionalSelect(below, Mad(p2, z, p1 + p1), p2);
-            p1 = Vector256.ConditionalSelect(below, Mad(p1, z, p0), p1);
-            p0 = Vector256.ConditionalSelect(below, p0 * z, p0);
-            z = Vector256.ConditionalSelect(below, z + one, z);
-            below = Vector256.LessThan(z, threshold);
+                p2 = Vector.ConditionalSelect(below, Mad(p2, z, p1 + p1), p2);
+            p1 = Vector.ConditionalSelect(below, Mad(p1, z, p0), p1);
+            p0 = Vector.ConditionalSelect(below, p0 * z, p0);
+            z = Vector.ConditionalSelect(below, z + one, z);
+            below = Vector.LessThan<double>(z, threshold);
             if (step + 1 < UnconditionalShiftSteps)
                 below |= unconditional;
         }
 
-        z = Vector256.ConditionalSelect(below, Vector256.Create(double.NaN), z);
+        z = Vector.ConditionalSelect(below, Vector.Create(double.NaN), z);
     }
 
     /// <summary>
@@ -282,22 +281,29 @@ internal static class PolygammaVector
 
     /// <summary>c0 + v(c1 + v(c2 + … + v·c7)) by Horner's rule.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Poly(Vector256<double> v, double c0, double c1, double c2, double c3, double c4, double c5, double c6, double c7)
+    private static Vector<double> Poly(Vector<double> v, double c0, double c1, double c2, double c3, double c4, double c5, double c6, double c7)
     {
-        var p = Vector256.Create(c7);
-        p = Mad(p, v, Vector256.Create(c6));
-        p = Mad(p, v, Vector256.Create(c5));
-        p = Mad(p, v, Vector256.Create(c4));
-        p = Mad(p, v, Vector256.Create(c3));
-        p = Mad(p, v, Vector256.Create(c2));
-        p = Mad(p, v, Vector256.Create(c1));
-        return Mad(p, v, Vector256.Create(c0));
+        var p = Vector.Create(c7);
+        p = Mad(p, v, Vector.Create(c6));
+        p = Mad(p, v, Vector.Create(c5));
+        p = Mad(p, v, Vector.Create(c4));
+        p = Mad(p, v, Vector.Create(c3));
+        p = Mad(p, v, Vector.Create(c2));
+        p = Mad(p, v, Vector.Create(c1));
+        return Mad(p, v, Vector.Create(c0));
     }
 
-    /// <summary>a·b + c, fused where the hardware has FMA.</summary>
+    /// <summary>Whether <see cref="Mad"/> is one fused operation on this machine (x86 FMA3 with <see cref="Vector{T}"/>
+    /// accelerated, or Arm64); the accuracy tests' bounds for two functions depend on it.</summary>
+    internal static bool MadIsFused =>
+        Vector.IsHardwareAccelerated && (System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported);
+
+    /// <summary>a·b + c, fused where the hardware has a vector FMA (x86 FMA3, every Arm64), else a multiplication and an
+    /// addition (<see cref="Vector.MultiplyAddEstimate(Vector{double}, Vector{double}, Vector{double})"/>: never the slow
+    /// software emulation of an exact fused operation).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<double> Mad(Vector256<double> a, Vector256<double> b, Vector256<double> c) =>
-        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
+    internal static Vector<double> Mad(Vector<double> a, Vector<double> b, Vector<double> c) =>
+        Vector.MultiplyAddEstimate(a, b, c);
 
     /// <summary>
     /// Natural logarithm of positive, normal doubles. Algorithm: x = 2^e·m with m in [√½, √2); ln m = 2 atanh(s),
@@ -305,35 +311,35 @@ internal static class PolygammaVector
     /// e·ln 2 is added in two parts. NaN and +∞ lanes are returned unchanged.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<double> Log(Vector256<double> x)
+    internal static Vector<double> Log(Vector<double> x)
     {
-        var bits = x.AsUInt64();
+        var bits = Vector.AsVectorUInt64(x);
         // Exponent as a double: put the 11 exponent bits in the fraction of 2^52 and subtract 2^52 + the bias.
-        var exponentBits = Vector256.ShiftRightLogical(bits, FractionBits) | Vector256.Create(TwoPow52Bits);
-        var e = exponentBits.AsDouble() - Vector256.Create(TwoPow52PlusBias);
-        var m = ((bits & Vector256.Create(FractionMask)) | Vector256.Create(OneBits)).AsDouble();
-        var high = Vector256.GreaterThan(m, Vector256.Create(Sqrt2));
-        m = Vector256.ConditionalSelect(high, m * Vector256.Create(0.5), m);
-        e += high & Vector256.Create(1.0);
+        var exponentBits = Vector.ShiftRightLogical(bits, FractionBits) | Vector.Create(TwoPow52Bits);
+        var e = exponentBits.As<ulong, double>() - Vector.Create(TwoPow52PlusBias);
+        var m = ((bits & Vector.Create(FractionMask)) | Vector.Create(OneBits)).As<ulong, double>();
+        var high = Vector.GreaterThan<double>(m, Vector.Create(Sqrt2));
+        m = Vector.ConditionalSelect(high, m * Vector.Create(0.5), m);
+        e += high & Vector.Create(1.0);
 
-        var one = Vector256.Create(1.0);
+        var one = Vector.Create(1.0);
         var s = (m - one) / (m + one);
         var s2 = s * s;
         // 1/3 + s²/5 + … + s¹⁸/21 by Estrin's scheme (shorter dependency chains than Horner's rule).
         var s4 = s2 * s2;
         var s8 = s4 * s4;
-        var q0 = Mad(s2, Vector256.Create(1.0 / 5), Vector256.Create(1.0 / 3));
-        var q1 = Mad(s2, Vector256.Create(1.0 / 9), Vector256.Create(1.0 / 7));
-        var q2 = Mad(s2, Vector256.Create(1.0 / 13), Vector256.Create(1.0 / 11));
-        var q3 = Mad(s2, Vector256.Create(1.0 / 17), Vector256.Create(1.0 / 15));
-        var q4 = Mad(s2, Vector256.Create(1.0 / 21), Vector256.Create(1.0 / 19));
+        var q0 = Mad(s2, Vector.Create(1.0 / 5), Vector.Create(1.0 / 3));
+        var q1 = Mad(s2, Vector.Create(1.0 / 9), Vector.Create(1.0 / 7));
+        var q2 = Mad(s2, Vector.Create(1.0 / 13), Vector.Create(1.0 / 11));
+        var q3 = Mad(s2, Vector.Create(1.0 / 17), Vector.Create(1.0 / 15));
+        var q4 = Mad(s2, Vector.Create(1.0 / 21), Vector.Create(1.0 / 19));
         var r0 = Mad(s4, q1, q0);
         var r1 = Mad(s4, q3, q2);
         var p = Mad(s8, Mad(s8, q4, r1), r0);
         var lnM = Mad(s * s2, p, s);                       // atanh(s) = s + s³/3 + …
         lnM += lnM;
-        var result = Mad(e, Vector256.Create(Ln2High), Mad(e, Vector256.Create(Ln2Low), lnM));
-        return Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(double.PositiveInfinity)), result, x);
+        var result = Mad(e, Vector.Create(Ln2High), Mad(e, Vector.Create(Ln2Low), lnM));
+        return Vector.ConditionalSelect(Vector.LessThan<double>(x, Vector.Create(double.PositiveInfinity)), result, x);
     }
 
     /// <summary>
@@ -344,9 +350,9 @@ internal static class PolygammaVector
     /// ln u ≥ ln 2 and the correction is below one ulp of it. NaN lanes give NaN.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<double> Log1p(Vector256<double> x)
+    internal static Vector<double> Log1p(Vector<double> x)
     {
-        var u = Vector256.Create(1.0) + x;
-        return Log(u) + (x - (u - Vector256.Create(1.0))) / u;
+        var u = Vector.Create(1.0) + x;
+        return Log(u) + (x - (u - Vector.Create(1.0))) / u;
     }
 }

@@ -17,7 +17,7 @@ internal sealed class Scratch
         Work2 = Rent(classes * lanes);
         Loss = Rent(lanes);
         Weight = Rent(lanes);
-        Target = new long[lanes];
+        Target = Rent(lanes);
     }
 
     /// <summary>Evidence e[j·B + b] (0 at ignored positions and padding lanes).</summary>
@@ -41,8 +41,9 @@ internal sealed class Scratch
     /// <summary>w[target] per position; 0 at ignored positions and padding lanes.</summary>
     internal double[] Weight { get; }
 
-    /// <summary>True class per position (0 at ignored positions and padding lanes).</summary>
-    internal long[] Target { get; }
+    /// <summary>True class per position, as a double (exact: C ≤ 2^20), so that a kernel loads one vector of them
+    /// (0 at ignored positions and padding lanes).</summary>
+    internal double[] Target { get; }
 
     private double[] Rent(int length)
     {
