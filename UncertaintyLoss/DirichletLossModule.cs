@@ -97,10 +97,9 @@ public abstract class DirichletLossModule : WeightedLoss<Tensor, Tensor, Tensor>
     {
         Check.Evidence(input, nameof(input));
         using var scope = NewDisposeScope();
-        var evidence = UL.ToEvidence(input, Activation, Clamp);
         try
         {
-            return Loss(evidence, target, CurrentRegFactor).MoveToOuterDisposeScope();
+            return LossOnInput(input, target, CurrentRegFactor).MoveToOuterDisposeScope();
         }
         catch (ArgumentException e) when (e.ParamName is "evidence" or "alpha" && Check.PartsOf(e) is { } parts)
         {
@@ -110,6 +109,14 @@ public abstract class DirichletLossModule : WeightedLoss<Tensor, Tensor, Tensor>
                 (Activation == EvidenceActivation.None ? $" (which passes the input through as {e.ParamName})" : ""));
         }
     }
+
+    /// <summary>
+    /// The loss of the module's input: <see cref="Loss"/> of <see cref="UL.ToEvidence"/>(input), unless the module's loss
+    /// has a <c>…WithLogits</c> form that computes the activation inside its fused pass (evidential, R-EDL, max-norm).
+    /// Problems with the evidence are reported against "evidence" (or "alpha"), which <see cref="forward"/> restates.
+    /// </summary>
+    private protected virtual Tensor LossOnInput(Tensor input, Tensor target, double lambda) =>
+        Loss(UL.ToEvidence(input, Activation, Clamp), target, lambda);
 
     /// <summary>The functional loss on evidence.</summary>
     /// <param name="evidence">Non-negative evidence.</param>

@@ -63,22 +63,68 @@ public static partial class UL
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="regFactor"/> is negative, NaN or infinite, or
     /// <paramref name="reduction"/> or <paramref name="risk"/> is not a defined value.</exception>
     public static Tensor EvidentialLoss(Tensor evidence, Tensor target, double regFactor = 0.0, nn.Reduction reduction = nn.Reduction.Mean,
-        Tensor? weight = null, long ignoreIndex = -100, EvidentialRisk risk = EvidentialRisk.SquaredError)
+        Tensor? weight = null, long ignoreIndex = -100, EvidentialRisk risk = EvidentialRisk.SquaredError) =>
+        EvidentialLossCore(evidence, target, regFactor, reduction, weight, ignoreIndex, risk, EvidenceActivation.None, 0.0);
+
+    /// <summary>
+    /// <see cref="EvidentialLoss"/> on <see cref="ToEvidence"/>(<paramref name="logits"/>, <paramref name="activation"/>,
+    /// <paramref name="clamp"/>), with the activation computed inside the loss: on the fused path, one read of the logits and
+    /// one write of their gradient, and no evidence tensor.
+    /// </summary>
+    /// <param name="logits">Raw network outputs, (N, C) or (N, C, d1, …, dk), floating point.</param>
+    /// <param name="target"><inheritdoc cref="EvidentialLoss" path="/param[@name='target']"/></param>
+    /// <param name="regFactor"><inheritdoc cref="EvidentialLoss" path="/param[@name='regFactor']"/></param>
+    /// <param name="reduction"><inheritdoc cref="EvidentialLoss" path="/param[@name='reduction']"/></param>
+    /// <param name="weight"><inheritdoc cref="EvidentialLoss" path="/param[@name='weight']"/></param>
+    /// <param name="ignoreIndex"><inheritdoc cref="EvidentialLoss" path="/param[@name='ignoreIndex']"/></param>
+    /// <param name="risk"><inheritdoc cref="EvidentialLoss" path="/param[@name='risk']"/></param>
+    /// <param name="activation">How the logits become evidence (default <see cref="EvidenceActivation.Exp"/>, the papers' choice).</param>
+    /// <param name="clamp">The bound of <see cref="EvidenceActivation.Exp"/> (default 10, as <see cref="ClampedExp"/>); ignored by the others.</param>
+    /// <returns>As <see cref="EvidentialLoss"/>, with the logits' dtype and device.</returns>
+    /// <remarks>
+    /// <para><b>Formula.</b> <see cref="EvidentialLoss"/>(<see cref="ToEvidence"/>(logits, activation, clamp), …): the same value
+    /// and gradient as the two calls, to rounding (the fused path computes the activation in double precision; in Float32
+    /// the two-step form rounds the evidence to Float32 first).</para>
+    /// <para><b>Shape.</b> logits: as <see cref="EvidentialLoss"/>'s evidence; the rest as there.</para>
+    /// <para><b>Python.</b> <c>uncertainty_loss.evidential_loss(clamped_exp(logits), target, …)</c>; in PyTorch's naming, the
+    /// <c>binary_cross_entropy_with_logits</c> form of the loss
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>).</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="logits"/> or <paramref name="target"/> is null.</exception>
+    /// <exception cref="ArgumentException">As <see cref="EvidentialLoss"/>, against <paramref name="logits"/>: they are not
+    /// floating point or have the wrong shape, or give evidence out of range under the activation (+∞ or above
+    /// <see cref="MaxEvidence"/>; a negative value with <see cref="EvidenceActivation.None"/>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">As <see cref="EvidentialLoss"/>; or <paramref name="activation"/> is not a
+    /// defined value, or <paramref name="clamp"/> is negative or NaN.</exception>
+    public static Tensor EvidentialLossWithLogits(Tensor logits, Tensor target, double regFactor = 0.0, nn.Reduction reduction = nn.Reduction.Mean,
+        Tensor? weight = null, long ignoreIndex = -100, EvidentialRisk risk = EvidentialRisk.SquaredError,
+        EvidenceActivation activation = EvidenceActivation.Exp, double clamp = 10.0)
     {
-        var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
+        CheckLogits(logits, activation, clamp);
+        return AgainstLogits(activation, () => EvidentialLossCore(logits, target, regFactor, reduction, weight, ignoreIndex, risk, activation, clamp));
+    }
+
+    /// <summary><see cref="EvidentialLoss"/> on <paramref name="activation"/>(<paramref name="input"/>) (the input itself for
+    /// <see cref="EvidenceActivation.None"/>); problems with the evidence are reported against "evidence".</summary>
+    internal static Tensor EvidentialLossCore(Tensor input, Tensor target, double regFactor, nn.Reduction reduction,
+        Tensor? weight, long ignoreIndex, EvidentialRisk risk, EvidenceActivation activation, double clamp)
+    {
+        var kind = CheckLossArguments(input, target, reduction, weight, ignoreIndex);
         Check.RegFactor(regFactor, nameof(regFactor));
         Check.Defined(risk, nameof(risk));
-        if (FusedDirichlet.Applies(evidence, target, kind, weight, pNorm: 1))
-            return FusedDirichlet.Run(evidence, target, weight, ignoreIndex, reduction, FusedLoss.Evidential(regFactor, risk));
-        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
-
-        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
-            (work, t) =>
-            {
-                var y = Dirichlet.DenseTarget(work, t.Target, t.Kind);
-                var loss = RiskPerPosition(work, y, risk);
-                return regFactor > 0 ? loss + regFactor * KlPerPosition(work, y) : loss;
-            });
+        if (FusedDirichlet.Applies(input, target, kind, weight, pNorm: 1))
+            return FusedDirichlet.Run(input, target, weight, ignoreIndex, reduction, FusedLoss.Evidential(regFactor, risk).WithActivation(activation, clamp));
+        return OnEvidence(input, activation, clamp, evidence =>
+        {
+            var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+            return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
+                (work, t) =>
+                {
+                    var y = Dirichlet.DenseTarget(work, t.Target, t.Kind);
+                    var loss = RiskPerPosition(work, y, risk);
+                    return regFactor > 0 ? loss + regFactor * KlPerPosition(work, y) : loss;
+                });
+        });
     }
 
     /// <summary>

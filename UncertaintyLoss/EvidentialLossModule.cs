@@ -50,6 +50,10 @@ public sealed class EvidentialLossModule : DirichletLossModule
     /// <summary>The data term of the loss.</summary>
     public EvidentialRisk Risk { get; }
 
+    /// <summary>The loss on the input, the activation computed inside the fused pass where it applies.</summary>
+    private protected override Tensor LossOnInput(Tensor input, Tensor target, double lambda) =>
+        UL.EvidentialLossCore(input, target, lambda, reduction, weight, IgnoreIndex, Risk, Activation, Clamp);
+
     /// <inheritdoc/>
     protected override Tensor Loss(Tensor evidence, Tensor target, double lambda) =>
         UL.EvidentialLoss(evidence, target, lambda, reduction, weight, IgnoreIndex, Risk);

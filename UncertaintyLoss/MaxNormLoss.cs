@@ -55,24 +55,63 @@ public static partial class UL
     /// defined value.</exception>
     public static Tensor MaxNormLoss(Tensor evidence, Tensor target, double regFactor = 0.0, int pNorm = 4,
         nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null, long ignoreIndex = -100,
-        FisherAlphaSum fisherAlphaSum = FisherAlphaSum.All)
+        FisherAlphaSum fisherAlphaSum = FisherAlphaSum.All) =>
+        MaxNormLossCore(evidence, target, regFactor, pNorm, reduction, weight, ignoreIndex, fisherAlphaSum, EvidenceActivation.None, 0.0);
+
+    /// <summary>
+    /// <see cref="MaxNormLoss"/> on <see cref="ToEvidence"/>(<paramref name="logits"/>, <paramref name="activation"/>,
+    /// <paramref name="clamp"/>), with the activation computed inside the loss (see <see cref="EvidentialLossWithLogits"/>).
+    /// </summary>
+    /// <param name="logits">Raw network outputs, (N, C) or (N, C, d1, …, dk), floating point.</param>
+    /// <param name="target"><inheritdoc cref="MaxNormLoss" path="/param[@name='target']"/></param>
+    /// <param name="regFactor"><inheritdoc cref="MaxNormLoss" path="/param[@name='regFactor']"/></param>
+    /// <param name="pNorm"><inheritdoc cref="MaxNormLoss" path="/param[@name='pNorm']"/></param>
+    /// <param name="reduction"><inheritdoc cref="MaxNormLoss" path="/param[@name='reduction']"/></param>
+    /// <param name="weight"><inheritdoc cref="MaxNormLoss" path="/param[@name='weight']"/></param>
+    /// <param name="ignoreIndex"><inheritdoc cref="MaxNormLoss" path="/param[@name='ignoreIndex']"/></param>
+    /// <param name="fisherAlphaSum"><inheritdoc cref="MaxNormLoss" path="/param[@name='fisherAlphaSum']"/></param>
+    /// <param name="activation"><inheritdoc cref="EvidentialLossWithLogits" path="/param[@name='activation']"/></param>
+    /// <param name="clamp"><inheritdoc cref="EvidentialLossWithLogits" path="/param[@name='clamp']"/></param>
+    /// <returns>As <see cref="MaxNormLoss"/>, with the logits' dtype and device.</returns>
+    /// <remarks>
+    /// <para><b>Formula.</b> <see cref="MaxNormLoss"/>(<see cref="ToEvidence"/>(logits, activation, clamp), …), to rounding.</para>
+    /// <para><b>Shape.</b> logits: as <see cref="MaxNormLoss"/>'s evidence; the rest as there.</para>
+    /// <para><b>Python.</b> <c>uncertainty_loss.maxnorm_loss(clamped_exp(logits), target, …)</c>.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="logits"/> or <paramref name="target"/> is null.</exception>
+    /// <exception cref="ArgumentException">As <see cref="EvidentialLossWithLogits"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">As <see cref="MaxNormLoss"/>; or <paramref name="activation"/> is not a
+    /// defined value, or <paramref name="clamp"/> is negative or NaN.</exception>
+    public static Tensor MaxNormLossWithLogits(Tensor logits, Tensor target, double regFactor = 0.0, int pNorm = 4,
+        nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null, long ignoreIndex = -100,
+        FisherAlphaSum fisherAlphaSum = FisherAlphaSum.All, EvidenceActivation activation = EvidenceActivation.Exp, double clamp = 10.0)
     {
-        var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
+        CheckLogits(logits, activation, clamp);
+        return AgainstLogits(activation, () => MaxNormLossCore(logits, target, regFactor, pNorm, reduction, weight, ignoreIndex, fisherAlphaSum, activation, clamp));
+    }
+
+    /// <summary><see cref="MaxNormLoss"/> on <paramref name="activation"/>(<paramref name="input"/>).</summary>
+    internal static Tensor MaxNormLossCore(Tensor input, Tensor target, double regFactor, int pNorm, nn.Reduction reduction,
+        Tensor? weight, long ignoreIndex, FisherAlphaSum fisherAlphaSum, EvidenceActivation activation, double clamp)
+    {
+        var kind = CheckLossArguments(input, target, reduction, weight, ignoreIndex);
         Check.RegFactor(regFactor, nameof(regFactor));
         Check.PNorm(pNorm, nameof(pNorm));
         Check.Defined(fisherAlphaSum, nameof(fisherAlphaSum));
-        if (FusedDirichlet.Applies(evidence, target, kind, weight, pNorm))
-            return FusedDirichlet.Run(evidence, target, weight, ignoreIndex, reduction, FusedLoss.MaxNorm(regFactor, pNorm, fisherAlphaSum));
-        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
-
-        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
-            (work, t) =>
-            {
-                var loss = PerTrueClass(work, t, mask => PNormForMask(work, mask, pNorm), () => PNormPerClass(work, pNorm));
-                return regFactor > 0
-                    ? loss + regFactor * PerTrueClass(work, t, mask => FisherForMask(work, mask, fisherAlphaSum), () => FisherPerClass(work, fisherAlphaSum))
-                    : loss;
-            });
+        if (FusedDirichlet.Applies(input, target, kind, weight, pNorm))
+            return FusedDirichlet.Run(input, target, weight, ignoreIndex, reduction, FusedLoss.MaxNorm(regFactor, pNorm, fisherAlphaSum).WithActivation(activation, clamp));
+        return OnEvidence(input, activation, clamp, evidence =>
+        {
+            var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+            return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
+                (work, t) =>
+                {
+                    var loss = PerTrueClass(work, t, mask => PNormForMask(work, mask, pNorm), () => PNormPerClass(work, pNorm));
+                    return regFactor > 0
+                        ? loss + regFactor * PerTrueClass(work, t, mask => FisherForMask(work, mask, fisherAlphaSum), () => FisherPerClass(work, fisherAlphaSum))
+                        : loss;
+                });
+        });
     }
 
     /// <summary>

@@ -42,6 +42,10 @@ public sealed class MaxNormLossModule : DirichletLossModule
     /// is λ (<see cref="DirichletLossModule.CurrentRegFactor"/>).</summary>
     public FisherAlphaSum FisherAlphaSum { get; }
 
+    /// <summary>The loss on the input, the activation computed inside the fused pass where it applies.</summary>
+    private protected override Tensor LossOnInput(Tensor input, Tensor target, double lambda) =>
+        UL.MaxNormLossCore(input, target, lambda, PNorm, reduction, weight, IgnoreIndex, FisherAlphaSum, Activation, Clamp);
+
     /// <inheritdoc/>
     protected override Tensor Loss(Tensor evidence, Tensor target, double lambda) =>
         UL.MaxNormLoss(evidence, target, lambda, PNorm, reduction, weight, IgnoreIndex, FisherAlphaSum);

@@ -51,22 +51,60 @@ public static partial class UL
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="regFactor"/> is negative, NaN or infinite;
     /// <paramref name="priorWeight"/> is not in [1e-6, 1e6] (NaN included); or <paramref name="reduction"/> is not a defined value.</exception>
     public static Tensor RelaxedEvidentialLoss(Tensor evidence, Tensor target, double regFactor = 0.0, double priorWeight = 0.1,
-        nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null, long ignoreIndex = -100)
+        nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null, long ignoreIndex = -100) =>
+        RelaxedEvidentialLossCore(evidence, target, regFactor, priorWeight, reduction, weight, ignoreIndex, EvidenceActivation.None, 0.0);
+
+    /// <summary>
+    /// <see cref="RelaxedEvidentialLoss"/> on <see cref="ToEvidence"/>(<paramref name="logits"/>, <paramref name="activation"/>,
+    /// <paramref name="clamp"/>), with the activation computed inside the loss (see <see cref="EvidentialLossWithLogits"/>).
+    /// </summary>
+    /// <param name="logits">Raw network outputs, (N, C) or (N, C, d1, …, dk), floating point.</param>
+    /// <param name="target"><inheritdoc cref="RelaxedEvidentialLoss" path="/param[@name='target']"/></param>
+    /// <param name="regFactor"><inheritdoc cref="RelaxedEvidentialLoss" path="/param[@name='regFactor']"/></param>
+    /// <param name="priorWeight"><inheritdoc cref="RelaxedEvidentialLoss" path="/param[@name='priorWeight']"/></param>
+    /// <param name="reduction"><inheritdoc cref="RelaxedEvidentialLoss" path="/param[@name='reduction']"/></param>
+    /// <param name="weight"><inheritdoc cref="RelaxedEvidentialLoss" path="/param[@name='weight']"/></param>
+    /// <param name="ignoreIndex"><inheritdoc cref="RelaxedEvidentialLoss" path="/param[@name='ignoreIndex']"/></param>
+    /// <param name="activation"><inheritdoc cref="EvidentialLossWithLogits" path="/param[@name='activation']"/></param>
+    /// <param name="clamp"><inheritdoc cref="EvidentialLossWithLogits" path="/param[@name='clamp']"/></param>
+    /// <returns>As <see cref="RelaxedEvidentialLoss"/>, with the logits' dtype and device.</returns>
+    /// <remarks>
+    /// <para><b>Formula.</b> <see cref="RelaxedEvidentialLoss"/>(<see cref="ToEvidence"/>(logits, activation, clamp), …), to rounding.</para>
+    /// <para><b>Shape.</b> logits: as <see cref="RelaxedEvidentialLoss"/>'s evidence; the rest as there.</para>
+    /// <para><b>Python.</b> R-EDL's <c>relaxed_edl_loss</c> on <c>exp(clamp(logits))</c>.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="logits"/> or <paramref name="target"/> is null.</exception>
+    /// <exception cref="ArgumentException">As <see cref="EvidentialLossWithLogits"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">As <see cref="RelaxedEvidentialLoss"/>; or <paramref name="activation"/> is
+    /// not a defined value, or <paramref name="clamp"/> is negative or NaN.</exception>
+    public static Tensor RelaxedEvidentialLossWithLogits(Tensor logits, Tensor target, double regFactor = 0.0, double priorWeight = 0.1,
+        nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null, long ignoreIndex = -100,
+        EvidenceActivation activation = EvidenceActivation.Exp, double clamp = 10.0)
     {
-        var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
+        CheckLogits(logits, activation, clamp);
+        return AgainstLogits(activation, () => RelaxedEvidentialLossCore(logits, target, regFactor, priorWeight, reduction, weight, ignoreIndex, activation, clamp));
+    }
+
+    /// <summary><see cref="RelaxedEvidentialLoss"/> on <paramref name="activation"/>(<paramref name="input"/>).</summary>
+    internal static Tensor RelaxedEvidentialLossCore(Tensor input, Tensor target, double regFactor, double priorWeight,
+        nn.Reduction reduction, Tensor? weight, long ignoreIndex, EvidenceActivation activation, double clamp)
+    {
+        var kind = CheckLossArguments(input, target, reduction, weight, ignoreIndex);
         Check.RegFactor(regFactor, nameof(regFactor));
         Check.PriorWeight(priorWeight, nameof(priorWeight));
-        if (FusedDirichlet.Applies(evidence, target, kind, weight, pNorm: 1))
-            return FusedDirichlet.Run(evidence, target, weight, ignoreIndex, reduction, FusedLoss.Relaxed(regFactor, priorWeight));
-        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
-
-        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
-            (work, t) =>
-            {
-                var y = Dirichlet.DenseTarget(work, t.Target, t.Kind);
-                var loss = RelaxedMsePerPosition(work, y, priorWeight);
-                return regFactor > 0 ? loss + regFactor * RelaxedKlPerPosition(work, y, priorWeight) : loss;
-            });
+        if (FusedDirichlet.Applies(input, target, kind, weight, pNorm: 1))
+            return FusedDirichlet.Run(input, target, weight, ignoreIndex, reduction, FusedLoss.Relaxed(regFactor, priorWeight).WithActivation(activation, clamp));
+        return OnEvidence(input, activation, clamp, evidence =>
+        {
+            var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+            return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
+                (work, t) =>
+                {
+                    var y = Dirichlet.DenseTarget(work, t.Target, t.Kind);
+                    var loss = RelaxedMsePerPosition(work, y, priorWeight);
+                    return regFactor > 0 ? loss + regFactor * RelaxedKlPerPosition(work, y, priorWeight) : loss;
+                });
+        });
     }
 
     private static Tensor RelaxedMsePerPosition(Tensor evidence, Tensor y, double priorWeight)

@@ -44,6 +44,10 @@ public sealed class RelaxedEvidentialLossModule : DirichletLossModule
     /// <summary>The prior weight λ.</summary>
     public double PriorWeight { get; }
 
+    /// <summary>The loss on the input, the activation computed inside the fused pass where it applies.</summary>
+    private protected override Tensor LossOnInput(Tensor input, Tensor target, double lambda) =>
+        UL.RelaxedEvidentialLossCore(input, target, lambda, PriorWeight, reduction, weight, IgnoreIndex, Activation, Clamp);
+
     /// <inheritdoc/>
     protected override Tensor Loss(Tensor evidence, Tensor target, double lambda) =>
         UL.RelaxedEvidentialLoss(evidence, target, lambda, PriorWeight, reduction, weight, IgnoreIndex);

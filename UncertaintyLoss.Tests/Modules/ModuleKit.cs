@@ -191,11 +191,26 @@ public static class ModuleKit
     };
 
     /// <summary>
-    /// What a user of the functional API writes: the activation applied by hand (ClampedExp, softplus, relu or nothing),
-    /// then <see cref="UL.EvidentialLoss"/> or <see cref="UL.MaxNormLoss"/> with the same options and λ.
+    /// What a user of the functional API writes: for the losses with a <c>…WithLogits</c> form (evidential, max-norm,
+    /// R-EDL), that form with the module's activation and clamp, which the module must equal exactly (it calls the same
+    /// code); for the others, the activation applied by hand (ClampedExp, softplus, relu or nothing), then the loss with the
+    /// same options and λ. (The …WithLogits forms against the two-step form: WithLogitsTests.)
     /// </summary>
     public static Tensor Functional(LossKind kind, ModuleCase c, Tensor logits, Tensor target, Tensor? weight, double lambda)
     {
+        switch (kind)
+        {
+            case LossKind.Evidential:
+                return UL.EvidentialLossWithLogits(logits, target, regFactor: lambda, reduction: c.Reduction, weight: weight, ignoreIndex: c.IgnoreIndex,
+                    activation: c.Activation, clamp: c.Clamp);
+            case LossKind.MaxNorm:
+                return UL.MaxNormLossWithLogits(logits, target, regFactor: lambda, pNorm: c.PNorm, reduction: c.Reduction,
+                    fisherAlphaSum: c.FisherAlphaSum, weight: weight, ignoreIndex: c.IgnoreIndex, activation: c.Activation, clamp: c.Clamp);
+            case LossKind.Relaxed:
+                return UL.RelaxedEvidentialLossWithLogits(logits, target, regFactor: lambda, priorWeight: RelaxedPriorWeight, reduction: c.Reduction,
+                    weight: weight, ignoreIndex: c.IgnoreIndex, activation: c.Activation, clamp: c.Clamp);
+        }
+
         var evidence = c.Activation switch
         {
             EvidenceActivation.Exp => UL.ClampedExp(logits, c.Clamp),

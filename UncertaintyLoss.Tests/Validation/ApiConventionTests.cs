@@ -61,7 +61,8 @@ public sealed class ApiConventionTests
             Is.EqualTo(new[] { "y", "yHat", "yRisk", "reduction" }));
     }
 
-    /// <summary>Rule 2: after the tensors, numbers; then reduction; then weight and ignoreIndex; then variant options.</summary>
+    /// <summary>Rule 2: after the tensors, numbers; then reduction; then weight and ignoreIndex; then variant options (for
+    /// the …WithLogits functions, the last two are activation and clamp, as in the modules).</summary>
     [Test]
     public void EveryLoss_OptionsAreNumbersReductionWeightIgnoreIndexThenVariants()
     {
@@ -82,7 +83,11 @@ public sealed class ApiConventionTests
                 k++;
             if (k < after.Length && after[k].Name == "ignoreIndex")
                 k++;
-            bool variantsLast = after[k..].All(p => p.ParameterType.IsEnum || p.ParameterType == typeof(long));
+            // The …WithLogits functions end as the modules do: activation, then clamp (rule 3).
+            var variants = after[k..];
+            if (variants.Length >= 2 && variants[^2].Name == "activation" && variants[^1].Name == "clamp" && variants[^1].ParameterType == typeof(double))
+                variants = variants[..^1];
+            bool variantsLast = variants.All(p => p.ParameterType.IsEnum || p.ParameterType == typeof(long));
             bool weightPairOrNone = after.Any(p => p.Name == "weight") == after.Any(p => p.Name == "ignoreIndex");
             if (!numbersBefore || !variantsLast || !weightPairOrNone)
                 violations.Add(Describe(m));

@@ -42,6 +42,13 @@ internal static unsafe partial class FusedDirichlet
         internal static Call Prepare(Tensor evidence, Tensor target, Tensor? weight, long ignoreIndex, nn.Reduction reduction, FusedLoss loss)
         {
             var (min, max) = ValueRange(evidence);
+            if (loss.Activation != EvidenceActivation.None)
+            {
+                // The input is logits: the evidence's range is the activation's image of theirs (every activation is non-decreasing).
+                min = ActivationKernel.Scalar(min, loss.Activation, loss.Clamp, evidence.dtype);
+                max = ActivationKernel.Scalar(max, loss.Activation, loss.Clamp, evidence.dtype);
+            }
+
             Check.EvidenceRange(min, max, "evidence", UL.MaxEvidence, evidence.dtype);
 
             var shape = evidence.shape;
@@ -74,12 +81,13 @@ internal static unsafe partial class FusedDirichlet
         internal Tensor? Weight { get; }
 
         /// <summary>The same loss through the composed TorchSharp operations (differentiable to any order), on
-        /// <paramref name="evidenceIn"/>, <paramref name="targetIn"/> and <paramref name="weightIn"/> (the saved inputs).</summary>
+        /// <paramref name="evidenceIn"/>, <paramref name="targetIn"/> and <paramref name="weightIn"/> (the saved inputs). With an
+        /// activation, <paramref name="evidenceIn"/> is the logits, and the activation is composed too.</summary>
         internal Tensor Composed(Tensor evidenceIn, Tensor targetIn, Tensor? weightIn) => loss.Kind switch
         {
-            FusedLossKind.Evidential => UL.EvidentialLoss(evidenceIn, targetIn, loss.RegFactor, Reduction, weightIn, ignoreIndex, loss.Risk),
-            FusedLossKind.Relaxed => UL.RelaxedEvidentialLoss(evidenceIn, targetIn, loss.RegFactor, loss.PriorWeight, Reduction, weightIn, ignoreIndex),
-            _ => UL.MaxNormLoss(evidenceIn, targetIn, loss.RegFactor, loss.PNorm, Reduction, weightIn, ignoreIndex, loss.FisherAlphaSum),
+            FusedLossKind.Evidential => UL.EvidentialLossCore(evidenceIn, targetIn, loss.RegFactor, Reduction, weightIn, ignoreIndex, loss.Risk, loss.Activation, loss.Clamp),
+            FusedLossKind.Relaxed => UL.RelaxedEvidentialLossCore(evidenceIn, targetIn, loss.RegFactor, loss.PriorWeight, Reduction, weightIn, ignoreIndex, loss.Activation, loss.Clamp),
+            _ => UL.MaxNormLossCore(evidenceIn, targetIn, loss.RegFactor, loss.PNorm, Reduction, weightIn, ignoreIndex, loss.FisherAlphaSum, loss.Activation, loss.Clamp),
         };
 
         /// <summary>Computes the reduced loss and, when <paramref name="gradient"/> is wanted (inside the autograd

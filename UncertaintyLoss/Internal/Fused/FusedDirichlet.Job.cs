@@ -25,6 +25,7 @@ internal static unsafe partial class FusedDirichlet
         private readonly long tiles;
         private readonly long tilesPerSample;
         private readonly double klOffset;
+        private readonly double softplusThreshold;
 
         internal Job(void* evidence, bool isFloat, long* target, long n, int c, long d, double[]? classWeight, long? ignored,
             FusedLoss loss, void* perPosition, void* gradient, double scale)
@@ -42,6 +43,7 @@ internal static unsafe partial class FusedDirichlet
             this.gradient = gradient;
             this.scale = scale;
             klOffset = KlOffset(c, loss.PriorWeight);
+            softplusThreshold = isFloat ? ActivationKernel.SoftplusThresholdFloat32 : ActivationKernel.SoftplusThresholdFloat64;
             int maxLanes = Math.Max(VectorWidth, TileElements / c / VectorWidth * VectorWidth);
             if (d == 1)
             {
@@ -77,7 +79,7 @@ internal static unsafe partial class FusedDirichlet
             var sums = new double[chunks];
             void Chunk(int k)
             {
-                var scratch = new Scratch(c, lanes, gradient is not null);
+                var scratch = new Scratch(c, lanes, gradient is not null, loss.Activation != EvidenceActivation.None);
                 try
                 {
                     double sum = 0;
@@ -182,6 +184,11 @@ internal static unsafe partial class FusedDirichlet
                 }
             }
 
+            // The …WithLogits functions: the input is logits, and the evidence is computed here (padding lanes included, then cleared).
+            var derivative = s.Derivative;
+            if (loss.Activation != EvidenceActivation.None)
+                ActivationKernel.Apply(e, derivative, c * lanes, loss.Activation, loss.Clamp, softplusThreshold);
+
             for (int j = 0; j < c; j++)
             {
                 for (int b = count; b < lanes; b++)
@@ -195,7 +202,11 @@ internal static unsafe partial class FusedDirichlet
                     if (s.Weight[b] == 0 && target[first + b] == ignored.Value)
                     {
                         for (int j = 0; j < c; j++)
+                        {
                             e[j * lanes + b] = 0.0;
+                            if (derivative is not null)
+                                derivative[j * lanes + b] = 0.0;
+                        }
                     }
                 }
             }
@@ -222,6 +233,8 @@ internal static unsafe partial class FusedDirichlet
             if (gradient is not null)
             {
                 var g = s.Gradient!;
+                if (derivative is not null)
+                    ActivationKernel.Chain(g, derivative, c * lanes);
                 for (int b = 0; b < count; b++)
                     s.Loss[b] = s.Weight[b] * scale;   // reuse: per-position gradient factor
                 if (d == 1)

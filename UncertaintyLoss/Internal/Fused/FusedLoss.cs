@@ -36,6 +36,17 @@ internal sealed record FusedLoss
     /// <summary>The max-norm loss's Fisher strength A; the default for the other losses, which have none.</summary>
     internal FisherAlphaSum FisherAlphaSum { get; private init; }
 
+    /// <summary>The evidence activation applied inside the pass (the <c>…WithLogits</c> functions):
+    /// <see cref="EvidenceActivation.None"/> when the input is already evidence.</summary>
+    internal EvidenceActivation Activation { get; private init; } = EvidenceActivation.None;
+
+    /// <summary>The bound of <see cref="EvidenceActivation.Exp"/> (validated); unused by the other activations.</summary>
+    internal double Clamp { get; private init; }
+
+    /// <summary>This loss on the evidence <paramref name="activation"/>(input) (with <paramref name="clamp"/> for
+    /// <see cref="EvidenceActivation.Exp"/>), the activation computed inside the fused pass.</summary>
+    internal FusedLoss WithActivation(EvidenceActivation activation, double clamp) => this with { Activation = activation, Clamp = clamp };
+
     /// <summary><see cref="UL.EvidentialLoss"/>: the Dirichlet <paramref name="risk"/> + <paramref name="regFactor"/>·KL.</summary>
     internal static FusedLoss Evidential(double regFactor, EvidentialRisk risk = EvidentialRisk.SquaredError) =>
         new() { Kind = FusedLossKind.Evidential, RegFactor = regFactor, Risk = risk };

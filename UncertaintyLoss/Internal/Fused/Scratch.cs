@@ -8,9 +8,10 @@ internal sealed class Scratch
 {
     private readonly List<double[]> rented = new();
 
-    internal Scratch(int classes, int lanes, bool withGradient)
+    internal Scratch(int classes, int lanes, bool withGradient, bool withActivation = false)
     {
         Evidence = Rent(classes * lanes);
+        Derivative = withGradient && withActivation ? Rent(classes * lanes) : null;
         Gradient = withGradient ? Rent(classes * lanes) : null;
         Extra = Rent(classes * lanes);
         Work1 = Rent(classes * lanes);
@@ -22,6 +23,10 @@ internal sealed class Scratch
 
     /// <summary>Evidence e[j·B + b] (0 at ignored positions and padding lanes).</summary>
     internal double[] Evidence { get; }
+
+    /// <summary>The activation's derivative ∂e_{j,b}/∂x_{j,b} at the input x (class-major, as <see cref="Evidence"/>), when
+    /// the pass applies an evidence activation and a gradient is needed; else null.</summary>
+    internal double[]? Derivative { get; }
 
     /// <summary>Kernel output: ∂loss_b/∂e_{j,b}, unweighted; null when no gradient is needed.</summary>
     internal double[]? Gradient { get; }

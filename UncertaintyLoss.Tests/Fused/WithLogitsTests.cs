@@ -1,0 +1,393 @@
+using UncertaintyLoss.Internal;
+using UncertaintyLoss.Internal.Fused;
+
+namespace UncertaintyLoss.Tests.Fused;
+
+/// <summary>
+/// The <c>…WithLogits</c> functions (issue 18): the loss of <see cref="UL.ToEvidence"/>(logits) with the activation
+/// computed inside the fused pass. Against the two-step form (the activation, then the loss on evidence): to rounding on
+/// the fused path (Float64 1e-10, Float32 1e-5 relative: the two-step form rounds the evidence to the input's dtype, the
+/// fused pass does not), exactly on the composed path (the same operations), and the fused and composed paths against each
+/// other; the logits' gradient by central differences; the clamp's bounds; validation against <c>logits</c> before any
+/// fused job; gradients of gradients; tensor lifetimes.
+/// </summary>
+[TestFixture]
+public sealed class WithLogitsTests
+{
+    /// <summary>The losses with a …WithLogits form, as the fixed cases name them.</summary>
+    public static readonly FusedLossUnderTest[] Losses =
+    {
+        FusedLossUnderTest.Evidential, FusedLossUnderTest.EvidentialLog, FusedLossUnderTest.EvidentialDigamma,
+        FusedLossUnderTest.Relaxed, FusedLossUnderTest.MaxNorm,
+    };
+
+    private const double Clamp = 3.5;
+
+    /// <summary>One call: the loss, its options, the logits.</summary>
+    public sealed record Case(FusedLossUnderTest Loss, EvidenceActivation Activation, ScalarType Dtype, long[] Shape, Reduction Reduction,
+        bool Weighted, bool Ignore, int Seed)
+    {
+        public long Classes => Shape[1];
+
+        public long[] PositionShape => ReferenceTensor.PositionShape(Shape);
+
+        /// <summary>N(0, 2²) logits with exact ±<see cref="Clamp"/> and 0 among them (the clamp's and relu's kinks);
+        /// non-negative for <see cref="EvidenceActivation.None"/>, whose logits are evidence.</summary>
+        public double[] Logits()
+        {
+            var random = new Random(Seed);
+            long count = Shape.Aggregate(1L, (a, b) => a * b);
+            var x = new double[count];
+            for (long i = 0; i < count; i++)
+            {
+                double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
+                x[i] = 2 * Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+            }
+
+            x[0] = Clamp;
+            x[count / 2] = -Clamp;
+            x[count - 1] = 0.0;
+            return Activation == EvidenceActivation.None ? x.Select(Math.Abs).ToArray() : x;
+        }
+
+        public long[] Target()
+        {
+            var random = new Random(Seed + 1);
+            long positions = PositionShape.Aggregate(1L, (a, b) => a * b);
+            return Enumerable.Range(0, (int)positions).Select(i => Ignore && i % 3 == 1 ? -1L : random.Next((int)Classes)).ToArray();
+        }
+
+        public double[]? Weight() => Weighted ? Enumerable.Range(0, (int)Classes).Select(j => 0.5 + 0.25 * j).ToArray() : null;
+
+        public long IgnoreIndex => Ignore ? -1 : -100;
+
+        /// <summary>The …WithLogits call.</summary>
+        public Tensor WithLogits(Tensor logits, Tensor target, Tensor? weight) => Loss switch
+        {
+            FusedLossUnderTest.MaxNorm => UL.MaxNormLossWithLogits(logits, target, 0.5, 4, Reduction, weight, IgnoreIndex, activation: Activation, clamp: Clamp),
+            FusedLossUnderTest.Relaxed => UL.RelaxedEvidentialLossWithLogits(logits, target, 0.5, FusedCases.DefaultPriorWeight, Reduction, weight, IgnoreIndex, Activation, Clamp),
+            _ => UL.EvidentialLossWithLogits(logits, target, 0.5, Reduction, weight, IgnoreIndex, Risk, Activation, Clamp),
+        };
+
+        /// <summary>The two-step form: <see cref="UL.ToEvidence"/>, then the loss on evidence.</summary>
+        public Tensor TwoStep(Tensor logits, Tensor target, Tensor? weight)
+        {
+            var e = UL.ToEvidence(logits, Activation, Clamp);
+            return Loss switch
+            {
+                FusedLossUnderTest.MaxNorm => UL.MaxNormLoss(e, target, 0.5, 4, Reduction, weight, IgnoreIndex),
+                FusedLossUnderTest.Relaxed => UL.RelaxedEvidentialLoss(e, target, 0.5, FusedCases.DefaultPriorWeight, Reduction, weight, IgnoreIndex),
+                _ => UL.EvidentialLoss(e, target, 0.5, Reduction, weight, IgnoreIndex, Risk),
+            };
+        }
+
+        private EvidentialRisk Risk => Loss switch
+        {
+            FusedLossUnderTest.EvidentialLog => EvidentialRisk.LogLikelihood,
+            FusedLossUnderTest.EvidentialDigamma => EvidentialRisk.CrossEntropy,
+            _ => EvidentialRisk.SquaredError,
+        };
+
+        public override string ToString() =>
+            $"{Loss} {Activation} {Dtype} [{string.Join(", ", Shape)}] {Reduction}{(Weighted ? " weighted" : "")}{(Ignore ? " ignore" : "")} seed {Seed}";
+    }
+
+    /// <summary>Runs <paramref name="twoStep"/> or the …WithLogits form on <paramref name="path"/>: output and the logits' gradient.</summary>
+    private static (double[] Output, double[] Gradient, long Jobs) Run(Case c, KernelPath path, bool twoStep)
+    {
+        using var scope = NewDisposeScope();
+        using var force = Kernels.Force(path);
+        var x = Tensors.FromDoubles(c.Logits(), c.Shape, c.Dtype).requires_grad_();
+        var y = Tensors.FromLongs(c.Target(), c.PositionShape);
+        var w = c.Weight() is { } weight ? Tensors.FromDoubles(weight, new[] { c.Classes }, c.Dtype) : null;
+        long jobs = FusedDirichlet.JobsStarted;
+        var output = twoStep ? c.TwoStep(x, y, w) : c.WithLogits(x, y, w);
+        jobs = FusedDirichlet.JobsStarted - jobs;
+        var gradOutput = Tensors.FromDoubles(Enumerable.Range(0, (int)output.numel()).Select(i => 0.75 + 0.1 * i).ToArray(), output.shape, c.Dtype);
+        output.backward(new[] { gradOutput });
+        return (Tensors.ToDoubles(output), Tensors.ToDoubles(x.grad!), jobs);
+    }
+
+    public static IEnumerable<TestCaseData> Cases()
+    {
+        int seed = 100;
+        var shapes = new[] { new long[] { 6, 4 }, new long[] { 9, 13 }, new long[] { 2, 3, 5, 3 } };
+        foreach (var loss in Losses)
+        foreach (var activation in Enum.GetValues<EvidenceActivation>())
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.Float64 })
+        foreach (var shape in shapes)
+        {
+            seed++;
+            var reduction = (Reduction)(seed % 3);
+            var c = new Case(loss, activation, dtype, shape, reduction, Weighted: seed % 2 == 0, Ignore: seed % 4 < 2, seed);
+            yield return new TestCaseData(c).SetArgDisplayNames(c.ToString());
+        }
+    }
+
+    public static IEnumerable<TestCaseData> Float64Cases() => Cases().Where(t => ((Case)t.Arguments[0]!).Dtype == ScalarType.Float64);
+
+    /// <summary>Null when every element is within <paramref name="rtol"/> of max(|expected element|, <paramref name="floor"/>·max|expected|).</summary>
+    private static string? Compare(string what, double[] actual, double[] expected, double rtol, double floor = 1e-6)
+    {
+        double largest = expected.Select(Math.Abs).DefaultIfEmpty(0).Max();
+        for (int i = 0; i < expected.Length; i++)
+        {
+            // Relative to the element, floored at a fraction of the largest (an element that is a difference of large terms).
+            double scale = Math.Max(Math.Abs(expected[i]), floor * largest);
+            if (!(Math.Abs(actual[i] - expected[i]) <= rtol * scale + double.Epsilon))
+                return FormattableString.Invariant($"{what}[{i}]: {actual[i]:R}, expected {expected[i]:R} (rtol {rtol:G2})");
+        }
+
+        return null;
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void WithLogits_FusedPath_EqualsTwoStepToRounding(Case c)
+    {
+        var got = Run(c, KernelPath.Fused, twoStep: false);
+        var want = Run(c, KernelPath.Fused, twoStep: true);
+        Assert.That(got.Jobs, Is.EqualTo(1), "one fused job, and no composed activation");
+        double rtol = Tolerance.Relative(c.Dtype);
+        Assert.That(Compare("output", got.Output, want.Output, rtol), Is.Null);
+        // Float32: the two-step form's evidence carries Float32 rounding (6e-8 relative), which a gradient element that is a
+        // difference (e.g. ψ₁(S) − ψ₁(α_t)) amplifies; such elements are compared relative to max|gradient|, as FusedPathTests does.
+        Assert.That(Compare("gradient", got.Gradient, want.Gradient, rtol, floor: c.Dtype == ScalarType.Float32 ? 1.0 : 1e-6), Is.Null);
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void WithLogits_ComposedPath_EqualsTwoStepExactly(Case c)
+    {
+        var got = Run(c, KernelPath.Composed, twoStep: false);
+        var want = Run(c, KernelPath.Composed, twoStep: true);
+        Assert.That(got.Jobs, Is.EqualTo(0));
+        Assert.That(got.Output, Is.EqualTo(want.Output).AsCollection, "output");
+        Assert.That(got.Gradient, Is.EqualTo(want.Gradient).AsCollection, "gradient");
+    }
+
+    /// <summary>Float64 only: the composed Float32 path rounds every intermediate to Float32, which the fixtures of
+    /// FusedPathTests bound with each loss's magnitudes. The gradients agree to 2e-9 of the largest, as there: the composed
+    /// gradient goes through libtorch's trigamma, about 5e-10 relative in Float64 (docs/accuracy.md).</summary>
+    [TestCaseSource(nameof(Float64Cases))]
+    public void WithLogits_FusedPath_EqualsComposedPath(Case c)
+    {
+        var fused = Run(c, KernelPath.Fused, twoStep: false);
+        var composed = Run(c, KernelPath.Composed, twoStep: false);
+        Assert.That(Compare("output", fused.Output, composed.Output, 1e-10), Is.Null);
+        Assert.That(Compare("gradient", fused.Gradient, composed.Gradient, 2e-9, floor: 1.0), Is.Null);
+    }
+
+    /// <summary>
+    /// The logits' gradient on the fused path against Richardson-extrapolated central differences of the fused loss itself
+    /// (Float64, Σ reduction, logits kept 0.05 away from the clamp's and relu's kinks and from softplus's threshold).
+    /// </summary>
+    [Test]
+    public void WithLogits_FusedGradient_MatchesCentralDifferences(
+        [ValueSource(nameof(Losses))] FusedLossUnderTest loss,
+        [Values(EvidenceActivation.Exp, EvidenceActivation.Softplus, EvidenceActivation.Relu)] EvidenceActivation activation)
+    {
+        var c = new Case(loss, activation, ScalarType.Float64, new long[] { 3, 4 }, Reduction.Sum, Weighted: true, Ignore: false, 7);
+        var x0 = c.Logits().Select(v => Math.Abs(Math.Abs(v) - Clamp) < 0.05 || Math.Abs(v) < 0.05 ? v + 0.2 : v).ToArray();
+        var target = c.Target();
+        double F(double[] x)
+        {
+            using var scope = NewDisposeScope();
+            using var force = Kernels.Force(KernelPath.Fused);
+            var w = Tensors.FromDoubles(c.Weight()!, new[] { c.Classes });
+            return c.WithLogits(Tensors.FromDoubles(x, c.Shape), Tensors.FromLongs(target, c.PositionShape), w).ToDouble();
+        }
+
+        double[] gradient;
+        using (var scope = NewDisposeScope())
+        using (var force = Kernels.Force(KernelPath.Fused))
+        {
+            var x = Tensors.FromDoubles(x0, c.Shape).requires_grad_();
+            var w = Tensors.FromDoubles(c.Weight()!, new[] { c.Classes });
+            c.WithLogits(x, Tensors.FromLongs(target, c.PositionShape), w).backward();
+            gradient = Tensors.ToDoubles(x.grad!);
+        }
+
+        const double h = 1e-4;
+        for (int i = 0; i < x0.Length; i++)
+        {
+            double D(double step)
+            {
+                var plus = (double[])x0.Clone();
+                var minus = (double[])x0.Clone();
+                plus[i] += step;
+                minus[i] -= step;
+                return (F(plus) - F(minus)) / (2 * step);
+            }
+
+            double fd = (4 * D(h / 2) - D(h)) / 3;
+            Assert.That(gradient[i], Is.EqualTo(fd).Within(1e-7 * Math.Max(1, Math.Abs(fd))), $"element {i} (logit {x0[i]:R}), {c}");
+        }
+    }
+
+    /// <summary>At x = ±clamp the gradient passes (as <c>torch.clamp</c>'s), beyond it is 0; relu's at 0 is 0.</summary>
+    [Test]
+    public void WithLogits_GradientAtTheKinks_AsTheComposedActivations([ValueSource(nameof(Losses))] FusedLossUnderTest loss)
+    {
+        foreach (var activation in new[] { EvidenceActivation.Exp, EvidenceActivation.Relu })
+        {
+            var c = new Case(loss, activation, ScalarType.Float64, new long[] { 2, 3 }, Reduction.Sum, false, false, 3);
+            var x = new[] { Clamp, -Clamp, Clamp + 1, -Clamp - 1, 0.0, 0.5 };
+            var y = new long[] { 1, 2 };
+            double[] Gradient(KernelPath path)
+            {
+                using var scope = NewDisposeScope();
+                using var force = Kernels.Force(path);
+                var logits = Tensors.FromDoubles(x, c.Shape).requires_grad_();
+                c.WithLogits(logits, Tensors.FromLongs(y, new long[] { 2 }), null).backward();
+                return Tensors.ToDoubles(logits.grad!);
+            }
+
+            var fused = Gradient(KernelPath.Fused);
+            var composed = Gradient(KernelPath.Composed);
+            Assert.That(Compare("gradient", fused, composed, 2e-9, floor: 1.0), Is.Null, activation.ToString());
+            if (activation == EvidenceActivation.Exp)
+            {
+                Assert.That(fused[0], Is.Not.EqualTo(0.0), "x = clamp passes the gradient");
+                Assert.That(fused[1], Is.Not.EqualTo(0.0), "x = −clamp passes the gradient");
+                Assert.That(fused[2], Is.EqualTo(0.0), "beyond the clamp");
+                Assert.That(fused[3], Is.EqualTo(0.0), "below −clamp");
+            }
+            else
+            {
+                Assert.That(fused[1], Is.EqualTo(0.0), "relu of a negative logit");
+                Assert.That(fused[4], Is.EqualTo(0.0), "relu at 0");
+            }
+        }
+    }
+
+    public static IEnumerable<TestCaseData> BadLogits()
+    {
+        // (activation, clamp, dtype, one bad value, what the message must contain)
+        yield return new TestCaseData(EvidenceActivation.Exp, 30.0, ScalarType.Float64, 28.0, "at most").SetArgDisplayNames("Exp above MaxEvidence");
+        yield return new TestCaseData(EvidenceActivation.Exp, 100.0, ScalarType.Float32, 90.0, "+Infinity").SetArgDisplayNames("Exp overflowing Float32");
+        yield return new TestCaseData(EvidenceActivation.Softplus, 10.0, ScalarType.Float64, double.PositiveInfinity, "+Infinity").SetArgDisplayNames("Softplus of +inf");
+        yield return new TestCaseData(EvidenceActivation.Relu, 10.0, ScalarType.Float32, 2e12, "at most").SetArgDisplayNames("Relu above MaxEvidence");
+        yield return new TestCaseData(EvidenceActivation.None, 10.0, ScalarType.Float64, -0.5, "non-negative").SetArgDisplayNames("None of a negative");
+    }
+
+    /// <summary>
+    /// Logits whose evidence is out of range throw <see cref="ArgumentException"/> naming <c>logits</c> on both paths, with
+    /// the same message, before any fused job; the message says which activation.
+    /// </summary>
+    [TestCaseSource(nameof(BadLogits))]
+    public void WithLogits_EvidenceOutOfRange_ThrowsAgainstLogitsOnBothPaths(EvidenceActivation activation, double clamp, ScalarType dtype, double bad, string expected)
+    {
+        var messages = new List<string>();
+        foreach (var path in new[] { KernelPath.Auto, KernelPath.Composed })
+        {
+            foreach (var loss in Losses)
+            {
+                using var scope = NewDisposeScope();
+                using var force = Kernels.Force(path);
+                var x = Tensors.FromDoubles(new[] { 0.5, bad, 1.0, 0.25, 2.0, 1.5 }, new long[] { 2, 3 }, dtype).requires_grad_();
+                var y = Tensors.FromLongs(new long[] { 0, 2 }, new long[] { 2 });
+                var c = new Case(loss, activation, dtype, new long[] { 2, 3 }, Reduction.Mean, false, false, 1);
+                long jobs = FusedDirichlet.JobsStarted;
+                var e = Assert.Throws<ArgumentException>(() => Call(c, x, y, clamp))!;
+                Assert.That(e.ParamName, Is.EqualTo("logits"), $"{loss} on {path}");
+                Assert.That(e.Message, Does.Contain(expected).And.Contain("EvidenceActivation." + activation), $"{loss} on {path}");
+                Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(jobs), "no fused job started");
+                messages.Add(e.Message);
+            }
+        }
+
+        Assert.That(messages.Distinct().Count(), Is.EqualTo(1), string.Join(Environment.NewLine, messages.Distinct()));
+    }
+
+    private static Tensor Call(Case c, Tensor x, Tensor y, double clamp) => c.Loss switch
+    {
+        FusedLossUnderTest.MaxNorm => UL.MaxNormLossWithLogits(x, y, activation: c.Activation, clamp: clamp),
+        FusedLossUnderTest.Relaxed => UL.RelaxedEvidentialLossWithLogits(x, y, activation: c.Activation, clamp: clamp),
+        _ => UL.EvidentialLossWithLogits(x, y, activation: c.Activation, clamp: clamp),
+    };
+
+    [Test]
+    public void WithLogits_BadOptions_ThrowNamingTheArgument()
+    {
+        using var scope = NewDisposeScope();
+        var x = randn(4, 3);
+        var y = tensor(new long[] { 0, 1, 2, 0 });
+        ModuleKitAssert<ArgumentNullException>(() => UL.EvidentialLossWithLogits(null!, y), "logits");
+        ModuleKitAssert<ArgumentOutOfRangeException>(() => UL.EvidentialLossWithLogits(x, y, activation: (EvidenceActivation)7), "activation");
+        ModuleKitAssert<ArgumentOutOfRangeException>(() => UL.MaxNormLossWithLogits(x, y, clamp: -1), "clamp");
+        ModuleKitAssert<ArgumentOutOfRangeException>(() => UL.RelaxedEvidentialLossWithLogits(x, y, clamp: double.NaN), "clamp");
+        ModuleKitAssert<ArgumentException>(() => UL.EvidentialLossWithLogits(x.to(ScalarType.Int64), y), "logits");
+        ModuleKitAssert<ArgumentException>(() => UL.MaxNormLossWithLogits(randn(4), y), "logits");
+        ModuleKitAssert<ArgumentException>(() => UL.RelaxedEvidentialLossWithLogits(x, tensor(new long[] { 0, 1, 3, 0 })), "target");
+    }
+
+    private static void ModuleKitAssert<T>(TestDelegate call, string name) where T : ArgumentException =>
+        ModuleTesting.ModuleKit.AssertThrows<T>(call, name);
+
+    /// <summary>NaN logits give a NaN loss on both paths, as NaN evidence does (and as <c>cross_entropy</c>).</summary>
+    [Test]
+    public void WithLogits_NaNLogits_GiveNaNOnBothPaths([ValueSource(nameof(Losses))] FusedLossUnderTest loss)
+    {
+        foreach (var path in new[] { KernelPath.Fused, KernelPath.Composed })
+        foreach (var activation in new[] { EvidenceActivation.Exp, EvidenceActivation.Softplus, EvidenceActivation.Relu })
+        {
+            using var scope = NewDisposeScope();
+            using var force = Kernels.Force(path);
+            var c = new Case(loss, activation, ScalarType.Float64, new long[] { 2, 3 }, Reduction.Mean, false, false, 1);
+            var x = Tensors.FromDoubles(new[] { 0.5, double.NaN, 1.0, 0.25, 2.0, 1.5 }, new long[] { 2, 3 });
+            Assert.That(Call(c, x, tensor(new long[] { 0, 2 }), 10.0).ToDouble(), Is.NaN, $"{activation} on {path}");
+        }
+    }
+
+    /// <summary>
+    /// A gradient of the gradient (<c>create_graph</c>) through the fused …WithLogits node is the composed path's: the
+    /// recomputation includes the activation (Float64, Hessian-vector products).
+    /// </summary>
+    [Test]
+    public void WithLogits_GradientOfGradient_EqualsComposedPath(
+        [ValueSource(nameof(Losses))] FusedLossUnderTest loss,
+        [Values(EvidenceActivation.Exp, EvidenceActivation.Softplus)] EvidenceActivation activation)
+    {
+        var c = new Case(loss, activation, ScalarType.Float64, new long[] { 3, 4 }, Reduction.Mean, Weighted: true, Ignore: false, 11);
+        double[] HessianVector(KernelPath path)
+        {
+            using var scope = NewDisposeScope();
+            using var force = Kernels.Force(path);
+            var x = Tensors.FromDoubles(c.Logits(), c.Shape).requires_grad_();
+            var w = Tensors.FromDoubles(c.Weight()!, new[] { c.Classes });
+            var l = c.WithLogits(x, Tensors.FromLongs(c.Target(), c.PositionShape), w);
+            var g = autograd.grad(new[] { l }, new[] { x }, retain_graph: true, create_graph: true)[0];
+            var v = Tensors.FromDoubles(Enumerable.Range(0, (int)x.numel()).Select(i => Math.Sin(i + 1.0)).ToArray(), c.Shape);
+            var hv = autograd.grad(new[] { (g * v).sum() }, new[] { x })[0];
+            return Tensors.ToDoubles(hv);
+        }
+
+        Assert.That(Compare("Hessian-vector product", HessianVector(KernelPath.Fused), HessianVector(KernelPath.Composed), 1e-10), Is.Null);
+    }
+
+    /// <summary>Nothing but the result outlives a call on either path, with and without a backward.</summary>
+    [Test]
+    public void WithLogits_NoTensorOutlivesTheCall([ValueSource(nameof(Losses))] FusedLossUnderTest loss)
+    {
+        foreach (var path in new[] { KernelPath.Fused, KernelPath.Composed })
+        {
+            using var force = Kernels.Force(path);
+            var c = new Case(loss, EvidenceActivation.Exp, ScalarType.Float32, new long[] { 5, 4 }, Reduction.Mean, true, true, 5);
+            var x = Tensors.FromDoubles(c.Logits(), c.Shape, c.Dtype).requires_grad_();
+            var y = Tensors.FromLongs(c.Target(), c.PositionShape);
+            var w = Tensors.FromDoubles(c.Weight()!, new[] { c.Classes }, c.Dtype);
+            FusedLossFunction.ReleaseDeferred();   // wrappers kept by an earlier backward on this thread
+            long before = LiveTensors.Live;
+            using (var result = c.WithLogits(x, y, w))
+            {
+                Assert.That(LiveTensors.Live, Is.EqualTo(before + 1), $"{path}: only the result");
+                result.backward();
+            }
+
+            FusedLossFunction.ReleaseDeferred();
+            Assert.That(LiveTensors.Live, Is.EqualTo(before), $"{path}: after the backward");
+            x.Dispose();
+            y.Dispose();
+            w.Dispose();
+        }
+    }
+}

@@ -1,0 +1,131 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using TorchSharp;
+
+namespace UncertaintyLoss.Internal.Fused;
+
+/// <summary>
+/// The evidence activations of the <c>…WithLogits</c> functions inside the fused pass (<see cref="UL.ToEvidence"/>'s
+/// formulas, in double precision, one <see cref="Vector{T}"/> of doubles at a time), with their derivatives for the
+/// chain rule: ∂loss/∂x = ∂loss/∂e · e′(x).
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item><see cref="EvidenceActivation.Exp"/>: e = exp(clamp(x, −c, c)); e′ = e for −c ≤ x ≤ c, else 0 (the gradient of
+/// <c>torch.clamp</c>, which passes the gradient at the bounds). exp is <see cref="Vector.Exp(Vector{double})"/>.</item>
+/// <item><see cref="EvidenceActivation.Softplus"/>: e = x above the threshold t (20 for Float32 input, 40 for Float64, as
+/// <see cref="UL.ToEvidence"/>), else ln(1 + eˣ); e′ = 1 above t, else eˣ/(1 + eˣ) (<c>softplus_backward</c>'s formula).</item>
+/// <item><see cref="EvidenceActivation.Relu"/>: e = max(x, 0); e′ = 1 for x &gt; 0, else 0.</item>
+/// </list>
+/// NaN inputs give NaN evidence, as the composed activations do (which then gives a NaN loss).
+/// </remarks>
+internal static class ActivationKernel
+{
+    /// <summary>libtorch's softplus threshold for Float32 input (its default, 20), above which softplus(x) is x.</summary>
+    internal const double SoftplusThresholdFloat32 = 20.0;
+
+    /// <summary><see cref="UL.ToEvidence"/>'s softplus threshold for Float64 input, 40: there ln(1 + eˣ) − x &lt; 5e-18,
+    /// below Float64's resolution at 40 (see the comment in <see cref="UL.ToEvidence"/>).</summary>
+    internal const double SoftplusThresholdFloat64 = 40.0;
+
+    /// <summary>The softplus threshold for input of <paramref name="dtype"/>.</summary>
+    internal static double SoftplusThreshold(torch.ScalarType dtype) =>
+        dtype == torch.ScalarType.Float64 ? SoftplusThresholdFloat64 : SoftplusThresholdFloat32;
+
+    /// <summary>
+    /// The evidence of one input value x, rounded to <paramref name="dtype"/> as the composed activation computes it: the
+    /// validation maps the input's minimum and maximum through it (every activation is non-decreasing), so that the
+    /// fused path rejects exactly the inputs whose composed evidence is out of range (+∞ in Float32 included).
+    /// </summary>
+    internal static double Scalar(double x, EvidenceActivation activation, double clamp, torch.ScalarType dtype)
+    {
+        double e = activation switch
+        {
+            EvidenceActivation.Exp => Math.Exp(Math.Clamp(x, -clamp, clamp)),
+            EvidenceActivation.Softplus => x > SoftplusThreshold(dtype) ? x : Math.Log(1 + Math.Exp(x)),
+            EvidenceActivation.Relu => x > 0 ? x : (double.IsNaN(x) ? x : 0.0),
+            _ => x,
+        };
+        return dtype == torch.ScalarType.Float32 ? (float)e : e;
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="values"/>[0 … <paramref name="count"/>) (a multiple of <see cref="Vector{T}"/>'s Count) by
+    /// their evidence, and writes e′ to <paramref name="derivative"/> when it is not null.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
+    internal static void Apply(double[] values, double[]? derivative, int count, EvidenceActivation activation, double clamp, double softplusThreshold)
+    {
+        bool withDerivative = derivative is not null;
+        var zero = Vector<double>.Zero;
+        var one = Vector.Create(1.0);
+        switch (activation)
+        {
+            case EvidenceActivation.Exp:
+            {
+                var lo = Vector.Create(-clamp);
+                var hi = Vector.Create(clamp);
+                for (int k = 0; k < count; k += Vector<double>.Count)
+                {
+                    var x = Vector.LoadUnsafe(ref values[0], (nuint)k);
+                    var e = Vector.Exp(Vector.Min(Vector.Max(x, lo), hi));
+                    e = Vector.ConditionalSelect(Vector.Equals<double>(x, x), e, x);
+                    e.StoreUnsafe(ref values[0], (nuint)k);
+                    if (withDerivative)
+                    {
+                        var inside = Vector.GreaterThanOrEqual<double>(x, lo) & Vector.LessThanOrEqual<double>(x, hi);
+                        (e & inside).StoreUnsafe(ref derivative![0], (nuint)k);
+                    }
+                }
+
+                break;
+            }
+
+            case EvidenceActivation.Softplus:
+            {
+                var threshold = Vector.Create(softplusThreshold);
+                for (int k = 0; k < count; k += Vector<double>.Count)
+                {
+                    var x = Vector.LoadUnsafe(ref values[0], (nuint)k);
+                    var ex = Vector.Exp(Vector.Min(x, threshold));
+                    var above = Vector.GreaterThan<double>(x, threshold);
+                    var e = Vector.ConditionalSelect(above, x, PolygammaVector.Log1p(ex));
+                    e = Vector.ConditionalSelect(Vector.Equals<double>(x, x), e, x);
+                    e.StoreUnsafe(ref values[0], (nuint)k);
+                    if (withDerivative)
+                        Vector.ConditionalSelect(above, one, ex / (one + ex)).StoreUnsafe(ref derivative![0], (nuint)k);
+                }
+
+                break;
+            }
+
+            case EvidenceActivation.Relu:
+            {
+                for (int k = 0; k < count; k += Vector<double>.Count)
+                {
+                    var x = Vector.LoadUnsafe(ref values[0], (nuint)k);
+                    var positive = Vector.GreaterThan<double>(x, zero);
+                    var e = Vector.ConditionalSelect(positive | ~Vector.Equals<double>(x, x), x, zero);
+                    e.StoreUnsafe(ref values[0], (nuint)k);
+                    if (withDerivative)
+                        (one & positive).StoreUnsafe(ref derivative![0], (nuint)k);
+                }
+
+                break;
+            }
+        }
+    }
+
+    /// <summary>Multiplies <paramref name="gradient"/>[0 … <paramref name="count"/>) by <paramref name="derivative"/>
+    /// element by element: the chain rule from ∂loss/∂e to ∂loss/∂x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
+    internal static void Chain(double[] gradient, double[] derivative, int count)
+    {
+        for (int k = 0; k < count; k += Vector<double>.Count)
+        {
+            (Vector.LoadUnsafe(ref gradient[0], (nuint)k) * Vector.LoadUnsafe(ref derivative[0], (nuint)k))
+                .StoreUnsafe(ref gradient[0], (nuint)k);
+        }
+    }
+}
