@@ -314,6 +314,39 @@ public class PolygammaVectorTests
         Assert.That(error, Is.LessThanOrEqualTo(LogBound), $"at x = {at:R}");
     }
 
+    /// <summary>
+    /// Exp (the fused activation's eˣ) against Math.Exp on [−708, 709]: a dense grid on [−30, 30] (the evidence range: e^27.6
+    /// is UL.MaxEvidence), log-spaced magnitudes beyond, and the reduction's breakpoints k·ln 2 ± ½ ln 2; relative error.
+    /// Outside the range the argument is clamped (e^709 for larger x).
+    /// </summary>
+    [Test]
+    public void Exp_MinusSevenHundredEightToSevenHundredNine_MatchesMathExp()
+    {
+        var points = new List<double>();
+        for (int k = -30000; k <= 30000; k++)
+            points.Add(k / 1000.0);
+        for (int k = 0; k <= 2000; k++)
+        {
+            double m = 30 * Math.Pow(709.0 / 30, k / 2000.0);
+            points.Add(Math.Min(m, 709.0));
+            points.Add(Math.Max(-m, -708.0));
+        }
+
+        for (int k = -1020; k <= 1020; k++)
+        {
+            double at = (k + 0.5) * Math.Log(2);
+            if (at > -708 && at < 709)
+                points.AddRange(new[] { Math.BitDecrement(at), at, Math.BitIncrement(at) });
+        }
+
+        double Exp(double x) => PolygammaVector.Exp(Vector.Create(x))[0];
+        Assert.That(Exp(0.0), Is.EqualTo(1.0), "e⁰ is exactly 1");
+        var (error, at2) = Worst(points, Exp, Math.Exp, (_, e) => Math.Abs(e));
+        TestContext.Out.WriteLine($"Exp: worst relative error vs Math.Exp on [−708, 709]: {R(error)} at x = {at2:R}");
+        Assert.That(error, Is.LessThanOrEqualTo(ExpBound), $"at x = {at2:R}");
+        Assert.That(Exp(1000.0), Is.EqualTo(Math.Exp(709.0)).Within(ExpBound * Math.Exp(709.0)), "clamped above");
+    }
+
     [Test]
     public void Log_NaNAndPositiveInfinity_PassThrough()
     {
@@ -417,4 +450,5 @@ public class PolygammaVectorTests
     private const double TetragammaDifferenceBound = 2e-11;
     private const double LogBound = 5e-16;
     private const double Log1pBound = 5e-16;
+    private const double ExpBound = 5e-16;
 }

@@ -13,7 +13,7 @@ namespace UncertaintyLoss.Internal.Fused;
 /// <remarks>
 /// <list type="bullet">
 /// <item><see cref="EvidenceActivation.Exp"/>: e = exp(clamp(x, −c, c)); e′ = e for −c ≤ x ≤ c, else 0 (the gradient of
-/// <c>torch.clamp</c>, which passes the gradient at the bounds). exp is <see cref="Vector.Exp(Vector{double})"/>.</item>
+/// <c>torch.clamp</c>, which passes the gradient at the bounds). exp is <see cref="PolygammaVector.Exp"/>.</item>
 /// <item><see cref="EvidenceActivation.Softplus"/>: e = x above the threshold t (20 for Float32 input, 40 for Float64, as
 /// <see cref="UL.ToEvidence"/>), else ln(1 + eˣ); e′ = 1 above t, else eˣ/(1 + eˣ) (<c>softplus_backward</c>'s formula).</item>
 /// <item><see cref="EvidenceActivation.Relu"/>: e = max(x, 0); e′ = 1 for x &gt; 0, else 0.</item>
@@ -69,7 +69,7 @@ internal static class ActivationKernel
                 for (int k = 0; k < count; k += Vector<double>.Count)
                 {
                     var x = Vector.LoadUnsafe(ref values[0], (nuint)k);
-                    var e = Vector.Exp(Vector.Min(Vector.Max(x, lo), hi));
+                    var e = PolygammaVector.Exp(Vector.Min(Vector.Max(x, lo), hi));
                     e = Vector.ConditionalSelect(Vector.Equals<double>(x, x), e, x);
                     e.StoreUnsafe(ref values[0], (nuint)k);
                     if (withDerivative)
@@ -88,7 +88,7 @@ internal static class ActivationKernel
                 for (int k = 0; k < count; k += Vector<double>.Count)
                 {
                     var x = Vector.LoadUnsafe(ref values[0], (nuint)k);
-                    var ex = Vector.Exp(Vector.Min(x, threshold));
+                    var ex = PolygammaVector.Exp(Vector.Min(x, threshold));
                     var above = Vector.GreaterThan<double>(x, threshold);
                     var e = Vector.ConditionalSelect(above, x, PolygammaVector.Log1p(ex));
                     e = Vector.ConditionalSelect(Vector.Equals<double>(x, x), e, x);

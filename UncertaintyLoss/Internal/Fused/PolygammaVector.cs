@@ -342,6 +342,60 @@ internal static class PolygammaVector
         return Vector.ConditionalSelect(Vector.LessThan<double>(x, Vector.Create(double.PositiveInfinity)), result, x);
     }
 
+    /// <summary>log₂ e rounded to double: x·log₂ e is the power of two nearest to eˣ's.</summary>
+    internal const double Log2E = 1.4426950408889634;
+
+    /// <summary>1.5·2^52: added to a double of magnitude below 2^51 it rounds it to an integer k (round to nearest even)
+    /// held in the low bits of the sum's significand, so that k + bias shifted up 52 bits is the double 2^k.</summary>
+    internal const double RoundingShifter = 6755399441055744.0;
+
+    /// <summary>The lowest argument of <see cref="Exp"/>: −708, where 2^k (k = −1021) is still a normal double.</summary>
+    internal const double ExpLowest = -708.0;
+
+    /// <summary>The highest argument of <see cref="Exp"/>: 709, where e^709 ≈ 8.2e307 is still finite.</summary>
+    internal const double ExpHighest = 709.0;
+
+    /// <summary>
+    /// eˣ for x in [<see cref="ExpLowest"/>, <see cref="ExpHighest"/>] (arguments outside are clamped to it: the evidence
+    /// activation's inputs that reach the kernel give at most <see cref="UL.MaxEvidence"/> = e^27.6). Algorithm: x = k·ln 2 + r
+    /// with k = round(x·log₂ e) and r = x − k·ln 2 in two parts (Cody and Waite, with fdlibm's <see cref="Ln2High"/> and
+    /// <see cref="Ln2Low"/>), |r| ≤ ½ ln 2; e^r by its Taylor polynomial to r¹³ (truncation (½ ln 2)¹⁴/14! &lt; 6e-18
+    /// relative), summed by Estrin's scheme (short dependency chains, which matters without FMA); then scaled by 2^k built
+    /// from its bits. Measured within 4.3e-16 relative (two ulps) of <see cref="System.Math.Exp(double)"/> (UncertaintyLoss.Tests/Fused/PolygammaVectorTests.cs).
+    /// NaN lanes give a number (the callers select NaN inputs through themselves).
+    /// <see cref="Vector.Exp(Vector{double})"/> is not used: measured at 4.5 ns per element on this project's 2-vCPU machine
+    /// with AVX2 (2026-12-03), against 0.8 ns for this one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector<double> Exp(Vector<double> x)
+    {
+        x = Vector.MinNative(Vector.MaxNative(x, Vector.Create(ExpLowest)), Vector.Create(ExpHighest));
+        var shifted = Mad(x, Vector.Create(Log2E), Vector.Create(RoundingShifter));
+        var k = shifted - Vector.Create(RoundingShifter);
+        var r = Mad(k, Vector.Create(-Ln2High), x);
+        r = Mad(k, Vector.Create(-Ln2Low), r);
+        var r2 = r * r;
+        var r4 = r2 * r2;
+        var r8 = r4 * r4;
+        // Σ rⁱ/i! for i ≤ 13, Estrin's scheme: pairs, then pairs of pairs.
+        var q0 = Mad(r, Vector.Create(1.0), Vector.Create(1.0));
+        var q1 = Mad(r, Vector.Create(1.0 / 6), Vector.Create(1.0 / 2));
+        var q2 = Mad(r, Vector.Create(1.0 / 120), Vector.Create(1.0 / 24));
+        var q3 = Mad(r, Vector.Create(1.0 / 5040), Vector.Create(1.0 / 720));
+        var q4 = Mad(r, Vector.Create(1.0 / 362880), Vector.Create(1.0 / 40320));
+        var q5 = Mad(r, Vector.Create(1.0 / 39916800), Vector.Create(1.0 / 3628800));
+        var q6 = Mad(r, Vector.Create(1.0 / 6227020800), Vector.Create(1.0 / 479001600));
+        var s0 = Mad(r2, q1, q0);
+        var s1 = Mad(r2, q3, q2);
+        var s2 = Mad(r2, q5, q4);
+        var t0 = Mad(r4, s1, s0);
+        var t1 = Mad(r4, q6, s2);
+        var p = Mad(r8, t1, t0);
+        // 2^k: the shifted sum's low bits hold k; add the exponent bias and move it to the exponent field.
+        var scale = Vector.ShiftLeft(Vector.AsVectorUInt64(shifted) + Vector.Create(1023UL), FractionBits);
+        return p * Vector.AsVectorDouble(scale);
+    }
+
     /// <summary>
     /// ln(1 + x) for x ≥ 0 (the fused log-likelihood risk's ln(1 + Ŝ/α_t)), accurate also where x is far below 1.
     /// Algorithm: u = fl(1 + x) and ln(1 + x) = ln u + ln(1 + d/u) with d = x − (u − 1), the rounding error of u; the
