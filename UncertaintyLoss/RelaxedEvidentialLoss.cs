@@ -65,13 +65,14 @@ public static partial class UL
     /// <param name="reduction"><inheritdoc cref="RelaxedEvidentialLoss" path="/param[@name='reduction']"/></param>
     /// <param name="weight"><inheritdoc cref="RelaxedEvidentialLoss" path="/param[@name='weight']"/></param>
     /// <param name="ignoreIndex"><inheritdoc cref="RelaxedEvidentialLoss" path="/param[@name='ignoreIndex']"/></param>
-    /// <param name="activation"><inheritdoc cref="EvidentialLossWithLogits" path="/param[@name='activation']"/></param>
+    /// <param name="activation">How the logits become evidence (default <see cref="EvidenceActivation.Softplus"/>, R-EDL's and
+    /// <see cref="RelaxedEvidentialLossModule"/>'s).</param>
     /// <param name="clamp"><inheritdoc cref="EvidentialLossWithLogits" path="/param[@name='clamp']"/></param>
     /// <returns>As <see cref="RelaxedEvidentialLoss"/>, with the logits' dtype and device.</returns>
     /// <remarks>
     /// <para><b>Formula.</b> <see cref="RelaxedEvidentialLoss"/>(<see cref="ToEvidence"/>(logits, activation, clamp), …), to rounding.</para>
     /// <para><b>Shape.</b> logits: as <see cref="RelaxedEvidentialLoss"/>'s evidence; the rest as there.</para>
-    /// <para><b>Python.</b> R-EDL's <c>relaxed_edl_loss</c> on <c>exp(clamp(logits))</c>.</para>
+    /// <para><b>Python.</b> R-EDL's loss on <c>softplus(logits)</c>, the authors' activation.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="logits"/> or <paramref name="target"/> is null.</exception>
     /// <exception cref="ArgumentException">As <see cref="EvidentialLossWithLogits"/>.</exception>
@@ -79,7 +80,7 @@ public static partial class UL
     /// not a defined value, or <paramref name="clamp"/> is negative or NaN.</exception>
     public static Tensor RelaxedEvidentialLossWithLogits(Tensor logits, Tensor target, double regFactor = 0.0, double priorWeight = 0.1,
         nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null, long ignoreIndex = -100,
-        EvidenceActivation activation = EvidenceActivation.Exp, double clamp = 10.0)
+        EvidenceActivation activation = EvidenceActivation.Softplus, double clamp = 10.0)
     {
         CheckLogits(logits, activation, clamp);
         return AgainstLogits(activation, () => RelaxedEvidentialLossCore(logits, target, regFactor, priorWeight, reduction, weight, ignoreIndex, activation, clamp));

@@ -364,6 +364,76 @@ public sealed class WithLogitsTests
         Assert.That(Compare("Hessian-vector product", HessianVector(KernelPath.Fused), HessianVector(KernelPath.Composed), 1e-10), Is.Null);
     }
 
+    /// <summary>The …WithLogits forms of the losses without a fused pass, and the two-step form they stand for.</summary>
+    public static IEnumerable<TestCaseData> ComposedForms()
+    {
+        static TestCaseData Row(string name, Func<Tensor, Tensor, EvidenceActivation, Tensor> withLogits, Func<Tensor, Tensor, Tensor> onEvidence) =>
+            new TestCaseData(withLogits, onEvidence).SetArgDisplayNames(name);
+        yield return Row("FisherEvidentialLoss",
+            (x, y, a) => UL.FisherEvidentialLossWithLogits(x, y, 0.5, 0.05, Reduction.Sum, activation: a, clamp: Clamp),
+            (e, y) => UL.FisherEvidentialLoss(e, y, 0.5, 0.05, Reduction.Sum));
+        yield return Row("RedEvidentialLoss",
+            (x, y, a) => UL.RedEvidentialLossWithLogits(x, y, 0.5, 1.0, Reduction.None, risk: EvidentialRisk.CrossEntropy, activation: a, clamp: Clamp),
+            (e, y) => UL.RedEvidentialLoss(e, y, 0.5, 1.0, Reduction.None, risk: EvidentialRisk.CrossEntropy));
+        yield return Row("PosteriorNetworkLoss",
+            (x, y, a) => UL.PosteriorNetworkLossWithLogits(x, y, 1e-3, activation: a, clamp: Clamp),
+            (e, y) => UL.PosteriorNetworkLoss(e, y, 1e-3));
+    }
+
+    /// <summary>
+    /// The composed …WithLogits forms equal <see cref="UL.ToEvidence"/> followed by the loss exactly, value and gradient, for
+    /// every activation and both dtypes; out-of-range evidence is reported against <c>logits</c>.
+    /// </summary>
+    [TestCaseSource(nameof(ComposedForms))]
+    public void WithLogits_LossesWithoutFusedPass_EqualTwoStepExactly(Func<Tensor, Tensor, EvidenceActivation, Tensor> withLogits, Func<Tensor, Tensor, Tensor> onEvidence)
+    {
+        foreach (var activation in Enum.GetValues<EvidenceActivation>())
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.Float64 })
+        {
+            using var scope = NewDisposeScope();
+            var c = new Case(FusedLossUnderTest.Evidential, activation, dtype, new long[] { 2, 3, 2, 2 }, Reduction.Sum, false, false, 21);
+            var x1 = Tensors.FromDoubles(c.Logits(), c.Shape, dtype).requires_grad_();
+            var x2 = Tensors.FromDoubles(c.Logits(), c.Shape, dtype).requires_grad_();
+            var y = Tensors.FromLongs(c.Target(), c.PositionShape);
+            var got = withLogits(x1, y, activation);
+            var want = onEvidence(UL.ToEvidence(x2, activation, Clamp), y);
+            Assert.That(Tensors.ToDoubles(got), Is.EqualTo(Tensors.ToDoubles(want)).AsCollection, $"{activation} {dtype}");
+            got.sum().backward();
+            want.sum().backward();
+            Assert.That(Tensors.ToDoubles(x1.grad!), Is.EqualTo(Tensors.ToDoubles(x2.grad!)).AsCollection, $"gradient, {activation} {dtype}");
+        }
+
+        using (var scope = NewDisposeScope())
+        {
+            var bad = Tensors.FromDoubles(new[] { 0.5, -1.0, 1.0, 0.25, 2.0, 1.5 }, new long[] { 2, 3 });
+            var e = Assert.Throws<ArgumentException>(() => withLogits(bad, tensor(new long[] { 0, 2 }), EvidenceActivation.None))!;
+            Assert.That(e.ParamName, Is.EqualTo("logits"));
+            Assert.That(e.Message, Does.Contain("EvidenceActivation.None"));
+        }
+    }
+
+    /// <summary>Every …WithLogits function's default activation and clamp are its loss module's (conventions.md, rule 4).</summary>
+    [Test]
+    public void WithLogits_Defaults_AreTheModulesDefaults()
+    {
+        var functions = typeof(UL).GetMethods().Where(m => m.Name.EndsWith("WithLogits", StringComparison.Ordinal)).ToList();
+        Assert.That(functions.Select(m => m.Name), Is.EquivalentTo(new[]
+        {
+            "EvidentialLossWithLogits", "RelaxedEvidentialLossWithLogits", "MaxNormLossWithLogits",
+            "FisherEvidentialLossWithLogits", "RedEvidentialLossWithLogits", "PosteriorNetworkLossWithLogits",
+        }));
+        foreach (var f in functions)
+        {
+            var module = typeof(UL).Assembly.GetType("UncertaintyLoss." + f.Name[..^"WithLogits".Length] + "Module")!;
+            var ctor = module.GetConstructors().Single().GetParameters();
+            foreach (var name in new[] { "activation", "clamp" })
+            {
+                Assert.That(f.GetParameters().Single(p => p.Name == name).DefaultValue, Is.EqualTo(ctor.Single(p => p.Name == name).DefaultValue),
+                    $"{f.Name}: {name}");
+            }
+        }
+    }
+
     /// <summary>Nothing but the result outlives a call on either path, with and without a backward.</summary>
     [Test]
     public void WithLogits_NoTensorOutlivesTheCall([ValueSource(nameof(Losses))] FusedLossUnderTest loss)

@@ -1,0 +1,44 @@
+using BenchmarkDotNet.Attributes;
+
+namespace UncertaintyLoss.Benchmarks;
+
+/// <summary>
+/// The <c>…WithLogits</c> functions (regFactor 1, the default exp activation with clamp 10): the activation inside the
+/// loss, from logits to their gradient in one pass on the fused path, against <c>cross_entropy</c> on the same logits and
+/// targets (issue 18's goal rows; docs/performance.md).
+/// </summary>
+[MemoryDiagnoser]
+public class WithLogitsBenchmarks : LossBenchmarkBase
+{
+    /// <summary><c>cross_entropy</c> on the logits (the Ratio column's 1.00).</summary>
+    [Benchmark(Baseline = true)]
+    public double CrossEntropy() => MeasureCrossEntropy();
+
+    /// <summary><see cref="UL.EvidentialLossWithLogits"/>, squared-error risk.</summary>
+    [Benchmark]
+    public double EvidentialWithLogits() => Measure(static (x, y) => UL.EvidentialLossWithLogits(x, y, regFactor: 1.0));
+
+    /// <summary><see cref="UL.EvidentialLossWithLogits"/>, log-likelihood risk.</summary>
+    [Benchmark]
+    public double EvidentialLogWithLogits() =>
+        Measure(static (x, y) => UL.EvidentialLossWithLogits(x, y, regFactor: 1.0, risk: EvidentialRisk.LogLikelihood));
+
+    /// <summary><see cref="UL.EvidentialLossWithLogits"/>, cross-entropy (digamma) risk.</summary>
+    [Benchmark]
+    public double EvidentialDigammaWithLogits() =>
+        Measure(static (x, y) => UL.EvidentialLossWithLogits(x, y, regFactor: 1.0, risk: EvidentialRisk.CrossEntropy));
+
+    /// <summary><see cref="UL.RelaxedEvidentialLossWithLogits"/> (R-EDL, prior weight 0.1), with exp as the other rows (its default is softplus).</summary>
+    [Benchmark]
+    public double RelaxedWithLogits() =>
+        Measure(static (x, y) => UL.RelaxedEvidentialLossWithLogits(x, y, regFactor: 1.0, activation: EvidenceActivation.Exp));
+
+    /// <summary><see cref="UL.MaxNormLossWithLogits"/> (p = 4).</summary>
+    [Benchmark]
+    public double MaxNormWithLogits() => Measure(static (x, y) => UL.MaxNormLossWithLogits(x, y, regFactor: 1.0));
+
+    /// <summary>The two-step form the …WithLogits functions replace: <see cref="UL.EvidentialLoss"/> on
+    /// <see cref="UL.ClampedExp"/>(logits), the issue's reference row.</summary>
+    [Benchmark]
+    public double EvidentialTwoStep() => Measure(static (x, y) => UL.EvidentialLoss(UL.ClampedExp(x), y, regFactor: 1.0));
+}
