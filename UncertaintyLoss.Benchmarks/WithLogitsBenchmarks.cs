@@ -33,6 +33,12 @@ public class WithLogitsBenchmarks : LossBenchmarkBase
     public double RelaxedWithLogits() =>
         Measure(static (x, y) => UL.RelaxedEvidentialLossWithLogits(x, y, regFactor: 1.0, activation: EvidenceActivation.Exp));
 
+    /// <summary><see cref="UL.FisherEvidentialLossWithLogits"/> (I-EDL, the library's recipe; coefficient 0.005), with exp as
+    /// the other rows (its default is softplus).</summary>
+    [Benchmark]
+    public double FisherWithLogits() =>
+        Measure(static (x, y) => UL.FisherEvidentialLossWithLogits(x, y, regFactor: 1.0, activation: EvidenceActivation.Exp));
+
     /// <summary><see cref="UL.MaxNormLossWithLogits"/> (p = 4).</summary>
     [Benchmark]
     public double MaxNormWithLogits() => Measure(static (x, y) => UL.MaxNormLossWithLogits(x, y, regFactor: 1.0));

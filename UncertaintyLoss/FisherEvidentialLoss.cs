@@ -1,5 +1,6 @@
 using System;
 using UncertaintyLoss.Internal;
+using UncertaintyLoss.Internal.Fused;
 using static TorchSharp.torch;
 
 namespace UncertaintyLoss;
@@ -44,20 +45,61 @@ public static partial class UL
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="regFactor"/> or <paramref name="fisherCoefficient"/> is
     /// negative, NaN or infinite; or <paramref name="reduction"/> is not a defined value.</exception>
     public static Tensor FisherEvidentialLoss(Tensor evidence, Tensor target, double regFactor = 0.0, double fisherCoefficient = 0.005,
-        nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null, long ignoreIndex = -100)
+        nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null, long ignoreIndex = -100) =>
+        FisherEvidentialLossCore(evidence, target, regFactor, fisherCoefficient, reduction, weight, ignoreIndex, EvidenceActivation.None, 0.0);
+
+    /// <summary>
+    /// <see cref="FisherEvidentialLoss"/> on <see cref="ToEvidence"/>(<paramref name="logits"/>, <paramref name="activation"/>,
+    /// <paramref name="clamp"/>), with the activation computed inside the loss (see <see cref="EvidentialLossWithLogits"/>).
+    /// </summary>
+    /// <param name="logits">Raw network outputs, (N, C) or (N, C, d1, …, dk), floating point.</param>
+    /// <param name="target"><inheritdoc cref="FisherEvidentialLoss" path="/param[@name='target']"/></param>
+    /// <param name="regFactor"><inheritdoc cref="FisherEvidentialLoss" path="/param[@name='regFactor']"/></param>
+    /// <param name="fisherCoefficient"><inheritdoc cref="FisherEvidentialLoss" path="/param[@name='fisherCoefficient']"/></param>
+    /// <param name="reduction"><inheritdoc cref="FisherEvidentialLoss" path="/param[@name='reduction']"/></param>
+    /// <param name="weight"><inheritdoc cref="FisherEvidentialLoss" path="/param[@name='weight']"/></param>
+    /// <param name="ignoreIndex"><inheritdoc cref="FisherEvidentialLoss" path="/param[@name='ignoreIndex']"/></param>
+    /// <param name="activation">How the logits become evidence (default <see cref="EvidenceActivation.Softplus"/>, the paper's,
+    /// as <see cref="FisherEvidentialLossModule"/>'s).</param>
+    /// <param name="clamp"><inheritdoc cref="EvidentialLossWithLogits" path="/param[@name='clamp']"/></param>
+    /// <returns>As <see cref="FisherEvidentialLoss"/>, with the logits' dtype and device.</returns>
+    /// <remarks>
+    /// <para><b>Formula.</b> <see cref="FisherEvidentialLoss"/>(<see cref="ToEvidence"/>(logits, activation, clamp), …), to rounding.</para>
+    /// <para><b>Shape.</b> logits: as <see cref="FisherEvidentialLoss"/>'s evidence; the rest as there.</para>
+    /// <para><b>Python.</b> The authors' <c>FisherEvidentialN</c> applies softplus to the logits itself.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="logits"/> or <paramref name="target"/> is null.</exception>
+    /// <exception cref="ArgumentException">As <see cref="EvidentialLossWithLogits"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">As <see cref="FisherEvidentialLoss"/>; or <paramref name="activation"/> is
+    /// not a defined value, or <paramref name="clamp"/> is negative or NaN.</exception>
+    public static Tensor FisherEvidentialLossWithLogits(Tensor logits, Tensor target, double regFactor = 0.0, double fisherCoefficient = 0.005,
+        nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null, long ignoreIndex = -100,
+        EvidenceActivation activation = EvidenceActivation.Softplus, double clamp = 10.0)
     {
-        var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
+        CheckLogits(logits, activation, clamp);
+        return AgainstLogits(activation, () => FisherEvidentialLossCore(logits, target, regFactor, fisherCoefficient, reduction, weight, ignoreIndex, activation, clamp));
+    }
+
+    /// <summary><see cref="FisherEvidentialLoss"/> on <paramref name="activation"/>(<paramref name="input"/>).</summary>
+    internal static Tensor FisherEvidentialLossCore(Tensor input, Tensor target, double regFactor, double fisherCoefficient,
+        nn.Reduction reduction, Tensor? weight, long ignoreIndex, EvidenceActivation activation, double clamp)
+    {
+        var kind = CheckLossArguments(input, target, reduction, weight, ignoreIndex);
         Check.RegFactor(regFactor, nameof(regFactor));
         Check.FisherCoefficient(fisherCoefficient, nameof(fisherCoefficient));
-        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
-
-        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
-            (work, t) =>
-            {
-                var y = Dirichlet.DenseTarget(work, t.Target, t.Kind);
-                var loss = FisherPerPosition(work, y, fisherCoefficient);
-                return regFactor > 0 ? loss + regFactor * KlPerPosition(work, y) : loss;
-            });
+        if (FusedDirichlet.Applies(input, target, kind, weight, pNorm: 1))
+            return FusedDirichlet.Run(input, target, weight, ignoreIndex, reduction, FusedLoss.Fisher(regFactor, fisherCoefficient).WithActivation(activation, clamp));
+        return OnEvidence(input, activation, clamp, evidence =>
+        {
+            var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+            return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
+                (work, t) =>
+                {
+                    var y = Dirichlet.DenseTarget(work, t.Target, t.Kind);
+                    var loss = FisherPerPosition(work, y, fisherCoefficient);
+                    return regFactor > 0 ? loss + regFactor * KlPerPosition(work, y) : loss;
+                });
+        });
     }
 
     /// <summary>Σ_j ψ₁(α_j)[(y_j − p_j)² + p_j(1 − p_j)/(S + 1)] − c·ln|I(α)| per position.</summary>

@@ -45,6 +45,10 @@ public sealed class FisherEvidentialLossModule : DirichletLossModule
     /// <summary>The weight of the Fisher log-determinant.</summary>
     public double FisherCoefficient { get; }
 
+    /// <summary>The loss on the input, the activation computed inside the fused pass where it applies.</summary>
+    private protected override Tensor LossOnInput(Tensor input, Tensor target, double lambda) =>
+        UL.FisherEvidentialLossCore(input, target, lambda, FisherCoefficient, reduction, weight, IgnoreIndex, Activation, Clamp);
+
     /// <inheritdoc/>
     protected override Tensor Loss(Tensor evidence, Tensor target, double lambda) =>
         UL.FisherEvidentialLoss(evidence, target, lambda, FisherCoefficient, reduction, weight, IgnoreIndex);

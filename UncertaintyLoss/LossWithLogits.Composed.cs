@@ -3,42 +3,10 @@ using static TorchSharp.torch;
 
 namespace UncertaintyLoss;
 
-/// <summary>The <c>…WithLogits</c> forms of the losses without a fused CPU pass (issue 18): the activation and the loss
+/// <summary>The <c>…WithLogits</c> forms of the losses without a fused CPU pass (issue 18: RED, Posterior Network): the activation and the loss
 /// composed, so that every evidence loss of the family takes logits the same way.</summary>
 public static partial class UL
 {
-    /// <summary>
-    /// <see cref="FisherEvidentialLoss"/> on <see cref="ToEvidence"/>(<paramref name="logits"/>, <paramref name="activation"/>,
-    /// <paramref name="clamp"/>): the two calls in one, with problems of the evidence reported against the logits. This loss
-    /// has no fused CPU pass, so the activation is composed (unlike <see cref="EvidentialLossWithLogits"/>).
-    /// </summary>
-    /// <param name="logits">Raw network outputs, (N, C) or (N, C, d1, …, dk), floating point.</param>
-    /// <param name="target"><inheritdoc cref="FisherEvidentialLoss" path="/param[@name='target']"/></param>
-    /// <param name="regFactor"><inheritdoc cref="FisherEvidentialLoss" path="/param[@name='regFactor']"/></param>
-    /// <param name="fisherCoefficient"><inheritdoc cref="FisherEvidentialLoss" path="/param[@name='fisherCoefficient']"/></param>
-    /// <param name="reduction"><inheritdoc cref="FisherEvidentialLoss" path="/param[@name='reduction']"/></param>
-    /// <param name="weight"><inheritdoc cref="FisherEvidentialLoss" path="/param[@name='weight']"/></param>
-    /// <param name="ignoreIndex"><inheritdoc cref="FisherEvidentialLoss" path="/param[@name='ignoreIndex']"/></param>
-    /// <param name="activation">How the logits become evidence (default <see cref="EvidenceActivation.Softplus"/>, the paper's, as <see cref="FisherEvidentialLossModule"/>'s).</param>
-    /// <param name="clamp"><inheritdoc cref="EvidentialLossWithLogits" path="/param[@name='clamp']"/></param>
-    /// <returns>As <see cref="FisherEvidentialLoss"/>, with the logits' dtype and device.</returns>
-    /// <remarks>
-    /// <para><b>Formula.</b> <see cref="FisherEvidentialLoss"/>(<see cref="ToEvidence"/>(logits, activation, clamp), …), exactly.</para>
-    /// <para><b>Shape.</b> logits: as <see cref="FisherEvidentialLoss"/>'s evidence; the rest as there.</para>
-    /// <para><b>Python.</b> The authors' <c>FisherEvidentialN</c> applies softplus to the logits itself.</para>
-    /// </remarks>
-    /// <exception cref="ArgumentNullException"><paramref name="logits"/> or <paramref name="target"/> is null.</exception>
-    /// <exception cref="ArgumentException">As <see cref="EvidentialLossWithLogits"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">As <see cref="FisherEvidentialLoss"/>; or <paramref name="activation"/> is not a
-    /// defined value, or <paramref name="clamp"/> is negative or NaN.</exception>
-    public static Tensor FisherEvidentialLossWithLogits(Tensor logits, Tensor target, double regFactor = 0.0, double fisherCoefficient = 0.005,
-        nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null, long ignoreIndex = -100,
-        EvidenceActivation activation = EvidenceActivation.Softplus, double clamp = 10.0)
-    {
-        CheckLogits(logits, activation, clamp);
-        return AgainstLogits(activation, () => OnEvidence(logits, activation, clamp, evidence => FisherEvidentialLoss(evidence, target, regFactor, fisherCoefficient, reduction, weight, ignoreIndex)));
-    }
-
     /// <summary>
     /// <see cref="RedEvidentialLoss"/> on <see cref="ToEvidence"/>(<paramref name="logits"/>, <paramref name="activation"/>,
     /// <paramref name="clamp"/>): the two calls in one, with problems of the evidence reported against the logits. This loss

@@ -18,7 +18,7 @@ public sealed class WithLogitsTests
     public static readonly FusedLossUnderTest[] Losses =
     {
         FusedLossUnderTest.Evidential, FusedLossUnderTest.EvidentialLog, FusedLossUnderTest.EvidentialDigamma,
-        FusedLossUnderTest.Relaxed, FusedLossUnderTest.MaxNorm,
+        FusedLossUnderTest.Relaxed, FusedLossUnderTest.MaxNorm, FusedLossUnderTest.Fisher,
     };
 
     private const double Clamp = 3.5;
@@ -66,6 +66,7 @@ public sealed class WithLogitsTests
         {
             FusedLossUnderTest.MaxNorm => UL.MaxNormLossWithLogits(logits, target, 0.5, 4, Reduction, weight, IgnoreIndex, activation: Activation, clamp: Clamp),
             FusedLossUnderTest.Relaxed => UL.RelaxedEvidentialLossWithLogits(logits, target, 0.5, FusedCases.DefaultPriorWeight, Reduction, weight, IgnoreIndex, Activation, Clamp),
+            FusedLossUnderTest.Fisher => UL.FisherEvidentialLossWithLogits(logits, target, 0.5, FusedCases.DefaultFisherCoefficient, Reduction, weight, IgnoreIndex, Activation, Clamp),
             _ => UL.EvidentialLossWithLogits(logits, target, 0.5, Reduction, weight, IgnoreIndex, Risk, Activation, Clamp),
         };
 
@@ -77,6 +78,7 @@ public sealed class WithLogitsTests
             {
                 FusedLossUnderTest.MaxNorm => UL.MaxNormLoss(e, target, 0.5, 4, Reduction, weight, IgnoreIndex),
                 FusedLossUnderTest.Relaxed => UL.RelaxedEvidentialLoss(e, target, 0.5, FusedCases.DefaultPriorWeight, Reduction, weight, IgnoreIndex),
+                FusedLossUnderTest.Fisher => UL.FisherEvidentialLoss(e, target, 0.5, FusedCases.DefaultFisherCoefficient, Reduction, weight, IgnoreIndex),
                 _ => UL.EvidentialLoss(e, target, 0.5, Reduction, weight, IgnoreIndex, Risk),
             };
         }
@@ -302,6 +304,7 @@ public sealed class WithLogitsTests
     {
         FusedLossUnderTest.MaxNorm => UL.MaxNormLossWithLogits(x, y, activation: c.Activation, clamp: clamp),
         FusedLossUnderTest.Relaxed => UL.RelaxedEvidentialLossWithLogits(x, y, activation: c.Activation, clamp: clamp),
+        FusedLossUnderTest.Fisher => UL.FisherEvidentialLossWithLogits(x, y, activation: c.Activation, clamp: clamp),
         _ => UL.EvidentialLossWithLogits(x, y, activation: c.Activation, clamp: clamp),
     };
 
@@ -369,9 +372,6 @@ public sealed class WithLogitsTests
     {
         static TestCaseData Row(string name, Func<Tensor, Tensor, EvidenceActivation, Tensor> withLogits, Func<Tensor, Tensor, Tensor> onEvidence) =>
             new TestCaseData(withLogits, onEvidence).SetArgDisplayNames(name);
-        yield return Row("FisherEvidentialLoss",
-            (x, y, a) => UL.FisherEvidentialLossWithLogits(x, y, 0.5, 0.05, Reduction.Sum, activation: a, clamp: Clamp),
-            (e, y) => UL.FisherEvidentialLoss(e, y, 0.5, 0.05, Reduction.Sum));
         yield return Row("RedEvidentialLoss",
             (x, y, a) => UL.RedEvidentialLossWithLogits(x, y, 0.5, 1.0, Reduction.None, risk: EvidentialRisk.CrossEntropy, activation: a, clamp: Clamp),
             (e, y) => UL.RedEvidentialLoss(e, y, 0.5, 1.0, Reduction.None, risk: EvidentialRisk.CrossEntropy));

@@ -487,7 +487,7 @@ public static class OpTable
                     select FisherEvidentialLoss(lambda, c)),
                 (1, Gen.Constant(Defaults("FisherEvidentialLoss(regFactor 0, fisherCoefficient 0.005)", (e, t) => UL.FisherEvidentialLoss(e, t),
                     (e, t, r) => UL.FisherEvidentialLoss(e, t, reduction: r), (e, y) => Fisher(e, y, 0, 0.005))))),
-            HasFusedPath: false)
+            HasFusedPath: true)
         {
             BadOptions =
             [

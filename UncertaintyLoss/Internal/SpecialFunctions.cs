@@ -27,7 +27,7 @@ internal static class SpecialFunctions
         return result;
     }
     /// <summary>Arguments at or above this value take the asymptotic series in <see cref="TrigammaReciprocalRemainder"/>.</summary>
-    private const double ReciprocalSeriesFrom = 16.0;
+    internal const double ReciprocalSeriesFrom = 16.0;
 
     /// <summary>
     /// Coefficients c_k of the asymptotic series f(x) ≈ Σ_{k=1..15} c_k / x^k of <see cref="TrigammaReciprocalRemainder"/>:
@@ -35,7 +35,7 @@ internal static class SpecialFunctions
     /// (<c>series(1/psi1, t, 0, 17)</c>, Bernoulli numbers up to B_24); truncated after c_15, the series is within 1e-16
     /// relative of mpmath's 40-digit 1/ψ₁(x) − x + ½ at x = 16, closer above (FisherEvidentialLossTests checks it).
     /// </summary>
-    private static readonly double[] ReciprocalSeries =
+    internal static readonly double[] ReciprocalSeries =
     [
         1.0 / 12, 1.0 / 24, -1.0 / 720, -11.0 / 480, -113.0 / 12096, 527.0 / 24192, 79717.0 / 3628800, -34253.0 / 1036800,
         -28932091.0 / 479001600, 8115997.0 / 106444800, 574468115113.0 / 2615348736000, -121081664357.0 / 475517952000,

@@ -36,6 +36,15 @@ namespace UncertaintyLoss.Internal.Fused;
 /// = e_k ψ₁(α_k) − (S̃ − Cλ) ψ₁(S̃); for k = t it is 0 (α̃ does not depend on α_t).</item>
 /// </list>
 /// The forward needs ln Γ and ψ of every wrong-class α, the backward only ψ₁, all from one argument reduction.
+/// <para><b>I-EDL</b> (<see cref="UL.FisherEvidentialLoss"/>, issue 18; λ = 1): with w_j = ψ₁(α_j), u = y − p,
+/// q_j = p_j(1 − p_j) = α_j R_j/S² and m_j = u_j² + q_j/(S + 1), the loss is Σ_j w_j m_j − c·ln|I(α)| + λ·KL, where
+/// ln|I(α)| = Σ_j ln w_j + ln ψ₁(S) + ln G, G = (K − 1)/2 + f(S) − Σ_j f(α_j), f(x) = 1/ψ₁(x) − x + ½ (the composed path's
+/// cancellation-free form). With ∂p_j/∂α_k = (δ_jk − p_j)/S and the per-position sums A = Σ w u p, Bv = Σ w (1 − 2p) p,
+/// V = Σ w q (derived by hand):
+/// ∂/∂α_k Σ_j w_j m_j = ψ₂(α_k) m_k + (2A − 2w_k u_k)/S + (w_k(1 − 2p_k) − Bv)/(S(S + 1)) − V/(S + 1)², and
+/// ∂ ln|I|/∂α_k = ψ₂(α_k)/ψ₁(α_k) + ψ₂(S)/ψ₁(S) + (f′(S) − f′(α_k))/G, f′(x) = −ψ₂(x)/ψ₁(x)² − 1 (from x = 16 on, the
+/// derivative of f's asymptotic series). Per element: ψ₁ and, with a gradient, ψ₂ (one reduction,
+/// <see cref="PolygammaVector.TrigammaTetragamma"/>), on top of the KL's functions.</para>
 /// </summary>
 internal static class EvidentialKernel
 {
@@ -53,6 +62,40 @@ internal static class EvidentialKernel
 
         /// <summary>ψ(S) − ψ(α_t).</summary>
         CrossEntropy,
+
+        /// <summary>I-EDL: Σ_j ψ₁(α_j)·[(y_j − p_j)² + p_j(1 − p_j)/(S + 1)] − c·ln|I(α)| (class summary).</summary>
+        Fisher,
+    }
+
+    /// <summary>
+    /// I-EDL's f(x) = 1/ψ₁(x) − x + ½ and, when <paramref name="withSlope"/>, f′(x) = −ψ₂(x)/ψ₁(x)² − 1, from ψ₁ and ψ₂ already
+    /// computed: as written below x = 16, and from <see cref="SpecialFunctions.ReciprocalSeriesFrom"/> on by the composed
+    /// path's asymptotic series f(x) = Σ c_k x⁻ᵏ (<see cref="SpecialFunctions.ReciprocalSeries"/>, the same coefficients) and
+    /// its derivative −Σ k c_k x⁻ᵏ⁻¹, which have no cancellation.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TrigammaReciprocalRemainder(Vector<double> x, Vector<double> trigamma, Vector<double> tetragamma, bool withSlope,
+        out Vector<double> f, out Vector<double> slope)
+    {
+        var one = Vector.Create(1.0);
+        var w = one / x;
+        var series = SpecialFunctions.ReciprocalSeries;
+        var sum = Vector.Create(series[^1]);
+        var slopeSum = Vector.Create(series.Length * series[^1]);
+        for (int k = series.Length - 2; k >= 0; k--)
+        {
+            sum = Mad(sum, w, Vector.Create(series[k]));
+            if (withSlope)
+                slopeSum = Mad(slopeSum, w, Vector.Create((k + 1) * series[k]));
+        }
+
+        var inverse = one / trigamma;
+        var direct = inverse - x + Vector.Create(0.5);
+        var large = Vector.GreaterThanOrEqual<double>(x, Vector.Create(SpecialFunctions.ReciprocalSeriesFrom));
+        f = Vector.ConditionalSelect(large, sum * w, direct);
+        slope = withSlope
+            ? Vector.ConditionalSelect(large, Vector<double>.Zero - slopeSum * w * w, Vector<double>.Zero - tetragamma * inverse * inverse - one)
+            : Vector<double>.Zero;
     }
 
     /// <summary>
@@ -64,8 +107,8 @@ internal static class EvidentialKernel
     {
         var e = s.Evidence;
         var grad = s.Gradient;
-        var risk = loss.Kind == FusedLossKind.Relaxed
-            ? Risk.SquaredErrorOfMean
+        var risk = loss.Kind == FusedLossKind.Fisher ? Risk.Fisher
+            : loss.Kind == FusedLossKind.Relaxed ? Risk.SquaredErrorOfMean
             : loss.Risk switch
             {
                 EvidentialRisk.LogLikelihood => Risk.LogLikelihood,
@@ -82,6 +125,10 @@ internal static class EvidentialKernel
         var priorOthers = Vector.Create((classes - 1) * loss.PriorWeight);   // Σ_{j≠t} λ
         var lambda = Vector.Create(loss.RegFactor);
         var offset = Vector.Create(klOffset);
+        bool fisher = risk == Risk.Fisher;
+        bool withLogDet = fisher && loss.FisherCoefficient > 0;
+        var fisherC = Vector.Create(loss.FisherCoefficient);
+        var halfClassesLess1 = Vector.Create((classes - 1) / 2.0);   // (K − 1)/2 of ln|I(α)|'s last factor
 
         // Element pass (contiguous, few live registers): the special functions of every α = e + λ of the tile.
         // lnΓ(α) = lgShifted − ln shift; the true class's values are computed too and masked out below.
@@ -100,6 +147,32 @@ internal static class EvidentialKernel
                 (ek * dg).StoreUnsafe(ref eDigamma[0], (nuint)k);
                 if (withGrad)
                     (ek * tg).StoreUnsafe(ref grad![0], (nuint)k);
+            }
+        }
+
+        // I-EDL's element pass: ψ₁(α) of every class (the true class too), and with the log-determinant f(α); with a
+        // gradient also ψ₂(α) and f′(α).
+        var fisherTrigamma = s.Fisher?[0];
+        var fisherTetragamma = s.Fisher?[1];
+        var fisherRemainder = s.Fisher?[2];
+        var fisherRemainderSlope = s.Fisher?[3];
+        if (fisher)
+        {
+            int total = classes * lanes;
+            for (int k = 0; k < total; k += Vector<double>.Count)
+            {
+                var ak = Vector.LoadUnsafe(ref e[0], (nuint)k) + prior;
+                TrigammaTetragamma(ak, withGrad, out var tg, out var tt);
+                tg.StoreUnsafe(ref fisherTrigamma![0], (nuint)k);
+                if (withGrad)
+                    tt.StoreUnsafe(ref fisherTetragamma![0], (nuint)k);
+                if (withLogDet)
+                {
+                    TrigammaReciprocalRemainder(ak, tg, tt, withGrad, out var f, out var fSlope);
+                    f.StoreUnsafe(ref fisherRemainder![0], (nuint)k);
+                    if (withGrad)
+                        fSlope.StoreUnsafe(ref fisherRemainderSlope![0], (nuint)k);
+                }
             }
         }
 
@@ -161,6 +234,8 @@ internal static class EvidentialKernel
             var oneMinusQ = (alphaTrue * sHat + varianceOther) * invS2;   // Σ_j α_j R_j / S² (squared error only)
             var trigammaS = Vector<double>.Zero;                        // ψ₁(S) (cross-entropy only)
             var trigammaTrue = Vector<double>.Zero;                     // ψ₁(α_t) (cross-entropy only)
+            Vector<double> fisherA = default, fisherB = default, fisherV = default;   // I-EDL's weighted sums
+            Vector<double> trigammaStrength = default, logDetGap = default, logDetShared = default;   // I-EDL's ψ₁(S), G and shared slope
             Vector<double> lossV;
             switch (risk)
             {
@@ -173,6 +248,51 @@ internal static class EvidentialKernel
                 case Risk.LogLikelihood:
                     lossV = Log1p(sHat / alphaTrue);
                     break;
+                case Risk.Fisher:
+                {
+                    // Σ_j w_j m_j with w = ψ₁(α), m_j = u_j² + q_j/(S + 1), u = y − p, q_j = p_j(1 − p_j) = α_j R_j / S²,
+                    // and the sums the gradient needs: A = Σ w u p, Bv = Σ w (1 − 2p) p, V = Σ w q.
+                    var fisherLoss = Vector<double>.Zero;
+                    fisherA = Vector<double>.Zero;
+                    fisherB = Vector<double>.Zero;
+                    fisherV = Vector<double>.Zero;
+                    var remainderSum = Vector<double>.Zero;
+                    var trigammaProduct = PolygammaVector.ProductAccumulator.Create();
+                    for (int j = 0; j < classes; j++)
+                    {
+                        int at = j * lanes + g;
+                        var isTrue = Vector.Equals<double>(t, Vector.Create((double)j));
+                        var aj = Vector.LoadUnsafe(ref e[0], (nuint)at) + prior;
+                        var u = Vector.ConditionalSelect(isTrue, sHat, Vector<double>.Zero - aj) * invS;
+                        var p = aj * invS;
+                        var q = aj * Vector.ConditionalSelect(isTrue, sHat, s0 - aj) * invS2;
+                        var w = Vector.LoadUnsafe(ref fisherTrigamma![0], (nuint)at);
+                        fisherLoss += w * Mad(u, u, q / sPlus1);
+                        fisherA += w * u * p;
+                        fisherB += w * (one - two * p) * p;
+                        fisherV += w * q;
+                        if (withLogDet)
+                        {
+                            remainderSum += Vector.LoadUnsafe(ref fisherRemainder![0], (nuint)at);
+                            trigammaProduct.Multiply(w);
+                        }
+                    }
+
+                    lossV = fisherLoss;
+                    if (withLogDet)
+                    {
+                        // ln|I(α)| = Σ ln ψ₁(α_j) + ln ψ₁(S) + ln G, G = (K − 1)/2 + f(S) − Σ f(α_j) (no cancellation).
+                        TrigammaTetragamma(s0, withGrad, out trigammaStrength, out var tetragammaStrength);
+                        TrigammaReciprocalRemainder(s0, trigammaStrength, tetragammaStrength, withGrad, out var fS, out var fSlopeS);
+                        logDetGap = halfClassesLess1 + fS - remainderSum;
+                        logDetShared = tetragammaStrength / trigammaStrength + fSlopeS / logDetGap;   // ∂ ln|I|/∂α_k's terms common to every k
+                        var logDet = trigammaProduct.Log() + Log(trigammaStrength) + Log(logDetGap);
+                        lossV -= fisherC * logDet;
+                    }
+
+                    break;
+                }
+
                 default:
                     LgammaDigammaTrigamma(s0, withGrad, out _, out var digammaS, out trigammaS);
                     LgammaDigammaTrigamma(alphaTrue, withGrad, out _, out var digammaTrue, out trigammaTrue);
@@ -205,7 +325,27 @@ internal static class EvidentialKernel
                 int at = j * lanes + g;
                 var isTrue = Vector.Equals<double>(t, Vector.Create((double)j));
                 Vector<double> gj;
-                if (squared)
+                if (fisher)
+                {
+                    // ∂/∂α_k Σ_j w_j m_j = ψ₂(α_k) m_k + (2A − 2 w_k u_k)/S + (w_k(1 − 2p_k) − Bv)/(S(S + 1)) − V/(S + 1)²;
+                    // ∂ ln|I|/∂α_k = ψ₂(α_k)/ψ₁(α_k) + ψ₂(S)/ψ₁(S) + (f′(S) − f′(α_k))/G.
+                    var aj = Vector.LoadUnsafe(ref e[0], (nuint)at) + prior;
+                    var u = Vector.ConditionalSelect(isTrue, sHat, Vector<double>.Zero - aj) * invS;
+                    var p = aj * invS;
+                    var q = aj * Vector.ConditionalSelect(isTrue, sHat, s0 - aj) * invS2;
+                    var w = Vector.LoadUnsafe(ref fisherTrigamma![0], (nuint)at);
+                    var wSlope = Vector.LoadUnsafe(ref fisherTetragamma![0], (nuint)at);
+                    gj = wSlope * Mad(u, u, q / sPlus1)
+                        + (fisherA - w * u) * two * invS
+                        + (w * (one - two * p) - fisherB) * invS / sPlus1
+                        - fisherV / (sPlus1 * sPlus1);
+                    if (withLogDet)
+                    {
+                        var logDetSlope = wSlope / w + logDetShared - Vector.LoadUnsafe(ref fisherRemainderSlope![0], (nuint)at) / logDetGap;
+                        gj -= fisherC * logDetSlope;
+                    }
+                }
+                else if (squared)
                 {
                     var aj = Vector.LoadUnsafe(ref e[0], (nuint)at) + prior;
                     var yMinusP = Vector.ConditionalSelect(isTrue, sHat, Vector<double>.Zero - aj) * invS;

@@ -86,6 +86,7 @@ internal static unsafe partial class FusedDirichlet
         internal Tensor Composed(Tensor evidenceIn, Tensor targetIn, Tensor? weightIn) => loss.Kind switch
         {
             FusedLossKind.Evidential => UL.EvidentialLossCore(evidenceIn, targetIn, loss.RegFactor, Reduction, weightIn, ignoreIndex, loss.Risk, loss.Activation, loss.Clamp),
+            FusedLossKind.Fisher => UL.FisherEvidentialLossCore(evidenceIn, targetIn, loss.RegFactor, loss.FisherCoefficient, Reduction, weightIn, ignoreIndex, loss.Activation, loss.Clamp),
             FusedLossKind.Relaxed => UL.RelaxedEvidentialLossCore(evidenceIn, targetIn, loss.RegFactor, loss.PriorWeight, Reduction, weightIn, ignoreIndex, loss.Activation, loss.Clamp),
             _ => UL.MaxNormLossCore(evidenceIn, targetIn, loss.RegFactor, loss.PNorm, Reduction, weightIn, ignoreIndex, loss.FisherAlphaSum, loss.Activation, loss.Clamp),
         };

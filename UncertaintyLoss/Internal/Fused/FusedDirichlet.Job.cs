@@ -79,7 +79,7 @@ internal static unsafe partial class FusedDirichlet
             var sums = new double[chunks];
             void Chunk(int k)
             {
-                var scratch = new Scratch(c, lanes, gradient is not null, loss.Activation != EvidenceActivation.None);
+                var scratch = new Scratch(c, lanes, gradient is not null, loss.Activation != EvidenceActivation.None, loss.Kind == FusedLossKind.Fisher);
                 try
                 {
                     double sum = 0;
@@ -211,7 +211,7 @@ internal static unsafe partial class FusedDirichlet
                 }
             }
 
-            if (loss.Kind is FusedLossKind.Evidential or FusedLossKind.Relaxed)
+            if (loss.Kind is FusedLossKind.Evidential or FusedLossKind.Relaxed or FusedLossKind.Fisher)
                 EvidentialKernel.Tile(s, c, lanes, loss, klOffset);
             else
                 MaxNormKernel.Tile(s, c, lanes, loss.RegFactor, loss.PNorm, loss.FisherAlphaSum);

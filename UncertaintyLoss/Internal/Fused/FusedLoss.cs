@@ -33,6 +33,9 @@ internal sealed record FusedLoss
     /// other losses, which have none.</summary>
     internal int PNorm { get; private init; }
 
+    /// <summary>I-EDL's log-determinant coefficient c (the caller's <c>fisherCoefficient</c>, validated); 0 for the other losses.</summary>
+    internal double FisherCoefficient { get; private init; }
+
     /// <summary>The max-norm loss's Fisher strength A; the default for the other losses, which have none.</summary>
     internal FisherAlphaSum FisherAlphaSum { get; private init; }
 
@@ -55,6 +58,11 @@ internal sealed record FusedLoss
     /// + <paramref name="regFactor"/>·KL to Dir(<paramref name="priorWeight"/>, …).</summary>
     internal static FusedLoss Relaxed(double regFactor, double priorWeight) =>
         new() { Kind = FusedLossKind.Relaxed, RegFactor = regFactor, PriorWeight = priorWeight };
+
+    /// <summary><see cref="UL.FisherEvidentialLoss"/>: Fisher-weighted squared error − <paramref name="fisherCoefficient"/>·ln|I(α)|
+    /// + <paramref name="regFactor"/>·KL (α = e + 1).</summary>
+    internal static FusedLoss Fisher(double regFactor, double fisherCoefficient) =>
+        new() { Kind = FusedLossKind.Fisher, RegFactor = regFactor, FisherCoefficient = fisherCoefficient };
 
     /// <summary><see cref="UL.MaxNormLoss"/>: Dirichlet <paramref name="pNorm"/>-norm + <paramref name="regFactor"/>·Fisher
     /// regulariser with strength <paramref name="fisherAlphaSum"/>.</summary>

@@ -13,4 +13,8 @@ internal enum FusedLossKind
     /// <summary><see cref="UL.RelaxedEvidentialLoss"/>: squared error of the Dirichlet mean with α = e + prior weight,
     /// + λ·KL to Dir(prior weight, …).</summary>
     Relaxed,
+
+    /// <summary><see cref="UL.FisherEvidentialLoss"/> (I-EDL): EDL's squared error weighted by ψ₁(α_j), − c·ln|I(α)|,
+    /// + λ·KL to the uniform Dirichlet.</summary>
+    Fisher,
 }

@@ -8,9 +8,10 @@ internal sealed class Scratch
 {
     private readonly List<double[]> rented = new();
 
-    internal Scratch(int classes, int lanes, bool withGradient, bool withActivation = false)
+    internal Scratch(int classes, int lanes, bool withGradient, bool withActivation = false, bool withFisher = false)
     {
         Evidence = Rent(classes * lanes);
+        Fisher = withFisher ? new[] { Rent(classes * lanes), Rent(classes * lanes), Rent(classes * lanes), Rent(classes * lanes) } : null;
         Derivative = withGradient && withActivation ? Rent(classes * lanes) : null;
         Gradient = withGradient ? Rent(classes * lanes) : null;
         Extra = Rent(classes * lanes);
@@ -33,6 +34,9 @@ internal sealed class Scratch
 
     /// <summary>Kernel workspace of C·B doubles.</summary>
     internal double[] Extra { get; }
+
+    /// <summary>I-EDL's per-element buffers of C·B doubles (ψ₁(α), ψ₂(α), f(α), f′(α); <see cref="EvidentialKernel"/>), else null.</summary>
+    internal double[][]? Fisher { get; }
 
     /// <summary>Kernel workspace of C·B doubles.</summary>
     internal double[] Work1 { get; }
