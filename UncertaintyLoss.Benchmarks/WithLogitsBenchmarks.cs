@@ -18,6 +18,11 @@ public class WithLogitsBenchmarks : LossBenchmarkBase
     [Benchmark]
     public double EvidentialWithLogits() => Measure(static (x, y) => UL.EvidentialLossWithLogits(x, y, regFactor: 1.0));
 
+    /// <summary><see cref="UL.EvidentialLossWithLogits"/> with regFactor 0: the same pass without the KL regulariser, whose
+    /// special functions (ln Γ, ψ, ψ₁ per element) are the floor docs/performance.md measures as the difference of the two.</summary>
+    [Benchmark]
+    public double EvidentialWithLogitsWithoutKl() => Measure(static (x, y) => UL.EvidentialLossWithLogits(x, y, regFactor: 0.0));
+
     /// <summary><see cref="UL.EvidentialLossWithLogits"/>, log-likelihood risk.</summary>
     [Benchmark]
     public double EvidentialLogWithLogits() =>

@@ -6,9 +6,10 @@ namespace UncertaintyLoss;
 public static partial class UL
 {
     /// <summary>
-    /// The process-wide default of whether <see cref="EvidentialLoss"/> and <see cref="MaxNormLoss"/> may use their fused
+    /// The process-wide default of whether <see cref="EvidentialLoss"/>, <see cref="RelaxedEvidentialLoss"/>,
+    /// <see cref="MaxNormLoss"/>, <see cref="FisherEvidentialLoss"/> and their <c>…WithLogits</c> forms may use their fused
     /// CPU kernel (default <see langword="true"/>): one vectorised double-precision pass computing the loss and its
-    /// analytic gradient, used for contiguous Float32/Float64 CPU evidence with class-index targets
+    /// analytic gradient, used for contiguous Float32/Float64 CPU evidence (or logits) with class-index targets
     /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>).
     /// A <see cref="KernelScope"/> overrides it for one thread or async flow.
     /// </summary>
@@ -25,7 +26,7 @@ public static partial class UL
     public static bool UseFusedKernels { get; set; } = true;
 
     /// <summary>
-    /// Selects the kernel path of <see cref="EvidentialLoss"/> and <see cref="MaxNormLoss"/> for the current thread and
+    /// Selects the kernel path of the fused losses (<see cref="UseFusedKernels"/>) for the current thread and
     /// async flow until the returned scope is disposed: <paramref name="fused"/> = <see langword="false"/> always
     /// composes TorchSharp operations, <see langword="true"/> uses the fused CPU kernel wherever it applies — whatever
     /// <see cref="UseFusedKernels"/> says. Other threads and async flows are not affected.
