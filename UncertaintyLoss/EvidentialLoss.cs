@@ -86,6 +86,8 @@ public static partial class UL
     /// and gradient as the two calls, to rounding (the fused path computes the activation in double precision; in Float32
     /// the two-step form rounds the evidence to Float32 first).</para>
     /// <para><b>Shape.</b> logits: as <see cref="EvidentialLoss"/>'s evidence; the rest as there.</para>
+    /// <para><b>Reference.</b> As <see cref="EvidentialLoss"/>; the activations and their trade-offs:
+    /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/activations.md">activations.md</see>.</para>
     /// <para><b>Python.</b> <c>uncertainty_loss.evidential_loss(clamped_exp(logits), target, …)</c>; in PyTorch's naming, the
     /// <c>binary_cross_entropy_with_logits</c> form of the loss
     /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>).</para>

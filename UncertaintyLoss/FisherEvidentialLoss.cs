@@ -70,6 +70,8 @@ public static partial class UL
     /// <remarks>
     /// <para><b>Formula.</b> <see cref="FisherEvidentialLoss"/>(<see cref="ToEvidence"/>(logits, activation, clamp), …), to rounding.</para>
     /// <para><b>Shape.</b> logits: as <see cref="FisherEvidentialLoss"/>'s evidence; the rest as there.</para>
+    /// <para><b>Reference.</b> As <see cref="FisherEvidentialLoss"/>; the activations and their trade-offs:
+    /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/activations.md">activations.md</see>.</para>
     /// <para><b>Python.</b> The authors' <c>FisherEvidentialN</c> applies softplus to the logits itself.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="logits"/> or <paramref name="target"/> is null.</exception>

@@ -26,6 +26,8 @@ public static partial class UL
     /// <remarks>
     /// <para><b>Formula.</b> <see cref="RedEvidentialLoss"/>(<see cref="ToEvidence"/>(logits, activation, clamp), …), exactly.</para>
     /// <para><b>Shape.</b> logits: as <see cref="RedEvidentialLoss"/>'s evidence; the rest as there.</para>
+    /// <para><b>Reference.</b> As <see cref="RedEvidentialLoss"/>; the activations and their trade-offs:
+    /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/activations.md">activations.md</see>.</para>
     /// <para><b>Python.</b> RED's code applies its activation to the logits first.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="logits"/> or <paramref name="target"/> is null.</exception>
@@ -57,6 +59,8 @@ public static partial class UL
     /// <remarks>
     /// <para><b>Formula.</b> <see cref="PosteriorNetworkLoss"/>(<see cref="ToEvidence"/>(logits, activation, clamp), …), exactly.</para>
     /// <para><b>Shape.</b> logits: as <see cref="PosteriorNetworkLoss"/>'s evidence; the rest as there.</para>
+    /// <para><b>Reference.</b> As <see cref="PosteriorNetworkLoss"/>; the activations and their trade-offs:
+    /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/activations.md">activations.md</see>.</para>
     /// <para><b>Python.</b> None (the Posterior Network's evidence comes from its flows).</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="logits"/> or <paramref name="target"/> is null.</exception>

@@ -76,6 +76,8 @@ public static partial class UL
     /// <remarks>
     /// <para><b>Formula.</b> <see cref="MaxNormLoss"/>(<see cref="ToEvidence"/>(logits, activation, clamp), …), to rounding.</para>
     /// <para><b>Shape.</b> logits: as <see cref="MaxNormLoss"/>'s evidence; the rest as there.</para>
+    /// <para><b>Reference.</b> As <see cref="MaxNormLoss"/>; the activations and their trade-offs:
+    /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/activations.md">activations.md</see>.</para>
     /// <para><b>Python.</b> <c>uncertainty_loss.maxnorm_loss(clamped_exp(logits), target, …)</c>.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="logits"/> or <paramref name="target"/> is null.</exception>

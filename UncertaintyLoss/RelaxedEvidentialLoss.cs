@@ -72,6 +72,8 @@ public static partial class UL
     /// <remarks>
     /// <para><b>Formula.</b> <see cref="RelaxedEvidentialLoss"/>(<see cref="ToEvidence"/>(logits, activation, clamp), …), to rounding.</para>
     /// <para><b>Shape.</b> logits: as <see cref="RelaxedEvidentialLoss"/>'s evidence; the rest as there.</para>
+    /// <para><b>Reference.</b> As <see cref="RelaxedEvidentialLoss"/>; the activations and their trade-offs:
+    /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/activations.md">activations.md</see>.</para>
     /// <para><b>Python.</b> R-EDL's loss on <c>softplus(logits)</c>, the authors' activation.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="logits"/> or <paramref name="target"/> is null.</exception>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using UncertaintyLoss.Internal;
 using UncertaintyLoss.Internal.Fused;
 
@@ -431,6 +432,38 @@ public sealed class WithLogitsTests
                 Assert.That(f.GetParameters().Single(p => p.Name == name).DefaultValue, Is.EqualTo(ctor.Single(p => p.Name == name).DefaultValue),
                     $"{f.Name}: {name}");
             }
+        }
+    }
+
+    /// <summary>
+    /// Edge inputs on both paths: −∞ logits give a finite loss and gradient (evidence e^−clamp, 0 or ~0); an empty batch's
+    /// mean is 0, as every loss's; a second backward through a released graph raises as on the composed path.
+    /// </summary>
+    [Test]
+    public void WithLogits_EdgeInputs_FiniteZeroOrRaise([ValueSource(nameof(Losses))] FusedLossUnderTest loss)
+    {
+        foreach (var path in new[] { KernelPath.Auto, KernelPath.Composed })
+        foreach (var activation in new[] { EvidenceActivation.Exp, EvidenceActivation.Softplus, EvidenceActivation.Relu })
+        {
+            using var scope = NewDisposeScope();
+            using var force = Kernels.Force(path);
+            var c = new Case(loss, activation, ScalarType.Float64, new long[] { 2, 3 }, Reduction.Mean, false, false, 1);
+            var x = Tensors.FromDoubles(new[] { double.NegativeInfinity, 0.5, 1.0, 0.25, double.NegativeInfinity, 1.5 }, new long[] { 2, 3 }).requires_grad_();
+            var y = tensor(new long[] { 0, 2 });
+            var l = Call(c, x, y, 10.0);
+            l.backward();
+            Assert.That(double.IsFinite(l.ToDouble()), Is.True, $"{activation} on {path}: loss {l.ToDouble()}");
+            Assert.That(Tensors.ToDoubles(x.grad!).All(double.IsFinite), Is.True, $"{activation} on {path}: gradient");
+
+            var empty = zeros(0, 3, ScalarType.Float64).requires_grad_();
+            var emptyLoss = Call(c, empty, zeros(0, ScalarType.Int64), 10.0);
+            Assert.That(emptyLoss.ToDouble(), Is.EqualTo(0.0), $"{activation} on {path}: empty batch");
+
+            var again = Tensors.FromDoubles(new[] { 0.1, 0.5, 1.0, 0.25, -0.3, 1.5 }, new long[] { 2, 3 }).requires_grad_();
+            var once = Call(c, again, y, 10.0);
+            once.backward();
+            var e = Assert.Throws<ExternalException>(() => once.backward(), $"{activation} on {path}: second backward")!;
+            Assert.That(e.Message, Does.StartWith("Trying to backward through the graph a second time"));
         }
     }
 
