@@ -1,4 +1,6 @@
 using System;
+using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace UncertaintyLoss.Internal;
 
@@ -41,4 +43,29 @@ internal static class Kernels
 
     /// <summary>Forces <paramref name="path"/> until the returned scope is disposed.</summary>
     internal static IDisposable Force(KernelPath path) => Forced.Scope(path);
+
+    /// <summary>
+    /// Whether this process's CPU runs 512-bit vectors fast (<see cref="Vector512.IsHardwareAccelerated"/>: AVX-512 where
+    /// the runtime does not turn it down for clock throttling) while <see cref="Vector{T}"/> is narrower (its default 256
+    /// bits): then the fused kernels run their <see cref="Vector512{T}"/> copy (namespace <c>Internal.Fused.Wide</c>, generated
+    /// at build time from the <see cref="Vector{T}"/> source by build/WideKernels.targets), eight doubles per instruction.
+    /// Both copies compute every lane with the same operations (FMA included: every AVX-512 CPU has it), so they give the
+    /// same bits.
+    /// </summary>
+    internal static readonly bool Vector512Available =
+        Vector512.IsHardwareAccelerated && Vector<double>.Count < Vector512<double>.Count;
+
+    /// <summary>The <see cref="Vector{T}"/> kernels forced by a <see cref="ForceVectorT"/> scope in this async flow (tests and benchmarks).</summary>
+    private static readonly FlowSetting<bool> VectorTForced = new();
+
+    /// <summary>Whether the fused kernels use <see cref="Vector{T}"/> process-wide even where 512-bit vectors are available
+    /// (the test suite sets it from the UL_KERNEL_WIDTH environment variable to run every test on them).</summary>
+    internal static bool DefaultVectorT { get; set; }
+
+    /// <summary>Whether the fused kernels run on 512-bit vectors (the <c>Internal.Fused.Wide</c> copy) in the current async context.</summary>
+    internal static bool UseVector512 => Vector512Available && !(VectorTForced.Value ?? DefaultVectorT);
+
+    /// <summary>Runs the fused kernels on <see cref="Vector{T}"/> (<paramref name="vectorT"/> true) or, where available,
+    /// on 512-bit vectors (false) until the returned scope is disposed.</summary>
+    internal static IDisposable ForceVectorT(bool vectorT) => VectorTForced.Scope(vectorT);
 }

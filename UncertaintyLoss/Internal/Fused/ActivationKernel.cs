@@ -2,6 +2,8 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using TorchSharp;
+using V = System.Numerics.Vector<double>;
+using O = System.Numerics.Vector;
 
 namespace UncertaintyLoss.Internal.Fused;
 
@@ -58,23 +60,23 @@ internal static class ActivationKernel
     internal static void Apply(double[] values, double[]? derivative, int count, EvidenceActivation activation, double clamp, double softplusThreshold)
     {
         bool withDerivative = derivative is not null;
-        var zero = Vector<double>.Zero;
-        var one = Vector.Create(1.0);
+        var zero = V.Zero;
+        var one = O.Create(1.0);
         switch (activation)
         {
             case EvidenceActivation.Exp:
             {
-                var lo = Vector.Create(-clamp);
-                var hi = Vector.Create(clamp);
-                for (int k = 0; k < count; k += Vector<double>.Count)
+                var lo = O.Create(-clamp);
+                var hi = O.Create(clamp);
+                for (int k = 0; k < count; k += V.Count)
                 {
-                    var x = Vector.LoadUnsafe(ref values[0], (nuint)k);
-                    var e = PolygammaVector.Exp(Vector.Min(Vector.Max(x, lo), hi));
-                    e = Vector.ConditionalSelect(Vector.Equals<double>(x, x), e, x);
+                    var x = O.LoadUnsafe(ref values[0], (nuint)k);
+                    var e = PolygammaVector.Exp(O.Min(O.Max(x, lo), hi));
+                    e = O.ConditionalSelect(O.Equals<double>(x, x), e, x);
                     e.StoreUnsafe(ref values[0], (nuint)k);
                     if (withDerivative)
                     {
-                        var inside = Vector.GreaterThanOrEqual<double>(x, lo) & Vector.LessThanOrEqual<double>(x, hi);
+                        var inside = O.GreaterThanOrEqual<double>(x, lo) & O.LessThanOrEqual<double>(x, hi);
                         (e & inside).StoreUnsafe(ref derivative![0], (nuint)k);
                     }
                 }
@@ -84,17 +86,17 @@ internal static class ActivationKernel
 
             case EvidenceActivation.Softplus:
             {
-                var threshold = Vector.Create(softplusThreshold);
-                for (int k = 0; k < count; k += Vector<double>.Count)
+                var threshold = O.Create(softplusThreshold);
+                for (int k = 0; k < count; k += V.Count)
                 {
-                    var x = Vector.LoadUnsafe(ref values[0], (nuint)k);
-                    var ex = PolygammaVector.Exp(Vector.Min(x, threshold));
-                    var above = Vector.GreaterThan<double>(x, threshold);
-                    var e = Vector.ConditionalSelect(above, x, PolygammaVector.Log1p(ex));
-                    e = Vector.ConditionalSelect(Vector.Equals<double>(x, x), e, x);
+                    var x = O.LoadUnsafe(ref values[0], (nuint)k);
+                    var ex = PolygammaVector.Exp(O.Min(x, threshold));
+                    var above = O.GreaterThan<double>(x, threshold);
+                    var e = O.ConditionalSelect(above, x, PolygammaVector.Log1p(ex));
+                    e = O.ConditionalSelect(O.Equals<double>(x, x), e, x);
                     e.StoreUnsafe(ref values[0], (nuint)k);
                     if (withDerivative)
-                        Vector.ConditionalSelect(above, one, ex / (one + ex)).StoreUnsafe(ref derivative![0], (nuint)k);
+                        O.ConditionalSelect(above, one, ex / (one + ex)).StoreUnsafe(ref derivative![0], (nuint)k);
                 }
 
                 break;
@@ -102,11 +104,11 @@ internal static class ActivationKernel
 
             case EvidenceActivation.Relu:
             {
-                for (int k = 0; k < count; k += Vector<double>.Count)
+                for (int k = 0; k < count; k += V.Count)
                 {
-                    var x = Vector.LoadUnsafe(ref values[0], (nuint)k);
-                    var positive = Vector.GreaterThan<double>(x, zero);
-                    var e = Vector.ConditionalSelect(positive | ~Vector.Equals<double>(x, x), x, zero);
+                    var x = O.LoadUnsafe(ref values[0], (nuint)k);
+                    var positive = O.GreaterThan<double>(x, zero);
+                    var e = O.ConditionalSelect(positive | ~O.Equals<double>(x, x), x, zero);
                     e.StoreUnsafe(ref values[0], (nuint)k);
                     if (withDerivative)
                         (one & positive).StoreUnsafe(ref derivative![0], (nuint)k);
@@ -122,9 +124,9 @@ internal static class ActivationKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
     internal static void Chain(double[] gradient, double[] derivative, int count)
     {
-        for (int k = 0; k < count; k += Vector<double>.Count)
+        for (int k = 0; k < count; k += V.Count)
         {
-            (Vector.LoadUnsafe(ref gradient[0], (nuint)k) * Vector.LoadUnsafe(ref derivative[0], (nuint)k))
+            (O.LoadUnsafe(ref gradient[0], (nuint)k) * O.LoadUnsafe(ref derivative[0], (nuint)k))
                 .StoreUnsafe(ref gradient[0], (nuint)k);
         }
     }

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Numerics;
 using static UncertaintyLoss.Internal.Fused.PolygammaVector;
+using V = System.Numerics.Vector<double>;
+using O = System.Numerics.Vector;
 
 namespace UncertaintyLoss.Internal.Fused;
 
@@ -74,28 +76,28 @@ internal static class EvidentialKernel
     /// its derivative −Σ k c_k x⁻ᵏ⁻¹, which have no cancellation.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TrigammaReciprocalRemainder(Vector<double> x, Vector<double> trigamma, Vector<double> tetragamma, bool withSlope,
-        out Vector<double> f, out Vector<double> slope)
+    private static void TrigammaReciprocalRemainder(V x, V trigamma, V tetragamma, bool withSlope,
+        out V f, out V slope)
     {
-        var one = Vector.Create(1.0);
+        var one = O.Create(1.0);
         var w = one / x;
         var series = SpecialFunctions.ReciprocalSeries;
-        var sum = Vector.Create(series[^1]);
-        var slopeSum = Vector.Create(series.Length * series[^1]);
+        var sum = O.Create(series[^1]);
+        var slopeSum = O.Create(series.Length * series[^1]);
         for (int k = series.Length - 2; k >= 0; k--)
         {
-            sum = Mad(sum, w, Vector.Create(series[k]));
+            sum = Mad(sum, w, O.Create(series[k]));
             if (withSlope)
-                slopeSum = Mad(slopeSum, w, Vector.Create((k + 1) * series[k]));
+                slopeSum = Mad(slopeSum, w, O.Create((k + 1) * series[k]));
         }
 
         var inverse = one / trigamma;
-        var direct = inverse - x + Vector.Create(0.5);
-        var large = Vector.GreaterThanOrEqual<double>(x, Vector.Create(SpecialFunctions.ReciprocalSeriesFrom));
-        f = Vector.ConditionalSelect(large, sum * w, direct);
+        var direct = inverse - x + O.Create(0.5);
+        var large = O.GreaterThanOrEqual<double>(x, O.Create(SpecialFunctions.ReciprocalSeriesFrom));
+        f = O.ConditionalSelect(large, sum * w, direct);
         slope = withSlope
-            ? Vector.ConditionalSelect(large, Vector<double>.Zero - slopeSum * w * w, Vector<double>.Zero - tetragamma * inverse * inverse - one)
-            : Vector<double>.Zero;
+            ? O.ConditionalSelect(large, V.Zero - slopeSum * w * w, V.Zero - tetragamma * inverse * inverse - one)
+            : V.Zero;
     }
 
     /// <summary>
@@ -119,16 +121,16 @@ internal static class EvidentialKernel
         bool withVariance = risk == Risk.SquaredError;
         bool withKl = loss.RegFactor > 0;
         bool withGrad = grad is not null;
-        var one = Vector.Create(1.0);
-        var two = Vector.Create(2.0);
-        var prior = Vector.Create(loss.PriorWeight);
-        var priorOthers = Vector.Create((classes - 1) * loss.PriorWeight);   // Σ_{j≠t} λ
-        var lambda = Vector.Create(loss.RegFactor);
-        var offset = Vector.Create(klOffset);
+        var one = O.Create(1.0);
+        var two = O.Create(2.0);
+        var prior = O.Create(loss.PriorWeight);
+        var priorOthers = O.Create((classes - 1) * loss.PriorWeight);   // Σ_{j≠t} λ
+        var lambda = O.Create(loss.RegFactor);
+        var offset = O.Create(klOffset);
         bool fisher = risk == Risk.Fisher;
         bool withLogDet = fisher && loss.FisherCoefficient > 0;
-        var fisherC = Vector.Create(loss.FisherCoefficient);
-        var halfClassesLess1 = Vector.Create((classes - 1) / 2.0);   // (K − 1)/2 of ln|I(α)|'s last factor
+        var fisherC = O.Create(loss.FisherCoefficient);
+        var halfClassesLess1 = O.Create((classes - 1) / 2.0);   // (K − 1)/2 of ln|I(α)|'s last factor
 
         // Element pass (contiguous, few live registers): the special functions of every α = e + λ of the tile.
         // lnΓ(α) = lgShifted − ln shift; the true class's values are computed too and masked out below.
@@ -138,9 +140,9 @@ internal static class EvidentialKernel
         if (withKl)
         {
             int total = classes * lanes;
-            for (int k = 0; k < total; k += Vector<double>.Count)
+            for (int k = 0; k < total; k += V.Count)
             {
-                var ek = Vector.LoadUnsafe(ref e[0], (nuint)k);
+                var ek = O.LoadUnsafe(ref e[0], (nuint)k);
                 LgammaPartsDigammaTrigamma(ek + prior, withGrad, out var lg, out var shift, out var dg, out var tg);
                 lg.StoreUnsafe(ref lgShifted[0], (nuint)k);
                 shift.StoreUnsafe(ref shiftProduct[0], (nuint)k);
@@ -159,9 +161,9 @@ internal static class EvidentialKernel
         if (fisher)
         {
             int total = classes * lanes;
-            for (int k = 0; k < total; k += Vector<double>.Count)
+            for (int k = 0; k < total; k += V.Count)
             {
-                var ak = Vector.LoadUnsafe(ref e[0], (nuint)k) + prior;
+                var ak = O.LoadUnsafe(ref e[0], (nuint)k) + prior;
                 TrigammaTetragamma(ak, withGrad, out var tg, out var tt);
                 tg.StoreUnsafe(ref fisherTrigamma![0], (nuint)k);
                 if (withGrad)
@@ -176,24 +178,24 @@ internal static class EvidentialKernel
             }
         }
 
-        for (int g = 0; g < lanes; g += Vector<double>.Count)
+        for (int g = 0; g < lanes; g += V.Count)
         {
-            var t = Vector.LoadUnsafe(ref s.Target[0], (nuint)g);
+            var t = O.LoadUnsafe(ref s.Target[0], (nuint)g);
 
             // Pass 1: sums over the wrong classes and the true class.
-            var eOther = Vector<double>.Zero;
-            var eTrue = Vector<double>.Zero;
-            var alphaSqOther = Vector<double>.Zero;
+            var eOther = V.Zero;
+            var eTrue = V.Zero;
+            var alphaSqOther = V.Zero;
             for (int j = 0; j < classes; j++)
             {
-                var ej = Vector.LoadUnsafe(ref e[0], (nuint)(j * lanes + g));
-                var isTrue = Vector.Equals<double>(t, Vector.Create((double)j));
-                eOther += Vector.AndNot(ej, isTrue);
+                var ej = O.LoadUnsafe(ref e[0], (nuint)(j * lanes + g));
+                var isTrue = O.Equals<double>(t, O.Create((double)j));
+                eOther += O.AndNot(ej, isTrue);
                 eTrue += ej & isTrue;
                 if (squared)
                 {
                     var aj = ej + prior;
-                    alphaSqOther += Vector.AndNot(aj * aj, isTrue);
+                    alphaSqOther += O.AndNot(aj * aj, isTrue);
                 }
             }
 
@@ -203,27 +205,27 @@ internal static class EvidentialKernel
             var sTilde = prior + sHat;                              // S̃
 
             // Pass 2: Σ_{j≠t} α_j(S − α_j) (the variance term), and the KL's element terms.
-            var varianceOther = Vector<double>.Zero;
-            var lnGammaSum = Vector<double>.Zero;               // Σ_{j≠t} ln Γ(α_j) = lnGammaSum − ln shiftProducts
+            var varianceOther = V.Zero;
+            var lnGammaSum = V.Zero;               // Σ_{j≠t} ln Γ(α_j) = lnGammaSum − ln shiftProducts
             var shiftProducts = PolygammaVector.ProductAccumulator.Create();
-            var digammaSum = Vector<double>.Zero;
+            var digammaSum = V.Zero;
             if (withVariance || withKl)
             {
                 for (int j = 0; j < classes; j++)
                 {
                     int at = j * lanes + g;
-                    var isTrue = Vector.Equals<double>(t, Vector.Create((double)j));
+                    var isTrue = O.Equals<double>(t, O.Create((double)j));
                     if (withVariance)
                     {
-                        var aj = Vector.LoadUnsafe(ref e[0], (nuint)at) + prior;
-                        varianceOther += Vector.AndNot(aj * (s0 - aj), isTrue);
+                        var aj = O.LoadUnsafe(ref e[0], (nuint)at) + prior;
+                        varianceOther += O.AndNot(aj * (s0 - aj), isTrue);
                     }
 
                     if (withKl)
                     {
-                        lnGammaSum += Vector.AndNot(Vector.LoadUnsafe(ref lgShifted[0], (nuint)at), isTrue);
-                        shiftProducts.Multiply(Vector.ConditionalSelect(isTrue, one, Vector.LoadUnsafe(ref shiftProduct[0], (nuint)at)));
-                        digammaSum += Vector.AndNot(Vector.LoadUnsafe(ref eDigamma[0], (nuint)at), isTrue);
+                        lnGammaSum += O.AndNot(O.LoadUnsafe(ref lgShifted[0], (nuint)at), isTrue);
+                        shiftProducts.Multiply(O.ConditionalSelect(isTrue, one, O.LoadUnsafe(ref shiftProduct[0], (nuint)at)));
+                        digammaSum += O.AndNot(O.LoadUnsafe(ref eDigamma[0], (nuint)at), isTrue);
                     }
                 }
             }
@@ -232,11 +234,11 @@ internal static class EvidentialKernel
             var invS2 = invS * invS;
             var sPlus1 = s0 + one;
             var oneMinusQ = (alphaTrue * sHat + varianceOther) * invS2;   // Σ_j α_j R_j / S² (squared error only)
-            var trigammaS = Vector<double>.Zero;                        // ψ₁(S) (cross-entropy only)
-            var trigammaTrue = Vector<double>.Zero;                     // ψ₁(α_t) (cross-entropy only)
-            Vector<double> fisherA = default, fisherB = default, fisherV = default;   // I-EDL's weighted sums
-            Vector<double> trigammaStrength = default, logDetGap = default, logDetShared = default;   // I-EDL's ψ₁(S), G and shared slope
-            Vector<double> lossV;
+            var trigammaS = V.Zero;                        // ψ₁(S) (cross-entropy only)
+            var trigammaTrue = V.Zero;                     // ψ₁(α_t) (cross-entropy only)
+            V fisherA = default, fisherB = default, fisherV = default;   // I-EDL's weighted sums
+            V trigammaStrength = default, logDetGap = default, logDetShared = default;   // I-EDL's ψ₁(S), G and shared slope
+            V lossV;
             switch (risk)
             {
                 case Risk.SquaredError:
@@ -252,28 +254,28 @@ internal static class EvidentialKernel
                 {
                     // Σ_j w_j m_j with w = ψ₁(α), m_j = u_j² + q_j/(S + 1), u = y − p, q_j = p_j(1 − p_j) = α_j R_j / S²,
                     // and the sums the gradient needs: A = Σ w u p, Bv = Σ w (1 − 2p) p, V = Σ w q.
-                    var fisherLoss = Vector<double>.Zero;
-                    fisherA = Vector<double>.Zero;
-                    fisherB = Vector<double>.Zero;
-                    fisherV = Vector<double>.Zero;
-                    var remainderSum = Vector<double>.Zero;
+                    var fisherLoss = V.Zero;
+                    fisherA = V.Zero;
+                    fisherB = V.Zero;
+                    fisherV = V.Zero;
+                    var remainderSum = V.Zero;
                     var trigammaProduct = PolygammaVector.ProductAccumulator.Create();
                     for (int j = 0; j < classes; j++)
                     {
                         int at = j * lanes + g;
-                        var isTrue = Vector.Equals<double>(t, Vector.Create((double)j));
-                        var aj = Vector.LoadUnsafe(ref e[0], (nuint)at) + prior;
-                        var u = Vector.ConditionalSelect(isTrue, sHat, Vector<double>.Zero - aj) * invS;
+                        var isTrue = O.Equals<double>(t, O.Create((double)j));
+                        var aj = O.LoadUnsafe(ref e[0], (nuint)at) + prior;
+                        var u = O.ConditionalSelect(isTrue, sHat, V.Zero - aj) * invS;
                         var p = aj * invS;
-                        var q = aj * Vector.ConditionalSelect(isTrue, sHat, s0 - aj) * invS2;
-                        var w = Vector.LoadUnsafe(ref fisherTrigamma![0], (nuint)at);
+                        var q = aj * O.ConditionalSelect(isTrue, sHat, s0 - aj) * invS2;
+                        var w = O.LoadUnsafe(ref fisherTrigamma![0], (nuint)at);
                         fisherLoss += w * Mad(u, u, q / sPlus1);
                         fisherA += w * u * p;
                         fisherB += w * (one - two * p) * p;
                         fisherV += w * q;
                         if (withLogDet)
                         {
-                            remainderSum += Vector.LoadUnsafe(ref fisherRemainder![0], (nuint)at);
+                            remainderSum += O.LoadUnsafe(ref fisherRemainder![0], (nuint)at);
                             trigammaProduct.Multiply(w);
                         }
                     }
@@ -300,7 +302,7 @@ internal static class EvidentialKernel
                     break;
             }
 
-            var trigammaSTilde = Vector<double>.Zero;
+            var trigammaSTilde = V.Zero;
             if (withKl)
             {
                 LgammaDigammaTrigamma(sTilde, withGrad, out var lgS, out var dgS, out trigammaSTilde);
@@ -317,43 +319,43 @@ internal static class EvidentialKernel
             var c1 = -two * invS;
             var c2 = c1 / sPlus1;
             var c3 = oneMinusQ / (sPlus1 * sPlus1);
-            var gTrue = risk == Risk.LogLikelihood ? Vector<double>.Zero - sHat * invS / alphaTrue : trigammaS - trigammaTrue;
+            var gTrue = risk == Risk.LogLikelihood ? V.Zero - sHat * invS / alphaTrue : trigammaS - trigammaTrue;
             var gOther = risk == Risk.LogLikelihood ? invS : trigammaS;
             var klShift = eOther * trigammaSTilde;                           // (S̃ − Cλ) ψ₁(S̃)
             for (int j = 0; j < classes; j++)
             {
                 int at = j * lanes + g;
-                var isTrue = Vector.Equals<double>(t, Vector.Create((double)j));
-                Vector<double> gj;
+                var isTrue = O.Equals<double>(t, O.Create((double)j));
+                V gj;
                 if (fisher)
                 {
                     // ∂/∂α_k Σ_j w_j m_j = ψ₂(α_k) m_k + (2A − 2 w_k u_k)/S + (w_k(1 − 2p_k) − Bv)/(S(S + 1)) − V/(S + 1)²;
                     // ∂ ln|I|/∂α_k = ψ₂(α_k)/ψ₁(α_k) + ψ₂(S)/ψ₁(S) + (f′(S) − f′(α_k))/G.
-                    var aj = Vector.LoadUnsafe(ref e[0], (nuint)at) + prior;
-                    var u = Vector.ConditionalSelect(isTrue, sHat, Vector<double>.Zero - aj) * invS;
+                    var aj = O.LoadUnsafe(ref e[0], (nuint)at) + prior;
+                    var u = O.ConditionalSelect(isTrue, sHat, V.Zero - aj) * invS;
                     var p = aj * invS;
-                    var q = aj * Vector.ConditionalSelect(isTrue, sHat, s0 - aj) * invS2;
-                    var w = Vector.LoadUnsafe(ref fisherTrigamma![0], (nuint)at);
-                    var wSlope = Vector.LoadUnsafe(ref fisherTetragamma![0], (nuint)at);
+                    var q = aj * O.ConditionalSelect(isTrue, sHat, s0 - aj) * invS2;
+                    var w = O.LoadUnsafe(ref fisherTrigamma![0], (nuint)at);
+                    var wSlope = O.LoadUnsafe(ref fisherTetragamma![0], (nuint)at);
                     gj = wSlope * Mad(u, u, q / sPlus1)
                         + (fisherA - w * u) * two * invS
                         + (w * (one - two * p) - fisherB) * invS / sPlus1
                         - fisherV / (sPlus1 * sPlus1);
                     if (withLogDet)
                     {
-                        var logDetSlope = wSlope / w + logDetShared - Vector.LoadUnsafe(ref fisherRemainderSlope![0], (nuint)at) / logDetGap;
+                        var logDetSlope = wSlope / w + logDetShared - O.LoadUnsafe(ref fisherRemainderSlope![0], (nuint)at) / logDetGap;
                         gj -= fisherC * logDetSlope;
                     }
                 }
                 else if (squared)
                 {
-                    var aj = Vector.LoadUnsafe(ref e[0], (nuint)at) + prior;
-                    var yMinusP = Vector.ConditionalSelect(isTrue, sHat, Vector<double>.Zero - aj) * invS;
+                    var aj = O.LoadUnsafe(ref e[0], (nuint)at) + prior;
+                    var yMinusP = O.ConditionalSelect(isTrue, sHat, V.Zero - aj) * invS;
                     if (withVariance)
                     {
-                        var r = Vector.ConditionalSelect(isTrue, sHat, s0 - aj);   // R_k
+                        var r = O.ConditionalSelect(isTrue, sHat, s0 - aj);   // R_k
                         var pMinusQ = oneMinusQ - r * invS;
-                        gj = Mad(c1, yMinusP - b, Mad(c2, pMinusQ, Vector<double>.Zero - c3));
+                        gj = Mad(c1, yMinusP - b, Mad(c2, pMinusQ, V.Zero - c3));
                     }
                     else
                     {
@@ -362,12 +364,12 @@ internal static class EvidentialKernel
                 }
                 else
                 {
-                    gj = Vector.ConditionalSelect(isTrue, gTrue, gOther);
+                    gj = O.ConditionalSelect(isTrue, gTrue, gOther);
                 }
 
                 if (withKl)
                 {
-                    var klGrad = Vector.AndNot(Vector.LoadUnsafe(ref grad![0], (nuint)at) - klShift, isTrue);   // e_k ψ₁(α_k) − (S̃ − Cλ) ψ₁(S̃)
+                    var klGrad = O.AndNot(O.LoadUnsafe(ref grad![0], (nuint)at) - klShift, isTrue);   // e_k ψ₁(α_k) − (S̃ − Cλ) ψ₁(S̃)
                     gj = Mad(lambda, klGrad, gj);
                 }
 

@@ -119,6 +119,8 @@ internal static unsafe partial class FusedDirichlet
                 classWeight, anyIgnored ? ignoreIndex : (long?)null, loss,
                 perPosition is null ? null : Pointer(perPosition), gradient is null ? null : Pointer(gradient), scale);
             Interlocked.Increment(ref jobsStarted);
+            if (job.UsesVector512)
+                Interlocked.Increment(ref wideJobsStarted);
             double total = job.Run();
 
             if (perPosition is not null)

@@ -26,6 +26,7 @@ internal static unsafe partial class FusedDirichlet
         private readonly long tilesPerSample;
         private readonly double klOffset;
         private readonly double softplusThreshold;
+        private readonly bool wide;
 
         internal Job(void* evidence, bool isFloat, long* target, long n, int c, long d, double[]? classWeight, long? ignored,
             FusedLoss loss, void* perPosition, void* gradient, double scale)
@@ -42,6 +43,7 @@ internal static unsafe partial class FusedDirichlet
             this.perPosition = perPosition;
             this.gradient = gradient;
             this.scale = scale;
+            wide = Kernels.UseVector512;
             klOffset = KlOffset(c, loss.PriorWeight);
             softplusThreshold = isFloat ? ActivationKernel.SoftplusThresholdFloat32 : ActivationKernel.SoftplusThresholdFloat64;
             int maxLanes = Math.Max(VectorWidth, TileElements / c / VectorWidth * VectorWidth);
@@ -70,6 +72,9 @@ internal static unsafe partial class FusedDirichlet
             double lnGammaPrior = priorWeight == FusedLoss.EdlPriorWeight ? 0.0 : lnGamma[0];
             return lnGammaAll[0] - (c - 1) * lnGammaPrior;
         }
+
+        /// <summary>Whether the job runs the kernels' 512-bit copy (<see cref="Kernels.UseVector512"/> when it was made).</summary>
+        internal bool UsesVector512 => wide;
 
         /// <summary>Runs every tile; returns Σ w·loss over the positions.</summary>
         internal double Run()
@@ -187,7 +192,12 @@ internal static unsafe partial class FusedDirichlet
             // The …WithLogits functions: the input is logits, and the evidence is computed here (padding lanes included, then cleared).
             var derivative = s.Derivative;
             if (loss.Activation != EvidenceActivation.None)
-                ActivationKernel.Apply(e, derivative, c * lanes, loss.Activation, loss.Clamp, softplusThreshold);
+            {
+                if (wide)
+                    Wide.ActivationKernel.Apply(e, derivative, c * lanes, loss.Activation, loss.Clamp, softplusThreshold);
+                else
+                    ActivationKernel.Apply(e, derivative, c * lanes, loss.Activation, loss.Clamp, softplusThreshold);
+            }
 
             for (int j = 0; j < c; j++)
             {
@@ -211,8 +221,13 @@ internal static unsafe partial class FusedDirichlet
                 }
             }
 
-            if (loss.Kind is FusedLossKind.Evidential or FusedLossKind.Relaxed or FusedLossKind.Fisher)
+            bool evidential = loss.Kind is FusedLossKind.Evidential or FusedLossKind.Relaxed or FusedLossKind.Fisher;
+            if (evidential && wide)
+                Wide.EvidentialKernel.Tile(s, c, lanes, loss, klOffset);
+            else if (evidential)
                 EvidentialKernel.Tile(s, c, lanes, loss, klOffset);
+            else if (wide)
+                Wide.MaxNormKernel.Tile(s, c, lanes, loss.RegFactor, loss.PNorm, loss.FisherAlphaSum);
             else
                 MaxNormKernel.Tile(s, c, lanes, loss.RegFactor, loss.PNorm, loss.FisherAlphaSum);
 
@@ -233,7 +248,9 @@ internal static unsafe partial class FusedDirichlet
             if (gradient is not null)
             {
                 var g = s.Gradient!;
-                if (derivative is not null)
+                if (derivative is not null && wide)
+                    Wide.ActivationKernel.Chain(g, derivative, c * lanes);
+                else if (derivative is not null)
                     ActivationKernel.Chain(g, derivative, c * lanes);
                 for (int b = 0; b < count; b++)
                     s.Loss[b] = s.Weight[b] * scale;   // reuse: per-position gradient factor

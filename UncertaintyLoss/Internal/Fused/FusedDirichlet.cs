@@ -47,13 +47,14 @@ internal static unsafe partial class FusedDirichlet
     internal const int MaxFusedPNorm = 16;
 
     /// <summary>
-    /// The granularity of a tile's B, in positions: 4, or <see cref="Vector{T}"/>'s Count of doubles where that is larger
-    /// (8 where the runtime is told to make <see cref="Vector{T}"/> 512 bits wide). The kernels process a tile one
-    /// <see cref="Vector{T}"/> of positions at a time, one per SIMD lane: 4 with AVX2 (256 bits), 2 with SSE or Arm64
-    /// AdvSimd (128 bits, e.g. <c>DOTNET_EnableAVX=0</c>); every one of these divides B. Four is also
-    /// <see cref="Transpose.BlockSize"/>, the rows the AVX transpose reads at a time.
+    /// The granularity of a tile's B, in positions: 8, or <see cref="Vector{T}"/>'s Count of doubles where that is larger.
+    /// The kernels process a tile one vector of positions at a time, one position per SIMD lane: 8 with
+    /// 512-bit vectors (AVX-512, <see cref="Kernels.UseVector512"/>), else <see cref="Vector{T}"/>'s 4 with AVX2 or 2
+    /// with SSE or Arm64 AdvSimd (e.g. <c>DOTNET_EnableAVX=0</c>); every one of these divides B, so that a tile has the same
+    /// shape whichever width runs it. 8 is also a multiple of <see cref="Transpose.BlockSize"/>, the rows the AVX transpose
+    /// reads at a time. (It was max(4, <see cref="Vector{T}"/>.Count) before the kernels took 512-bit vectors.)
     /// </summary>
-    internal static readonly int VectorWidth = Math.Max(4, Vector<double>.Count);
+    internal static readonly int VectorWidth = Math.Max(8, Vector<double>.Count);
 
     /// <summary>
     /// Size C·B of a tile's class-major scratch buffers, in doubles, once C is large enough to fill it: 8192 doubles =
@@ -131,6 +132,12 @@ internal static unsafe partial class FusedDirichlet
     internal static long JobsStarted => Interlocked.Read(ref jobsStarted);
 
     private static long jobsStarted;
+
+    /// <summary>Jobs started on 512-bit vectors (<see cref="Kernels.UseVector512"/>) since the process began (tests check
+    /// that the 512-bit copy runs where it should).</summary>
+    internal static long WideJobsStarted => Interlocked.Read(ref wideJobsStarted);
+
+    private static long wideJobsStarted;
 
     /// <summary>
     /// Minimum and maximum of contiguous Float32/Float64 CPU data, vectorised and parallel over fixed chunks. A NaN makes

@@ -2,6 +2,8 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Numerics;
 using static UncertaintyLoss.Internal.Fused.PolygammaVector;
+using V = System.Numerics.Vector<double>;
+using O = System.Numerics.Vector;
 
 namespace UncertaintyLoss.Internal.Fused;
 
@@ -28,9 +30,9 @@ internal static class MaxNormKernel
         bool withFisher = regFactor > 0;
         bool withGrad = grad is not null;
         bool strengthAll = alphaSum == FisherAlphaSum.All;
-        var one = Vector.Create(1.0);
-        var half = Vector.Create(0.5);
-        var lambda = Vector.Create(regFactor);
+        var one = O.Create(1.0);
+        var half = O.Create(0.5);
+        var lambda = O.Create(regFactor);
 
         // Element pass (contiguous, few live registers): Π(α + i) and h(α) of the p-norm, ψ₁ and ψ₂ of the regulariser,
         // for every α = e + 1 of the tile (the true class's are masked out below). ψ₂ goes to the gradient buffer,
@@ -40,9 +42,9 @@ internal static class MaxNormKernel
         var trigammaAlpha = extra;
         var tetragammaAlpha = grad;
         int total = classes * lanes;
-        for (int k = 0; k < total; k += Vector<double>.Count)
+        for (int k = 0; k < total; k += V.Count)
         {
-            var ak = Vector.LoadUnsafe(ref e[0], (nuint)k) + one;
+            var ak = O.LoadUnsafe(ref e[0], (nuint)k) + one;
             RisingProduct(ak, p, withGrad, out var pa, out var ha);
             pa.StoreUnsafe(ref risingProduct[0], (nuint)k);
             if (withGrad)
@@ -56,53 +58,53 @@ internal static class MaxNormKernel
             }
         }
 
-        for (int g = 0; g < lanes; g += Vector<double>.Count)
+        for (int g = 0; g < lanes; g += V.Count)
         {
-            var t = Vector.LoadUnsafe(ref s.Target[0], (nuint)g);
+            var t = O.LoadUnsafe(ref s.Target[0], (nuint)g);
 
-            var eOther = Vector<double>.Zero;
-            var eTrue = Vector<double>.Zero;
-            var eSqOther = Vector<double>.Zero;
+            var eOther = V.Zero;
+            var eTrue = V.Zero;
+            var eSqOther = V.Zero;
             for (int j = 0; j < classes; j++)
             {
-                var ej = Vector.LoadUnsafe(ref e[0], (nuint)(j * lanes + g));
-                var isTrue = Vector.Equals<double>(t, Vector.Create((double)j));
-                eOther += Vector.AndNot(ej, isTrue);
+                var ej = O.LoadUnsafe(ref e[0], (nuint)(j * lanes + g));
+                var isTrue = O.Equals<double>(t, O.Create((double)j));
+                eOther += O.AndNot(ej, isTrue);
                 eTrue += ej & isTrue;
-                eSqOther += Vector.AndNot(ej * ej, isTrue);
+                eSqOther += O.AndNot(ej * ej, isTrue);
             }
 
-            var sHat = Vector.Create(classes - 1.0) + eOther;
+            var sHat = O.Create(classes - 1.0) + eOther;
             var s0 = sHat + one + eTrue;
             RisingProduct(s0, p, withGrad, out var productS, out var hS);
             RisingProduct(sHat, p, withGrad, out var productHat, out var hHat);
             var invProductS = one / productS;
             var r = productHat * invProductS;
 
-            var trigammaA = Vector<double>.Zero;
-            var tetragammaA = Vector<double>.Zero;
+            var trigammaA = V.Zero;
+            var tetragammaA = V.Zero;
             if (withFisher)
                 TrigammaTetragamma(strengthAll ? s0 : one + sHat, withGrad, out trigammaA, out tetragammaA);
 
-            var mSum = Vector<double>.Zero;
-            var fisherSum = Vector<double>.Zero;
+            var mSum = V.Zero;
+            var fisherSum = V.Zero;
             for (int j = 0; j < classes; j++)
             {
                 int at = j * lanes + g;
-                var ej = Vector.LoadUnsafe(ref e[0], (nuint)at);
-                var isTrue = Vector.Equals<double>(t, Vector.Create((double)j));
-                var m = Vector.AndNot(Vector.LoadUnsafe(ref risingProduct[0], (nuint)at) * invProductS, isTrue);
+                var ej = O.LoadUnsafe(ref e[0], (nuint)at);
+                var isTrue = O.Equals<double>(t, O.Create((double)j));
+                var m = O.AndNot(O.LoadUnsafe(ref risingProduct[0], (nuint)at) * invProductS, isTrue);
                 mSum += m;
-                var tt = withGrad && withFisher ? Vector.LoadUnsafe(ref tetragammaAlpha![0], (nuint)at) : Vector<double>.Zero;
+                var tt = withGrad && withFisher ? O.LoadUnsafe(ref tetragammaAlpha![0], (nuint)at) : V.Zero;
                 if (withGrad)
-                    (m * Vector.LoadUnsafe(ref risingH[0], (nuint)at)).StoreUnsafe(ref grad![0], (nuint)at);
+                    (m * O.LoadUnsafe(ref risingH[0], (nuint)at)).StoreUnsafe(ref grad![0], (nuint)at);
                 if (withFisher)
                 {
-                    var diff = Vector.LoadUnsafe(ref trigammaAlpha[0], (nuint)at) - trigammaA;
+                    var diff = O.LoadUnsafe(ref trigammaAlpha[0], (nuint)at) - trigammaA;
                     var eSq = ej * ej;
-                    fisherSum += Vector.AndNot(eSq * diff, isTrue);
+                    fisherSum += O.AndNot(eSq * diff, isTrue);
                     if (withGrad)
-                        Vector.AndNot(Mad(ej, diff, half * eSq * tt), isTrue).StoreUnsafe(ref extra[0], (nuint)at);
+                        O.AndNot(Mad(ej, diff, half * eSq * tt), isTrue).StoreUnsafe(ref extra[0], (nuint)at);
                 }
             }
 
@@ -113,20 +115,20 @@ internal static class MaxNormKernel
             if (!withGrad)
                 continue;
 
-            var coefficient = f / (Vector.Create((double)p) * mTotal);
+            var coefficient = f / (O.Create((double)p) * mTotal);
             var rh = r * hHat;
             var mh = mTotal * hS;
             var strengthTerm = half * tetragammaA * eSqOther;
             for (int j = 0; j < classes; j++)
             {
                 int at = j * lanes + g;
-                var isTrue = Vector.Equals<double>(t, Vector.Create((double)j));
-                var dm = Vector.AndNot(Vector.LoadUnsafe(ref grad![0], (nuint)at) + rh, isTrue) - mh;
+                var isTrue = O.Equals<double>(t, O.Create((double)j));
+                var dm = O.AndNot(O.LoadUnsafe(ref grad![0], (nuint)at) + rh, isTrue) - mh;
                 var gj = coefficient * dm;
                 if (withFisher)
                 {
-                    var strength = strengthAll ? strengthTerm : Vector.AndNot(strengthTerm, isTrue);
-                    var fisherGrad = Vector.AndNot(Vector.LoadUnsafe(ref extra[0], (nuint)at), isTrue) - strength;
+                    var strength = strengthAll ? strengthTerm : O.AndNot(strengthTerm, isTrue);
+                    var fisherGrad = O.AndNot(O.LoadUnsafe(ref extra[0], (nuint)at), isTrue) - strength;
                     gj = Mad(lambda, fisherGrad, gj);
                 }
 
@@ -137,38 +139,38 @@ internal static class MaxNormKernel
 
     /// <summary>Π_{i&lt;p} (a + i) and, when <paramref name="withDerivative"/>, h = Σ_{i&lt;p} 1/(a + i) (by the product rule, one division).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RisingProduct(Vector<double> a, int p, bool withDerivative, out Vector<double> product, out Vector<double> h)
+    private static void RisingProduct(V a, int p, bool withDerivative, out V product, out V h)
     {
-        var one = Vector.Create(1.0);
+        var one = O.Create(1.0);
         product = one;
-        var derivative = Vector<double>.Zero;
+        var derivative = V.Zero;
         for (int i = 0; i < p; i++)
         {
-            var factor = a + Vector.Create((double)i);
+            var factor = a + O.Create((double)i);
             if (withDerivative)
                 derivative = Mad(derivative, factor, product);
             product *= factor;
         }
 
-        h = withDerivative ? derivative / product : Vector<double>.Zero;
+        h = withDerivative ? derivative / product : V.Zero;
     }
 
     /// <summary>M^{1/p}: square roots for p = 1, 2, 4, 8, 16, else <see cref="Math.Pow(double, double)"/> per lane.</summary>
-    private static Vector<double> Root(Vector<double> m, int p)
+    private static V Root(V m, int p)
     {
         switch (p)
         {
             case 1: return m;
-            case 2: return Vector.SquareRoot(m);
-            case 4: return Vector.SquareRoot(Vector.SquareRoot(m));
-            case 8: return Vector.SquareRoot(Vector.SquareRoot(Vector.SquareRoot(m)));
-            case 16: return Vector.SquareRoot(Vector.SquareRoot(Vector.SquareRoot(Vector.SquareRoot(m))));
+            case 2: return O.SquareRoot(m);
+            case 4: return O.SquareRoot(O.SquareRoot(m));
+            case 8: return O.SquareRoot(O.SquareRoot(O.SquareRoot(m)));
+            case 16: return O.SquareRoot(O.SquareRoot(O.SquareRoot(O.SquareRoot(m))));
             default:
                 double inv = 1.0 / p;
-                System.Span<double> roots = stackalloc double[Vector<double>.Count];
+                System.Span<double> roots = stackalloc double[V.Count];
                 for (int i = 0; i < roots.Length; i++)
                     roots[i] = Math.Pow(m[i], inv);
-                return new Vector<double>(roots);
+                return O.Create((System.ReadOnlySpan<double>)roots);
         }
     }
 }
