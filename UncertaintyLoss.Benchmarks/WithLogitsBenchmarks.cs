@@ -44,6 +44,11 @@ public class WithLogitsBenchmarks : LossBenchmarkBase
     public double FisherWithLogits() =>
         Measure(static (x, y) => UL.FisherEvidentialLossWithLogits(x, y, regFactor: 1.0, activation: EvidenceActivation.Exp));
 
+    /// <summary><see cref="UL.RedEvidentialLossWithLogits"/> (RED: log-likelihood risk, correct-evidence weight 1, its
+    /// defaults), fused since issue 18's second session.</summary>
+    [Benchmark]
+    public double RedWithLogits() => Measure(static (x, y) => UL.RedEvidentialLossWithLogits(x, y, regFactor: 1.0));
+
     /// <summary><see cref="UL.MaxNormLossWithLogits"/> (p = 4).</summary>
     [Benchmark]
     public double MaxNormWithLogits() => Measure(static (x, y) => UL.MaxNormLossWithLogits(x, y, regFactor: 1.0));

@@ -1,5 +1,6 @@
 using System;
 using UncertaintyLoss.Internal;
+using UncertaintyLoss.Internal.Fused;
 using static TorchSharp.torch;
 
 namespace UncertaintyLoss;
@@ -93,23 +94,38 @@ public static partial class UL
     /// is negative, NaN or infinite, or <paramref name="reduction"/> or <paramref name="risk"/> is not a defined value.</exception>
     public static Tensor RedEvidentialLoss(Tensor evidence, Tensor target, double regFactor = 0.0, double correctEvidenceWeight = 1.0,
         nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null, long ignoreIndex = -100,
-        EvidentialRisk risk = EvidentialRisk.LogLikelihood)
+        EvidentialRisk risk = EvidentialRisk.LogLikelihood) =>
+        RedEvidentialLossCore(evidence, target, regFactor, correctEvidenceWeight, reduction, weight, ignoreIndex, risk, EvidenceActivation.None, 0.0);
+
+    /// <summary><see cref="RedEvidentialLoss"/> on <paramref name="activation"/>(<paramref name="input"/>) (the input itself for
+    /// <see cref="EvidenceActivation.None"/>); problems with the evidence are reported against "evidence". The fused CPU pass
+    /// serves it where it applies (since issue 18's second session), else the composed operations.</summary>
+    internal static Tensor RedEvidentialLossCore(Tensor input, Tensor target, double regFactor, double correctEvidenceWeight,
+        nn.Reduction reduction, Tensor? weight, long ignoreIndex, EvidentialRisk risk, EvidenceActivation activation, double clamp)
     {
-        var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
+        var kind = CheckLossArguments(input, target, reduction, weight, ignoreIndex);
         Check.RegFactor(regFactor, nameof(regFactor));
         Check.FiniteNonNegative(correctEvidenceWeight, nameof(correctEvidenceWeight), "the weight of the correct-evidence regulariser");
         Check.Defined(risk, nameof(risk));
-        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+        if (FusedDirichlet.Applies(input, target, kind, weight, pNorm: 1))
+        {
+            return FusedDirichlet.Run(input, target, weight, ignoreIndex, reduction,
+                FusedLoss.Red(regFactor, correctEvidenceWeight, risk).WithActivation(activation, clamp));
+        }
 
-        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
-            (work, t) =>
-            {
-                var y = Dirichlet.DenseTarget(work, t.Target, t.Kind);
-                var loss = RiskPerPosition(work, y, risk);
-                if (regFactor > 0)
-                    loss = loss + regFactor * KlPerPosition(work, y);
-                return correctEvidenceWeight > 0 ? loss + correctEvidenceWeight * CorrectEvidencePerPosition(work, y) : loss;
-            });
+        return OnEvidence(input, activation, clamp, evidence =>
+        {
+            var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+            return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
+                (work, t) =>
+                {
+                    var y = Dirichlet.DenseTarget(work, t.Target, t.Kind);
+                    var loss = RiskPerPosition(work, y, risk);
+                    if (regFactor > 0)
+                        loss = loss + regFactor * KlPerPosition(work, y);
+                    return correctEvidenceWeight > 0 ? loss + correctEvidenceWeight * CorrectEvidencePerPosition(work, y) : loss;
+                });
+        });
     }
 
     /// <summary>−ν·Σ_j y_j ln max(e_j, ε), ν = K/S detached.</summary>

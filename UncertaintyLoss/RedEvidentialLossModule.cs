@@ -50,6 +50,10 @@ public sealed class RedEvidentialLossModule : DirichletLossModule
     /// <summary>The data term.</summary>
     public EvidentialRisk Risk { get; }
 
+    /// <summary>The loss on the input, the activation computed inside the fused pass where it applies.</summary>
+    private protected override Tensor LossOnInput(Tensor input, Tensor target, double lambda) =>
+        UL.RedEvidentialLossCore(input, target, lambda, CorrectEvidenceWeight, reduction, weight, IgnoreIndex, Risk, Activation, Clamp);
+
     /// <inheritdoc/>
     protected override Tensor Loss(Tensor evidence, Tensor target, double lambda) =>
         UL.RedEvidentialLoss(evidence, target, lambda, CorrectEvidenceWeight, reduction, weight, IgnoreIndex, Risk);

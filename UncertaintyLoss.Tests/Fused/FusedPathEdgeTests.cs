@@ -49,7 +49,10 @@ public class FusedPathEdgeTests
         FusedLossUnderTest.Relaxed => UL.RelaxedEvidentialLoss(e, t, regFactor, FusedCases.DefaultPriorWeight, reduction, weight, ignoreIndex),
         FusedLossUnderTest.EvidentialLog => UL.EvidentialLoss(e, t, regFactor, reduction, weight, ignoreIndex, EvidentialRisk.LogLikelihood),
         FusedLossUnderTest.EvidentialDigamma => UL.EvidentialLoss(e, t, regFactor, reduction, weight, ignoreIndex, EvidentialRisk.CrossEntropy),
-        _ => UL.EvidentialLoss(e, t, regFactor, reduction, weight, ignoreIndex),
+        FusedLossUnderTest.Fisher => UL.FisherEvidentialLoss(e, t, regFactor, FusedCases.DefaultFisherCoefficient, reduction, weight, ignoreIndex),
+        FusedLossUnderTest.Red => UL.RedEvidentialLoss(e, t, regFactor, FusedCases.DefaultCorrectEvidenceWeight, reduction, weight, ignoreIndex),
+        FusedLossUnderTest.Evidential => UL.EvidentialLoss(e, t, regFactor, reduction, weight, ignoreIndex),
+        _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, "add its call here"),
     };
 
     private static Exception? Catch(KernelPath path, FusedLossUnderTest loss, Fault fault)

@@ -47,6 +47,10 @@ public enum FusedLossUnderTest
 
     /// <summary><see cref="UL.FisherEvidentialLoss"/> (I-EDL) with coefficient 0.05 (<see cref="FusedCases.DefaultFisherCoefficient"/>).</summary>
     Fisher,
+
+    /// <summary><see cref="UL.RedEvidentialLoss"/> (RED) with its default log-likelihood risk and correct-evidence weight 0.7
+    /// (<see cref="FusedCases.DefaultCorrectEvidenceWeight"/>).</summary>
+    Red,
 }
 
 /// <summary>
@@ -65,6 +69,9 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
     /// <summary>I-EDL's log-determinant coefficient: set, the case calls <see cref="UL.FisherEvidentialLoss"/>.</summary>
     public double? FisherCoefficient { get; init; }
 
+    /// <summary>RED's correct-evidence weight: set, the case calls <see cref="UL.RedEvidentialLoss"/> (with <see cref="Risk"/>).</summary>
+    public double? CorrectEvidenceWeight { get; init; }
+
     public long Classes => Shape[1];
 
     /// <summary>The case with <paramref name="loss"/>'s function and options.</summary>
@@ -75,10 +82,12 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
         {
             FusedLossUnderTest.EvidentialLog => EvidentialRisk.LogLikelihood,
             FusedLossUnderTest.EvidentialDigamma => EvidentialRisk.CrossEntropy,
+            FusedLossUnderTest.Red => EvidentialRisk.LogLikelihood,
             _ => EvidentialRisk.SquaredError,
         },
         PriorWeight = loss == FusedLossUnderTest.Relaxed ? FusedCases.DefaultPriorWeight : null,
         FisherCoefficient = loss == FusedLossUnderTest.Fisher ? FusedCases.DefaultFisherCoefficient : null,
+        CorrectEvidenceWeight = loss == FusedLossUnderTest.Red ? FusedCases.DefaultCorrectEvidenceWeight : null,
     };
 
     public Tensor EvidenceTensor(bool requiresGrad = true)
@@ -99,6 +108,7 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
         MaxNorm ? UL.MaxNormLoss(evidence, target, RegFactor, PNorm, Reduction, weight, IgnoreIndex, AlphaSum)
         : FisherCoefficient is double fisher ? UL.FisherEvidentialLoss(evidence, target, RegFactor, fisher, Reduction, weight, IgnoreIndex)
         : PriorWeight is double prior ? UL.RelaxedEvidentialLoss(evidence, target, RegFactor, prior, Reduction, weight, IgnoreIndex)
+        : CorrectEvidenceWeight is double w ? UL.RedEvidentialLoss(evidence, target, RegFactor, w, Reduction, weight, IgnoreIndex, Risk)
         : UL.EvidentialLoss(evidence, target, RegFactor, Reduction, weight, IgnoreIndex, Risk);
 
     /// <summary>The function and its options.</summary>
@@ -106,6 +116,7 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
         MaxNorm ? $"MaxNormLoss(λ {RegFactor}, p {PNorm}, {AlphaSum})"
         : FisherCoefficient is double fisher ? $"FisherEvidentialLoss(λ {RegFactor}, fisherCoefficient {fisher.ToString("R", CultureInfo.InvariantCulture)})"
         : PriorWeight is double prior ? $"RelaxedEvidentialLoss(λ {RegFactor}, priorWeight {prior.ToString("R", CultureInfo.InvariantCulture)})"
+        : CorrectEvidenceWeight is double w ? $"RedEvidentialLoss(λ {RegFactor}, correctEvidenceWeight {w.ToString("R", CultureInfo.InvariantCulture)}, {Risk})"
         : $"EvidentialLoss(λ {RegFactor}, {Risk})";
 
     public override string ToString() =>
@@ -127,6 +138,10 @@ public static class FusedCases
     /// 0.005 default, so that the log-determinant's share of the value and gradient is not negligible).</summary>
     public const double DefaultFisherCoefficient = 0.05;
 
+    /// <summary>RED's correct-evidence weight in the fixed cases: 0.7 (the default is 1; 0.7 is not a binary fraction, so
+    /// an option passed on at the wrong precision shows).</summary>
+    public const double DefaultCorrectEvidenceWeight = 0.7;
+
     /// <summary>
     /// Which fused loss <paramref name="op"/> is; a new entry with a fused path needs its own case here.
     /// </summary>
@@ -137,7 +152,8 @@ public static class FusedCases
         "RelaxedEvidentialLoss" => FusedLossUnderTest.Relaxed,
         "MaxNormLoss" => FusedLossUnderTest.MaxNorm,
         "FisherEvidentialLoss" => FusedLossUnderTest.Fisher,
-        _ => throw new ArgumentException($"Expected EvidentialLoss, RelaxedEvidentialLoss or MaxNormLoss, but received {op.Function}: add its fused call to FusedCase.Loss.", nameof(op)),
+        "RedEvidentialLoss" => FusedLossUnderTest.Red,
+        _ => throw new ArgumentException($"Expected EvidentialLoss, RelaxedEvidentialLoss, FisherEvidentialLoss, RedEvidentialLoss or MaxNormLoss, but received {op.Function}: add its fused call to FusedCase.Loss.", nameof(op)),
     };
 
     public static FusedCase Build(int seed, bool maxNorm, ScalarType dtype, long[] shape, EvidenceMode evidenceMode, ScalarType targetDtype,
@@ -224,7 +240,8 @@ public static class FusedCases
                 EvidentialRisk.CrossEntropy => Math.Max(DirichletReference.DirichletDigamma(e, y), DirichletReference.DirichletDigammaMagnitude(e, y)),
                 _ => DirichletReference.DirichletMse(e, y),
             };
-            return risk + c.RegFactor * DirichletReference.UniformDirichletKlMagnitude(e, y);
+            double correctEvidence = c.CorrectEvidenceWeight is double w ? w * DirichletReference.CorrectEvidenceMagnitude(e, y) : 0.0;
+            return risk + c.RegFactor * DirichletReference.UniformDirichletKlMagnitude(e, y) + correctEvidence;
         });
         var weights = c.Target.Select(t => t == c.IgnoreIndex ? 0.0 : c.Weight is null ? 1.0 : c.Weight[t]).ToArray();
         var weighted = perPosition.Select((m, i) => m * weights[i]).ToArray();
@@ -380,10 +397,12 @@ public class FusedPathTests
         from ignoreIndex in targetDtype == ScalarType.Byte ? Gen.Elements(255L, 1L) : Gen.Elements(-100L, 255L, 1L)
         from risk in Gen.Elements(EvidentialRisk.SquaredError, EvidentialRisk.LogLikelihood, EvidentialRisk.CrossEntropy)
         from prior in PriorWeights
-        select FusedCases.Build(seed, loss == FusedLossUnderTest.MaxNorm, dtype, shape, evidenceMode, targetDtype, reduction, regFactor, pNorm, alphaSum, weighted, ignoreMode, ignoreIndex) with
+        from correctEvidenceWeight in Gen.Elements(0.0, 0.7, 1.0)
+        select FusedCases.Build(seed, loss == FusedLossUnderTest.MaxNorm, dtype, shape, evidenceMode, targetDtype, reduction, regFactor, pNorm, alphaSum, weighted, ignoreMode, ignoreIndex).As(loss) with
         {
             Risk = risk,
             PriorWeight = loss == FusedLossUnderTest.Relaxed ? prior : null,
+            CorrectEvidenceWeight = loss == FusedLossUnderTest.Red ? correctEvidenceWeight : null,
         };
 
     /// <summary>

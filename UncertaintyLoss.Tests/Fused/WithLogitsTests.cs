@@ -19,7 +19,7 @@ public sealed class WithLogitsTests
     public static readonly FusedLossUnderTest[] Losses =
     {
         FusedLossUnderTest.Evidential, FusedLossUnderTest.EvidentialLog, FusedLossUnderTest.EvidentialDigamma,
-        FusedLossUnderTest.Relaxed, FusedLossUnderTest.MaxNorm, FusedLossUnderTest.Fisher,
+        FusedLossUnderTest.Relaxed, FusedLossUnderTest.MaxNorm, FusedLossUnderTest.Fisher, FusedLossUnderTest.Red,
     };
 
     private const double Clamp = 3.5;
@@ -68,6 +68,7 @@ public sealed class WithLogitsTests
             FusedLossUnderTest.MaxNorm => UL.MaxNormLossWithLogits(logits, target, 0.5, 4, Reduction, weight, IgnoreIndex, activation: Activation, clamp: Clamp),
             FusedLossUnderTest.Relaxed => UL.RelaxedEvidentialLossWithLogits(logits, target, 0.5, FusedCases.DefaultPriorWeight, Reduction, weight, IgnoreIndex, Activation, Clamp),
             FusedLossUnderTest.Fisher => UL.FisherEvidentialLossWithLogits(logits, target, 0.5, FusedCases.DefaultFisherCoefficient, Reduction, weight, IgnoreIndex, Activation, Clamp),
+            FusedLossUnderTest.Red => UL.RedEvidentialLossWithLogits(logits, target, 0.5, FusedCases.DefaultCorrectEvidenceWeight, Reduction, weight, IgnoreIndex, EvidentialRisk.LogLikelihood, Activation, Clamp),
             _ => UL.EvidentialLossWithLogits(logits, target, 0.5, Reduction, weight, IgnoreIndex, Risk, Activation, Clamp),
         };
 
@@ -80,6 +81,7 @@ public sealed class WithLogitsTests
                 FusedLossUnderTest.MaxNorm => UL.MaxNormLoss(e, target, 0.5, 4, Reduction, weight, IgnoreIndex),
                 FusedLossUnderTest.Relaxed => UL.RelaxedEvidentialLoss(e, target, 0.5, FusedCases.DefaultPriorWeight, Reduction, weight, IgnoreIndex),
                 FusedLossUnderTest.Fisher => UL.FisherEvidentialLoss(e, target, 0.5, FusedCases.DefaultFisherCoefficient, Reduction, weight, IgnoreIndex),
+                FusedLossUnderTest.Red => UL.RedEvidentialLoss(e, target, 0.5, FusedCases.DefaultCorrectEvidenceWeight, Reduction, weight, IgnoreIndex, EvidentialRisk.LogLikelihood),
                 _ => UL.EvidentialLoss(e, target, 0.5, Reduction, weight, IgnoreIndex, Risk),
             };
         }
@@ -181,7 +183,10 @@ public sealed class WithLogitsTests
 
     /// <summary>
     /// The logits' gradient on the fused path against Richardson-extrapolated central differences of the fused loss itself
-    /// (Float64, Σ reduction, logits kept 0.05 away from the clamp's and relu's kinks and from softplus's threshold).
+    /// (Float64, Σ reduction, logits kept 0.05 away from the clamp's and relu's kinks and from softplus's threshold). RED's
+    /// gradient holds its vacuity ν = C/S constant (not the derivative of the value, <see cref="UL.RedEvidentialLoss"/>), so
+    /// its differences are those of the surrogate with ν fixed at the base point: the loss plus
+    /// w·Σ_b weight_b·(ν_b(x) − ν_b(x₀))·ln max(e_{b,t}(x), ε), computed here in double from the activation's formula.
     /// </summary>
     [Test]
     public void WithLogits_FusedGradient_MatchesCentralDifferences(
@@ -196,7 +201,8 @@ public sealed class WithLogitsTests
             using var scope = NewDisposeScope();
             using var force = Kernels.Force(KernelPath.Fused);
             var w = Tensors.FromDoubles(c.Weight()!, new[] { c.Classes });
-            return c.WithLogits(Tensors.FromDoubles(x, c.Shape), Tensors.FromLongs(target, c.PositionShape), w).ToDouble();
+            double value = c.WithLogits(Tensors.FromDoubles(x, c.Shape), Tensors.FromLongs(target, c.PositionShape), w).ToDouble();
+            return loss == FusedLossUnderTest.Red ? value + RedVacuityCorrection(c, x, x0, target) : value;
         }
 
         double[] gradient;
@@ -224,6 +230,30 @@ public sealed class WithLogitsTests
             double fd = (4 * D(h / 2) - D(h)) / 3;
             Assert.That(gradient[i], Is.EqualTo(fd).Within(1e-7 * Math.Max(1, Math.Abs(fd))), $"element {i} (logit {x0[i]:R}), {c}");
         }
+    }
+
+    /// <summary>w·Σ_b weight_b·(ν_b(x) − ν_b(x₀))·ln max(e_{b,t}(x), ε) for an (N, C) case with weights and no ignored
+    /// positions: added to RED's value it gives the surrogate whose derivative at x₀ is RED's gradient (ν held at x₀).</summary>
+    private static double RedVacuityCorrection(Case c, double[] x, double[] x0, long[] target)
+    {
+        int classes = (int)c.Classes;
+        double Evidence(double v) => c.Activation switch
+        {
+            EvidenceActivation.Exp => Math.Exp(Math.Clamp(v, -Clamp, Clamp)),
+            EvidenceActivation.Softplus => v > 40 ? v : Math.Log(1 + Math.Exp(v)),
+            EvidenceActivation.Relu => Math.Max(v, 0),
+            _ => v,
+        };
+        double Vacuity(double[] at, int b) => classes / Enumerable.Range(0, classes).Sum(j => Evidence(at[b * classes + j]) + 1);
+        var weight = c.Weight()!;
+        double total = 0;
+        for (int b = 0; b < target.Length; b++)
+        {
+            double eTrue = Evidence(x[b * classes + (int)target[b]]);
+            total += weight[target[b]] * (Vacuity(x, b) - Vacuity(x0, b)) * Math.Log(Math.Max(eTrue, UL.CorrectEvidenceFloor));
+        }
+
+        return FusedCases.DefaultCorrectEvidenceWeight * total;
     }
 
     /// <summary>At x = ±clamp the gradient passes (as <c>torch.clamp</c>'s), beyond it is 0; relu's at 0 is 0.</summary>
@@ -306,6 +336,7 @@ public sealed class WithLogitsTests
         FusedLossUnderTest.MaxNorm => UL.MaxNormLossWithLogits(x, y, activation: c.Activation, clamp: clamp),
         FusedLossUnderTest.Relaxed => UL.RelaxedEvidentialLossWithLogits(x, y, activation: c.Activation, clamp: clamp),
         FusedLossUnderTest.Fisher => UL.FisherEvidentialLossWithLogits(x, y, activation: c.Activation, clamp: clamp),
+        FusedLossUnderTest.Red => UL.RedEvidentialLossWithLogits(x, y, activation: c.Activation, clamp: clamp),
         _ => UL.EvidentialLossWithLogits(x, y, activation: c.Activation, clamp: clamp),
     };
 
@@ -373,9 +404,6 @@ public sealed class WithLogitsTests
     {
         static TestCaseData Row(string name, Func<Tensor, Tensor, EvidenceActivation, Tensor> withLogits, Func<Tensor, Tensor, Tensor> onEvidence) =>
             new TestCaseData(withLogits, onEvidence).SetArgDisplayNames(name);
-        yield return Row("RedEvidentialLoss",
-            (x, y, a) => UL.RedEvidentialLossWithLogits(x, y, 0.5, 1.0, Reduction.None, risk: EvidentialRisk.CrossEntropy, activation: a, clamp: Clamp),
-            (e, y) => UL.RedEvidentialLoss(e, y, 0.5, 1.0, Reduction.None, risk: EvidentialRisk.CrossEntropy));
         yield return Row("PosteriorNetworkLoss",
             (x, y, a) => UL.PosteriorNetworkLossWithLogits(x, y, 1e-3, activation: a, clamp: Clamp),
             (e, y) => UL.PosteriorNetworkLoss(e, y, 1e-3));

@@ -447,7 +447,7 @@ public static class OpTable
                 {
                     Surrogate = (at, e, y) => RedSurrogate(at, e, y, 0, 1, EvidentialRisk.LogLikelihood),
                 }))),
-            HasFusedPath: false)
+            HasFusedPath: true)
         {
             BadOptions =
             [

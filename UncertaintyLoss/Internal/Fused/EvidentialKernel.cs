@@ -47,6 +47,10 @@ namespace UncertaintyLoss.Internal.Fused;
 /// ∂ ln|I|/∂α_k = ψ₂(α_k)/ψ₁(α_k) + ψ₂(S)/ψ₁(S) + (f′(S) − f′(α_k))/G, f′(x) = −ψ₂(x)/ψ₁(x)² − 1 (from x = 16 on, the
 /// derivative of f's asymptotic series). Per element: ψ₁ and, with a gradient, ψ₂ (one reduction,
 /// <see cref="PolygammaVector.TrigammaTetragamma"/>), on top of the KL's functions.</para>
+/// <para><b>RED</b> (<see cref="UL.RedEvidentialLoss"/>, issue 18; λ = 1): the evidential loss with its risk and KL, minus
+/// w·ν·ln max(e_t, ε) with the vacuity ν = C/S held constant (detached, as the authors' code) and
+/// ε = <see cref="UL.CorrectEvidenceFloor"/>; its gradient is −w·ν/e_t at the true class where e_t ≥ ε (the composed
+/// path's <c>clamp_min</c> passes the gradient at ε) and 0 elsewhere. One logarithm per position.</para>
 /// </summary>
 internal static class EvidentialKernel
 {
@@ -131,6 +135,9 @@ internal static class EvidentialKernel
         bool withLogDet = fisher && loss.FisherCoefficient > 0;
         var fisherC = O.Create(loss.FisherCoefficient);
         var halfClassesLess1 = O.Create((classes - 1) / 2.0);   // (K − 1)/2 of ln|I(α)|'s last factor
+        bool withCorrectEvidence = loss.CorrectEvidenceWeight > 0;   // RED (class summary)
+        var correctWeightTimesClasses = O.Create(loss.CorrectEvidenceWeight * classes);   // w·C of w·ν = w·C/S
+        var evidenceFloor = O.Create(UL.CorrectEvidenceFloor);
 
         // Element pass (contiguous, few live registers): the special functions of every α = e + λ of the tile.
         // lnΓ(α) = lgShifted − ln shift; the true class's values are computed too and masked out below.
@@ -310,6 +317,16 @@ internal static class EvidentialKernel
                 lossV = Mad(lambda, kl, lossV);
             }
 
+            // RED's correct-evidence term −w·ν·ln max(e_t, ε), ν = C/S held constant: ∂/∂e_t = −w·ν/e_t where e_t ≥ ε (the
+            // composed clamp_min passes the gradient at ε), 0 below; nothing for the other classes, and nothing through ν.
+            var correctGradientTrue = V.Zero;
+            if (withCorrectEvidence)
+            {
+                var weightedVacuity = correctWeightTimesClasses * invS;
+                lossV -= weightedVacuity * Log(O.Max(eTrue, evidenceFloor));
+                correctGradientTrue = O.ConditionalSelect(O.GreaterThanOrEqual<double>(eTrue, evidenceFloor), V.Zero - weightedVacuity / eTrue, V.Zero);
+            }
+
             lossV.StoreUnsafe(ref s.Loss[0], (nuint)g);
             if (!withGrad)
                 continue;
@@ -372,6 +389,9 @@ internal static class EvidentialKernel
                     var klGrad = O.AndNot(O.LoadUnsafe(ref grad![0], (nuint)at) - klShift, isTrue);   // e_k ψ₁(α_k) − (S̃ − Cλ) ψ₁(S̃)
                     gj = Mad(lambda, klGrad, gj);
                 }
+
+                if (withCorrectEvidence)
+                    gj += correctGradientTrue & isTrue;
 
                 gj.StoreUnsafe(ref grad![0], (nuint)at);
             }

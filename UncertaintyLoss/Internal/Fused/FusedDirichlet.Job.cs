@@ -221,7 +221,7 @@ internal static unsafe partial class FusedDirichlet
                 }
             }
 
-            bool evidential = loss.Kind is FusedLossKind.Evidential or FusedLossKind.Relaxed or FusedLossKind.Fisher;
+            bool evidential = loss.Kind is FusedLossKind.Evidential or FusedLossKind.Red or FusedLossKind.Relaxed or FusedLossKind.Fisher;
             if (evidential && wide)
                 Wide.EvidentialKernel.Tile(s, c, lanes, loss, klOffset);
             else if (evidential)

@@ -1,7 +1,7 @@
 namespace UncertaintyLoss.Internal.Fused;
 
-/// <summary>Which loss a fused call computes, with its options: <see cref="Evidential"/>, <see cref="Relaxed"/> or
-/// <see cref="MaxNorm"/>.</summary>
+/// <summary>Which loss a fused call computes, with its options: <see cref="Evidential"/>, <see cref="Red"/>,
+/// <see cref="Relaxed"/>, <see cref="Fisher"/> or <see cref="MaxNorm"/>.</summary>
 internal sealed record FusedLoss
 {
     /// <summary>
@@ -41,6 +41,9 @@ internal sealed record FusedLoss
 
     /// <summary>The evidence activation applied inside the pass (the <c>…WithLogits</c> functions):
     /// <see cref="EvidenceActivation.None"/> when the input is already evidence.</summary>
+    /// <summary>RED's weight w of the correct-evidence regulariser (<see cref="FusedLossKind.Red"/> only; 0 otherwise).</summary>
+    internal double CorrectEvidenceWeight { get; private init; }
+
     internal EvidenceActivation Activation { get; private init; } = EvidenceActivation.None;
 
     /// <summary>The bound of <see cref="EvidenceActivation.Exp"/> (validated); unused by the other activations.</summary>
@@ -53,6 +56,12 @@ internal sealed record FusedLoss
     /// <summary><see cref="UL.EvidentialLoss"/>: the Dirichlet <paramref name="risk"/> + <paramref name="regFactor"/>·KL.</summary>
     internal static FusedLoss Evidential(double regFactor, EvidentialRisk risk = EvidentialRisk.SquaredError) =>
         new() { Kind = FusedLossKind.Evidential, RegFactor = regFactor, Risk = risk };
+
+    /// <summary><see cref="UL.RedEvidentialLoss"/> (RED): the evidential loss with <paramref name="risk"/> and
+    /// <paramref name="regFactor"/>·KL, plus <paramref name="correctEvidenceWeight"/> times the correct-evidence regulariser
+    /// −ν·ln max(e_t, ε) (<see cref="UL.CorrectEvidenceRegularizer"/>).</summary>
+    internal static FusedLoss Red(double regFactor, double correctEvidenceWeight, EvidentialRisk risk) =>
+        new() { Kind = FusedLossKind.Red, RegFactor = regFactor, Risk = risk, CorrectEvidenceWeight = correctEvidenceWeight };
 
     /// <summary><see cref="UL.RelaxedEvidentialLoss"/>: squared error of the mean of Dir(e + <paramref name="priorWeight"/>)
     /// + <paramref name="regFactor"/>·KL to Dir(<paramref name="priorWeight"/>, …).</summary>

@@ -17,4 +17,8 @@ internal enum FusedLossKind
     /// <summary><see cref="UL.FisherEvidentialLoss"/> (I-EDL): EDL's squared error weighted by ψ₁(α_j), − c·ln|I(α)|,
     /// + λ·KL to the uniform Dirichlet.</summary>
     Fisher,
+
+    /// <summary><see cref="UL.RedEvidentialLoss"/> (RED): <see cref="Evidential"/> − w·ν·ln max(e_t, ε) with the vacuity
+    /// ν = C/S held constant (<see cref="FusedLoss.CorrectEvidenceWeight"/> = w).</summary>
+    Red,
 }
