@@ -49,6 +49,11 @@ public class WithLogitsBenchmarks : LossBenchmarkBase
     [Benchmark]
     public double RedWithLogits() => Measure(static (x, y) => UL.RedEvidentialLossWithLogits(x, y, regFactor: 1.0));
 
+    /// <summary><see cref="UL.PosteriorNetworkLossWithLogits"/> (UCE − λ·entropy, λ = 1e-5, its default), fused since issue 18's
+    /// second session.</summary>
+    [Benchmark]
+    public double PosteriorNetworkWithLogits() => Measure(static (x, y) => UL.PosteriorNetworkLossWithLogits(x, y));
+
     /// <summary><see cref="UL.MaxNormLossWithLogits"/> (p = 4).</summary>
     [Benchmark]
     public double MaxNormWithLogits() => Measure(static (x, y) => UL.MaxNormLossWithLogits(x, y, regFactor: 1.0));

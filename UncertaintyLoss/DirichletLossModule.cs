@@ -112,7 +112,7 @@ public abstract class DirichletLossModule : WeightedLoss<Tensor, Tensor, Tensor>
 
     /// <summary>
     /// The loss of the module's input: <see cref="Loss"/> of <see cref="UL.ToEvidence"/>(input), unless the module's loss
-    /// has a <c>…WithLogits</c> form that computes the activation inside its fused pass (evidential, RED, R-EDL, I-EDL, max-norm).
+    /// has a <c>…WithLogits</c> form that computes the activation inside its fused pass (evidential, RED, R-EDL, I-EDL, Posterior Network, max-norm).
     /// Problems with the evidence are reported against "evidence" (or "alpha"), which <see cref="forward"/> restates.
     /// </summary>
     private protected virtual Tensor LossOnInput(Tensor input, Tensor target, double lambda) =>

@@ -7,7 +7,7 @@ public static partial class UL
 {
     /// <summary>
     /// The process-wide default of whether <see cref="EvidentialLoss"/>, <see cref="RelaxedEvidentialLoss"/>,
-    /// <see cref="MaxNormLoss"/>, <see cref="FisherEvidentialLoss"/>, <see cref="RedEvidentialLoss"/> and their <c>…WithLogits</c> forms may use their fused
+    /// <see cref="MaxNormLoss"/>, <see cref="FisherEvidentialLoss"/>, <see cref="RedEvidentialLoss"/>, <see cref="PosteriorNetworkLoss"/> and their <c>…WithLogits</c> forms may use their fused
     /// CPU kernel (default <see langword="true"/>): one vectorised double-precision pass computing the loss and its
     /// analytic gradient, used for contiguous Float32/Float64 CPU evidence (or logits) with class-index targets
     /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>).

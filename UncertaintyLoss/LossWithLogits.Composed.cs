@@ -47,8 +47,9 @@ public static partial class UL
 
     /// <summary>
     /// <see cref="PosteriorNetworkLoss"/> on <see cref="ToEvidence"/>(<paramref name="logits"/>, <paramref name="activation"/>,
-    /// <paramref name="clamp"/>): the two calls in one, with problems of the evidence reported against the logits. This loss
-    /// has no fused CPU pass, so the activation is composed (unlike <see cref="EvidentialLossWithLogits"/>).
+    /// <paramref name="clamp"/>), with the activation computed inside the loss: on the fused CPU path (since issue 18's
+    /// second session), one read of the logits and one write of their gradient, as <see cref="EvidentialLossWithLogits"/>;
+    /// problems of the evidence are reported against the logits.
     /// </summary>
     /// <param name="logits">Raw network outputs, (N, C) or (N, C, d1, …, dk), floating point.</param>
     /// <param name="target"><inheritdoc cref="PosteriorNetworkLoss" path="/param[@name='target']"/></param>
@@ -60,7 +61,9 @@ public static partial class UL
     /// <param name="clamp"><inheritdoc cref="EvidentialLossWithLogits" path="/param[@name='clamp']"/></param>
     /// <returns>As <see cref="PosteriorNetworkLoss"/>, with the logits' dtype and device.</returns>
     /// <remarks>
-    /// <para><b>Formula.</b> <see cref="PosteriorNetworkLoss"/>(<see cref="ToEvidence"/>(logits, activation, clamp), …), exactly.</para>
+    /// <para><b>Formula.</b> <see cref="PosteriorNetworkLoss"/>(<see cref="ToEvidence"/>(logits, activation, clamp), …): the same
+    /// value and gradient as the two calls, to rounding (exactly on the composed path; the fused path computes the activation
+    /// in double precision, while in Float32 the two-step form rounds the evidence to Float32 first).</para>
     /// <para><b>Shape.</b> logits: as <see cref="PosteriorNetworkLoss"/>'s evidence; the rest as there.</para>
     /// <para><b>Reference.</b> As <see cref="PosteriorNetworkLoss"/>; the activations and their trade-offs:
     /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/activations.md">activations.md</see>.</para>
@@ -75,6 +78,6 @@ public static partial class UL
         EvidenceActivation activation = EvidenceActivation.Exp, double clamp = 10.0)
     {
         CheckLogits(logits, activation, clamp);
-        return AgainstLogits(activation, () => OnEvidence(logits, activation, clamp, evidence => PosteriorNetworkLoss(evidence, target, regFactor, reduction, weight, ignoreIndex)));
+        return AgainstLogits(activation, () => PosteriorNetworkLossCore(logits, target, regFactor, reduction, weight, ignoreIndex, activation, clamp));
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using UncertaintyLoss.Internal;
+using UncertaintyLoss.Internal.Fused;
 using static TorchSharp.torch;
 
 namespace UncertaintyLoss;
@@ -41,18 +42,30 @@ public static partial class UL
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="regFactor"/> is negative, NaN or infinite, or
     /// <paramref name="reduction"/> is not a defined value.</exception>
     public static Tensor PosteriorNetworkLoss(Tensor evidence, Tensor target, double regFactor = 1e-5,
-        nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null, long ignoreIndex = -100)
-    {
-        var kind = CheckLossArguments(evidence, target, reduction, weight, ignoreIndex);
-        Check.RegFactor(regFactor, nameof(regFactor));
-        var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+        nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null, long ignoreIndex = -100) =>
+        PosteriorNetworkLossCore(evidence, target, regFactor, reduction, weight, ignoreIndex, EvidenceActivation.None, 0.0);
 
-        return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
-            (work, t) =>
-            {
-                var loss = DigammaPerPosition(work, Dirichlet.DenseTarget(work, t.Target, t.Kind));
-                return regFactor > 0 ? loss - regFactor * DifferentialEntropyPerPosition(work) : loss;
-            });
+    /// <summary><see cref="PosteriorNetworkLoss"/> on <paramref name="activation"/>(<paramref name="input"/>) (the input
+    /// itself for <see cref="EvidenceActivation.None"/>); problems with the evidence are reported against "evidence". The
+    /// fused CPU pass serves it where it applies (since issue 18's second session), else the composed operations.</summary>
+    internal static Tensor PosteriorNetworkLossCore(Tensor input, Tensor target, double regFactor, nn.Reduction reduction,
+        Tensor? weight, long ignoreIndex, EvidenceActivation activation, double clamp)
+    {
+        var kind = CheckLossArguments(input, target, reduction, weight, ignoreIndex);
+        Check.RegFactor(regFactor, nameof(regFactor));
+        if (FusedDirichlet.Applies(input, target, kind, weight, pNorm: 1))
+            return FusedDirichlet.Run(input, target, weight, ignoreIndex, reduction, FusedLoss.PosteriorNetwork(regFactor).WithActivation(activation, clamp));
+
+        return OnEvidence(input, activation, clamp, evidence =>
+        {
+            var values = Check.Values(evidence, nameof(evidence), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence);
+            return ClassificationLoss(evidence, target, kind, values, ignoreIndex, weight, reduction,
+                (work, t) =>
+                {
+                    var loss = DigammaPerPosition(work, Dirichlet.DenseTarget(work, t.Target, t.Kind));
+                    return regFactor > 0 ? loss - regFactor * DifferentialEntropyPerPosition(work) : loss;
+                });
+        });
     }
 
     /// <summary>H[Dir(e + 1)] per position (the formula of <see cref="DirichletDifferentialEntropy"/>).</summary>

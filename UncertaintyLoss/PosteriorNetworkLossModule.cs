@@ -33,6 +33,10 @@ public sealed class PosteriorNetworkLossModule : DirichletLossModule
     {
     }
 
+    /// <summary>The loss on the input, the activation computed inside the fused pass where it applies.</summary>
+    private protected override Tensor LossOnInput(Tensor input, Tensor target, double lambda) =>
+        UL.PosteriorNetworkLossCore(input, target, lambda, reduction, weight, IgnoreIndex, Activation, Clamp);
+
     /// <inheritdoc/>
     protected override Tensor Loss(Tensor evidence, Tensor target, double lambda) =>
         UL.PosteriorNetworkLoss(evidence, target, lambda, reduction, weight, IgnoreIndex);

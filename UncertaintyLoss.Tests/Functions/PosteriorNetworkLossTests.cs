@@ -7,7 +7,9 @@ namespace UncertaintyLoss.Tests;
 /// </summary>
 public sealed class PosteriorNetworkLossTests
 {
-    /// <summary>L(λ) = DirichletCrossEntropyLoss − λ·DirichletDifferentialEntropy per position; λ = 0 is the risk exactly.</summary>
+    /// <summary>L(λ) = DirichletCrossEntropyLoss − λ·DirichletDifferentialEntropy per position; λ = 0 is the risk (to rounding:
+    /// this call takes the fused CPU pass since issue 18's second session, the two functions it is compared with the
+    /// composed operations).</summary>
     [Test]
     public void PosteriorNetworkLoss_Always_IsUcePlusEntropyTerm([Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype)
     {
@@ -19,7 +21,9 @@ public sealed class PosteriorNetworkLossTests
         double[] l = Tensors.ToDoubles(UL.PosteriorNetworkLoss(e, t, 0.5, Reduction.None));
         Assert.Multiple(() =>
         {
-            Assert.That(Tensors.ToDoubles(UL.PosteriorNetworkLoss(e, t, 0.0, Reduction.None)), Is.EqualTo(uce));
+            double[] risk = Tensors.ToDoubles(UL.PosteriorNetworkLoss(e, t, 0.0, Reduction.None));
+            for (int n = 0; n < 3; n++)
+                Assert.That(risk[n], Is.EqualTo(uce[n]).Within(Tolerance.Relative(dtype) * Math.Abs(uce[n])), $"λ = 0, position {n}");
             for (int n = 0; n < 3; n++)
                 Assert.That(l[n], Is.EqualTo(uce[n] - 0.5 * h[n]).Within(Tolerance.Relative(dtype) * (Math.Abs(uce[n]) + Math.Abs(h[n]))), $"position {n}");
         });
@@ -28,6 +32,8 @@ public sealed class PosteriorNetworkLossTests
     /// <summary>
     /// Without evidence the Dirichlet is uniform on the simplex, whose volume is 1/(K − 1)!: its entropy is −ln (K − 1)!
     /// (0 only for K = 2), and the loss is ψ(K) − ψ(1) + λ ln (K − 1)! = H_{K−1} + λ ln (K − 1)! (H the harmonic number).
+    /// Within 5e-14 relative: the fused pass's ln Γ and ψ are a few ulps each (accuracy.md; measured 1.1e-14 at K = 2 and
+    /// 3.2e-15 at K = 4, 2026-12-04).
     /// </summary>
     [TestCase(2, 1.0, 1.0)]
     [TestCase(4, 1.0 + 0.5 + 1.0 / 3.0, 6.0)]
@@ -36,7 +42,8 @@ public sealed class PosteriorNetworkLossTests
         using var scope = NewDisposeScope();
         var e = torch.zeros(1, classes, dtype: ScalarType.Float64);
         var t = Tensors.FromLongs(new long[] { 1 }, new long[] { 1 });
-        Assert.That(UL.PosteriorNetworkLoss(e, t, 3.0).item<double>(), Is.EqualTo(harmonic + 3.0 * Math.Log(factorial)).Within(1e-14));
+        double expected = harmonic + 3.0 * Math.Log(factorial);
+        Assert.That(UL.PosteriorNetworkLoss(e, t, 3.0).item<double>(), Is.EqualTo(expected).Within(5e-14 * expected));
     }
 
     /// <summary>The entropy term rewards spread: with the same true-class share, more evidence lowers H and so raises −λH.</summary>

@@ -51,6 +51,7 @@ public class FusedPathEdgeTests
         FusedLossUnderTest.EvidentialDigamma => UL.EvidentialLoss(e, t, regFactor, reduction, weight, ignoreIndex, EvidentialRisk.CrossEntropy),
         FusedLossUnderTest.Fisher => UL.FisherEvidentialLoss(e, t, regFactor, FusedCases.DefaultFisherCoefficient, reduction, weight, ignoreIndex),
         FusedLossUnderTest.Red => UL.RedEvidentialLoss(e, t, regFactor, FusedCases.DefaultCorrectEvidenceWeight, reduction, weight, ignoreIndex),
+        FusedLossUnderTest.PosteriorNetwork => UL.PosteriorNetworkLoss(e, t, regFactor, reduction, weight, ignoreIndex),
         FusedLossUnderTest.Evidential => UL.EvidentialLoss(e, t, regFactor, reduction, weight, ignoreIndex),
         _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, "add its call here"),
     };

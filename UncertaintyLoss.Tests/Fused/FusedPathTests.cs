@@ -51,6 +51,9 @@ public enum FusedLossUnderTest
     /// <summary><see cref="UL.RedEvidentialLoss"/> (RED) with its default log-likelihood risk and correct-evidence weight 0.7
     /// (<see cref="FusedCases.DefaultCorrectEvidenceWeight"/>).</summary>
     Red,
+
+    /// <summary><see cref="UL.PosteriorNetworkLoss"/> (UCE − λ·entropy).</summary>
+    PosteriorNetwork,
 }
 
 /// <summary>
@@ -72,6 +75,9 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
     /// <summary>RED's correct-evidence weight: set, the case calls <see cref="UL.RedEvidentialLoss"/> (with <see cref="Risk"/>).</summary>
     public double? CorrectEvidenceWeight { get; init; }
 
+    /// <summary>Whether the case calls <see cref="UL.PosteriorNetworkLoss"/> (λ = <see cref="RegFactor"/>).</summary>
+    public bool PosteriorNetwork { get; init; }
+
     public long Classes => Shape[1];
 
     /// <summary>The case with <paramref name="loss"/>'s function and options.</summary>
@@ -88,6 +94,7 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
         PriorWeight = loss == FusedLossUnderTest.Relaxed ? FusedCases.DefaultPriorWeight : null,
         FisherCoefficient = loss == FusedLossUnderTest.Fisher ? FusedCases.DefaultFisherCoefficient : null,
         CorrectEvidenceWeight = loss == FusedLossUnderTest.Red ? FusedCases.DefaultCorrectEvidenceWeight : null,
+        PosteriorNetwork = loss == FusedLossUnderTest.PosteriorNetwork,
     };
 
     public Tensor EvidenceTensor(bool requiresGrad = true)
@@ -109,6 +116,7 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
         : FisherCoefficient is double fisher ? UL.FisherEvidentialLoss(evidence, target, RegFactor, fisher, Reduction, weight, IgnoreIndex)
         : PriorWeight is double prior ? UL.RelaxedEvidentialLoss(evidence, target, RegFactor, prior, Reduction, weight, IgnoreIndex)
         : CorrectEvidenceWeight is double w ? UL.RedEvidentialLoss(evidence, target, RegFactor, w, Reduction, weight, IgnoreIndex, Risk)
+        : PosteriorNetwork ? UL.PosteriorNetworkLoss(evidence, target, RegFactor, Reduction, weight, IgnoreIndex)
         : UL.EvidentialLoss(evidence, target, RegFactor, Reduction, weight, IgnoreIndex, Risk);
 
     /// <summary>The function and its options.</summary>
@@ -117,6 +125,7 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
         : FisherCoefficient is double fisher ? $"FisherEvidentialLoss(λ {RegFactor}, fisherCoefficient {fisher.ToString("R", CultureInfo.InvariantCulture)})"
         : PriorWeight is double prior ? $"RelaxedEvidentialLoss(λ {RegFactor}, priorWeight {prior.ToString("R", CultureInfo.InvariantCulture)})"
         : CorrectEvidenceWeight is double w ? $"RedEvidentialLoss(λ {RegFactor}, correctEvidenceWeight {w.ToString("R", CultureInfo.InvariantCulture)}, {Risk})"
+        : PosteriorNetwork ? $"PosteriorNetworkLoss(λ {RegFactor})"
         : $"EvidentialLoss(λ {RegFactor}, {Risk})";
 
     public override string ToString() =>
@@ -153,7 +162,8 @@ public static class FusedCases
         "MaxNormLoss" => FusedLossUnderTest.MaxNorm,
         "FisherEvidentialLoss" => FusedLossUnderTest.Fisher,
         "RedEvidentialLoss" => FusedLossUnderTest.Red,
-        _ => throw new ArgumentException($"Expected EvidentialLoss, RelaxedEvidentialLoss, FisherEvidentialLoss, RedEvidentialLoss or MaxNormLoss, but received {op.Function}: add its fused call to FusedCase.Loss.", nameof(op)),
+        "PosteriorNetworkLoss" => FusedLossUnderTest.PosteriorNetwork,
+        _ => throw new ArgumentException($"Expected EvidentialLoss, RelaxedEvidentialLoss, FisherEvidentialLoss, RedEvidentialLoss, PosteriorNetworkLoss or MaxNormLoss, but received {op.Function}: add its fused call to FusedCase.Loss.", nameof(op)),
     };
 
     public static FusedCase Build(int seed, bool maxNorm, ScalarType dtype, long[] shape, EvidenceMode evidenceMode, ScalarType targetDtype,
@@ -231,6 +241,8 @@ public static class FusedCases
             if (c.FisherCoefficient is double fisher)
                 return Math.Max(Math.Abs(DirichletReference.FisherEvidential(e, y, fisher)), DirichletReference.FisherEvidentialMagnitude(e, y, fisher))
                     + c.RegFactor * DirichletReference.UniformDirichletKlMagnitude(e, y);
+            if (c.PosteriorNetwork)
+                return Math.Max(Math.Abs(DirichletReference.PosteriorNetwork(e, y, c.RegFactor)), DirichletReference.PosteriorNetworkMagnitude(e, y, c.RegFactor));
             if (c.PriorWeight is double prior)
                 return Math.Max(DirichletReference.RelaxedMse(e, y, prior), DirichletReference.RelaxedMseMagnitude(e, y, prior))
                     + c.RegFactor * DirichletReference.RelaxedKlMagnitude(e, y, prior);
@@ -273,7 +285,9 @@ public static class FusedCases
     {
         if (c.MaxNorm)
             return 0;
-        bool crossEntropy = c.PriorWeight is null && c.Risk == EvidentialRisk.CrossEntropy;
+        // The Posterior Network's risk is the cross-entropy one whatever Risk says, and its entropy term is the KL's with
+        // every class included (the true class's evidence counts too).
+        bool crossEntropy = c.PosteriorNetwork || (c.PriorWeight is null && c.Risk == EvidentialRisk.CrossEntropy);
         long classes = c.Classes, d = c.Evidence.Length / (c.Shape[0] * classes);
         double worst = 0, weightTotal = 0;
         for (long p = 0; p < c.Target.Length; p++)
@@ -288,7 +302,7 @@ public static class FusedCases
             for (long j = 0; j < classes; j++)
             {
                 double e = c.Evidence[(n * classes + j) * d + at];
-                if (j != t)
+                if (j != t || c.PosteriorNetwork)
                 {
                     others += e;
                     largest = Math.Max(largest, e);

@@ -20,6 +20,7 @@ public sealed class WithLogitsTests
     {
         FusedLossUnderTest.Evidential, FusedLossUnderTest.EvidentialLog, FusedLossUnderTest.EvidentialDigamma,
         FusedLossUnderTest.Relaxed, FusedLossUnderTest.MaxNorm, FusedLossUnderTest.Fisher, FusedLossUnderTest.Red,
+        FusedLossUnderTest.PosteriorNetwork,
     };
 
     private const double Clamp = 3.5;
@@ -69,6 +70,7 @@ public sealed class WithLogitsTests
             FusedLossUnderTest.Relaxed => UL.RelaxedEvidentialLossWithLogits(logits, target, 0.5, FusedCases.DefaultPriorWeight, Reduction, weight, IgnoreIndex, Activation, Clamp),
             FusedLossUnderTest.Fisher => UL.FisherEvidentialLossWithLogits(logits, target, 0.5, FusedCases.DefaultFisherCoefficient, Reduction, weight, IgnoreIndex, Activation, Clamp),
             FusedLossUnderTest.Red => UL.RedEvidentialLossWithLogits(logits, target, 0.5, FusedCases.DefaultCorrectEvidenceWeight, Reduction, weight, IgnoreIndex, EvidentialRisk.LogLikelihood, Activation, Clamp),
+            FusedLossUnderTest.PosteriorNetwork => UL.PosteriorNetworkLossWithLogits(logits, target, 0.5, Reduction, weight, IgnoreIndex, Activation, Clamp),
             _ => UL.EvidentialLossWithLogits(logits, target, 0.5, Reduction, weight, IgnoreIndex, Risk, Activation, Clamp),
         };
 
@@ -82,6 +84,7 @@ public sealed class WithLogitsTests
                 FusedLossUnderTest.Relaxed => UL.RelaxedEvidentialLoss(e, target, 0.5, FusedCases.DefaultPriorWeight, Reduction, weight, IgnoreIndex),
                 FusedLossUnderTest.Fisher => UL.FisherEvidentialLoss(e, target, 0.5, FusedCases.DefaultFisherCoefficient, Reduction, weight, IgnoreIndex),
                 FusedLossUnderTest.Red => UL.RedEvidentialLoss(e, target, 0.5, FusedCases.DefaultCorrectEvidenceWeight, Reduction, weight, IgnoreIndex, EvidentialRisk.LogLikelihood),
+                FusedLossUnderTest.PosteriorNetwork => UL.PosteriorNetworkLoss(e, target, 0.5, Reduction, weight, IgnoreIndex),
                 _ => UL.EvidentialLoss(e, target, 0.5, Reduction, weight, IgnoreIndex, Risk),
             };
         }
@@ -337,6 +340,7 @@ public sealed class WithLogitsTests
         FusedLossUnderTest.Relaxed => UL.RelaxedEvidentialLossWithLogits(x, y, activation: c.Activation, clamp: clamp),
         FusedLossUnderTest.Fisher => UL.FisherEvidentialLossWithLogits(x, y, activation: c.Activation, clamp: clamp),
         FusedLossUnderTest.Red => UL.RedEvidentialLossWithLogits(x, y, activation: c.Activation, clamp: clamp),
+        FusedLossUnderTest.PosteriorNetwork => UL.PosteriorNetworkLossWithLogits(x, y, activation: c.Activation, clamp: clamp),
         _ => UL.EvidentialLossWithLogits(x, y, activation: c.Activation, clamp: clamp),
     };
 
@@ -397,48 +401,6 @@ public sealed class WithLogitsTests
         }
 
         Assert.That(Compare("Hessian-vector product", HessianVector(KernelPath.Fused), HessianVector(KernelPath.Composed), 1e-10), Is.Null);
-    }
-
-    /// <summary>The …WithLogits forms of the losses without a fused pass, and the two-step form they stand for.</summary>
-    public static IEnumerable<TestCaseData> ComposedForms()
-    {
-        static TestCaseData Row(string name, Func<Tensor, Tensor, EvidenceActivation, Tensor> withLogits, Func<Tensor, Tensor, Tensor> onEvidence) =>
-            new TestCaseData(withLogits, onEvidence).SetArgDisplayNames(name);
-        yield return Row("PosteriorNetworkLoss",
-            (x, y, a) => UL.PosteriorNetworkLossWithLogits(x, y, 1e-3, activation: a, clamp: Clamp),
-            (e, y) => UL.PosteriorNetworkLoss(e, y, 1e-3));
-    }
-
-    /// <summary>
-    /// The composed …WithLogits forms equal <see cref="UL.ToEvidence"/> followed by the loss exactly, value and gradient, for
-    /// every activation and both dtypes; out-of-range evidence is reported against <c>logits</c>.
-    /// </summary>
-    [TestCaseSource(nameof(ComposedForms))]
-    public void WithLogits_LossesWithoutFusedPass_EqualTwoStepExactly(Func<Tensor, Tensor, EvidenceActivation, Tensor> withLogits, Func<Tensor, Tensor, Tensor> onEvidence)
-    {
-        foreach (var activation in Enum.GetValues<EvidenceActivation>())
-        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.Float64 })
-        {
-            using var scope = NewDisposeScope();
-            var c = new Case(FusedLossUnderTest.Evidential, activation, dtype, new long[] { 2, 3, 2, 2 }, Reduction.Sum, false, false, 21);
-            var x1 = Tensors.FromDoubles(c.Logits(), c.Shape, dtype).requires_grad_();
-            var x2 = Tensors.FromDoubles(c.Logits(), c.Shape, dtype).requires_grad_();
-            var y = Tensors.FromLongs(c.Target(), c.PositionShape);
-            var got = withLogits(x1, y, activation);
-            var want = onEvidence(UL.ToEvidence(x2, activation, Clamp), y);
-            Assert.That(Tensors.ToDoubles(got), Is.EqualTo(Tensors.ToDoubles(want)).AsCollection, $"{activation} {dtype}");
-            got.sum().backward();
-            want.sum().backward();
-            Assert.That(Tensors.ToDoubles(x1.grad!), Is.EqualTo(Tensors.ToDoubles(x2.grad!)).AsCollection, $"gradient, {activation} {dtype}");
-        }
-
-        using (var scope = NewDisposeScope())
-        {
-            var bad = Tensors.FromDoubles(new[] { 0.5, -1.0, 1.0, 0.25, 2.0, 1.5 }, new long[] { 2, 3 });
-            var e = Assert.Throws<ArgumentException>(() => withLogits(bad, tensor(new long[] { 0, 2 }), EvidenceActivation.None))!;
-            Assert.That(e.ParamName, Is.EqualTo("logits"));
-            Assert.That(e.Message, Does.Contain("EvidenceActivation.None"));
-        }
     }
 
     /// <summary>Every …WithLogits function's default activation and clamp are its loss module's (conventions.md, rule 4).</summary>

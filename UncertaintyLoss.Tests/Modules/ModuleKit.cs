@@ -192,7 +192,7 @@ public static class ModuleKit
 
     /// <summary>
     /// What a user of the functional API writes: for the losses with a fused <c>…WithLogits</c> form (evidential, max-norm,
-    /// R-EDL, I-EDL, RED), that form with the module's activation and clamp, which the module must equal exactly (it calls the same
+    /// R-EDL, I-EDL, RED, Posterior Network), that form with the module's activation and clamp, which the module must equal exactly (it calls the same
     /// code); for the others, the activation applied by hand (ClampedExp, softplus, relu or nothing), then the loss with the
     /// same options and λ. (The …WithLogits forms against the two-step form: WithLogitsTests.)
     /// </summary>
@@ -212,6 +212,9 @@ public static class ModuleKit
             case LossKind.Fisher:
                 return UL.FisherEvidentialLossWithLogits(logits, target, regFactor: lambda, fisherCoefficient: FisherCoefficient, reduction: c.Reduction,
                     weight: weight, ignoreIndex: c.IgnoreIndex, activation: c.Activation, clamp: c.Clamp);
+            case LossKind.PosteriorNetwork:
+                return UL.PosteriorNetworkLossWithLogits(logits, target, regFactor: lambda, reduction: c.Reduction, weight: weight, ignoreIndex: c.IgnoreIndex,
+                    activation: c.Activation, clamp: c.Clamp);
             case LossKind.Red:
                 return UL.RedEvidentialLossWithLogits(logits, target, regFactor: lambda, correctEvidenceWeight: RedCorrectEvidenceWeight, reduction: c.Reduction,
                     weight: weight, ignoreIndex: c.IgnoreIndex, risk: EvidentialRisk.CrossEntropy, activation: c.Activation, clamp: c.Clamp);

@@ -475,7 +475,7 @@ public static class OpTable
                 (4, Gen.Elements(0.0, 1e-5, 0.5, 1.0).Select(PosteriorNetworkLoss)),
                 (1, Gen.Constant(Defaults("PosteriorNetworkLoss(regFactor 1e-5)", (e, t) => UL.PosteriorNetworkLoss(e, t),
                     (e, t, r) => UL.PosteriorNetworkLoss(e, t, reduction: r), (e, y) => PosteriorNetwork(e, y, 1e-5))))),
-            HasFusedPath: false)
+            HasFusedPath: true)
         {
             BadOptions = [.. Bad("regFactor", ValidationKit.BadOptions.RegFactors, v => (e, t) => UL.PosteriorNetworkLoss(e, t, regFactor: v))],
             OptionSets = [PosteriorNetworkLoss(0.0), PosteriorNetworkLoss(0.7)],

@@ -47,6 +47,11 @@ namespace UncertaintyLoss.Internal.Fused;
 /// ∂ ln|I|/∂α_k = ψ₂(α_k)/ψ₁(α_k) + ψ₂(S)/ψ₁(S) + (f′(S) − f′(α_k))/G, f′(x) = −ψ₂(x)/ψ₁(x)² − 1 (from x = 16 on, the
 /// derivative of f's asymptotic series). Per element: ψ₁ and, with a gradient, ψ₂ (one reduction,
 /// <see cref="PolygammaVector.TrigammaTetragamma"/>), on top of the KL's functions.</para>
+/// <para><b>Posterior Network</b> (<see cref="UL.PosteriorNetworkLoss"/>, issue 18; λ = 1): the cross-entropy risk (UCE)
+/// minus regFactor·H[Dir(α)]. Since H[Dir(α)] = ln B(α) − Σ_j (α_j − 1)(ψ(α_j) − ψ(S)) and KL(Dir(α) ‖ Dir(1)) = −ln Γ(C) −
+/// ln B(α) + Σ_j (α_j − 1)(ψ(α_j) − ψ(S)), −H is the KL above with α in place of α̃ (every class, S̃ = S) and without the
+/// constant: the same element terms, none masked, <c>klOffset</c> 0, and the gradient e_k ψ₁(α_k) − (S − C) ψ₁(S) for every k,
+/// the true class included.</para>
 /// <para><b>RED</b> (<see cref="UL.RedEvidentialLoss"/>, issue 18; λ = 1): the evidential loss with its risk and KL, minus
 /// w·ν·ln max(e_t, ε) with the vacuity ν = C/S held constant (detached, as the authors' code) and
 /// ε = <see cref="UL.CorrectEvidenceFloor"/>; its gradient is −w·ν/e_t at the true class where e_t ≥ ε (the composed
@@ -124,6 +129,8 @@ internal static class EvidentialKernel
         bool squared = risk is Risk.SquaredError or Risk.SquaredErrorOfMean;
         bool withVariance = risk == Risk.SquaredError;
         bool withKl = loss.RegFactor > 0;
+        // The Posterior Network's −H[Dir(α)] is the KL of Dir(α) itself, every class included (class summary), not of α̃.
+        bool fullKl = loss.Kind == FusedLossKind.PosteriorNetwork;
         bool withGrad = grad is not null;
         var one = O.Create(1.0);
         var two = O.Create(2.0);
@@ -209,7 +216,8 @@ internal static class EvidentialKernel
             var sHat = priorOthers + eOther;                       // Σ_{j≠t} α_j
             var alphaTrue = prior + eTrue;
             var s0 = sHat + alphaTrue;                              // S
-            var sTilde = prior + sHat;                              // S̃
+            var sTilde = fullKl ? s0 : prior + sHat;                // S̃ (S for the Posterior Network)
+            var eKl = fullKl ? eOther + eTrue : eOther;              // S̃ − Cλ
 
             // Pass 2: Σ_{j≠t} α_j(S − α_j) (the variance term), and the KL's element terms.
             var varianceOther = V.Zero;
@@ -230,9 +238,10 @@ internal static class EvidentialKernel
 
                     if (withKl)
                     {
-                        lnGammaSum += O.AndNot(O.LoadUnsafe(ref lgShifted[0], (nuint)at), isTrue);
-                        shiftProducts.Multiply(O.ConditionalSelect(isTrue, one, O.LoadUnsafe(ref shiftProduct[0], (nuint)at)));
-                        digammaSum += O.AndNot(O.LoadUnsafe(ref eDigamma[0], (nuint)at), isTrue);
+                        var klExcluded = fullKl ? V.Zero : isTrue;
+                        lnGammaSum += O.AndNot(O.LoadUnsafe(ref lgShifted[0], (nuint)at), klExcluded);
+                        shiftProducts.Multiply(O.ConditionalSelect(klExcluded, one, O.LoadUnsafe(ref shiftProduct[0], (nuint)at)));
+                        digammaSum += O.AndNot(O.LoadUnsafe(ref eDigamma[0], (nuint)at), klExcluded);
                     }
                 }
             }
@@ -313,7 +322,7 @@ internal static class EvidentialKernel
             if (withKl)
             {
                 LgammaDigammaTrigamma(sTilde, withGrad, out var lgS, out var dgS, out trigammaSTilde);
-                var kl = lgS - offset - (lnGammaSum - shiftProducts.Log()) + digammaSum - eOther * dgS;
+                var kl = lgS - offset - (lnGammaSum - shiftProducts.Log()) + digammaSum - eKl * dgS;
                 lossV = Mad(lambda, kl, lossV);
             }
 
@@ -338,7 +347,7 @@ internal static class EvidentialKernel
             var c3 = oneMinusQ / (sPlus1 * sPlus1);
             var gTrue = risk == Risk.LogLikelihood ? V.Zero - sHat * invS / alphaTrue : trigammaS - trigammaTrue;
             var gOther = risk == Risk.LogLikelihood ? invS : trigammaS;
-            var klShift = eOther * trigammaSTilde;                           // (S̃ − Cλ) ψ₁(S̃)
+            var klShift = eKl * trigammaSTilde;                              // (S̃ − Cλ) ψ₁(S̃)
             for (int j = 0; j < classes; j++)
             {
                 int at = j * lanes + g;
@@ -386,7 +395,7 @@ internal static class EvidentialKernel
 
                 if (withKl)
                 {
-                    var klGrad = O.AndNot(O.LoadUnsafe(ref grad![0], (nuint)at) - klShift, isTrue);   // e_k ψ₁(α_k) − (S̃ − Cλ) ψ₁(S̃)
+                    var klGrad = O.AndNot(O.LoadUnsafe(ref grad![0], (nuint)at) - klShift, fullKl ? V.Zero : isTrue);   // e_k ψ₁(α_k) − (S̃ − Cλ) ψ₁(S̃)
                     gj = Mad(lambda, klGrad, gj);
                 }
 

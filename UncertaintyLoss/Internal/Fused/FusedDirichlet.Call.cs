@@ -87,6 +87,7 @@ internal static unsafe partial class FusedDirichlet
         {
             FusedLossKind.Evidential => UL.EvidentialLossCore(evidenceIn, targetIn, loss.RegFactor, Reduction, weightIn, ignoreIndex, loss.Risk, loss.Activation, loss.Clamp),
             FusedLossKind.Fisher => UL.FisherEvidentialLossCore(evidenceIn, targetIn, loss.RegFactor, loss.FisherCoefficient, Reduction, weightIn, ignoreIndex, loss.Activation, loss.Clamp),
+            FusedLossKind.PosteriorNetwork => UL.PosteriorNetworkLossCore(evidenceIn, targetIn, loss.RegFactor, Reduction, weightIn, ignoreIndex, loss.Activation, loss.Clamp),
             FusedLossKind.Red => UL.RedEvidentialLossCore(evidenceIn, targetIn, loss.RegFactor, loss.CorrectEvidenceWeight, Reduction, weightIn, ignoreIndex, loss.Risk, loss.Activation, loss.Clamp),
             FusedLossKind.Relaxed => UL.RelaxedEvidentialLossCore(evidenceIn, targetIn, loss.RegFactor, loss.PriorWeight, Reduction, weightIn, ignoreIndex, loss.Activation, loss.Clamp),
             _ => UL.MaxNormLossCore(evidenceIn, targetIn, loss.RegFactor, loss.PNorm, Reduction, weightIn, ignoreIndex, loss.FisherAlphaSum, loss.Activation, loss.Clamp),

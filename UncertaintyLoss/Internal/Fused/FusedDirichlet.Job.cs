@@ -44,7 +44,7 @@ internal static unsafe partial class FusedDirichlet
             this.gradient = gradient;
             this.scale = scale;
             wide = Kernels.UseVector512;
-            klOffset = KlOffset(c, loss.PriorWeight);
+            klOffset = loss.Kind == FusedLossKind.PosteriorNetwork ? 0.0 : KlOffset(c, loss.PriorWeight);   // −H[Dir(α)] has no constant
             softplusThreshold = isFloat ? ActivationKernel.SoftplusThresholdFloat32 : ActivationKernel.SoftplusThresholdFloat64;
             int maxLanes = Math.Max(VectorWidth, TileElements / c / VectorWidth * VectorWidth);
             if (d == 1)
@@ -221,7 +221,7 @@ internal static unsafe partial class FusedDirichlet
                 }
             }
 
-            bool evidential = loss.Kind is FusedLossKind.Evidential or FusedLossKind.Red or FusedLossKind.Relaxed or FusedLossKind.Fisher;
+            bool evidential = loss.Kind is not FusedLossKind.MaxNorm;
             if (evidential && wide)
                 Wide.EvidentialKernel.Tile(s, c, lanes, loss, klOffset);
             else if (evidential)

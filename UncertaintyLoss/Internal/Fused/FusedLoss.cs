@@ -1,7 +1,7 @@
 namespace UncertaintyLoss.Internal.Fused;
 
 /// <summary>Which loss a fused call computes, with its options: <see cref="Evidential"/>, <see cref="Red"/>,
-/// <see cref="Relaxed"/>, <see cref="Fisher"/> or <see cref="MaxNorm"/>.</summary>
+/// <see cref="PosteriorNetwork"/>, <see cref="Relaxed"/>, <see cref="Fisher"/> or <see cref="MaxNorm"/>.</summary>
 internal sealed record FusedLoss
 {
     /// <summary>
@@ -62,6 +62,10 @@ internal sealed record FusedLoss
     /// −ν·ln max(e_t, ε) (<see cref="UL.CorrectEvidenceRegularizer"/>).</summary>
     internal static FusedLoss Red(double regFactor, double correctEvidenceWeight, EvidentialRisk risk) =>
         new() { Kind = FusedLossKind.Red, RegFactor = regFactor, Risk = risk, CorrectEvidenceWeight = correctEvidenceWeight };
+
+    /// <summary><see cref="UL.PosteriorNetworkLoss"/>: the UCE (the cross-entropy risk) − <paramref name="regFactor"/>·H[Dir(α)].</summary>
+    internal static FusedLoss PosteriorNetwork(double regFactor) =>
+        new() { Kind = FusedLossKind.PosteriorNetwork, RegFactor = regFactor, Risk = EvidentialRisk.CrossEntropy };
 
     /// <summary><see cref="UL.RelaxedEvidentialLoss"/>: squared error of the mean of Dir(e + <paramref name="priorWeight"/>)
     /// + <paramref name="regFactor"/>·KL to Dir(<paramref name="priorWeight"/>, …).</summary>

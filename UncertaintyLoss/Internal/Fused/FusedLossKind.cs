@@ -21,4 +21,8 @@ internal enum FusedLossKind
     /// <summary><see cref="UL.RedEvidentialLoss"/> (RED): <see cref="Evidential"/> − w·ν·ln max(e_t, ε) with the vacuity
     /// ν = C/S held constant (<see cref="FusedLoss.CorrectEvidenceWeight"/> = w).</summary>
     Red,
+
+    /// <summary><see cref="UL.PosteriorNetworkLoss"/>: the cross-entropy risk (UCE) − λ·H[Dir(α)], the entropy computed as
+    /// the KL of Dir(α) itself (every class) without its constant.</summary>
+    PosteriorNetwork,
 }
