@@ -31,6 +31,11 @@ public static partial class UL
     /// <para><b>Shape.</b> As <see cref="EvidentialLoss"/>.</para>
     /// <para><b>Reference.</b> Charpentier, Zügner and Günnemann, "Posterior Network: Uncertainty Estimation without OOD
     /// Samples via Density-Based Pseudo-Counts", NeurIPS 2020, eq. 5 (UCE) and its entropy regulariser.</para>
+    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence and class-index targets, the fused kernel of
+    /// <see cref="EvidentialLoss"/> computes the loss and its analytic gradient in one double-precision pass (since issue 18's
+    /// second session; the entropy as the KL to Dir(1) over every class, without its constant), other inputs compose TorchSharp operations; a backward with <c>create_graph</c> through the fused
+    /// kernel recomputes the gradient through the composed operations
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>).</para>
     /// <para><b>Python.</b> sharpenb/Posterior-Network, <c>PosteriorNetwork.UCE_loss</c>: the same formula (with
     /// <c>torch.distributions.Dirichlet(alpha).entropy()</c>) summed over the batch; here the reductions are
     /// <c>cross_entropy</c>'s (Mean by default; <see cref="nn.Reduction.Sum"/> is theirs). Their ablation without density

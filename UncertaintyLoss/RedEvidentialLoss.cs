@@ -82,6 +82,11 @@ public static partial class UL
     /// <para><b>Shape.</b> As <see cref="EvidentialLoss"/>.</para>
     /// <para><b>Reference.</b> Pandey and Yu, "Learn to Accumulate Evidence from All Training Samples: Theory and Practice",
     /// ICML 2023.</para>
+    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence and class-index targets, the fused kernel of
+    /// <see cref="EvidentialLoss"/> computes the loss and its analytic gradient in one double-precision pass (since issue 18's
+    /// second session; the correct-evidence term adds one logarithm per position), other inputs compose TorchSharp operations; a backward with <c>create_graph</c> through the fused
+    /// kernel recomputes the gradient through the composed operations
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>).</para>
     /// <para><b>Python.</b> pandeydeep9/EvidentialResearch2023 (<c>edl_log_loss</c>, <c>edl_digamma_loss</c>,
     /// <c>edl_mse_loss</c> with <c>--use_vac_reg True</c>, <c>--unc_act exp</c>): the same sum per position, averaged over
     /// the batch. Their KL is computed in float32 with ln Γ(K) from a float32 tensor; here everything is in the evidence's

@@ -45,8 +45,8 @@ internal static class Kernels
     internal static IDisposable Force(KernelPath path) => Forced.Scope(path);
 
     /// <summary>
-    /// Whether this process's CPU runs 512-bit vectors fast (<see cref="Vector512.IsHardwareAccelerated"/>: AVX-512 where
-    /// the runtime does not turn it down for clock throttling) while <see cref="Vector{T}"/> is narrower (its default 256
+    /// Whether this process's CPU runs 512-bit vectors fast (<see cref="Vector512.IsHardwareAccelerated"/>, .NET's own
+    /// judgement for this CPU; true on this project's AVX-512 machine) while <see cref="Vector{T}"/> is narrower (its default 256
     /// bits): then the fused kernels run their <see cref="Vector512{T}"/> copy (namespace <c>Internal.Fused.Wide</c>, generated
     /// at build time from the <see cref="Vector{T}"/> source by build/WideKernels.targets), eight doubles per instruction.
     /// Both copies compute every lane with the same operations (FMA included: every AVX-512 CPU has it), so they give the
