@@ -100,7 +100,7 @@ public static partial class UL
         Check.RegFactor(regFactor, nameof(regFactor));
         Check.PNorm(pNorm, nameof(pNorm));
         Check.Defined(fisherAlphaSum, nameof(fisherAlphaSum));
-        if (FusedDirichlet.Applies(input, target, kind, weight, pNorm))
+        if (FusedDirichlet.Applies(input, target, kind, weight, pNorm, probabilities: false))
             return FusedDirichlet.Run(input, target, weight, ignoreIndex, reduction, FusedLoss.MaxNorm(regFactor, pNorm, fisherAlphaSum).WithActivation(activation, clamp));
         return OnEvidence(input, activation, clamp, evidence =>
         {

@@ -16,7 +16,14 @@ public class FusedPathEdgeTests
         NegativeWeight,
         NaNWeight,
         InfiniteWeight,
+        ProbabilityAboveOne,
+        ProbabilityNegative,
+        ProbabilityNaN,
+        NegativeEvidenceWithProbabilities,
     }
+
+    private static bool HasProbabilityTarget(Fault fault) =>
+        fault is Fault.ProbabilityAboveOne or Fault.ProbabilityNegative or Fault.ProbabilityNaN or Fault.NegativeEvidenceWithProbabilities;
 
     private static (Tensor E, Tensor T, Tensor? W) Inputs(Fault fault)
     {
@@ -32,6 +39,21 @@ public class FusedPathEdgeTests
             case Fault.NegativeWeight: w = new[] { 1.0, -2.0, 0.5 }; break;
             case Fault.NaNWeight: w = new[] { 1.0, double.NaN, 0.5 }; break;
             case Fault.InfiniteWeight: w = new[] { 1.0, double.PositiveInfinity, 0.5 }; break;
+        }
+
+        if (HasProbabilityTarget(fault))
+        {
+            // Evidence is checked first, then the probabilities (the composed path's order).
+            var y = new[] { 0.2, 0.3, 0.5, 0.0, 1.0, 0.0 };
+            switch (fault)
+            {
+                case Fault.ProbabilityAboveOne: y[4] = 1.0000001; break;
+                case Fault.ProbabilityNegative: y[3] = -1e-9; break;
+                case Fault.ProbabilityNaN: y[1] = double.NaN; break;
+                default: e[5] = -1; y[0] = 2; break;
+            }
+
+            return (Tensors.FromDoubles(e, new long[] { 2, 3 }, ScalarType.Float32), Tensors.FromDoubles(y, new long[] { 2, 3 }, ScalarType.Float64), null);
         }
 
         return (Tensors.FromDoubles(e, new long[] { 2, 3 }, ScalarType.Float32), Tensors.FromLongs(t, new long[] { 2 }),
@@ -72,9 +94,17 @@ public class FusedPathEdgeTests
         }
     }
 
-    [Test]
-    public void FusedPath_InvalidValues_ThrowsAsComposedPath([Values] Fault fault, [Values] FusedLossUnderTest loss)
+    /// <summary>Every fault with every fused loss, except probability targets with the max-norm loss (composed only).</summary>
+    private static IEnumerable<TestCaseData> InvalidValueCases() =>
+        from fault in Enum.GetValues<Fault>()
+        from loss in Enum.GetValues<FusedLossUnderTest>()
+        where !(loss == FusedLossUnderTest.MaxNorm && HasProbabilityTarget(fault))
+        select new TestCaseData(fault, loss);
+
+    [TestCaseSource(nameof(InvalidValueCases))]
+    public void FusedPath_InvalidValues_ThrowsAsComposedPath(Fault fault, FusedLossUnderTest loss)
     {
+        long jobs = FusedDirichlet.JobsStarted;
         var fused = Catch(KernelPath.Fused, loss, fault);
         var composed = Catch(KernelPath.Composed, loss, fault);
         Assert.That(composed, Is.InstanceOf<ArgumentException>());
@@ -82,6 +112,7 @@ public class FusedPathEdgeTests
         Assert.That(fused!.GetType(), Is.EqualTo(composed!.GetType()));
         Assert.That(((ArgumentException)fused).ParamName, Is.EqualTo(((ArgumentException)composed).ParamName));
         Assert.That(fused.Message, Is.EqualTo(composed.Message));
+        Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(jobs), "a rejected call starts no job");
     }
 
     private static Tensor Evidence(ScalarType dtype = ScalarType.Float32) => Tensors.FromDoubles(new[] { 0.0, 1.0, 2.0, 3.0, 0.5, 4.0 }, new long[] { 2, 3 }, dtype);
@@ -101,8 +132,8 @@ public class FusedPathEdgeTests
         Assert.That(() => UL.MaxNormLoss(Evidence(), Index(), pNorm: 17), Throws.InstanceOf<InvalidOperationException>(), "pNorm 17");
         var weight = Tensors.FromDoubles(new[] { 1.0, 2.0, 3.0 }, new long[] { 3 }, ScalarType.Float32).requires_grad_();
         Assert.That(() => UL.EvidentialLoss(Evidence(), Index(), weight: weight), Throws.InstanceOf<InvalidOperationException>(), "weight requiring grad");
-        var probabilities = Tensors.FromDoubles(new[] { 1.0, 0, 0, 0, 0, 1 }, new long[] { 2, 3 }, ScalarType.Float32);
-        Assert.That(() => UL.EvidentialLoss(Evidence(), probabilities, risk: EvidentialRisk.LogLikelihood), Throws.InstanceOf<InvalidOperationException>(), "log risk, probability target");
+        var probabilities = Tensors.FromDoubles(new[] { 1.0, 0, 0, 0, 0, 1 }, new long[] { 2, 3 }, ScalarType.Float32).requires_grad_();
+        Assert.That(() => UL.EvidentialLoss(Evidence(), probabilities, risk: EvidentialRisk.LogLikelihood), Throws.InstanceOf<InvalidOperationException>(), "probability target requiring grad");
         Assert.That(() => UL.EvidentialLoss(Evidence(ScalarType.Float16), Index(), risk: EvidentialRisk.CrossEntropy), Throws.InstanceOf<InvalidOperationException>(), "digamma risk, Float16");
         Assert.That(() => UL.RelaxedEvidentialLoss(transposed, Index()), Throws.InstanceOf<InvalidOperationException>(), "R-EDL, non-contiguous");
     }

@@ -27,6 +27,22 @@ public enum IgnoreMode
     All,
 }
 
+/// <summary>How a probability target is drawn (<see cref="FusedCases.WithProbabilities"/>).</summary>
+public enum ProbabilityMode
+{
+    /// <summary>Normalised random weights u³ (u uniform), so that some classes get almost nothing.</summary>
+    Soft,
+
+    /// <summary>One-hot rows (the index target's loss).</summary>
+    OneHot,
+
+    /// <summary>Label smoothing: (1 − 0.1)·onehot + 0.1/C.</summary>
+    Smoothed,
+
+    /// <summary>Each entry 0, 1 or uniform in [0, 1], not normalised (the losses do not require Σ y = 1).</summary>
+    Unnormalised,
+}
+
 /// <summary>The fused losses (and <see cref="UL.EvidentialLoss"/>'s risks), as the fixed-case tests name them.</summary>
 public enum FusedLossUnderTest
 {
@@ -78,6 +94,10 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
     /// <summary>Whether the case calls <see cref="UL.PosteriorNetworkLoss"/> (λ = <see cref="RegFactor"/>).</summary>
     public bool PosteriorNetwork { get; init; }
 
+    /// <summary>A probability target (row-major, the evidence's shape, in <see cref="TargetDtype"/>): set, it replaces
+    /// <see cref="Target"/> (whose entries are then only each position's largest class, for the tolerances).</summary>
+    public double[]? Probabilities { get; init; }
+
     public long Classes => Shape[1];
 
     /// <summary>The case with <paramref name="loss"/>'s function and options.</summary>
@@ -105,6 +125,8 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
 
     public Tensor TargetTensor()
     {
+        if (Probabilities is not null)
+            return Tensors.FromDoubles(Probabilities, Shape, TargetDtype);
         using var scope = NewDisposeScope();
         return Tensors.FromLongs(Target, ReferenceTensor.PositionShape(Shape)).to(TargetDtype).MoveToOuterDisposeScope();
     }
@@ -130,7 +152,7 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
 
     public override string ToString() =>
         $"{Function} {Dtype} shape [{string.Join(", ", Shape)}] " +
-        $"target {TargetDtype} {Reduction} weight {(Weight is null ? "none" : "[" + string.Join(", ", Weight.Select(w => w.ToString("G3", CultureInfo.InvariantCulture))) + "]")} " +
+        $"{(Probabilities is null ? "target" : "probability target")} {TargetDtype} {Reduction} weight {(Weight is null ? "none" : "[" + string.Join(", ", Weight.Select(w => w.ToString("G3", CultureInfo.InvariantCulture))) + "]")} " +
         $"ignoreIndex {IgnoreIndex} ({Target.Count(t => t == IgnoreIndex)} of {Target.Length} ignored), evidence range [{Evidence.Min():G3}, {Evidence.Max():G3}]";
 }
 
@@ -150,6 +172,10 @@ public static class FusedCases
     /// <summary>RED's correct-evidence weight in the fixed cases: 0.7 (the default is 1; 0.7 is not a binary fraction, so
     /// an option passed on at the wrong precision shows).</summary>
     public const double DefaultCorrectEvidenceWeight = 0.7;
+
+    /// <summary>The fused losses whose fused path takes probability targets: all but the max-norm loss.</summary>
+    public static readonly FusedLossUnderTest[] ProbabilityLosses =
+        Enum.GetValues<FusedLossUnderTest>().Where(l => l != FusedLossUnderTest.MaxNorm).ToArray();
 
     /// <summary>
     /// Which fused loss <paramref name="op"/> is; a new entry with a fused path needs its own case here.
@@ -208,6 +234,53 @@ public static class FusedCases
         return new FusedCase(maxNorm, dtype, shape, evidence, target, targetDtype, reduction, regFactor, pNorm, alphaSum, weight, ignoreIndex, gradOutput);
     }
 
+    /// <summary>
+    /// <paramref name="c"/> with a probability target drawn by <paramref name="mode"/> in <paramref name="dtype"/> (Float32 or
+    /// Float64) in place of its class indices: no weight, the default ignoreIndex; <see cref="FusedCase.Target"/> keeps
+    /// each position's largest class.
+    /// </summary>
+    public static FusedCase WithProbabilities(FusedCase c, int seed, ProbabilityMode mode, ScalarType dtype)
+    {
+        var random = new Random(seed);
+        long classes = c.Classes;
+        long d = c.Evidence.Length / (c.Shape[0] * classes);
+        var y = new double[c.Evidence.Length];
+        var largest = new long[c.Target.Length];
+        for (long p = 0; p < c.Target.Length; p++)
+        {
+            long n = p / d, at = p % d;
+            var row = new double[classes];
+            long hot = random.NextInt64(classes);
+            for (long j = 0; j < classes; j++)
+            {
+                row[j] = mode switch
+                {
+                    ProbabilityMode.Soft => Math.Pow(random.NextDouble(), 3),
+                    ProbabilityMode.OneHot => j == hot ? 1.0 : 0.0,
+                    ProbabilityMode.Smoothed => (j == hot ? 0.9 : 0.0) + 0.1 / classes,
+                    _ => random.Next(4) switch { 0 => 0.0, 1 => 1.0, _ => random.NextDouble() },
+                };
+            }
+
+            if (mode == ProbabilityMode.Soft)
+            {
+                double sum = row.Sum();
+                for (long j = 0; j < classes; j++)
+                    row[j] = sum > 0 ? row[j] / sum : 1.0 / classes;
+            }
+
+            for (long j = 0; j < classes; j++)
+            {
+                double v = dtype == ScalarType.Float32 ? (float)row[j] : row[j];
+                y[(n * classes + j) * d + at] = Math.Clamp(v, 0.0, 1.0);
+                if (row[j] > row[largest[p]])
+                    largest[p] = j;
+            }
+        }
+
+        return c with { Probabilities = y, TargetDtype = dtype, Target = largest, Weight = null, IgnoreIndex = -100 };
+    }
+
     /// <summary>Runs the case with <paramref name="path"/> forced: the output, and the gradient of Σ grad_output·output.</summary>
     /// <exception cref="InvalidOperationException">The fused path was forced but the call started no fused job (the
     /// loss did not take the kernel; a forced path the kernel cannot serve throws inside the loss already).</exception>
@@ -233,11 +306,10 @@ public static class FusedCases
     private static double[] Magnitudes(FusedCase c)
     {
         long classes = c.Classes;
-        var perPosition = ReferenceTensor.PerPosition(c.Evidence, c.Shape, c.Target.Select(t => t == c.IgnoreIndex ? 0L : t).ToArray(), (e, t) =>
+        double PerPosition(double[] e, double[] y)
         {
-            var y = DirichletReference.OneHot(t, (int)classes);
             if (c.MaxNorm)
-                return DirichletReference.DirichletPNorm(e, t, c.PNorm) + c.RegFactor * DirichletReference.FisherMagnitude(e, y, c.AlphaSum == FisherAlphaSum.ExcludingTrueClass);
+                return DirichletReference.DirichletPNorm(e, y, c.PNorm) + c.RegFactor * DirichletReference.FisherMagnitude(e, y, c.AlphaSum == FisherAlphaSum.ExcludingTrueClass);
             if (c.FisherCoefficient is double fisher)
                 return Math.Max(Math.Abs(DirichletReference.FisherEvidential(e, y, fisher)), DirichletReference.FisherEvidentialMagnitude(e, y, fisher))
                     + c.RegFactor * DirichletReference.UniformDirichletKlMagnitude(e, y);
@@ -254,8 +326,15 @@ public static class FusedCases
             };
             double correctEvidence = c.CorrectEvidenceWeight is double w ? w * DirichletReference.CorrectEvidenceMagnitude(e, y) : 0.0;
             return risk + c.RegFactor * DirichletReference.UniformDirichletKlMagnitude(e, y) + correctEvidence;
-        });
-        var weights = c.Target.Select(t => t == c.IgnoreIndex ? 0.0 : c.Weight is null ? 1.0 : c.Weight[t]).ToArray();
+        }
+
+        var perPosition = c.Probabilities is not null
+            ? ReferenceTensor.PerPosition(c.Evidence, c.Shape, c.Probabilities, PerPosition)
+            : ReferenceTensor.PerPosition(c.Evidence, c.Shape, c.Target.Select(t => t == c.IgnoreIndex ? 0L : t).ToArray(),
+                (e, t) => PerPosition(e, DirichletReference.OneHot(t, (int)classes)));
+        var weights = c.Probabilities is not null
+            ? c.Target.Select(_ => 1.0).ToArray()
+            : c.Target.Select(t => t == c.IgnoreIndex ? 0.0 : c.Weight is null ? 1.0 : c.Weight[t]).ToArray();
         var weighted = perPosition.Select((m, i) => m * weights[i]).ToArray();
         if (c.Reduction == Reduction.None)
             return weighted;
@@ -298,7 +377,25 @@ public static class FusedCases
             double w = c.Weight is null ? 1.0 : c.Weight[t];
             weightTotal += w;
             long n = p / d, at = p % d;
-            double others = 0, largest = 0;
+            double others = 0, largest = 0, targetMass = 1;
+            if (c.Probabilities is not null)
+            {
+                // A probability target: every class's misleading evidence (1 − y_j)·e_j ≤ e_j enters the KL, and the
+                // cross-entropy risk's ψ₁ terms are weighted by y (Σ y ≤ C).
+                targetMass = 0;
+                for (long j = 0; j < classes; j++)
+                {
+                    double e = c.Evidence[(n * classes + j) * d + at];
+                    others += e;
+                    largest = Math.Max(largest, e);
+                    targetMass += c.Probabilities[(n * classes + j) * d + at];
+                }
+
+                double gp = Math.Abs(c.Reduction == Reduction.None ? c.GradOutput[p] : c.GradOutput[0]);
+                worst = Math.Max(worst, gp * (c.RegFactor * (largest + others) + (crossEntropy ? 2 * Math.Max(targetMass, 1) : 0)));
+                continue;
+            }
+
             for (long j = 0; j < classes; j++)
             {
                 double e = c.Evidence[(n * classes + j) * d + at];
@@ -437,6 +534,83 @@ public class FusedPathTests
             .Check(Seeds.For($"FusedPath.RandomCases|{op}", 75));
 
     /// <summary>
+    /// Probability targets (issue 18, third session): the random cases above with soft, one-hot, label-smoothed and
+    /// unnormalised targets (entries 0, 1 or uniform; Σ y ≠ 1) in Float32 or Float64, no weight or ignoreIndex:
+    /// the same tolerances.
+    /// </summary>
+    /// <remarks>Every loss of <see cref="OpTable"/> whose fused path takes probability targets, 60 cases each.</remarks>
+    [TestCaseSource(typeof(OpTable), nameof(OpTable.FusedProbabilityLossCases))]
+    public void FusedPath_RandomProbabilityTargets_MatchesComposedPath(LossOp op) =>
+        Prop.ForAll((from c in Cases(FusedCases.LossOf(op))
+                     from seed in Gen.Choose(0, int.MaxValue - 1)
+                     from mode in Gen.Elements(Enum.GetValues<ProbabilityMode>())
+                     from dtype in Gen.Elements(ScalarType.Float32, ScalarType.Float64)
+                     select FusedCases.WithProbabilities(c, seed, mode, dtype)).ToArbitrary(), c =>
+            {
+                var failure = FusedCases.Compare(c);
+                return PropertyChecks.Verdict(failure is null, () => $"{failure}; {c}");
+            })
+            .Check(Seeds.For($"FusedPath.RandomProbabilityTargets|{op}", 60));
+
+    /// <summary>
+    /// A one-hot probability target gives the index target's loss and gradient: the two fused kernels (written
+    /// separately, the index one with cancellation-free forms of its own) agree to 1e-12 relative (Float64, evidence in
+    /// [0, 10], where no large terms cancel; every fused loss that takes probability targets, 2-D and N-d, every reduction).
+    /// </summary>
+    [Test]
+    public void FusedPath_OneHotProbabilities_MatchIndexTarget([ValueSource(typeof(FusedCases), nameof(FusedCases.ProbabilityLosses))] FusedLossUnderTest loss,
+        [Values(false, true)] bool spatial, [Values] Reduction reduction)
+    {
+        var shape = spatial ? new long[] { 3, 7, 5, 4 } : new long[] { 40, 13 };
+        var index = FusedCases.Build(5, false, ScalarType.Float64, shape, EvidenceMode.Moderate, ScalarType.Int64, reduction, 0.5, 4,
+            FisherAlphaSum.All, weighted: false, IgnoreMode.None, -100).As(loss);
+        var oneHot = FusedCases.WithProbabilities(index, 0, ProbabilityMode.OneHot, ScalarType.Float64);
+        oneHot = oneHot with
+        {
+            Probabilities = OneHotOf(index),
+            Target = index.Target,
+        };
+        var a = FusedCases.Run(index, KernelPath.Fused);
+        var b = FusedCases.Run(oneHot, KernelPath.Fused);
+        double scale = a.Gradient.Max(Math.Abs);
+        for (int i = 0; i < a.Output.Length; i++)
+            Assert.That(b.Output[i], Is.EqualTo(a.Output[i]).Within(1e-12 * Math.Max(1, Math.Abs(a.Output[i]))), $"output[{i}]");
+        for (int i = 0; i < a.Gradient.Length; i++)
+            Assert.That(b.Gradient[i], Is.EqualTo(a.Gradient[i]).Within(1e-12 * scale), $"gradient[{i}]");
+    }
+
+    private static double[] OneHotOf(FusedCase c)
+    {
+        long classes = c.Classes, d = c.Evidence.Length / (c.Shape[0] * classes);
+        var y = new double[c.Evidence.Length];
+        for (long p = 0; p < c.Target.Length; p++)
+            y[(p / d * classes + c.Target[p]) * d + p % d] = 1.0;
+        return y;
+    }
+
+    /// <summary>The max-norm loss's probability targets stay on the composed path (no fused job), and a probability
+    /// target that requires a gradient takes the composed path for every loss, which differentiates it.</summary>
+    [Test]
+    public void FusedPath_MaxNormProbabilitiesAndTargetsRequiringGrad_StayComposed()
+    {
+        using var scope = NewDisposeScope();
+        using var auto = Kernels.Force(KernelPath.Auto);   // the suite's UL_KERNEL_PATH=Composed run included
+        var e = Tensors.FromDoubles(new[] { 0.0, 1.0, 2.0, 3.0, 0.5, 4.0 }, new long[] { 2, 3 }, ScalarType.Float64).requires_grad_();
+        var y = Tensors.FromDoubles(new[] { 0.2, 0.3, 0.5, 0.0, 1.0, 0.0 }, new long[] { 2, 3 }, ScalarType.Float64);
+        long jobs = FusedDirichlet.JobsStarted;
+        UL.MaxNormLoss(e, y, 0.5).backward();
+        Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(jobs), "max-norm, probability target");
+
+        var soft = y.clone().requires_grad_();
+        UL.EvidentialLoss(e, soft, 0.5).backward();
+        Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(jobs), "a probability target requiring grad");
+        Assert.That(soft.grad, Is.Not.Null, "the target's gradient");
+
+        UL.EvidentialLoss(e, y, 0.5).backward();
+        Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(jobs + 1), "a probability target without grad takes the fused path");
+    }
+
+    /// <summary>
     /// Shapes that need several tiles and several parallel chunks (C large; N·D large), on two threads: the test
     /// processes run libtorch single-threaded (<c>OMP_NUM_THREADS=1</c> in tests.runsettings), and the fused pass takes
     /// its thread count from <c>torch.get_num_threads()</c>.
@@ -464,6 +638,34 @@ public class FusedPathTests
             {
                 var fusedCase = FusedCases.Build(17, false, dtype, shape, EvidenceMode.LogSpread, ScalarType.Int64, reduction, 0.5, 4,
                     FisherAlphaSum.ExcludingTrueClass, weighted: true, IgnoreMode.Some, -100).As(loss);
+                Assert.That(FusedCases.Compare(fusedCase), Is.Null, fusedCase.ToString());
+            }
+        }
+        finally
+        {
+            torch.set_num_threads(threads);
+        }
+    }
+
+    /// <summary>As <see cref="FusedPath_ManyTilesAndChunks_MatchesComposedPath"/>, with soft probability targets.</summary>
+    [TestCase(FusedLossUnderTest.Evidential, 300L, 257L, 0L, 0L, ScalarType.Float64)]
+    [TestCase(FusedLossUnderTest.EvidentialLog, 4L, 21L, 33L, 35L, ScalarType.Float32)]
+    [TestCase(FusedLossUnderTest.EvidentialDigamma, 300L, 257L, 0L, 0L, ScalarType.Float32)]
+    [TestCase(FusedLossUnderTest.Relaxed, 4L, 21L, 33L, 35L, ScalarType.Float64)]
+    [TestCase(FusedLossUnderTest.Fisher, 300L, 257L, 0L, 0L, ScalarType.Float64)]
+    [TestCase(FusedLossUnderTest.Red, 4L, 21L, 33L, 35L, ScalarType.Float64)]
+    [TestCase(FusedLossUnderTest.PosteriorNetwork, 300L, 257L, 0L, 0L, ScalarType.Float32)]
+    public void FusedPath_ManyTilesAndChunksWithProbabilities_MatchesComposedPath(FusedLossUnderTest loss, long n, long c, long d1, long d2, ScalarType dtype)
+    {
+        var shape = d1 == 0 ? new[] { n, c } : new[] { n, c, d1, d2 };
+        int threads = torch.get_num_threads();
+        try
+        {
+            torch.set_num_threads(2);
+            foreach (var reduction in new[] { Reduction.None, Reduction.Mean })
+            {
+                var fusedCase = FusedCases.WithProbabilities(FusedCases.Build(17, false, dtype, shape, EvidenceMode.LogSpread, ScalarType.Int64, reduction,
+                    0.5, 4, FisherAlphaSum.All, weighted: false, IgnoreMode.None, -100).As(loss), 18, ProbabilityMode.Soft, dtype);
                 Assert.That(FusedCases.Compare(fusedCase), Is.Null, fusedCase.ToString());
             }
         }

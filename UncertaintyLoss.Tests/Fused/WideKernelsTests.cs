@@ -96,6 +96,25 @@ public sealed class WideKernelsTests
         }
     }
 
+    /// <summary>As <see cref="FusedLosses_RandomCases_BitwiseEqualToVectorT"/> with probability targets (every mode), for
+    /// every fused loss that takes them.</summary>
+    [Test]
+    public void FusedLosses_ProbabilityTargets_BitwiseEqualToVectorT(
+        [ValueSource(typeof(FusedCases), nameof(FusedCases.ProbabilityLosses))] FusedLossUnderTest loss)
+    {
+        var shapes = new[] { new long[] { 5, 3 }, new long[] { 70, 11 }, new long[] { 9, 300 }, new long[] { 3, 21, 17, 19 } };
+        int seed = 2800;
+        foreach (var shape in shapes)
+        foreach (var dtype in new[] { ScalarType.Float64, ScalarType.Float32 })
+        foreach (var mode in Enum.GetValues<ProbabilityMode>())
+        {
+            seed++;
+            var c = FusedCases.WithProbabilities(FusedCases.Build(seed, false, dtype, shape, (EvidenceMode)(seed % 3), ScalarType.Int64, (Reduction)(seed % 3),
+                seed % 2 == 0 ? 1.0 : 0.3, 4, FisherAlphaSum.All, weighted: false, IgnoreMode.None, -100).As(loss), seed, mode, dtype);
+            AssertSameOnBothWidths(() => FusedCases.Run(c, KernelPath.Fused), r => (r.Output, r.Gradient), c.ToString());
+        }
+    }
+
     /// <summary>Every …WithLogits function with every activation (the activation and its derivative run in the copy too).</summary>
     [TestCaseSource(typeof(WithLogitsTests), nameof(WithLogitsTests.Cases))]
     public void WithLogits_BitwiseEqualToVectorT(WithLogitsTests.Case c) =>
@@ -106,7 +125,7 @@ public sealed class WideKernelsTests
         using var scope = NewDisposeScope();
         using var force = Kernels.Force(KernelPath.Fused);
         var x = Tensors.FromDoubles(c.Logits(), c.Shape, c.Dtype).requires_grad_();
-        var y = Tensors.FromLongs(c.Target(), c.PositionShape);
+        var y = c.TargetTensor();
         var w = c.Weight() is { } weight ? Tensors.FromDoubles(weight, new[] { c.Classes }, c.Dtype) : null;
         var output = c.WithLogits(x, y, w);
         output.backward(new[] { ones_like(output) });

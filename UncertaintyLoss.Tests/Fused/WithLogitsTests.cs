@@ -27,7 +27,7 @@ public sealed class WithLogitsTests
 
     /// <summary>One call: the loss, its options, the logits.</summary>
     public sealed record Case(FusedLossUnderTest Loss, EvidenceActivation Activation, ScalarType Dtype, long[] Shape, Reduction Reduction,
-        bool Weighted, bool Ignore, int Seed)
+        bool Weighted, bool Ignore, int Seed, bool Soft = false)
     {
         public long Classes => Shape[1];
 
@@ -57,6 +57,29 @@ public sealed class WithLogitsTests
             var random = new Random(Seed + 1);
             long positions = PositionShape.Aggregate(1L, (a, b) => a * b);
             return Enumerable.Range(0, (int)positions).Select(i => Ignore && i % 3 == 1 ? -1L : random.Next((int)Classes)).ToArray();
+        }
+
+        /// <summary>The target tensor: class indices, or (<see cref="Soft"/>) normalised random probabilities of the logits'
+        /// shape in their dtype, with one exact 0 and one exact 1 row entry among them.</summary>
+        public Tensor TargetTensor()
+        {
+            if (!Soft)
+                return Tensors.FromLongs(Target(), PositionShape);
+            var random = new Random(Seed + 2);
+            long positions = PositionShape.Aggregate(1L, (a, b) => a * b);
+            long d = positions / Shape[0];
+            var y = new double[positions * Classes];
+            for (long p = 0; p < positions; p++)
+            {
+                var row = Enumerable.Range(0, (int)Classes).Select(_ => random.NextDouble()).ToArray();
+                if (p == 0)
+                    row = row.Select((_, j) => j == 1 ? 1.0 : 0.0).ToArray();
+                double sum = row.Sum();
+                for (long j = 0; j < Classes; j++)
+                    y[(p / d * Classes + j) * d + p % d] = row[j] / sum;
+            }
+
+            return Tensors.FromDoubles(y, Shape, Dtype);
         }
 
         public double[]? Weight() => Weighted ? Enumerable.Range(0, (int)Classes).Select(j => 0.5 + 0.25 * j).ToArray() : null;
@@ -97,7 +120,7 @@ public sealed class WithLogitsTests
         };
 
         public override string ToString() =>
-            $"{Loss} {Activation} {Dtype} [{string.Join(", ", Shape)}] {Reduction}{(Weighted ? " weighted" : "")}{(Ignore ? " ignore" : "")} seed {Seed}";
+            $"{Loss} {Activation} {Dtype} [{string.Join(", ", Shape)}] {Reduction}{(Weighted ? " weighted" : "")}{(Ignore ? " ignore" : "")}{(Soft ? " probabilities" : "")} seed {Seed}";
     }
 
     /// <summary>Runs <paramref name="twoStep"/> or the …WithLogits form on <paramref name="path"/>: output and the logits' gradient.</summary>
@@ -106,7 +129,7 @@ public sealed class WithLogitsTests
         using var scope = NewDisposeScope();
         using var force = Kernels.Force(path);
         var x = Tensors.FromDoubles(c.Logits(), c.Shape, c.Dtype).requires_grad_();
-        var y = Tensors.FromLongs(c.Target(), c.PositionShape);
+        var y = c.TargetTensor();
         var w = c.Weight() is { } weight ? Tensors.FromDoubles(weight, new[] { c.Classes }, c.Dtype) : null;
         long jobs = FusedDirichlet.JobsStarted;
         var output = twoStep ? c.TwoStep(x, y, w) : c.WithLogits(x, y, w);
@@ -129,6 +152,10 @@ public sealed class WithLogitsTests
             var reduction = (Reduction)(seed % 3);
             var c = new Case(loss, activation, dtype, shape, reduction, Weighted: seed % 2 == 0, Ignore: seed % 4 < 2, seed);
             yield return new TestCaseData(c).SetArgDisplayNames(c.ToString());
+            if (loss == FusedLossUnderTest.MaxNorm)
+                continue;   // its probability targets stay composed
+            var soft = c with { Weighted = false, Ignore = false, Soft = true };
+            yield return new TestCaseData(soft).SetArgDisplayNames(soft.ToString());
         }
     }
 

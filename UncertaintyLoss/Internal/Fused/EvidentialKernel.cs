@@ -52,6 +52,16 @@ namespace UncertaintyLoss.Internal.Fused;
 /// ln B(α) + Σ_j (α_j − 1)(ψ(α_j) − ψ(S)), −H is the KL above with α in place of α̃ (every class, S̃ = S) and without the
 /// constant: the same element terms, none masked, <c>klOffset</c> 0, and the gradient e_k ψ₁(α_k) − (S − C) ψ₁(S) for every k,
 /// the true class included.</para>
+/// <para><b>Probability targets</b> (issue 18, third session; <see cref="TileProbabilities"/>): y is any vector in [0, 1]^C
+/// (Y = Σ y_j, not assumed to be 1), with the composed path's formulas: R_k = S − α_k, except Σ_{j≠m} α_j for the class m
+/// of the largest α (the composed path's <c>SumOfOthers</c>: no cancellation), u_k = (y_k R_k − (1 − y_k) α_k)/S = y_k − p_k.
+/// Squared error: Σ u_j² + (1 − Q)/(S + 1) with the gradients above (they never used y being one-hot: B = Σ u_j p_j).
+/// Log-likelihood: Σ y_j ln(1 + R_j/α_j), ∂/∂α_k = Y/S − y_k/α_k = ((Y − y_k) α_k − y_k R_k)/(S α_k). Cross-entropy:
+/// Σ y_j (ψ(S) − ψ(α_j)), ∂/∂α_k = Y ψ₁(S) − y_k ψ₁(α_k) (ψ and ψ₁ of every α: an element pass). I-EDL: the formulas
+/// above with the soft u and q_j = α_j R_j/S². KL: β = (1 − y)·e + λ (every class; the true class's β = λ when y is
+/// one-hot), KL = ln Γ(S̃) − [ln Γ(Cλ) − C ln Γ(λ)] − Σ_j ln Γ(β_j) + Σ_j (β_j − λ)(ψ(β_j) − ψ(S̃)), S̃ = Σ β, and
+/// ∂KL/∂e_k = (1 − y_k)[(β_k − λ) ψ₁(β_k) − (S̃ − Cλ) ψ₁(S̃)]; the Posterior Network's −H uses β = α for every class
+/// whatever y (offset 0). RED: −w·ν·Σ_j y_j ln max(e_j, ε), gradient −w·ν·y_k/e_k where e_k ≥ ε.</para>
 /// <para><b>RED</b> (<see cref="UL.RedEvidentialLoss"/>, issue 18; λ = 1): the evidential loss with its risk and KL, minus
 /// w·ν·ln max(e_t, ε) with the vacuity ν = C/S held constant (detached, as the authors' code) and
 /// ε = <see cref="UL.CorrectEvidenceFloor"/>; its gradient is −w·ν/e_t at the true class where e_t ≥ ε (the composed
@@ -401,6 +411,323 @@ internal static class EvidentialKernel
 
                 if (withCorrectEvidence)
                     gj += correctGradientTrue & isTrue;
+
+                gj.StoreUnsafe(ref grad![0], (nuint)at);
+            }
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="Tile"/> for a probability target (<see cref="Scratch.Probability"/>; the class summary's "Probability
+    /// targets"). <paramref name="klOffset"/> is ln Γ(Cλ) − C ln Γ(λ) (0 for the Posterior Network).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
+    internal static void TileProbabilities(Scratch s, int classes, int lanes, FusedLoss loss, double klOffset)
+    {
+        var e = s.Evidence;
+        var y = s.Probability!;
+        var grad = s.Gradient;
+        var risk = loss.Kind == FusedLossKind.Fisher ? Risk.Fisher
+            : loss.Kind == FusedLossKind.Relaxed ? Risk.SquaredErrorOfMean
+            : loss.Kind == FusedLossKind.PosteriorNetwork ? Risk.CrossEntropy
+            : loss.Risk switch
+            {
+                EvidentialRisk.LogLikelihood => Risk.LogLikelihood,
+                EvidentialRisk.CrossEntropy => Risk.CrossEntropy,
+                _ => Risk.SquaredError,
+            };
+        bool squared = risk is Risk.SquaredError or Risk.SquaredErrorOfMean;
+        bool withVariance = risk == Risk.SquaredError;
+        bool withKl = loss.RegFactor > 0;
+        bool fullKl = loss.Kind == FusedLossKind.PosteriorNetwork;
+        bool withGrad = grad is not null;
+        var one = O.Create(1.0);
+        var two = O.Create(2.0);
+        var prior = O.Create(loss.PriorWeight);
+        var priorAll = O.Create(classes * loss.PriorWeight);   // Cλ
+        var lambda = O.Create(loss.RegFactor);
+        var offset = O.Create(klOffset);
+        bool fisher = risk == Risk.Fisher;
+        bool withLogDet = fisher && loss.FisherCoefficient > 0;
+        var fisherC = O.Create(loss.FisherCoefficient);
+        var halfClassesLess1 = O.Create((classes - 1) / 2.0);
+        bool withCorrectEvidence = loss.CorrectEvidenceWeight > 0;
+        var correctWeightTimesClasses = O.Create(loss.CorrectEvidenceWeight * classes);
+        var evidenceFloor = O.Create(UL.CorrectEvidenceFloor);
+        int total = classes * lanes;
+
+        // Element passes: the KL's functions of β = (1 − y)·e + λ (α for the Posterior Network), stored as in Tile with
+        // β − λ in place of e; the cross-entropy risk's ψ(α) and ψ₁(α); I-EDL's functions of α.
+        var lgShifted = s.Extra;
+        var shiftProduct = s.Work1;
+        var mDigamma = s.Work2;
+        if (withKl)
+        {
+            for (int k = 0; k < total; k += V.Count)
+            {
+                var ek = O.LoadUnsafe(ref e[0], (nuint)k);
+                var mk = fullKl ? ek : (one - O.LoadUnsafe(ref y[0], (nuint)k)) * ek;
+                LgammaPartsDigammaTrigamma(mk + prior, withGrad, out var lg, out var shift, out var dg, out var tg);
+                lg.StoreUnsafe(ref lgShifted[0], (nuint)k);
+                shift.StoreUnsafe(ref shiftProduct[0], (nuint)k);
+                (mk * dg).StoreUnsafe(ref mDigamma[0], (nuint)k);
+                if (withGrad)
+                    (mk * tg).StoreUnsafe(ref grad![0], (nuint)k);
+            }
+        }
+
+        var riskDigamma = s.RiskDigamma;
+        var riskTrigamma = s.RiskTrigamma;
+        if (risk == Risk.CrossEntropy)
+        {
+            for (int k = 0; k < total; k += V.Count)
+            {
+                var ak = O.LoadUnsafe(ref e[0], (nuint)k) + prior;
+                LgammaDigammaTrigamma(ak, withGrad, out _, out var dg, out var tg);
+                dg.StoreUnsafe(ref riskDigamma![0], (nuint)k);
+                if (withGrad)
+                    tg.StoreUnsafe(ref riskTrigamma![0], (nuint)k);
+            }
+        }
+
+        var fisherTrigamma = s.Fisher?[0];
+        var fisherTetragamma = s.Fisher?[1];
+        var fisherRemainder = s.Fisher?[2];
+        var fisherRemainderSlope = s.Fisher?[3];
+        if (fisher)
+        {
+            for (int k = 0; k < total; k += V.Count)
+            {
+                var ak = O.LoadUnsafe(ref e[0], (nuint)k) + prior;
+                TrigammaTetragamma(ak, withGrad, out var tg, out var tt);
+                tg.StoreUnsafe(ref fisherTrigamma![0], (nuint)k);
+                if (withGrad)
+                    tt.StoreUnsafe(ref fisherTetragamma![0], (nuint)k);
+                if (withLogDet)
+                {
+                    TrigammaReciprocalRemainder(ak, tg, tt, withGrad, out var f, out var fSlope);
+                    f.StoreUnsafe(ref fisherRemainder![0], (nuint)k);
+                    if (withGrad)
+                        fSlope.StoreUnsafe(ref fisherRemainderSlope![0], (nuint)k);
+                }
+            }
+        }
+
+        for (int g = 0; g < lanes; g += V.Count)
+        {
+            // Pass 1: S, Y = Σ y, Σ (β − λ), and the class m of the largest α (the first, as argmax) with Σ_{j≠m} α_j,
+            // kept by adding each α to the sum of the others unless it is the new maximum (then the old maximum is added).
+            var s0 = V.Zero;
+            var yTotal = V.Zero;
+            var mTotal = V.Zero;
+            var alphaMax = O.Create(double.NegativeInfinity);
+            var maxClass = V.Zero;
+            var othersOfMax = V.Zero;
+            for (int j = 0; j < classes; j++)
+            {
+                int at = j * lanes + g;
+                var ej = O.LoadUnsafe(ref e[0], (nuint)at);
+                var yj = O.LoadUnsafe(ref y[0], (nuint)at);
+                var aj = ej + prior;
+                s0 += aj;
+                yTotal += yj;
+                mTotal += fullKl ? ej : (one - yj) * ej;
+                var isNewMax = O.GreaterThan<double>(aj, alphaMax);
+                othersOfMax += O.ConditionalSelect(isNewMax, O.Max(alphaMax, V.Zero), aj);
+                alphaMax = O.ConditionalSelect(isNewMax, aj, alphaMax);
+                maxClass = O.ConditionalSelect(isNewMax, O.Create((double)j), maxClass);
+            }
+
+            var invS = one / s0;
+            var invS2 = invS * invS;
+            var sPlus1 = s0 + one;
+            var sTilde = fullKl ? s0 : priorAll + mTotal;
+
+            var digammaS = V.Zero;
+            var trigammaS = V.Zero;
+            if (risk == Risk.CrossEntropy)
+                LgammaDigammaTrigamma(s0, withGrad, out _, out digammaS, out trigammaS);
+
+            // Pass 2: the risk's sums and the KL's element terms.
+            var squaredError = V.Zero;                  // Σ u_j²
+            var b = V.Zero;                             // B = Σ u_j p_j
+            var alphaR = V.Zero;                        // Σ α_j R_j
+            var riskSum = V.Zero;                       // log-likelihood / cross-entropy: Σ y_j (…)
+            var correctSum = V.Zero;                    // RED: Σ y_j ln max(e_j, ε)
+            var lnGammaSum = V.Zero;
+            var shiftProducts = PolygammaVector.ProductAccumulator.Create();
+            var digammaSum = V.Zero;
+            var fisherLoss = V.Zero;
+            var fisherA = V.Zero;
+            var fisherB = V.Zero;
+            var fisherV = V.Zero;
+            var remainderSum = V.Zero;
+            var trigammaProduct = PolygammaVector.ProductAccumulator.Create();
+            for (int j = 0; j < classes; j++)
+            {
+                int at = j * lanes + g;
+                var ej = O.LoadUnsafe(ref e[0], (nuint)at);
+                var yj = O.LoadUnsafe(ref y[0], (nuint)at);
+                var aj = ej + prior;
+                var r = O.ConditionalSelect(O.Equals<double>(maxClass, O.Create((double)j)), othersOfMax, s0 - aj);   // R_j
+                switch (risk)
+                {
+                    case Risk.SquaredError:
+                    case Risk.SquaredErrorOfMean:
+                    {
+                        var u = (yj * r - (one - yj) * aj) * invS;
+                        squaredError = Mad(u, u, squaredError);
+                        b = Mad(u, aj * invS, b);
+                        if (withVariance)
+                            alphaR = Mad(aj, r, alphaR);
+                        break;
+                    }
+
+                    case Risk.LogLikelihood:
+                        riskSum = Mad(yj, Log1p(r / aj), riskSum);
+                        break;
+                    case Risk.CrossEntropy:
+                        riskSum = Mad(yj, digammaS - O.LoadUnsafe(ref riskDigamma![0], (nuint)at), riskSum);
+                        break;
+                    default:
+                    {
+                        var u = (yj * r - (one - yj) * aj) * invS;
+                        var p = aj * invS;
+                        var q = aj * r * invS2;
+                        var w = O.LoadUnsafe(ref fisherTrigamma![0], (nuint)at);
+                        fisherLoss += w * Mad(u, u, q / sPlus1);
+                        fisherA += w * u * p;
+                        fisherB += w * (one - two * p) * p;
+                        fisherV += w * q;
+                        if (withLogDet)
+                        {
+                            remainderSum += O.LoadUnsafe(ref fisherRemainder![0], (nuint)at);
+                            trigammaProduct.Multiply(w);
+                        }
+
+                        break;
+                    }
+                }
+
+                if (withCorrectEvidence)
+                    correctSum = Mad(yj, Log(O.Max(ej, evidenceFloor)), correctSum);
+
+                if (withKl)
+                {
+                    lnGammaSum += O.LoadUnsafe(ref lgShifted[0], (nuint)at);
+                    shiftProducts.Multiply(O.LoadUnsafe(ref shiftProduct[0], (nuint)at));
+                    digammaSum += O.LoadUnsafe(ref mDigamma[0], (nuint)at);
+                }
+            }
+
+            var oneMinusQ = alphaR * invS2;
+            V trigammaStrength = default, logDetGap = default, logDetShared = default;
+            V lossV;
+            switch (risk)
+            {
+                case Risk.SquaredError:
+                    lossV = squaredError + oneMinusQ / sPlus1;
+                    break;
+                case Risk.SquaredErrorOfMean:
+                    lossV = squaredError;
+                    break;
+                case Risk.LogLikelihood:
+                case Risk.CrossEntropy:
+                    lossV = riskSum;
+                    break;
+                default:
+                    lossV = fisherLoss;
+                    if (withLogDet)
+                    {
+                        TrigammaTetragamma(s0, withGrad, out trigammaStrength, out var tetragammaStrength);
+                        TrigammaReciprocalRemainder(s0, trigammaStrength, tetragammaStrength, withGrad, out var fS, out var fSlopeS);
+                        logDetGap = halfClassesLess1 + fS - remainderSum;
+                        logDetShared = tetragammaStrength / trigammaStrength + fSlopeS / logDetGap;
+                        var logDet = trigammaProduct.Log() + Log(trigammaStrength) + Log(logDetGap);
+                        lossV -= fisherC * logDet;
+                    }
+
+                    break;
+            }
+
+            var trigammaSTilde = V.Zero;
+            if (withKl)
+            {
+                LgammaDigammaTrigamma(sTilde, withGrad, out var lgS, out var dgS, out trigammaSTilde);
+                var kl = lgS - offset - (lnGammaSum - shiftProducts.Log()) + digammaSum - mTotal * dgS;
+                lossV = Mad(lambda, kl, lossV);
+            }
+
+            var weightedVacuity = correctWeightTimesClasses * invS;   // RED: w·ν, ν = C/S held constant
+            if (withCorrectEvidence)
+                lossV -= weightedVacuity * correctSum;
+
+            lossV.StoreUnsafe(ref s.Loss[0], (nuint)g);
+            if (!withGrad)
+                continue;
+
+            // Pass 3: the gradient (class summary).
+            var c1 = -two * invS;
+            var c2 = c1 / sPlus1;
+            var c3 = oneMinusQ / (sPlus1 * sPlus1);
+            var klShift = mTotal * trigammaSTilde;                              // (S̃ − Cλ) ψ₁(S̃)
+            var ceShared = yTotal * trigammaS;                                  // Y ψ₁(S)
+            for (int j = 0; j < classes; j++)
+            {
+                int at = j * lanes + g;
+                var ej = O.LoadUnsafe(ref e[0], (nuint)at);
+                var yj = O.LoadUnsafe(ref y[0], (nuint)at);
+                var aj = ej + prior;
+                var r = O.ConditionalSelect(O.Equals<double>(maxClass, O.Create((double)j)), othersOfMax, s0 - aj);
+                V gj;
+                switch (risk)
+                {
+                    case Risk.SquaredError:
+                    {
+                        var u = (yj * r - (one - yj) * aj) * invS;
+                        var pMinusQ = oneMinusQ - r * invS;
+                        gj = Mad(c1, u - b, Mad(c2, pMinusQ, V.Zero - c3));
+                        break;
+                    }
+
+                    case Risk.SquaredErrorOfMean:
+                        gj = c1 * ((yj * r - (one - yj) * aj) * invS - b);
+                        break;
+                    case Risk.LogLikelihood:
+                        gj = ((yTotal - yj) * aj - yj * r) * invS / aj;
+                        break;
+                    case Risk.CrossEntropy:
+                        gj = ceShared - yj * O.LoadUnsafe(ref riskTrigamma![0], (nuint)at);
+                        break;
+                    default:
+                    {
+                        var u = (yj * r - (one - yj) * aj) * invS;
+                        var p = aj * invS;
+                        var q = aj * r * invS2;
+                        var w = O.LoadUnsafe(ref fisherTrigamma![0], (nuint)at);
+                        var wSlope = O.LoadUnsafe(ref fisherTetragamma![0], (nuint)at);
+                        gj = wSlope * Mad(u, u, q / sPlus1)
+                            + (fisherA - w * u) * two * invS
+                            + (w * (one - two * p) - fisherB) * invS / sPlus1
+                            - fisherV / (sPlus1 * sPlus1);
+                        if (withLogDet)
+                        {
+                            var logDetSlope = wSlope / w + logDetShared - O.LoadUnsafe(ref fisherRemainderSlope![0], (nuint)at) / logDetGap;
+                            gj -= fisherC * logDetSlope;
+                        }
+
+                        break;
+                    }
+                }
+
+                if (withKl)
+                {
+                    var klGrad = O.LoadUnsafe(ref grad![0], (nuint)at) - klShift;   // (β_k − λ) ψ₁(β_k) − (S̃ − Cλ) ψ₁(S̃)
+                    gj = Mad(lambda, fullKl ? klGrad : (one - yj) * klGrad, gj);
+                }
+
+                if (withCorrectEvidence)
+                    gj -= O.ConditionalSelect(O.GreaterThanOrEqual<double>(ej, evidenceFloor), weightedVacuity * yj / ej, V.Zero);
 
                 gj.StoreUnsafe(ref grad![0], (nuint)at);
             }

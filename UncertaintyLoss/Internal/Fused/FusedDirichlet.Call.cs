@@ -12,7 +12,8 @@ internal static unsafe partial class FusedDirichlet
     internal sealed class Call
     {
         private readonly Tensor evidence;
-        private readonly Tensor indices;       // Int64, contiguous (the target itself when it already is)
+        private readonly Tensor indices;       // Int64, contiguous (the target itself when it already is); probabilities: the evidence's dtype, contiguous
+        private bool probabilities;
         private readonly double[]? classWeight;
         private readonly double weightTotal;
         private readonly bool anyIgnored;
@@ -56,6 +57,18 @@ internal static unsafe partial class FusedDirichlet
             for (int i = 2; i < shape.Length; i++)
                 positions *= shape[i];
             int classes = checked((int)shape[1]);
+            if (target.is_floating_point())
+            {
+                // Probability target (weight and ignoreIndex were refused with it): the composed path's range check on the
+                // caller's values, then the kernel reads them in the evidence's dtype, as the composed path computes with them.
+                var (yMin, yMax) = target.dtype is ScalarType.Float32 or ScalarType.Float64 && target.is_contiguous()
+                    ? ValueRange(target)
+                    : ValueRange(target.to(ScalarType.Float64).contiguous());   // Float16 / BFloat16 → Float64: exact
+                Check.ProbabilityRange(yMin, yMax, "target");
+                var dense = target.dtype == evidence.dtype && target.is_contiguous() ? target : target.to(evidence.dtype).contiguous();
+                return new Call(evidence, target, dense, weight, null, positions, false, ignoreIndex, reduction, loss) { probabilities = true };
+            }
+
             var indices = target.dtype == ScalarType.Int64 && target.is_contiguous() ? target : target.to(ScalarType.Int64).contiguous();
             var (minIndex, maxIndex, kept) = TargetPass(indices, positions, ignoreIndex);
             bool anyIgnored = kept < positions;
@@ -117,7 +130,8 @@ internal static unsafe partial class FusedDirichlet
             gradient = withGradient ? empty(shape, evidence.dtype) : null;
 
             double scale = Reduction == nn.Reduction.Mean ? (weightTotal > 0 ? 1.0 / weightTotal : 0.0) : 1.0;
-            var job = new Job(Pointer(evidence), evidence.dtype == ScalarType.Float32, (long*)Pointer(indices), n, c, d,
+            var job = new Job(Pointer(evidence), evidence.dtype == ScalarType.Float32, probabilities ? null : (long*)Pointer(indices),
+                probabilities ? Pointer(indices) : null, n, c, d,
                 classWeight, anyIgnored ? ignoreIndex : (long?)null, loss,
                 perPosition is null ? null : Pointer(perPosition), gradient is null ? null : Pointer(gradient), scale);
             Interlocked.Increment(ref jobsStarted);

@@ -12,6 +12,7 @@ internal static unsafe partial class FusedDirichlet
         private readonly void* evidence;
         private readonly bool isFloat;
         private readonly long* target;
+        private readonly void* probabilities;   // a probability target in the evidence's dtype (then target is null)
         private readonly long n;
         private readonly int c;
         private readonly long d;
@@ -28,12 +29,13 @@ internal static unsafe partial class FusedDirichlet
         private readonly double softplusThreshold;
         private readonly bool wide;
 
-        internal Job(void* evidence, bool isFloat, long* target, long n, int c, long d, double[]? classWeight, long? ignored,
+        internal Job(void* evidence, bool isFloat, long* target, void* probabilities, long n, int c, long d, double[]? classWeight, long? ignored,
             FusedLoss loss, void* perPosition, void* gradient, double scale)
         {
             this.evidence = evidence;
             this.isFloat = isFloat;
             this.target = target;
+            this.probabilities = probabilities;
             this.n = n;
             this.c = c;
             this.d = d;
@@ -44,7 +46,8 @@ internal static unsafe partial class FusedDirichlet
             this.gradient = gradient;
             this.scale = scale;
             wide = Kernels.UseVector512;
-            klOffset = loss.Kind == FusedLossKind.PosteriorNetwork ? 0.0 : KlOffset(c, loss.PriorWeight);   // −H[Dir(α)] has no constant
+            klOffset = loss.Kind == FusedLossKind.PosteriorNetwork ? 0.0   // −H[Dir(α)] has no constant
+                : KlOffset(c, loss.PriorWeight, probabilities is null ? c - 1 : c);
             softplusThreshold = isFloat ? ActivationKernel.SoftplusThresholdFloat32 : ActivationKernel.SoftplusThresholdFloat64;
             int maxLanes = Math.Max(VectorWidth, TileElements / c / VectorWidth * VectorWidth);
             if (d == 1)
@@ -62,15 +65,17 @@ internal static unsafe partial class FusedDirichlet
         }
 
         /// <summary>
-        /// The evidential KL's constant ln Γ(Cλ) − (C − 1) ln Γ(λ) for prior weight λ (<see cref="EvidentialKernel"/>):
-        /// ln Γ(C) for EDL's λ = 1, where ln Γ(1) = 0 is left out rather than computed.
+        /// The evidential KL's constant ln Γ(Cλ) − m ln Γ(λ) for prior weight λ (<see cref="EvidentialKernel"/>), with
+        /// m = <paramref name="priorTerms"/>: C − 1 for index targets (the kernel leaves the true class's ln Γ(λ) out of its
+        /// sum), C for probability targets (every class's ln Γ(β) is summed). ln Γ(C) for EDL's λ = 1, where ln Γ(1) = 0 is
+        /// left out rather than computed.
         /// </summary>
-        private static double KlOffset(int c, double priorWeight)
+        private static double KlOffset(int c, double priorWeight, int priorTerms)
         {
             PolygammaVector.LgammaDigammaTrigamma(Vector.Create(c * priorWeight), false, out var lnGammaAll, out _, out _);
             PolygammaVector.LgammaDigammaTrigamma(Vector.Create(priorWeight), false, out var lnGamma, out _, out _);
             double lnGammaPrior = priorWeight == FusedLoss.EdlPriorWeight ? 0.0 : lnGamma[0];
-            return lnGammaAll[0] - (c - 1) * lnGammaPrior;
+            return lnGammaAll[0] - priorTerms * lnGammaPrior;
         }
 
         /// <summary>Whether the job runs the kernels' 512-bit copy (<see cref="Kernels.UseVector512"/> when it was made).</summary>
@@ -84,7 +89,11 @@ internal static unsafe partial class FusedDirichlet
             var sums = new double[chunks];
             void Chunk(int k)
             {
-                var scratch = new Scratch(c, lanes, gradient is not null, loss.Activation != EvidenceActivation.None, loss.Kind == FusedLossKind.Fisher);
+                bool withProbabilities = probabilities is not null;
+                bool crossEntropyRisk = loss.Kind == FusedLossKind.PosteriorNetwork
+                    || (loss.Kind is FusedLossKind.Evidential or FusedLossKind.Red && loss.Risk == EvidentialRisk.CrossEntropy);
+                var scratch = new Scratch(c, lanes, gradient is not null, loss.Activation != EvidenceActivation.None, loss.Kind == FusedLossKind.Fisher,
+                    withProbabilities, withProbabilities && crossEntropyRisk);
                 try
                 {
                     double sum = 0;
@@ -107,6 +116,68 @@ internal static unsafe partial class FusedDirichlet
             return total;
         }
 
+        /// <summary>
+        /// Copies the tile's <paramref name="count"/> positions of (N, C, D) data at <paramref name="source"/> (Float32 or
+        /// Float64 as the evidence) class-major into <paramref name="destination"/>: destination[j·lanes + b]. Rows (D = 1)
+        /// are read contiguously, spatial tiles one class plane at a time. Padding lanes are left as they were.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
+        private void LoadClassMajor(void* source, double[] destination, long first, int count, long sample, long d0)
+        {
+            var e = destination;
+            if (d == 1)
+            {
+                int b0 = 0;
+                fixed (double* scratch = e)
+                {
+                    for (; b0 + Transpose.BlockSize <= count && Transpose.IsSupported; b0 += Transpose.BlockSize)
+                    {
+                        if (isFloat)
+                            Transpose.RowsToColumns((float*)source + (first + b0) * c, c, scratch + b0, lanes);
+                        else
+                            Transpose.RowsToColumns((double*)source + (first + b0) * c, c, scratch + b0, lanes);
+                    }
+                }
+
+                for (int b = b0; b < count; b++)
+                {
+                    long rowStart = (first + b) * c;
+                    if (isFloat)
+                    {
+                        float* row = (float*)source + rowStart;
+                        for (int j = 0; j < c; j++)
+                            e[j * lanes + b] = row[j];
+                    }
+                    else
+                    {
+                        double* row = (double*)source + rowStart;
+                        for (int j = 0; j < c; j++)
+                            e[j * lanes + b] = row[j];
+                    }
+                }
+            }
+            else
+            {
+                for (int j = 0; j < c; j++)
+                {
+                    long planeStart = (sample * c + j) * d + d0;
+                    int row = j * lanes;
+                    if (isFloat)
+                    {
+                        float* plane = (float*)source + planeStart;
+                        for (int b = 0; b < count; b++)
+                            e[row + b] = plane[b];
+                    }
+                    else
+                    {
+                        double* plane = (double*)source + planeStart;
+                        for (int b = 0; b < count; b++)
+                            e[row + b] = plane[b];
+                    }
+                }
+            }
+        }
+
         /// <summary>Loads one tile, runs the loss kernel on it and stores its outputs; returns Σ w·loss.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
         private double Tile(long tile, Scratch s)
@@ -127,7 +198,24 @@ internal static unsafe partial class FusedDirichlet
             }
 
             var e = s.Evidence;
-            for (int b = 0; b < lanes; b++)
+            if (probabilities is not null)
+            {
+                for (int b = 0; b < lanes; b++)
+                {
+                    s.Target[b] = 0;
+                    s.Weight[b] = b < count ? 1.0 : 0.0;
+                }
+
+                LoadClassMajor(probabilities, s.Probability!, first, count, sample, d0);
+                var y = s.Probability!;
+                for (int j = 0; j < c; j++)
+                {
+                    for (int b = count; b < lanes; b++)
+                        y[j * lanes + b] = 0.0;
+                }
+            }
+
+            for (int b = 0; b < lanes && probabilities is null; b++)
             {
                 long cls = b < count ? target[first + b] : 0;
                 bool keep = b < count && (ignored is null || cls != ignored.Value);
@@ -135,59 +223,8 @@ internal static unsafe partial class FusedDirichlet
                 s.Weight[b] = keep ? (classWeight is null ? 1.0 : classWeight[cls]) : 0.0;
             }
 
-            // Load (N, C, D) evidence class-major: e[j·lanes + b]. Ignored positions and padding lanes hold 0.
-            // Rows (D = 1) are read contiguously, spatial tiles one class plane at a time.
-            if (d == 1)
-            {
-                int b0 = 0;
-                fixed (double* scratch = e)
-                {
-                    for (; b0 + Transpose.BlockSize <= count && Transpose.IsSupported; b0 += Transpose.BlockSize)
-                    {
-                        if (isFloat)
-                            Transpose.RowsToColumns((float*)evidence + (first + b0) * c, c, scratch + b0, lanes);
-                        else
-                            Transpose.RowsToColumns((double*)evidence + (first + b0) * c, c, scratch + b0, lanes);
-                    }
-                }
-
-                for (int b = b0; b < count; b++)
-                {
-                    long rowStart = (first + b) * c;
-                    if (isFloat)
-                    {
-                        float* row = (float*)evidence + rowStart;
-                        for (int j = 0; j < c; j++)
-                            e[j * lanes + b] = row[j];
-                    }
-                    else
-                    {
-                        double* row = (double*)evidence + rowStart;
-                        for (int j = 0; j < c; j++)
-                            e[j * lanes + b] = row[j];
-                    }
-                }
-            }
-            else
-            {
-                for (int j = 0; j < c; j++)
-                {
-                    long planeStart = (sample * c + j) * d + d0;
-                    int row = j * lanes;
-                    if (isFloat)
-                    {
-                        float* plane = (float*)evidence + planeStart;
-                        for (int b = 0; b < count; b++)
-                            e[row + b] = plane[b];
-                    }
-                    else
-                    {
-                        double* plane = (double*)evidence + planeStart;
-                        for (int b = 0; b < count; b++)
-                            e[row + b] = plane[b];
-                    }
-                }
-            }
+            // Load (N, C, D) evidence class-major: e[j·lanes + b]. Ignored positions and padding lanes hold 0 (below).
+            LoadClassMajor(evidence, e, first, count, sample, d0);
 
             // The …WithLogits functions: the input is logits, and the evidence is computed here (padding lanes included, then cleared).
             var derivative = s.Derivative;
@@ -222,7 +259,11 @@ internal static unsafe partial class FusedDirichlet
             }
 
             bool evidential = loss.Kind is not FusedLossKind.MaxNorm;
-            if (evidential && wide)
+            if (probabilities is not null && wide)
+                Wide.EvidentialKernel.TileProbabilities(s, c, lanes, loss, klOffset);
+            else if (probabilities is not null)
+                EvidentialKernel.TileProbabilities(s, c, lanes, loss, klOffset);
+            else if (evidential && wide)
                 Wide.EvidentialKernel.Tile(s, c, lanes, loss, klOffset);
             else if (evidential)
                 EvidentialKernel.Tile(s, c, lanes, loss, klOffset);

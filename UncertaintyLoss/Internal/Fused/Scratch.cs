@@ -8,9 +8,13 @@ internal sealed class Scratch
 {
     private readonly List<double[]> rented = new();
 
-    internal Scratch(int classes, int lanes, bool withGradient, bool withActivation = false, bool withFisher = false)
+    internal Scratch(int classes, int lanes, bool withGradient, bool withActivation = false, bool withFisher = false,
+        bool withProbabilities = false, bool withRiskPolygamma = false)
     {
         Evidence = Rent(classes * lanes);
+        Probability = withProbabilities ? Rent(classes * lanes) : null;
+        RiskDigamma = withRiskPolygamma ? Rent(classes * lanes) : null;
+        RiskTrigamma = withRiskPolygamma && withGradient ? Rent(classes * lanes) : null;
         Fisher = withFisher ? new[] { Rent(classes * lanes), Rent(classes * lanes), Rent(classes * lanes), Rent(classes * lanes) } : null;
         Derivative = withGradient && withActivation ? Rent(classes * lanes) : null;
         Gradient = withGradient ? Rent(classes * lanes) : null;
@@ -24,6 +28,16 @@ internal sealed class Scratch
 
     /// <summary>Evidence e[j·B + b] (0 at ignored positions and padding lanes).</summary>
     internal double[] Evidence { get; }
+
+    /// <summary>Class probabilities y[j·B + b] of a probability target (class-major, as <see cref="Evidence"/>; 0 in padding
+    /// lanes), else null.</summary>
+    internal double[]? Probability { get; }
+
+    /// <summary>ψ(α) of every element, for the cross-entropy risk with a probability target, else null.</summary>
+    internal double[]? RiskDigamma { get; }
+
+    /// <summary>ψ₁(α) of every element, for the cross-entropy risk's gradient with a probability target, else null.</summary>
+    internal double[]? RiskTrigamma { get; }
 
     /// <summary>The activation's derivative ∂e_{j,b}/∂x_{j,b} at the input x (class-major, as <see cref="Evidence"/>), when
     /// the pass applies an evidence activation and a gradient is needed; else null.</summary>
