@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using TorchSharp;
 
 namespace UncertaintyLoss.Benchmarks;
 
@@ -57,6 +58,18 @@ public class WithLogitsBenchmarks : LossBenchmarkBase
     /// <summary><see cref="UL.MaxNormLossWithLogits"/> (p = 4).</summary>
     [Benchmark]
     public double MaxNormWithLogits() => Measure(static (x, y) => UL.MaxNormLossWithLogits(x, y, regFactor: 1.0));
+
+    /// <summary><see cref="UL.EvidentialLossWithLogits"/>, squared-error risk, with probability targets (label smoothing
+    /// ε = 0.1, the logits' dtype and shape; fused since issue 18's third session), against <c>cross_entropy</c> with
+    /// index targets (the Ratio column's baseline; <c>cross_entropy</c> with the same probabilities is
+    /// <see cref="CrossEntropySoftTargets"/>).</summary>
+    [Benchmark]
+    public double EvidentialWithLogitsSoftTargets() =>
+        MeasureWithProbabilities(static (x, y) => UL.EvidentialLossWithLogits(x, y, regFactor: 1.0));
+
+    /// <summary><c>cross_entropy</c> with the same label-smoothed probability targets.</summary>
+    [Benchmark]
+    public double CrossEntropySoftTargets() => MeasureWithProbabilities(static (x, y) => torch.nn.functional.cross_entropy(x, y));
 
     /// <summary>The two-step form the …WithLogits functions replace: <see cref="UL.EvidentialLoss"/> on
     /// <see cref="UL.ClampedExp"/>(logits), the issue's reference row.</summary>

@@ -40,7 +40,7 @@ public static partial class UL
     /// and device.</para>
     /// <para><b>Reference.</b> Sensoy, Kaplan and Kandemir, "Evidential Deep Learning to Quantify Classification
     /// Uncertainty", NeurIPS 2018, eqs. 3–5 and the KL regulariser of section 4.</para>
-    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence and class-index targets, a fused kernel
+    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence and class-index or probability targets (probability targets since issue 18's third session, when they do not require a gradient), a fused kernel
     /// computes the loss and its analytic gradient in one double-precision pass, for each of the three risks
     /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>);
     /// other inputs compose

@@ -33,7 +33,7 @@ public static partial class UL
     /// from x = 16 on), which has no cancellation: written out, 1 − ψ₁(S)Σ1/ψ₁(α_j) loses all Float32 digits near
     /// S ≈ 1e7. ψ₁ is an accurate trigamma, not libtorch's <c>polygamma(1, ·)</c>.</para>
     /// <para><b>Shape.</b> As <see cref="EvidentialLoss"/>.</para>
-    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence and class-index targets, the fused kernel
+    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence and class-index or probability targets (probability targets since issue 18's third session, when they do not require a gradient), the fused kernel
     /// computes the loss and its analytic gradient in one double-precision pass (since issue 18,
     /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>);
     /// other inputs compose TorchSharp operations. Both support gradients of every order (<see cref="EvidentialLoss"/>).</para>

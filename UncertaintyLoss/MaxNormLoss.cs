@@ -37,7 +37,7 @@ public static partial class UL
     /// dtype and device.</para>
     /// <para><b>Reference.</b> Tsiligkaridis, "Information Aware Max-Norm Dirichlet Networks for Predictive Uncertainty
     /// Estimation", Neural Networks 135 (2021), arXiv:1910.04819.</para>
-    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence with class-index targets, a fused kernel
+    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence with class-index targets (probability targets always compose: they need every class's loss), a fused kernel
     /// computes the loss and its analytic gradient in one double-precision pass
     /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>);
     /// other inputs compose

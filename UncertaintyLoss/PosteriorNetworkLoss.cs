@@ -31,7 +31,7 @@ public static partial class UL
     /// <para><b>Shape.</b> As <see cref="EvidentialLoss"/>.</para>
     /// <para><b>Reference.</b> Charpentier, Zügner and Günnemann, "Posterior Network: Uncertainty Estimation without OOD
     /// Samples via Density-Based Pseudo-Counts", NeurIPS 2020, eq. 5 (UCE) and its entropy regulariser.</para>
-    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence and class-index targets, the fused kernel of
+    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence and class-index or probability targets (probability targets since issue 18's third session, when they do not require a gradient), the fused kernel of
     /// <see cref="EvidentialLoss"/> computes the loss and its analytic gradient in one double-precision pass (since issue 18's
     /// second session; the entropy as the KL to Dir(1) over every class, without its constant), other inputs compose TorchSharp operations; a backward with <c>create_graph</c> through the fused
     /// kernel recomputes the gradient through the composed operations

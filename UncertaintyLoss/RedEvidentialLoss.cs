@@ -82,7 +82,7 @@ public static partial class UL
     /// <para><b>Shape.</b> As <see cref="EvidentialLoss"/>.</para>
     /// <para><b>Reference.</b> Pandey and Yu, "Learn to Accumulate Evidence from All Training Samples: Theory and Practice",
     /// ICML 2023.</para>
-    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence and class-index targets, the fused kernel of
+    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence and class-index or probability targets (probability targets since issue 18's third session, when they do not require a gradient), the fused kernel of
     /// <see cref="EvidentialLoss"/> computes the loss and its analytic gradient in one double-precision pass (since issue 18's
     /// second session; the correct-evidence term adds one logarithm per position), other inputs compose TorchSharp operations; a backward with <c>create_graph</c> through the fused
     /// kernel recomputes the gradient through the composed operations

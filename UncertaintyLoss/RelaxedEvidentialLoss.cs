@@ -34,7 +34,7 @@ public static partial class UL
     /// <para><b>Reference.</b> Chen, Gao and Xu, "R-EDL: Relaxing Nonessential Settings of Evidential Deep Learning",
     /// ICLR 2024 (MengyuanChen21/ICLR2024-REDL, <c>ModifiedEvidentialN.compute_mse</c> and <c>compute_kl_loss</c> with
     /// lamb1 = 1, lamb2 = λ).</para>
-    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence and class-index targets, a fused kernel
+    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence and class-index or probability targets (probability targets since issue 18's third session, when they do not require a gradient), a fused kernel
     /// computes the loss and its analytic gradient in one double-precision pass
     /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>);
     /// other inputs compose
