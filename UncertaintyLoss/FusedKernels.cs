@@ -9,7 +9,7 @@ public static partial class UL
     /// The process-wide default of whether <see cref="EvidentialLoss"/>, <see cref="RelaxedEvidentialLoss"/>,
     /// <see cref="MaxNormLoss"/>, <see cref="FisherEvidentialLoss"/>, <see cref="RedEvidentialLoss"/>, <see cref="PosteriorNetworkLoss"/> and their <c>…WithLogits</c> forms may use their fused
     /// CPU kernel (default <see langword="true"/>): one vectorised double-precision pass computing the loss and its
-    /// analytic gradient, used for contiguous Float32/Float64 CPU evidence (or logits) with class-index targets, or probability targets that do not require a gradient (every fused loss but the max-norm one)
+    /// analytic gradient, used for contiguous Float32/Float64 CPU evidence (or logits) with class-index targets, or probability targets that do not require a gradient
     /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>).
     /// A <see cref="KernelScope"/> overrides it for one thread or async flow.
     /// </summary>

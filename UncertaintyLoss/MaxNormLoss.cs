@@ -37,7 +37,7 @@ public static partial class UL
     /// dtype and device.</para>
     /// <para><b>Reference.</b> Tsiligkaridis, "Information Aware Max-Norm Dirichlet Networks for Predictive Uncertainty
     /// Estimation", Neural Networks 135 (2021), arXiv:1910.04819.</para>
-    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence with class-index targets (probability targets always compose: they need every class's loss), a fused kernel
+    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU evidence with class-index or probability targets (probability targets since issue 18's third session, when they do not require a gradient: every class's loss in one pass), a fused kernel
     /// computes the loss and its analytic gradient in one double-precision pass
     /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>);
     /// other inputs compose
@@ -100,7 +100,7 @@ public static partial class UL
         Check.RegFactor(regFactor, nameof(regFactor));
         Check.PNorm(pNorm, nameof(pNorm));
         Check.Defined(fisherAlphaSum, nameof(fisherAlphaSum));
-        if (FusedDirichlet.Applies(input, target, kind, weight, pNorm, probabilities: false))
+        if (FusedDirichlet.Applies(input, target, kind, weight, pNorm))
             return FusedDirichlet.Run(input, target, weight, ignoreIndex, reduction, FusedLoss.MaxNorm(regFactor, pNorm, fisherAlphaSum).WithActivation(activation, clamp));
         return OnEvidence(input, activation, clamp, evidence =>
         {

@@ -173,10 +173,6 @@ public static class FusedCases
     /// an option passed on at the wrong precision shows).</summary>
     public const double DefaultCorrectEvidenceWeight = 0.7;
 
-    /// <summary>The fused losses whose fused path takes probability targets: all but the max-norm loss.</summary>
-    public static readonly FusedLossUnderTest[] ProbabilityLosses =
-        Enum.GetValues<FusedLossUnderTest>().Where(l => l != FusedLossUnderTest.MaxNorm).ToArray();
-
     /// <summary>
     /// Which fused loss <paramref name="op"/> is; a new entry with a fused path needs its own case here.
     /// </summary>
@@ -538,8 +534,8 @@ public class FusedPathTests
     /// unnormalised targets (entries 0, 1 or uniform; Σ y ≠ 1) in Float32 or Float64, no weight or ignoreIndex:
     /// the same tolerances.
     /// </summary>
-    /// <remarks>Every loss of <see cref="OpTable"/> whose fused path takes probability targets, 60 cases each.</remarks>
-    [TestCaseSource(typeof(OpTable), nameof(OpTable.FusedProbabilityLossCases))]
+    /// <remarks>Every loss of <see cref="OpTable"/> with a fused path, 60 cases each.</remarks>
+    [TestCaseSource(typeof(OpTable), nameof(OpTable.FusedLossCases))]
     public void FusedPath_RandomProbabilityTargets_MatchesComposedPath(LossOp op) =>
         Prop.ForAll((from c in Cases(FusedCases.LossOf(op))
                      from seed in Gen.Choose(0, int.MaxValue - 1)
@@ -558,7 +554,7 @@ public class FusedPathTests
     /// [0, 10], where no large terms cancel; every fused loss that takes probability targets, 2-D and N-d, every reduction).
     /// </summary>
     [Test]
-    public void FusedPath_OneHotProbabilities_MatchIndexTarget([ValueSource(typeof(FusedCases), nameof(FusedCases.ProbabilityLosses))] FusedLossUnderTest loss,
+    public void FusedPath_OneHotProbabilities_MatchIndexTarget([Values] FusedLossUnderTest loss,
         [Values(false, true)] bool spatial, [Values] Reduction reduction)
     {
         var shape = spatial ? new long[] { 3, 7, 5, 4 } : new long[] { 40, 13 };
@@ -588,25 +584,24 @@ public class FusedPathTests
         return y;
     }
 
-    /// <summary>The max-norm loss's probability targets stay on the composed path (no fused job), and a probability
-    /// target that requires a gradient takes the composed path for every loss, which differentiates it.</summary>
+    /// <summary>A probability target that requires a gradient takes the composed path, which differentiates it; without
+    /// one it takes the fused path.</summary>
     [Test]
-    public void FusedPath_MaxNormProbabilitiesAndTargetsRequiringGrad_StayComposed()
+    public void FusedPath_ProbabilityTargetRequiringGrad_StaysComposed([Values] FusedLossUnderTest loss)
     {
         using var scope = NewDisposeScope();
         using var auto = Kernels.Force(KernelPath.Auto);   // the suite's UL_KERNEL_PATH=Composed run included
-        var e = Tensors.FromDoubles(new[] { 0.0, 1.0, 2.0, 3.0, 0.5, 4.0 }, new long[] { 2, 3 }, ScalarType.Float64).requires_grad_();
-        var y = Tensors.FromDoubles(new[] { 0.2, 0.3, 0.5, 0.0, 1.0, 0.0 }, new long[] { 2, 3 }, ScalarType.Float64);
+        var c = FusedCases.WithProbabilities(FusedCases.Build(3, false, ScalarType.Float64, new long[] { 4, 3 }, EvidenceMode.Moderate,
+            ScalarType.Int64, Reduction.Mean, 0.5, 4, FisherAlphaSum.All, weighted: false, IgnoreMode.None, -100).As(loss), 4, ProbabilityMode.Soft, ScalarType.Float64);
+        var e = c.EvidenceTensor();
         long jobs = FusedDirichlet.JobsStarted;
-        UL.MaxNormLoss(e, y, 0.5).backward();
-        Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(jobs), "max-norm, probability target");
-
-        var soft = y.clone().requires_grad_();
-        UL.EvidentialLoss(e, soft, 0.5).backward();
-        Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(jobs), "a probability target requiring grad");
+        var soft = c.TargetTensor().requires_grad_();
+        c.Loss(e, soft, null).backward();
+        Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(jobs), "a probability target requiring grad starts no fused job");
         Assert.That(soft.grad, Is.Not.Null, "the target's gradient");
+        Assert.That(soft.grad!.abs().max().item<double>(), Is.GreaterThan(0), "a non-zero target gradient");
 
-        UL.EvidentialLoss(e, y, 0.5).backward();
+        c.Loss(e, c.TargetTensor(), null).backward();
         Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(jobs + 1), "a probability target without grad takes the fused path");
     }
 

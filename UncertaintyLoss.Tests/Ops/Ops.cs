@@ -70,10 +70,6 @@ public sealed record LossOp(string Function, LossVariant Typical, Gen<LossVarian
     /// <summary>Whether the loss takes probability (soft) targets of the evidence's shape as well as class indices.</summary>
     public bool SupportsProbabilityTargets { get; init; } = true;
 
-    /// <summary>Whether the fused path also serves probability targets (issue 18, third session): every loss with a fused
-    /// path but the max-norm one, whose probability targets stay composed.</summary>
-    public bool HasFusedProbabilityPath { get; init; } = true;
-
     /// <summary>Whether the loss takes N-d (segmentation-shaped) inputs (N, C, d1, …, dk).</summary>
     public bool SupportsNd { get; init; } = true;
 
@@ -524,7 +520,6 @@ public static class OpTable
                     (e, y) => MaxNorm(e, y, 1, 4, FisherAlphaSum.All))))),
             HasFusedPath: true)
         {
-            HasFusedProbabilityPath = false,
             BadOptions =
             [
                 .. Bad("regFactor", ValidationKit.BadOptions.RegFactors, v => (e, t) => UL.MaxNormLoss(e, t, regFactor: v)),
@@ -668,10 +663,6 @@ public static class OpTable
 
     public static IEnumerable<TestCaseData> FusedLossCases() =>
         Losses.Where(op => op.HasFusedPath).Select(op => new TestCaseData(op).SetArgDisplayNames(op.Function));
-
-    /// <summary>The losses whose fused path serves probability targets (<see cref="LossOp.HasFusedProbabilityPath"/>).</summary>
-    public static IEnumerable<TestCaseData> FusedProbabilityLossCases() =>
-        Losses.Where(op => op.HasFusedPath && op.HasFusedProbabilityPath).Select(op => new TestCaseData(op).SetArgDisplayNames(op.Function));
 
     public static IEnumerable<TestCaseData> MeasureCases() => Measures.Select(op => new TestCaseData(op).SetArgDisplayNames(op.Function));
 

@@ -12,7 +12,7 @@ internal static unsafe partial class FusedDirichlet
     internal sealed class Call
     {
         private readonly Tensor evidence;
-        private readonly Tensor indices;       // Int64, contiguous (the target itself when it already is); probabilities: the evidence's dtype, contiguous
+        private readonly Tensor indices;       // Int64, contiguous (the target itself when it already is); probabilities: Float32 or Float64, contiguous
         private bool probabilities;
         private readonly double[]? classWeight;
         private readonly double weightTotal;
@@ -60,12 +60,12 @@ internal static unsafe partial class FusedDirichlet
             if (target.is_floating_point())
             {
                 // Probability target (weight and ignoreIndex were refused with it): the composed path's range check on the
-                // caller's values, then the kernel reads them in the evidence's dtype, as the composed path computes with them.
-                var (yMin, yMax) = target.dtype is ScalarType.Float32 or ScalarType.Float64 && target.is_contiguous()
-                    ? ValueRange(target)
-                    : ValueRange(target.to(ScalarType.Float64).contiguous());   // Float16 / BFloat16 → Float64: exact
+                // caller's values, which the kernel then reads at their own precision (Float16 and BFloat16 as Float32: exact).
+                var dense = target.dtype is ScalarType.Float32 or ScalarType.Float64 && target.is_contiguous()
+                    ? target
+                    : target.to(target.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32).contiguous();
+                var (yMin, yMax) = ValueRange(dense);
                 Check.ProbabilityRange(yMin, yMax, "target");
-                var dense = target.dtype == evidence.dtype && target.is_contiguous() ? target : target.to(evidence.dtype).contiguous();
                 return new Call(evidence, target, dense, weight, null, positions, false, ignoreIndex, reduction, loss) { probabilities = true };
             }
 
@@ -131,7 +131,7 @@ internal static unsafe partial class FusedDirichlet
 
             double scale = Reduction == nn.Reduction.Mean ? (weightTotal > 0 ? 1.0 / weightTotal : 0.0) : 1.0;
             var job = new Job(Pointer(evidence), evidence.dtype == ScalarType.Float32, probabilities ? null : (long*)Pointer(indices),
-                probabilities ? Pointer(indices) : null, n, c, d,
+                probabilities ? Pointer(indices) : null, probabilities && indices.dtype == ScalarType.Float32, n, c, d,
                 classWeight, anyIgnored ? ignoreIndex : (long?)null, loss,
                 perPosition is null ? null : Pointer(perPosition), gradient is null ? null : Pointer(gradient), scale);
             Interlocked.Increment(ref jobsStarted);

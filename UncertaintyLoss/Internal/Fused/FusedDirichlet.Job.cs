@@ -12,7 +12,8 @@ internal static unsafe partial class FusedDirichlet
         private readonly void* evidence;
         private readonly bool isFloat;
         private readonly long* target;
-        private readonly void* probabilities;   // a probability target in the evidence's dtype (then target is null)
+        private readonly void* probabilities;   // a probability target, Float32 or Float64 (then target is null)
+        private readonly bool probabilitiesAreFloat;
         private readonly long n;
         private readonly int c;
         private readonly long d;
@@ -29,13 +30,14 @@ internal static unsafe partial class FusedDirichlet
         private readonly double softplusThreshold;
         private readonly bool wide;
 
-        internal Job(void* evidence, bool isFloat, long* target, void* probabilities, long n, int c, long d, double[]? classWeight, long? ignored,
+        internal Job(void* evidence, bool isFloat, long* target, void* probabilities, bool probabilitiesAreFloat, long n, int c, long d, double[]? classWeight, long? ignored,
             FusedLoss loss, void* perPosition, void* gradient, double scale)
         {
             this.evidence = evidence;
             this.isFloat = isFloat;
             this.target = target;
             this.probabilities = probabilities;
+            this.probabilitiesAreFloat = probabilitiesAreFloat;
             this.n = n;
             this.c = c;
             this.d = d;
@@ -90,7 +92,9 @@ internal static unsafe partial class FusedDirichlet
             void Chunk(int k)
             {
                 bool withProbabilities = probabilities is not null;
-                bool crossEntropyRisk = loss.Kind == FusedLossKind.PosteriorNetwork
+                // Two more C·B buffers with a probability target: ψ(α) and ψ₁(α) for the cross-entropy risk, the classes'
+                // gradient weights for the max-norm loss.
+                bool crossEntropyRisk = loss.Kind is FusedLossKind.PosteriorNetwork or FusedLossKind.MaxNorm
                     || (loss.Kind is FusedLossKind.Evidential or FusedLossKind.Red && loss.Risk == EvidentialRisk.CrossEntropy);
                 var scratch = new Scratch(c, lanes, gradient is not null, loss.Activation != EvidenceActivation.None, loss.Kind == FusedLossKind.Fisher,
                     withProbabilities, withProbabilities && crossEntropyRisk);
@@ -117,12 +121,12 @@ internal static unsafe partial class FusedDirichlet
         }
 
         /// <summary>
-        /// Copies the tile's <paramref name="count"/> positions of (N, C, D) data at <paramref name="source"/> (Float32 or
-        /// Float64 as the evidence) class-major into <paramref name="destination"/>: destination[j·lanes + b]. Rows (D = 1)
+        /// Copies the tile's <paramref name="count"/> positions of (N, C, D) data at <paramref name="source"/> (Float32 when
+        /// <paramref name="isFloat"/>, else Float64) class-major into <paramref name="destination"/>: destination[j·lanes + b]. Rows (D = 1)
         /// are read contiguously, spatial tiles one class plane at a time. Padding lanes are left as they were.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
-        private void LoadClassMajor(void* source, double[] destination, long first, int count, long sample, long d0)
+        private void LoadClassMajor(void* source, bool isFloat, double[] destination, long first, int count, long sample, long d0)
         {
             var e = destination;
             if (d == 1)
@@ -206,7 +210,7 @@ internal static unsafe partial class FusedDirichlet
                     s.Weight[b] = b < count ? 1.0 : 0.0;
                 }
 
-                LoadClassMajor(probabilities, s.Probability!, first, count, sample, d0);
+                LoadClassMajor(probabilities, probabilitiesAreFloat, s.Probability!, first, count, sample, d0);
                 var y = s.Probability!;
                 for (int j = 0; j < c; j++)
                 {
@@ -224,7 +228,7 @@ internal static unsafe partial class FusedDirichlet
             }
 
             // Load (N, C, D) evidence class-major: e[j·lanes + b]. Ignored positions and padding lanes hold 0 (below).
-            LoadClassMajor(evidence, e, first, count, sample, d0);
+            LoadClassMajor(evidence, isFloat, e, first, count, sample, d0);
 
             // The …WithLogits functions: the input is logits, and the evidence is computed here (padding lanes included, then cleared).
             var derivative = s.Derivative;
@@ -259,7 +263,11 @@ internal static unsafe partial class FusedDirichlet
             }
 
             bool evidential = loss.Kind is not FusedLossKind.MaxNorm;
-            if (probabilities is not null && wide)
+            if (probabilities is not null && !evidential && wide)
+                Wide.MaxNormKernel.TileProbabilities(s, c, lanes, loss.RegFactor, loss.PNorm, loss.FisherAlphaSum);
+            else if (probabilities is not null && !evidential)
+                MaxNormKernel.TileProbabilities(s, c, lanes, loss.RegFactor, loss.PNorm, loss.FisherAlphaSum);
+            else if (probabilities is not null && wide)
                 Wide.EvidentialKernel.TileProbabilities(s, c, lanes, loss, klOffset);
             else if (probabilities is not null)
                 EvidentialKernel.TileProbabilities(s, c, lanes, loss, klOffset);

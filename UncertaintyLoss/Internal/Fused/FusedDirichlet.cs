@@ -97,16 +97,15 @@ internal static unsafe partial class FusedDirichlet
 
     /// <summary>
     /// Whether the fused path serves this call (see <see cref="KernelPath"/>). Index targets, and probability targets
-    /// for every fused loss but the max-norm one (<paramref name="probabilities"/> false), when they do not require a
-    /// gradient (the fused node differentiates the evidence only) and are on the CPU.
+    /// on the CPU that do not require a gradient (the fused node differentiates the evidence only).
     /// </summary>
-    internal static bool Applies(Tensor evidence, Tensor target, TargetKind kind, Tensor? weight, int pNorm, bool probabilities = true)
+    internal static bool Applies(Tensor evidence, Tensor target, TargetKind kind, Tensor? weight, int pNorm)
     {
         var path = Kernels.Path;
         if (path == KernelPath.Composed)
             return false;
         bool targetServed = kind == TargetKind.Index
-            || (probabilities && kind == TargetKind.Probability && target.device_type == DeviceType.CPU && !target.requires_grad
+            || (kind == TargetKind.Probability && target.device_type == DeviceType.CPU && !target.requires_grad
                 && target.dtype is ScalarType.Float32 or ScalarType.Float64 or ScalarType.Float16 or ScalarType.BFloat16);
         bool applies = targetServed
             && evidence.device_type == DeviceType.CPU

@@ -18,6 +18,18 @@ namespace UncertaintyLoss.Internal.Fused;
 /// </list>
 /// The Gamma ratios are products (p is an integer): no special function in the p-norm term; the regulariser needs
 /// ψ₁ forward and ψ₂ backward, from one argument reduction.
+/// <para><b>Probability targets</b> (issue 18, third session; <see cref="TileProbabilities"/>): the expectation
+/// Σ_c y_c L(α, c) over the true class, as the composed path defines it, for any y in [0, 1]^C (Y = Σ y). With
+/// Ŝ_c = Σ_{j≠c} α_j, M_c = r(Ŝ_c) + Σ_{j≠c} m_j and F_c = M_c^{1/p} (sums of the others taken directly for the class of
+/// the largest α, S − α_c and T − m_c otherwise, T = Σ m_j: no cancellation), and w_c = y_c F_c/(p M_c):
+/// ∂/∂α_k Σ_c y_c F_c = m_k h(α_k)(W − w_k) + (U − w_k r_k h(Ŝ_k)) − h(S)·Σ_c w_c M_c, W = Σ w_c, U = Σ_c w_c r_c h(Ŝ_c)
+/// (for k the class of the largest α, whose w_k can dwarf the rest, W − w_k and U − u_k are summed without it; likewise
+/// P₁ and P₂ below).
+/// Regulariser with A = S: Σ_c y_c R_c = ½ Σ_j (Y − y_j) v_j, v_j = e_j²(ψ₁(α_j) − ψ₁(S)), whose derivative is
+/// (Y − y_k)[e_k(ψ₁(α_k) − ψ₁(S)) + ½ e_k² ψ₂(α_k)] − ½ ψ₂(S) Σ_j (Y − y_j) e_j². With A_c = 1 + Ŝ_c:
+/// Σ_c y_c R_c = ½ Σ_j (Y − y_j) e_j² ψ₁(α_j) − ½ Σ_c y_c E_c ψ₁(A_c), E_c = Σ_{j≠c} e_j², whose derivative is
+/// (Y − y_k)[e_k ψ₁(α_k) + ½ e_k² ψ₂(α_k)] − e_k (P₁ − y_k ψ₁(A_k)) − ½ (P₂ − y_k E_k ψ₂(A_k)), P₁ = Σ_c y_c ψ₁(A_c),
+/// P₂ = Σ_c y_c E_c ψ₂(A_c) (ψ₁ and ψ₂ of every A_c: one more argument reduction per element, twice with a gradient).</para>
 /// </summary>
 internal static class MaxNormKernel
 {
@@ -133,6 +145,203 @@ internal static class MaxNormKernel
                 }
 
                 gj.StoreUnsafe(ref grad![0], (nuint)at);
+            }
+        }
+    }
+
+    /// <summary>As <see cref="Tile"/> for a probability target (<see cref="Scratch.Probability"/>; the class summary's
+    /// "Probability targets").</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
+    internal static void TileProbabilities(Scratch s, int classes, int lanes, double regFactor, int p, FisherAlphaSum alphaSum)
+    {
+        var e = s.Evidence;
+        var y = s.Probability!;
+        var grad = s.Gradient;
+        bool withFisher = regFactor > 0;
+        bool withGrad = grad is not null;
+        bool strengthAll = alphaSum == FisherAlphaSum.All;
+        var one = O.Create(1.0);
+        var half = O.Create(0.5);
+        var lambda = O.Create(regFactor);
+        var pV = O.Create((double)p);
+
+        // Element pass: Π(α + i), h(α), ψ₁(α) and (to the gradient buffer) ψ₂(α) of every α = e + 1, as in Tile.
+        var risingProduct = s.Work1;
+        var risingH = s.Work2;
+        var trigammaAlpha = s.Extra;
+        var tetragammaAlpha = grad;
+        var classWeight = s.RiskDigamma!;        // w_c = y_c F_c/(p M_c)
+        var classWeightRest = s.RiskTrigamma;    // w_c r_c h(Ŝ_c)
+        int total = classes * lanes;
+        for (int k = 0; k < total; k += V.Count)
+        {
+            var ak = O.LoadUnsafe(ref e[0], (nuint)k) + one;
+            RisingProduct(ak, p, withGrad, out var pa, out var ha);
+            pa.StoreUnsafe(ref risingProduct[0], (nuint)k);
+            if (withGrad)
+                ha.StoreUnsafe(ref risingH[0], (nuint)k);
+            if (withFisher)
+            {
+                TrigammaTetragamma(ak, withGrad, out var tg, out var tt);
+                tg.StoreUnsafe(ref trigammaAlpha[0], (nuint)k);
+                if (withGrad)
+                    tt.StoreUnsafe(ref tetragammaAlpha![0], (nuint)k);
+            }
+        }
+
+        for (int g = 0; g < lanes; g += V.Count)
+        {
+            // Pass 1: S, Y, Σ e², and the class of the largest α (the first, as argmax) with the sums of the others of
+            // α and of e² for it (the largest α has the largest e²).
+            var s0 = V.Zero;
+            var yTotal = V.Zero;
+            var eSqTotal = V.Zero;
+            var alphaMax = O.Create(double.NegativeInfinity);
+            var maxClass = V.Zero;
+            var alphaOthersOfMax = V.Zero;
+            var eSqOthersOfMax = V.Zero;
+            var eSqMax = V.Zero;
+            for (int j = 0; j < classes; j++)
+            {
+                int at = j * lanes + g;
+                var ej = O.LoadUnsafe(ref e[0], (nuint)at);
+                var aj = ej + one;
+                var eSq = ej * ej;
+                s0 += aj;
+                yTotal += O.LoadUnsafe(ref y[0], (nuint)at);
+                eSqTotal += eSq;
+                var isNewMax = O.GreaterThan<double>(aj, alphaMax);
+                alphaOthersOfMax += O.ConditionalSelect(isNewMax, O.Max(alphaMax, V.Zero), aj);
+                eSqOthersOfMax += O.ConditionalSelect(isNewMax, eSqMax, eSq);
+                eSqMax = O.ConditionalSelect(isNewMax, eSq, eSqMax);
+                alphaMax = O.ConditionalSelect(isNewMax, aj, alphaMax);
+                maxClass = O.ConditionalSelect(isNewMax, O.Create((double)j), maxClass);
+            }
+
+            RisingProduct(s0, p, withGrad, out var productS, out var hS);
+            var invProductS = one / productS;
+            var trigammaS = V.Zero;
+            var tetragammaS = V.Zero;
+            if (withFisher && strengthAll)
+                TrigammaTetragamma(s0, withGrad, out trigammaS, out tetragammaS);
+
+            // Pass 2: T = Σ m_j and its sum without the largest class; the regulariser's sums over j.
+            var mTotal = V.Zero;
+            var mOthersOfMax = V.Zero;
+            var fisherSum = V.Zero;                // ½ Σ_j (Y − y_j) v_j (A = S) or ½ Σ_j (Y − y_j) e_j² ψ₁(α_j)
+            var eSqWeighted = V.Zero;              // Σ_j (Y − y_j) e_j² (A = S, gradient)
+            for (int j = 0; j < classes; j++)
+            {
+                int at = j * lanes + g;
+                var m = O.LoadUnsafe(ref risingProduct[0], (nuint)at) * invProductS;
+                mTotal += m;
+                mOthersOfMax += O.AndNot(m, O.Equals<double>(maxClass, O.Create((double)j)));
+                if (withFisher)
+                {
+                    var ej = O.LoadUnsafe(ref e[0], (nuint)at);
+                    var eSq = ej * ej;
+                    var rest = yTotal - O.LoadUnsafe(ref y[0], (nuint)at);
+                    var tg = O.LoadUnsafe(ref trigammaAlpha[0], (nuint)at);
+                    fisherSum = Mad(rest * eSq, strengthAll ? tg - trigammaS : tg, fisherSum);
+                    eSqWeighted = Mad(rest, eSq, eSqWeighted);
+                }
+            }
+
+            fisherSum *= half;
+
+            // Pass 3: every class c as the true one: F_c, its weight in the gradient, and (A_c = 1 + Ŝ_c) the strength terms.
+            // W, U, P₁ and P₂ are also summed without the class of the largest α, whose term can dwarf the others (M_c is
+            // tiny there, so w_c = y_c F_c/(p M_c) is huge): the gradient's W − w_k etc. take that sum for it, no cancellation.
+            var lossV = V.Zero;
+            var wTotal = V.Zero;                   // W
+            var uTotal = V.Zero;                   // U
+            var zTotal = V.Zero;                   // Σ_c w_c M_c
+            var p1 = V.Zero;                       // P₁
+            var p2 = V.Zero;                       // P₂
+            var wOthersOfMax = V.Zero;
+            var uOthersOfMax = V.Zero;
+            var p1OthersOfMax = V.Zero;
+            var p2OthersOfMax = V.Zero;
+            for (int c = 0; c < classes; c++)
+            {
+                int at = c * lanes + g;
+                var isMax = O.Equals<double>(maxClass, O.Create((double)c));
+                var ec = O.LoadUnsafe(ref e[0], (nuint)at);
+                var yc = O.LoadUnsafe(ref y[0], (nuint)at);
+                var sHat = O.ConditionalSelect(isMax, alphaOthersOfMax, s0 - (ec + one));
+                var mOthers = O.ConditionalSelect(isMax, mOthersOfMax, mTotal - O.LoadUnsafe(ref risingProduct[0], (nuint)at) * invProductS);
+                RisingProduct(sHat, p, withGrad, out var productHat, out var hHat);
+                var r = productHat * invProductS;
+                var mc = r + mOthers;
+                var f = Root(mc, p);
+                lossV = Mad(yc, f, lossV);
+                if (withGrad)
+                {
+                    var w = yc * f / (pV * mc);
+                    var u = w * r * hHat;
+                    w.StoreUnsafe(ref classWeight[0], (nuint)at);
+                    u.StoreUnsafe(ref classWeightRest![0], (nuint)at);
+                    wTotal += w;
+                    uTotal += u;
+                    wOthersOfMax += O.AndNot(w, isMax);
+                    uOthersOfMax += O.AndNot(u, isMax);
+                    zTotal = Mad(w, mc, zTotal);
+                }
+
+                if (withFisher && !strengthAll)
+                {
+                    var eSqOthers = O.ConditionalSelect(isMax, eSqOthersOfMax, eSqTotal - ec * ec);
+                    TrigammaTetragamma(sHat + one, withGrad, out var tgA, out var ttA);
+                    fisherSum -= half * yc * eSqOthers * tgA;
+                    p1 = Mad(yc, tgA, p1);
+                    p2 = Mad(yc * eSqOthers, ttA, p2);
+                    p1OthersOfMax += O.AndNot(yc * tgA, isMax);
+                    p2OthersOfMax += O.AndNot(yc * eSqOthers * ttA, isMax);
+                }
+            }
+
+            lossV = withFisher ? Mad(lambda, fisherSum, lossV) : lossV;
+            lossV.StoreUnsafe(ref s.Loss[0], (nuint)g);
+            if (!withGrad)
+                continue;
+
+            // Pass 4: the gradient (class summary).
+            var shared = hS * zTotal;
+            var strengthShared = half * tetragammaS * eSqWeighted;
+            for (int k = 0; k < classes; k++)
+            {
+                int at = k * lanes + g;
+                var ek = O.LoadUnsafe(ref e[0], (nuint)at);
+                var yk = O.LoadUnsafe(ref y[0], (nuint)at);
+                var mk = O.LoadUnsafe(ref risingProduct[0], (nuint)at) * invProductS;
+                var isMaxK = O.Equals<double>(maxClass, O.Create((double)k));
+                var wOthers = O.ConditionalSelect(isMaxK, wOthersOfMax, wTotal - O.LoadUnsafe(ref classWeight[0], (nuint)at));
+                var uOthers = O.ConditionalSelect(isMaxK, uOthersOfMax, uTotal - O.LoadUnsafe(ref classWeightRest![0], (nuint)at));
+                var gk = Mad(mk * O.LoadUnsafe(ref risingH[0], (nuint)at), wOthers, uOthers) - shared;
+                if (withFisher)
+                {
+                    var rest = yTotal - yk;
+                    var tg = O.LoadUnsafe(ref trigammaAlpha[0], (nuint)at);
+                    var tt = O.LoadUnsafe(ref tetragammaAlpha![0], (nuint)at);
+                    V fisherGrad;
+                    if (strengthAll)
+                    {
+                        fisherGrad = rest * Mad(ek, tg - trigammaS, half * ek * ek * tt) - strengthShared;
+                    }
+                    else
+                    {
+                        var sHat = O.ConditionalSelect(isMaxK, alphaOthersOfMax, s0 - (ek + one));
+                        var eSqOthers = O.ConditionalSelect(isMaxK, eSqOthersOfMax, eSqTotal - ek * ek);
+                        TrigammaTetragamma(sHat + one, true, out var tgA, out var ttA);
+                        var p1Others = O.ConditionalSelect(isMaxK, p1OthersOfMax, p1 - yk * tgA);
+                        var p2Others = O.ConditionalSelect(isMaxK, p2OthersOfMax, p2 - yk * eSqOthers * ttA);
+                        fisherGrad = rest * Mad(ek, tg, half * ek * ek * tt) - ek * p1Others - half * p2Others;
+                    }
+
+                    gk = Mad(lambda, fisherGrad, gk);
+                }
+
+                gk.StoreUnsafe(ref grad![0], (nuint)at);
             }
         }
     }
