@@ -584,6 +584,46 @@ public class FusedPathTests
         return y;
     }
 
+    /// <summary>
+    /// Probability targets whose rows do not sum to 1 (entries 0, 1 or uniform; the losses' formulas take any y in
+    /// [0, 1]^C, and the gradients carry Y = Σ y where a normalised target has 1): every fused loss, Float64 and Float32,
+    /// 2-D and N-d, against the composed path.
+    /// </summary>
+    [Test]
+    public void FusedPath_UnnormalisedProbabilities_MatchesComposedPath([Values] FusedLossUnderTest loss,
+        [Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype, [Values(false, true)] bool spatial)
+    {
+        var shape = spatial ? new long[] { 3, 5, 4, 2 } : new long[] { 20, 6 };
+        var c = FusedCases.WithProbabilities(FusedCases.Build(21, loss == FusedLossUnderTest.MaxNorm, dtype, shape, EvidenceMode.LogSpread, ScalarType.Int64,
+            Reduction.None, 0.5, 3, FisherAlphaSum.ExcludingTrueClass, weighted: false, IgnoreMode.None, -100).As(loss), 22, ProbabilityMode.Unnormalised, dtype);
+        Assert.That(FusedCases.Compare(c), Is.Null, c.ToString());
+    }
+
+    /// <summary>
+    /// The max-norm loss with a probability target where one class holds nearly all the evidence (1e5..1e6, the others 0
+    /// or tiny): there M_c is tiny for that class, so its gradient weight y_c F_c/(p M_c) dwarfs the others', and the
+    /// fused gradient must sum the others without it (a subtraction loses every digit). Float64, against the composed path.
+    /// </summary>
+    [Test]
+    public void FusedPath_MaxNormProbabilitiesOneDominantClass_MatchesComposedPath([Values(3, 4, 6)] int pNorm, [Values(0.0, 1.0)] double regFactor,
+        [Values] FisherAlphaSum alphaSum)
+    {
+        var random = new Random(pNorm * 10 + (int)regFactor);
+        const int n = 8, classes = 7;
+        var evidence = new double[n * classes];
+        for (int i = 0; i < n; i++)
+        {
+            int dominant = random.Next(classes);
+            for (int j = 0; j < classes; j++)
+                evidence[i * classes + j] = j == dominant ? Math.Pow(10, 5 + random.NextDouble()) : (random.Next(2) == 0 ? 0.0 : 1e-4 * random.NextDouble());
+        }
+
+        var c = new FusedCase(true, ScalarType.Float64, new long[] { n, classes }, evidence, new long[n], ScalarType.Int64, Reduction.Sum,
+            regFactor, pNorm, alphaSum, null, -100, new[] { 1.0 });
+        c = FusedCases.WithProbabilities(c, pNorm, ProbabilityMode.Soft, ScalarType.Float64);
+        Assert.That(FusedCases.Compare(c), Is.Null, c.ToString());
+    }
+
     /// <summary>A probability target that requires a gradient takes the composed path, which differentiates it; without
     /// one it takes the fused path.</summary>
     [Test]
