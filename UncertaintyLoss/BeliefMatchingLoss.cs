@@ -1,5 +1,6 @@
 using System;
 using UncertaintyLoss.Internal;
+using UncertaintyLoss.Internal.Fused;
 using static TorchSharp.torch;
 
 namespace UncertaintyLoss;
@@ -53,6 +54,8 @@ public static partial class UL
         var kind = CheckAlphaLossArguments(alpha, target, reduction, weight, ignoreIndex);
         Check.RegFactor(regFactor, nameof(regFactor));
         Check.Concentration(priorConcentration, nameof(priorConcentration), "the prior's concentration β");
+        if (FusedDirichlet.Applies(alpha, target, kind, weight, pNorm: 1))
+            return FusedDirichlet.Run(alpha, target, weight, ignoreIndex, reduction, FusedLoss.BeliefMatching(regFactor, priorConcentration));
         var values = Check.Values(alpha, nameof(alpha), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence, concentration: true);
 
         return ConcentrationLoss(alpha, target, kind, values, ignoreIndex, weight, reduction, null,

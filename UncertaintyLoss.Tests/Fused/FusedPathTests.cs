@@ -70,6 +70,10 @@ public enum FusedLossUnderTest
 
     /// <summary><see cref="UL.PosteriorNetworkLoss"/> (UCE − λ·entropy).</summary>
     PosteriorNetwork,
+
+    /// <summary><see cref="UL.BeliefMatchingLoss"/> on α = evidence + <see cref="FusedCases.BeliefMatchingAlphaOffset"/>, prior
+    /// concentration <see cref="FusedCases.DefaultPriorConcentration"/>.</summary>
+    BeliefMatching,
 }
 
 /// <summary>
@@ -94,6 +98,10 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
     /// <summary>Whether the case calls <see cref="UL.PosteriorNetworkLoss"/> (λ = <see cref="RegFactor"/>).</summary>
     public bool PosteriorNetwork { get; init; }
 
+    /// <summary>Belief matching's prior concentration β: set, the case calls <see cref="UL.BeliefMatchingLoss"/> on
+    /// α = evidence + <see cref="FusedCases.BeliefMatchingAlphaOffset"/> (λ = <see cref="RegFactor"/>).</summary>
+    public double? PriorConcentration { get; init; }
+
     /// <summary>A probability target (row-major, the evidence's shape, in <see cref="TargetDtype"/>): set, it replaces
     /// <see cref="Target"/> (whose entries are then only each position's largest class, for the tolerances).</summary>
     public double[]? Probabilities { get; init; }
@@ -115,6 +123,7 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
         FisherCoefficient = loss == FusedLossUnderTest.Fisher ? FusedCases.DefaultFisherCoefficient : null,
         CorrectEvidenceWeight = loss == FusedLossUnderTest.Red ? FusedCases.DefaultCorrectEvidenceWeight : null,
         PosteriorNetwork = loss == FusedLossUnderTest.PosteriorNetwork,
+        PriorConcentration = loss == FusedLossUnderTest.BeliefMatching ? FusedCases.DefaultPriorConcentration : null,
     };
 
     public Tensor EvidenceTensor(bool requiresGrad = true)
@@ -139,6 +148,7 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
         : PriorWeight is double prior ? UL.RelaxedEvidentialLoss(evidence, target, RegFactor, prior, Reduction, weight, IgnoreIndex)
         : CorrectEvidenceWeight is double w ? UL.RedEvidentialLoss(evidence, target, RegFactor, w, Reduction, weight, IgnoreIndex, Risk)
         : PosteriorNetwork ? UL.PosteriorNetworkLoss(evidence, target, RegFactor, Reduction, weight, IgnoreIndex)
+        : PriorConcentration is double beta ? UL.BeliefMatchingLoss(FusedCases.BeliefMatchingAlpha(evidence), target, RegFactor, beta, Reduction, weight, IgnoreIndex)
         : UL.EvidentialLoss(evidence, target, RegFactor, Reduction, weight, IgnoreIndex, Risk);
 
     /// <summary>The function and its options.</summary>
@@ -148,6 +158,7 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
         : PriorWeight is double prior ? $"RelaxedEvidentialLoss(λ {RegFactor}, priorWeight {prior.ToString("R", CultureInfo.InvariantCulture)})"
         : CorrectEvidenceWeight is double w ? $"RedEvidentialLoss(λ {RegFactor}, correctEvidenceWeight {w.ToString("R", CultureInfo.InvariantCulture)}, {Risk})"
         : PosteriorNetwork ? $"PosteriorNetworkLoss(λ {RegFactor})"
+        : PriorConcentration is double beta ? $"BeliefMatchingLoss(λ {RegFactor}, β {beta.ToString("R", CultureInfo.InvariantCulture)}, α = e + {FusedCases.BeliefMatchingAlphaOffset})"
         : $"EvidentialLoss(λ {RegFactor}, {Risk})";
 
     public override string ToString() =>
@@ -169,6 +180,27 @@ public static class FusedCases
     /// 0.005 default, so that the log-determinant's share of the value and gradient is not negligible).</summary>
     public const double DefaultFisherCoefficient = 0.05;
 
+    /// <summary>Belief matching's prior concentration β in the fixed cases: 0.3 (not 1, so that the KL's constant
+    /// K ln Γ(β) − ln Γ(Kβ) and its weights α − β are exercised; not a binary fraction).</summary>
+    public const double DefaultPriorConcentration = 0.3;
+
+    /// <summary>Belief matching takes the concentration α itself (&gt; 0): the cases pass α = evidence + 0.25, so that α
+    /// covers (0.25, 1e6] with the evidence's zeros, tiny and huge values, and the gradient with respect to the evidence
+    /// is the one with respect to α.</summary>
+    public const double BeliefMatchingAlphaOffset = 0.25;
+
+    /// <summary>α = min(evidence + <see cref="BeliefMatchingAlphaOffset"/>, <see cref="UL.MaxEvidence"/>), differentiable
+    /// (the cases' evidence reaches <see cref="UL.MaxEvidence"/> itself); created in a scope of its own, so that only the
+    /// loss's result stays alive (the memory tests count the live tensors).</summary>
+    public static Tensor BeliefMatchingAlpha(Tensor evidence)
+    {
+        using var scope = NewDisposeScope();
+        return (evidence + BeliefMatchingAlphaOffset).clamp_max(UL.MaxEvidence).MoveToOuterDisposeScope();
+    }
+
+    /// <summary><see cref="BeliefMatchingAlpha"/> of one value, in double.</summary>
+    public static double BeliefMatchingAlpha(double evidence) => Math.Min(evidence + BeliefMatchingAlphaOffset, UL.MaxEvidence);
+
     /// <summary>RED's correct-evidence weight in the fixed cases: 0.7 (the default is 1; 0.7 is not a binary fraction, so
     /// an option passed on at the wrong precision shows).</summary>
     public const double DefaultCorrectEvidenceWeight = 0.7;
@@ -185,6 +217,7 @@ public static class FusedCases
         "FisherEvidentialLoss" => FusedLossUnderTest.Fisher,
         "RedEvidentialLoss" => FusedLossUnderTest.Red,
         "PosteriorNetworkLoss" => FusedLossUnderTest.PosteriorNetwork,
+        "BeliefMatchingLoss" => FusedLossUnderTest.BeliefMatching,
         _ => throw new ArgumentException($"Expected EvidentialLoss, RelaxedEvidentialLoss, FisherEvidentialLoss, RedEvidentialLoss, PosteriorNetworkLoss or MaxNormLoss, but received {op.Function}: add its fused call to FusedCase.Loss.", nameof(op)),
     };
 
@@ -311,6 +344,11 @@ public static class FusedCases
                     + c.RegFactor * DirichletReference.UniformDirichletKlMagnitude(e, y);
             if (c.PosteriorNetwork)
                 return Math.Max(Math.Abs(DirichletReference.PosteriorNetwork(e, y, c.RegFactor)), DirichletReference.PosteriorNetworkMagnitude(e, y, c.RegFactor));
+            if (c.PriorConcentration is double beta)
+            {
+                var alpha = e.Select(BeliefMatchingAlpha).ToArray();
+                return Math.Max(Math.Abs(DirichletReference.BeliefMatching(alpha, y, c.RegFactor, beta)), DirichletReference.BeliefMatchingMagnitude(alpha, y, c.RegFactor, beta));
+            }
             if (c.PriorWeight is double prior)
                 return Math.Max(DirichletReference.RelaxedMse(e, y, prior), DirichletReference.RelaxedMseMagnitude(e, y, prior))
                     + c.RegFactor * DirichletReference.RelaxedKlMagnitude(e, y, prior);
@@ -346,7 +384,7 @@ public static class FusedCases
     /// −1.17e-9 at x = 0.3, −1.48e-9 at 0.474, +1.53e-9 at 0.5, +7.9e-10 at 1, +3.0e-10 at 1.8. The fused path's ψ₁ is
     /// accurate to 3.5e-15 (docs/accuracy.md).
     /// </summary>
-    private const double TorchTrigammaError = 1.6e-9;
+    public const double TorchTrigammaError = 1.6e-9;
 
     /// <summary>
     /// How far the composed path's gradient of an evidential-family case (not max-norm) can be from the exact one through
@@ -362,7 +400,11 @@ public static class FusedCases
             return 0;
         // The Posterior Network's risk is the cross-entropy one whatever Risk says, and its entropy term is the KL's with
         // every class included (the true class's evidence counts too).
-        bool crossEntropy = c.PosteriorNetwork || (c.PriorWeight is null && c.Risk == EvidentialRisk.CrossEntropy);
+        // Belief matching likewise (its KL is over every class, with weights α_j − β, |α_j − β| ≤ e_j + offset + β).
+        bool beliefMatching = c.PriorConcentration is not null;
+        bool fullKl = c.PosteriorNetwork || beliefMatching;
+        double shift = beliefMatching ? BeliefMatchingAlphaOffset + c.PriorConcentration!.Value : 0.0;
+        bool crossEntropy = fullKl || (c.PriorWeight is null && c.Risk == EvidentialRisk.CrossEntropy);
         long classes = c.Classes, d = c.Evidence.Length / (c.Shape[0] * classes);
         double worst = 0, weightTotal = 0;
         for (long p = 0; p < c.Target.Length; p++)
@@ -381,7 +423,7 @@ public static class FusedCases
                 targetMass = 0;
                 for (long j = 0; j < classes; j++)
                 {
-                    double e = c.Evidence[(n * classes + j) * d + at];
+                    double e = c.Evidence[(n * classes + j) * d + at] + shift;
                     others += e;
                     largest = Math.Max(largest, e);
                     targetMass += c.Probabilities[(n * classes + j) * d + at];
@@ -394,8 +436,8 @@ public static class FusedCases
 
             for (long j = 0; j < classes; j++)
             {
-                double e = c.Evidence[(n * classes + j) * d + at];
-                if (j != t || c.PosteriorNetwork)
+                double e = c.Evidence[(n * classes + j) * d + at] + shift;
+                if (j != t || fullKl)
                 {
                     others += e;
                     largest = Math.Max(largest, e);
@@ -510,11 +552,12 @@ public class FusedPathTests
             Risk = risk,
             PriorWeight = loss == FusedLossUnderTest.Relaxed ? prior : null,
             CorrectEvidenceWeight = loss == FusedLossUnderTest.Red ? correctEvidenceWeight : null,
+            PriorConcentration = loss == FusedLossUnderTest.BeliefMatching ? prior : null,
         };
 
     /// <summary>
     /// Random shapes (N ≤ 64, C in [2, 50], up to two spatial dims), both dtypes, every fused loss (the evidential loss
-    /// with each risk, R-EDL with prior weights 1e-6 to 3), evidence 0..1e6 with
+    /// with each risk, R-EDL with prior weights 1e-6 to 3, belief matching with prior concentrations 1e-6 to 3), evidence 0..1e6 with
     /// exact zeros and tiny/huge mixes, every reduction, λ = 0 and &gt; 0, p in 1..6 and 16, both Fisher strengths,
     /// weights, ignored positions (some, all, an ignore index that is a real class), Int64/Int32/Byte targets:
     /// output within 1e-10 (Float64) / 1e-5 (Float32) relative, gradient of Σ grad_output·output within that times max|grad|.

@@ -559,7 +559,7 @@ public static class OpTable
                     select BeliefMatchingLoss(lambda, prior)),
                 (1, Gen.Constant(AlphaDefaults("BeliefMatchingLoss(regFactor 0.01, priorConcentration 1)", (a, t) => UL.BeliefMatchingLoss(a, t),
                     (a, t, r) => UL.BeliefMatchingLoss(a, t, reduction: r), (e, y) => BeliefMatching(e, y, 0.01, 1.0))))),
-            HasFusedPath: false)
+            HasFusedPath: true)
         {
             Input = LossInput.Alpha,
             AlphaCall = (a, t) => UL.BeliefMatchingLoss(a, t, 0.5, 1.0),

@@ -139,8 +139,10 @@ internal static class EvidentialKernel
         bool squared = risk is Risk.SquaredError or Risk.SquaredErrorOfMean;
         bool withVariance = risk == Risk.SquaredError;
         bool withKl = loss.RegFactor > 0;
-        // The Posterior Network's −H[Dir(α)] is the KL of Dir(α) itself, every class included (class summary), not of α̃.
-        bool fullKl = loss.Kind == FusedLossKind.PosteriorNetwork;
+        // The Posterior Network's −H[Dir(α)] and belief matching's KL are of Dir(α) itself, every class included (class
+        // summary), not of α̃; belief matching's element weights are α − β (klShift), the evidence's e = α − λ otherwise.
+        bool fullKl = loss.Kind is FusedLossKind.PosteriorNetwork or FusedLossKind.BeliefMatching;
+        var klShift = O.Create(loss.KlConcentration - loss.PriorWeight);
         bool withGrad = grad is not null;
         var one = O.Create(1.0);
         var two = O.Create(2.0);
@@ -168,11 +170,12 @@ internal static class EvidentialKernel
             {
                 var ek = O.LoadUnsafe(ref e[0], (nuint)k);
                 LgammaPartsDigammaTrigamma(ek + prior, withGrad, out var lg, out var shift, out var dg, out var tg);
+                var mk = ek - klShift;   // α − the KL prior's concentration: e itself (klShift 0) but for belief matching
                 lg.StoreUnsafe(ref lgShifted[0], (nuint)k);
                 shift.StoreUnsafe(ref shiftProduct[0], (nuint)k);
-                (ek * dg).StoreUnsafe(ref eDigamma[0], (nuint)k);
+                (mk * dg).StoreUnsafe(ref eDigamma[0], (nuint)k);
                 if (withGrad)
-                    (ek * tg).StoreUnsafe(ref grad![0], (nuint)k);
+                    (mk * tg).StoreUnsafe(ref grad![0], (nuint)k);
             }
         }
 
@@ -227,7 +230,7 @@ internal static class EvidentialKernel
             var alphaTrue = prior + eTrue;
             var s0 = sHat + alphaTrue;                              // S
             var sTilde = fullKl ? s0 : prior + sHat;                // S̃ (S for the Posterior Network)
-            var eKl = fullKl ? eOther + eTrue : eOther;              // S̃ − Cλ
+            var eKl = fullKl ? eOther + eTrue - O.Create((double)classes) * klShift : eOther;   // S̃ − C·(KL prior)
 
             // Pass 2: Σ_{j≠t} α_j(S − α_j) (the variance term), and the KL's element terms.
             var varianceOther = V.Zero;
@@ -357,7 +360,7 @@ internal static class EvidentialKernel
             var c3 = oneMinusQ / (sPlus1 * sPlus1);
             var gTrue = risk == Risk.LogLikelihood ? V.Zero - sHat * invS / alphaTrue : trigammaS - trigammaTrue;
             var gOther = risk == Risk.LogLikelihood ? invS : trigammaS;
-            var klShift = eKl * trigammaSTilde;                              // (S̃ − Cλ) ψ₁(S̃)
+            var klGradientShift = eKl * trigammaSTilde;                      // (S̃ − Cλ) ψ₁(S̃)
             for (int j = 0; j < classes; j++)
             {
                 int at = j * lanes + g;
@@ -405,7 +408,7 @@ internal static class EvidentialKernel
 
                 if (withKl)
                 {
-                    var klGrad = O.AndNot(O.LoadUnsafe(ref grad![0], (nuint)at) - klShift, fullKl ? V.Zero : isTrue);   // e_k ψ₁(α_k) − (S̃ − Cλ) ψ₁(S̃)
+                    var klGrad = O.AndNot(O.LoadUnsafe(ref grad![0], (nuint)at) - klGradientShift, fullKl ? V.Zero : isTrue);   // e_k ψ₁(α_k) − (S̃ − Cλ) ψ₁(S̃)
                     gj = Mad(lambda, klGrad, gj);
                 }
 
@@ -439,7 +442,8 @@ internal static class EvidentialKernel
         bool squared = risk is Risk.SquaredError or Risk.SquaredErrorOfMean;
         bool withVariance = risk == Risk.SquaredError;
         bool withKl = loss.RegFactor > 0;
-        bool fullKl = loss.Kind == FusedLossKind.PosteriorNetwork;
+        bool fullKl = loss.Kind is FusedLossKind.PosteriorNetwork or FusedLossKind.BeliefMatching;
+        var klShift = O.Create(loss.KlConcentration - loss.PriorWeight);   // as in Tile
         bool withGrad = grad is not null;
         var one = O.Create(1.0);
         var two = O.Create(2.0);
@@ -466,8 +470,9 @@ internal static class EvidentialKernel
             for (int k = 0; k < total; k += V.Count)
             {
                 var ek = O.LoadUnsafe(ref e[0], (nuint)k);
-                var mk = fullKl ? ek : (one - O.LoadUnsafe(ref y[0], (nuint)k)) * ek;
-                LgammaPartsDigammaTrigamma(mk + prior, withGrad, out var lg, out var shift, out var dg, out var tg);
+                // Full KL (Posterior Network, belief matching): the functions of α with weights α − the prior's concentration.
+                var mk = fullKl ? ek - klShift : (one - O.LoadUnsafe(ref y[0], (nuint)k)) * ek;
+                LgammaPartsDigammaTrigamma((fullKl ? ek : mk) + prior, withGrad, out var lg, out var shift, out var dg, out var tg);
                 lg.StoreUnsafe(ref lgShifted[0], (nuint)k);
                 shift.StoreUnsafe(ref shiftProduct[0], (nuint)k);
                 (mk * dg).StoreUnsafe(ref mDigamma[0], (nuint)k);
@@ -531,7 +536,7 @@ internal static class EvidentialKernel
                 var aj = ej + prior;
                 s0 += aj;
                 yTotal += yj;
-                mTotal += fullKl ? ej : (one - yj) * ej;
+                mTotal += fullKl ? ej - klShift : (one - yj) * ej;
                 var isNewMax = O.GreaterThan<double>(aj, alphaMax);
                 othersOfMax += O.ConditionalSelect(isNewMax, O.Max(alphaMax, V.Zero), aj);
                 alphaMax = O.ConditionalSelect(isNewMax, aj, alphaMax);
@@ -670,7 +675,7 @@ internal static class EvidentialKernel
             var c1 = -two * invS;
             var c2 = c1 / sPlus1;
             var c3 = oneMinusQ / (sPlus1 * sPlus1);
-            var klShift = mTotal * trigammaSTilde;                              // (S̃ − Cλ) ψ₁(S̃)
+            var klGradientShift = mTotal * trigammaSTilde;                      // (S̃ − Cλ) ψ₁(S̃)
             var ceShared = yTotal * trigammaS;                                  // Y ψ₁(S)
             for (int j = 0; j < classes; j++)
             {
@@ -722,7 +727,7 @@ internal static class EvidentialKernel
 
                 if (withKl)
                 {
-                    var klGrad = O.LoadUnsafe(ref grad![0], (nuint)at) - klShift;   // (β_k − λ) ψ₁(β_k) − (S̃ − Cλ) ψ₁(S̃)
+                    var klGrad = O.LoadUnsafe(ref grad![0], (nuint)at) - klGradientShift;   // (β_k − λ) ψ₁(β_k) − (S̃ − Cλ) ψ₁(S̃)
                     gj = Mad(lambda, fullKl ? klGrad : (one - yj) * klGrad, gj);
                 }
 

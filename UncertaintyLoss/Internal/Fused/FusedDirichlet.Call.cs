@@ -42,6 +42,28 @@ internal static unsafe partial class FusedDirichlet
         /// </summary>
         internal static Call Prepare(Tensor evidence, Tensor target, Tensor? weight, long ignoreIndex, nn.Reduction reduction, FusedLoss loss)
         {
+            if (loss.Kind == FusedLossKind.BeliefMatching)
+            {
+                // A concentration, checked as the composed path checks it: only while the value checks are on (the kernel's
+                // memory accesses do not depend on the values; out-of-range α gives whatever the math gives, as there).
+                if (ValueChecks.Enabled)
+                {
+                    var (alphaMin, alphaMax) = ValueRange(evidence);
+                    Check.AlphaRange(alphaMin, alphaMax, "alpha", UL.MaxEvidence, evidence.dtype);
+                }
+            }
+            else
+            {
+                CheckEvidence(evidence, loss);
+            }
+
+            return PrepareTarget(evidence, target, weight, ignoreIndex, reduction, loss);
+        }
+
+        /// <summary>The evidence's range (of the logits under the activation), checked whatever <see cref="ValueChecks.Enabled"/>
+        /// says: the kernels' constants assume evidence in [0, <see cref="UL.MaxEvidence"/>].</summary>
+        private static void CheckEvidence(Tensor evidence, FusedLoss loss)
+        {
             var (min, max) = ValueRange(evidence);
             if (loss.Activation != EvidenceActivation.None)
             {
@@ -51,6 +73,11 @@ internal static unsafe partial class FusedDirichlet
             }
 
             Check.EvidenceRange(min, max, "evidence", UL.MaxEvidence, evidence.dtype);
+        }
+
+        /// <summary>The target's checks (class indices, or probabilities) and weights; the call.</summary>
+        private static Call PrepareTarget(Tensor evidence, Tensor target, Tensor? weight, long ignoreIndex, nn.Reduction reduction, FusedLoss loss)
+        {
 
             var shape = evidence.shape;
             long positions = shape[0];
@@ -102,6 +129,7 @@ internal static unsafe partial class FusedDirichlet
             FusedLossKind.Fisher => UL.FisherEvidentialLossCore(evidenceIn, targetIn, loss.RegFactor, loss.FisherCoefficient, Reduction, weightIn, ignoreIndex, loss.Activation, loss.Clamp),
             FusedLossKind.PosteriorNetwork => UL.PosteriorNetworkLossCore(evidenceIn, targetIn, loss.RegFactor, Reduction, weightIn, ignoreIndex, loss.Activation, loss.Clamp),
             FusedLossKind.Red => UL.RedEvidentialLossCore(evidenceIn, targetIn, loss.RegFactor, loss.CorrectEvidenceWeight, Reduction, weightIn, ignoreIndex, loss.Risk, loss.Activation, loss.Clamp),
+            FusedLossKind.BeliefMatching => UL.BeliefMatchingLoss(evidenceIn, targetIn, loss.RegFactor, loss.KlConcentration, Reduction, weightIn, ignoreIndex),
             FusedLossKind.Relaxed => UL.RelaxedEvidentialLossCore(evidenceIn, targetIn, loss.RegFactor, loss.PriorWeight, Reduction, weightIn, ignoreIndex, loss.Activation, loss.Clamp),
             _ => UL.MaxNormLossCore(evidenceIn, targetIn, loss.RegFactor, loss.PNorm, Reduction, weightIn, ignoreIndex, loss.FisherAlphaSum, loss.Activation, loss.Clamp),
         };

@@ -48,8 +48,12 @@ internal static unsafe partial class FusedDirichlet
             this.gradient = gradient;
             this.scale = scale;
             wide = Kernels.UseVector512;
-            klOffset = loss.Kind == FusedLossKind.PosteriorNetwork ? 0.0   // −H[Dir(α)] has no constant
-                : KlOffset(c, loss.PriorWeight, probabilities is null ? c - 1 : c);
+            klOffset = loss.Kind switch
+            {
+                FusedLossKind.PosteriorNetwork => 0.0,   // −H[Dir(α)] has no constant
+                FusedLossKind.BeliefMatching => KlOffset(c, loss.KlConcentration, c),   // every class's ln Γ(α) is summed
+                _ => KlOffset(c, loss.PriorWeight, probabilities is null ? c - 1 : c),
+            };
             softplusThreshold = isFloat ? ActivationKernel.SoftplusThresholdFloat32 : ActivationKernel.SoftplusThresholdFloat64;
             int maxLanes = Math.Max(VectorWidth, TileElements / c / VectorWidth * VectorWidth);
             if (d == 1)
@@ -94,7 +98,7 @@ internal static unsafe partial class FusedDirichlet
                 bool withProbabilities = probabilities is not null;
                 // Two more C·B buffers with a probability target: ψ(α) and ψ₁(α) for the cross-entropy risk, the classes'
                 // gradient weights for the max-norm loss.
-                bool crossEntropyRisk = loss.Kind is FusedLossKind.PosteriorNetwork or FusedLossKind.MaxNorm
+                bool crossEntropyRisk = loss.Kind is FusedLossKind.PosteriorNetwork or FusedLossKind.MaxNorm or FusedLossKind.BeliefMatching
                     || (loss.Kind is FusedLossKind.Evidential or FusedLossKind.Red && loss.Risk == EvidentialRisk.CrossEntropy);
                 var scratch = new Scratch(c, lanes, gradient is not null, loss.Activation != EvidenceActivation.None, loss.Kind == FusedLossKind.Fisher,
                     withProbabilities, withProbabilities && crossEntropyRisk);
@@ -240,10 +244,12 @@ internal static unsafe partial class FusedDirichlet
                     ActivationKernel.Apply(e, derivative, c * lanes, loss.Activation, loss.Clamp, softplusThreshold);
             }
 
+            // Padding lanes and ignored positions hold loss.Fill: 0 evidence, or a concentration of 1 (belief matching).
+            double fill = loss.Fill;
             for (int j = 0; j < c; j++)
             {
                 for (int b = count; b < lanes; b++)
-                    e[j * lanes + b] = 0.0;
+                    e[j * lanes + b] = fill;
             }
 
             if (ignored is not null)
@@ -254,7 +260,7 @@ internal static unsafe partial class FusedDirichlet
                     {
                         for (int j = 0; j < c; j++)
                         {
-                            e[j * lanes + b] = 0.0;
+                            e[j * lanes + b] = fill;
                             if (derivative is not null)
                                 derivative[j * lanes + b] = 0.0;
                         }

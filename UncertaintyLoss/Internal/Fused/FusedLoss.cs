@@ -39,11 +39,22 @@ internal sealed record FusedLoss
     /// <summary>The max-norm loss's Fisher strength A; the default for the other losses, which have none.</summary>
     internal FisherAlphaSum FisherAlphaSum { get; private init; }
 
-    /// <summary>The evidence activation applied inside the pass (the <c>…WithLogits</c> functions):
-    /// <see cref="EvidenceActivation.None"/> when the input is already evidence.</summary>
     /// <summary>RED's weight w of the correct-evidence regulariser (<see cref="FusedLossKind.Red"/> only; 0 otherwise).</summary>
     internal double CorrectEvidenceWeight { get; private init; }
 
+    /// <summary>The concentration of the KL's prior Dirichlet: <see cref="PriorWeight"/> for the evidential family (EDL's 1,
+    /// R-EDL's λ), belief matching's β (whose input is α itself, <see cref="PriorWeight"/> 0). The KL's element terms
+    /// weigh ψ(α_j) by α_j − <see cref="KlConcentration"/>, which is the evidence exactly when the two are equal.</summary>
+    internal double KlConcentration => klConcentration ?? PriorWeight;
+
+    private double? klConcentration;
+
+    /// <summary>The value of padding lanes and ignored positions in a tile: 1 when the input is a concentration
+    /// (<see cref="FusedLossKind.BeliefMatching"/>: α must stay &gt; 0, as the composed path fills ignored positions), else 0.</summary>
+    internal double Fill => Kind == FusedLossKind.BeliefMatching ? 1.0 : 0.0;
+
+    /// <summary>The evidence activation applied inside the pass (the <c>…WithLogits</c> functions):
+    /// <see cref="EvidenceActivation.None"/> when the input is already evidence.</summary>
     internal EvidenceActivation Activation { get; private init; } = EvidenceActivation.None;
 
     /// <summary>The bound of <see cref="EvidenceActivation.Exp"/> (validated); unused by the other activations.</summary>
@@ -66,6 +77,11 @@ internal sealed record FusedLoss
     /// <summary><see cref="UL.PosteriorNetworkLoss"/>: the UCE (the cross-entropy risk) − <paramref name="regFactor"/>·H[Dir(α)].</summary>
     internal static FusedLoss PosteriorNetwork(double regFactor) =>
         new() { Kind = FusedLossKind.PosteriorNetwork, RegFactor = regFactor, Risk = EvidentialRisk.CrossEntropy };
+
+    /// <summary><see cref="UL.BeliefMatchingLoss"/>: the cross-entropy risk + <paramref name="regFactor"/>·KL(Dir(α) ‖
+    /// Dir(<paramref name="priorConcentration"/>·1)), on the concentration α (α = e + 0).</summary>
+    internal static FusedLoss BeliefMatching(double regFactor, double priorConcentration) =>
+        new() { Kind = FusedLossKind.BeliefMatching, RegFactor = regFactor, Risk = EvidentialRisk.CrossEntropy, PriorWeight = 0.0, klConcentration = priorConcentration };
 
     /// <summary><see cref="UL.RelaxedEvidentialLoss"/>: squared error of the mean of Dir(e + <paramref name="priorWeight"/>)
     /// + <paramref name="regFactor"/>·KL to Dir(<paramref name="priorWeight"/>, …).</summary>

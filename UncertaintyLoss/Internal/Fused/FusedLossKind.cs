@@ -25,4 +25,8 @@ internal enum FusedLossKind
     /// <summary><see cref="UL.PosteriorNetworkLoss"/>: the cross-entropy risk (UCE) − λ·H[Dir(α)], the entropy computed as
     /// the KL of Dir(α) itself (every class) without its constant.</summary>
     PosteriorNetwork,
+
+    /// <summary><see cref="UL.BeliefMatchingLoss"/>: the cross-entropy risk + λ·KL(Dir(α) ‖ Dir(β·1)) over every class, on
+    /// the concentration α itself (the kernels' α = e + 0, <see cref="FusedLoss.KlConcentration"/> = β).</summary>
+    BeliefMatching,
 }
