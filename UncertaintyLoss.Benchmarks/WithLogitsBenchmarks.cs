@@ -71,6 +71,12 @@ public class WithLogitsBenchmarks : LossBenchmarkBase
     [Benchmark]
     public double CrossEntropySoftTargets() => MeasureWithProbabilities(static (x, y) => torch.nn.functional.cross_entropy(x, y));
 
+    /// <summary><see cref="UL.BeliefMatchingLoss"/> on α = <see cref="UL.ClampedExp"/>(logits) (the paper's α = exp(logits);
+    /// regFactor 0.01 and β = 1, its defaults), fused since issue 18's third session; the activation is a separate
+    /// TorchSharp operation (belief matching has no …WithLogits form).</summary>
+    [Benchmark]
+    public double BeliefMatchingOnClampedExp() => Measure(static (x, y) => UL.BeliefMatchingLoss(UL.ClampedExp(x), y));
+
     /// <summary>The two-step form the …WithLogits functions replace: <see cref="UL.EvidentialLoss"/> on
     /// <see cref="UL.ClampedExp"/>(logits), the issue's reference row.</summary>
     [Benchmark]

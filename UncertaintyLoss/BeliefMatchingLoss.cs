@@ -33,6 +33,11 @@ public static partial class UL
     /// (weighted and without ignored positions as <c>cross_entropy</c>); weight: (C). The result has alpha's dtype and
     /// device.</para>
     /// <para><b>Reference.</b> Joo, Chung and Seo, "Being Bayesian about Categorical Probability", ICML 2020.</para>
+    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU α and class-index or probability targets (probability
+    /// targets that do not require a gradient), the fused kernel of <see cref="EvidentialLoss"/> computes the loss and its
+    /// analytic gradient in one double-precision pass (since issue 18's third session); other inputs compose TorchSharp
+    /// operations, and a backward with <c>create_graph</c> through the fused kernel recomputes the gradient through them
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>).</para>
     /// <para><b>Python.</b> tjoo512/belief-matching-framework, <c>loss.py</c>, <c>BeliefMatchingLoss(coeff, prior)</c>:
     /// the same loss on α = exp(logits) (no clamp) with class-index targets and the batch mean only. Its KL leaves out the
     /// constant K ln Γ(β) − ln Γ(Kβ) (−ln Γ(K) at β = 1), so its values are ours minus λ times that constant and its

@@ -7,9 +7,10 @@ public static partial class UL
 {
     /// <summary>
     /// The process-wide default of whether <see cref="EvidentialLoss"/>, <see cref="RelaxedEvidentialLoss"/>,
-    /// <see cref="MaxNormLoss"/>, <see cref="FisherEvidentialLoss"/>, <see cref="RedEvidentialLoss"/>, <see cref="PosteriorNetworkLoss"/> and their <c>…WithLogits</c> forms may use their fused
+    /// <see cref="MaxNormLoss"/>, <see cref="FisherEvidentialLoss"/>, <see cref="RedEvidentialLoss"/>, <see cref="PosteriorNetworkLoss"/>,
+    /// <see cref="BeliefMatchingLoss"/> and their <c>…WithLogits</c> forms may use their fused
     /// CPU kernel (default <see langword="true"/>): one vectorised double-precision pass computing the loss and its
-    /// analytic gradient, used for contiguous Float32/Float64 CPU evidence (or logits) with class-index targets, or probability targets that do not require a gradient
+    /// analytic gradient, used for contiguous Float32/Float64 CPU evidence (or logits, or belief matching's α) with class-index targets, or probability targets that do not require a gradient
     /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>).
     /// A <see cref="KernelScope"/> overrides it for one thread or async flow.
     /// </summary>
