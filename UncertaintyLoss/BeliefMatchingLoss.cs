@@ -56,21 +56,31 @@ public static partial class UL
     public static Tensor BeliefMatchingLoss(Tensor alpha, Tensor target, double regFactor = 0.01, double priorConcentration = 1.0,
         nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null, long ignoreIndex = -100)
     {
-        var kind = CheckAlphaLossArguments(alpha, target, reduction, weight, ignoreIndex);
+        return BeliefMatchingLossCore(alpha, target, regFactor, priorConcentration, reduction, weight, ignoreIndex, EvidenceActivation.None, 0.0);
+    }
+
+    /// <summary><see cref="BeliefMatchingLoss"/> on α = <paramref name="activation"/>(<paramref name="input"/>) (the input itself
+    /// for <see cref="EvidenceActivation.None"/>); problems with α are reported against "alpha".</summary>
+    internal static Tensor BeliefMatchingLossCore(Tensor input, Tensor target, double regFactor, double priorConcentration,
+        nn.Reduction reduction, Tensor? weight, long ignoreIndex, EvidenceActivation activation, double clamp)
+    {
+        var kind = CheckAlphaLossArguments(input, target, reduction, weight, ignoreIndex);
         Check.RegFactor(regFactor, nameof(regFactor));
         Check.Concentration(priorConcentration, nameof(priorConcentration), "the prior's concentration β");
-        if (FusedDirichlet.Applies(alpha, target, kind, weight, pNorm: 1))
-            return FusedDirichlet.Run(alpha, target, weight, ignoreIndex, reduction, FusedLoss.BeliefMatching(regFactor, priorConcentration));
-        var values = Check.Values(alpha, nameof(alpha), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence, concentration: true);
-
-        return ConcentrationLoss(alpha, target, kind, values, ignoreIndex, weight, reduction, null,
-            (a, y) =>
-            {
-                var s = a.sum(1, keepdim: true);
-                var psiS = s.digamma();
-                var loss = (y * (psiS - a.digamma())).sum(1);
-                return regFactor > 0 ? loss + regFactor * DirichletKlToSymmetric(a, s, psiS, priorConcentration) : loss;
-            });
+        if (FusedDirichlet.Applies(input, target, kind, weight, pNorm: 1))
+            return FusedDirichlet.Run(input, target, weight, ignoreIndex, reduction, FusedLoss.BeliefMatching(regFactor, priorConcentration).WithActivation(activation, clamp));
+        return OnEvidence(input, activation, clamp, alpha =>
+        {
+            var values = Check.Values(alpha, nameof(alpha), target, kind, nameof(target), weight, ignoreIndex, MaxEvidence, concentration: true);
+            return ConcentrationLoss(alpha, target, kind, values, ignoreIndex, weight, reduction, null,
+                (a, y) =>
+                {
+                    var s = a.sum(1, keepdim: true);
+                    var psiS = s.digamma();
+                    var loss = (y * (psiS - a.digamma())).sum(1);
+                    return regFactor > 0 ? loss + regFactor * DirichletKlToSymmetric(a, s, psiS, priorConcentration) : loss;
+                });
+        });
     }
 
     /// <summary>KL(Dir(α) ‖ Dir(β·1)) per position, given S = Σα and ψ(S) (keepdim).</summary>

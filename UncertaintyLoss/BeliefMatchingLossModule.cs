@@ -40,6 +40,10 @@ public sealed class BeliefMatchingLossModule : DirichletLossModule
     /// <summary>The prior's concentration β.</summary>
     public double PriorConcentration { get; }
 
+    /// <summary>The loss on the input, the activation computed inside the fused pass where it applies.</summary>
+    private protected override Tensor LossOnInput(Tensor input, Tensor target, double lambda) =>
+        UL.BeliefMatchingLossCore(input, target, lambda, PriorConcentration, reduction, weight, IgnoreIndex, Activation, Clamp);
+
     /// <inheritdoc/>
     protected override Tensor Loss(Tensor evidence, Tensor target, double lambda) =>
         UL.BeliefMatchingLoss(evidence, target, lambda, PriorConcentration, reduction, weight, IgnoreIndex);

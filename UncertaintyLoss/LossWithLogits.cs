@@ -38,11 +38,11 @@ public static partial class UL
         {
             return loss();
         }
-        catch (ArgumentException e) when (e.ParamName == "evidence" && Check.PartsOf(e) is { } parts)
+        catch (ArgumentException e) when (e.ParamName is "evidence" or "alpha" && Check.PartsOf(e) is { } parts)
         {
             throw Check.Restate(e, parts, "logits",
                 $"logits that give {parts.Expected} under EvidenceActivation.{activation}" +
-                (activation == EvidenceActivation.None ? " (which passes the logits through as evidence)" : ""));
+                (activation == EvidenceActivation.None ? $" (which passes the logits through as {e.ParamName})" : ""));
         }
     }
 }

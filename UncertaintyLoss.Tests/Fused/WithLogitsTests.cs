@@ -437,6 +437,7 @@ public sealed class WithLogitsTests
         {
             "EvidentialLossWithLogits", "RelaxedEvidentialLossWithLogits", "MaxNormLossWithLogits",
             "FisherEvidentialLossWithLogits", "RedEvidentialLossWithLogits", "PosteriorNetworkLossWithLogits",
+            "BeliefMatchingLossWithLogits",
         }));
         foreach (var f in functions)
         {

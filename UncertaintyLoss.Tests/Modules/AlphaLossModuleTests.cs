@@ -42,7 +42,18 @@ public sealed class AlphaLossModuleTests
         var weight = Tensors.FromDoubles(new[] { 0.5, 2.0, 1.0, 3.0 }, new long[] { 4 }, dtype);
         var target = tensor(new long[] { 3, 0, 2, 255, 1, 2 });
         var module = new BeliefMatchingLossModule(0.7, 0.3, reduction, weight, 255, activation, clamp: clamp);
-        AssertSame(x => module.forward(x, target), a => UL.BeliefMatchingLoss(a, target, 0.7, 0.3, reduction, weight, 255), Logits(dtype, 6, 4), activation, clamp);
+        // Since issue 18's third session the module is the …WithLogits function (the activation inside the fused pass),
+        // which equals the two-step form to rounding (BeliefMatchingWithLogitsTests); exactly the function here.
+        using var scope2 = NewDisposeScope();
+        var logits = Logits(dtype, 6, 4);
+        var x1 = logits.detach().clone().requires_grad_(true);
+        var x2 = logits.detach().clone().requires_grad_(true);
+        var got = module.forward(x1, target);
+        var want = UL.BeliefMatchingLossWithLogits(x2, target, 0.7, 0.3, reduction, weight, 255, activation, clamp);
+        Assert.That(ModuleTesting.ModuleKit.CompareExactly("output", got, want), Is.Null);
+        got.sum().backward();
+        want.sum().backward();
+        Assert.That(ModuleTesting.ModuleKit.CompareExactly("gradient", x1.grad!, x2.grad!), Is.Null);
     }
 
     [TestCase(EvidenceActivation.Exp, 10.0, ScalarType.Float32, Reduction.Mean)]
@@ -94,7 +105,8 @@ public sealed class AlphaLossModuleTests
         });
     }
 
-    /// <summary>The default module is the functional default on ClampedExp(logits): λ = 0.01, β = 1; τ = 100, marker −1.</summary>
+    /// <summary>The default module is the functional default: belief matching's …WithLogits form (α = ClampedExp(logits) inside
+    /// the fused pass), λ = 0.01, β = 1; the prior network on ClampedExp(logits), τ = 100, marker −1.</summary>
     [Test]
     public void DefaultModules_EqualFunctionalDefaultsOfClampedExp()
     {
@@ -104,7 +116,7 @@ public sealed class AlphaLossModuleTests
         var tIn = tensor(new long[] { 2, 1, 0, 1 });
         Assert.Multiple(() =>
         {
-            Assert.That(ModuleTesting.ModuleKit.CompareExactly("bm", new BeliefMatchingLossModule().forward(x, tIn), UL.BeliefMatchingLoss(UL.ClampedExp(x), tIn)), Is.Null);
+            Assert.That(ModuleTesting.ModuleKit.CompareExactly("bm", new BeliefMatchingLossModule().forward(x, tIn), UL.BeliefMatchingLossWithLogits(x, tIn)), Is.Null);
             Assert.That(ModuleTesting.ModuleKit.CompareExactly("pn", new PriorNetworkLossModule().forward(x, t), UL.PriorNetworkLoss(UL.ClampedExp(x), t)), Is.Null);
         });
     }
@@ -130,7 +142,7 @@ public sealed class AlphaLossModuleTests
             for (int step = 0; step < 3; step++)
             {
                 double lambda = bm.CurrentRegFactor;
-                Assert.That(bm.forward(x, tIn).item<double>(), Is.EqualTo(UL.BeliefMatchingLoss(UL.ClampedExp(x), tIn, lambda).item<double>()), $"step {step}");
+                Assert.That(bm.forward(x, tIn).item<double>(), Is.EqualTo(UL.BeliefMatchingLossWithLogits(x, tIn, lambda).item<double>()), $"step {step}");
                 bm.StepSchedule();
             }
         });

@@ -49,6 +49,13 @@ internal static unsafe partial class FusedDirichlet
                 if (ValueChecks.Enabled)
                 {
                     var (alphaMin, alphaMax) = ValueRange(evidence);
+                    if (loss.Activation != EvidenceActivation.None)
+                    {
+                        // The input is logits: α's range is the activation's image of theirs (every activation is non-decreasing).
+                        alphaMin = ActivationKernel.Scalar(alphaMin, loss.Activation, loss.Clamp, evidence.dtype);
+                        alphaMax = ActivationKernel.Scalar(alphaMax, loss.Activation, loss.Clamp, evidence.dtype);
+                    }
+
                     Check.AlphaRange(alphaMin, alphaMax, "alpha", UL.MaxEvidence, evidence.dtype);
                 }
             }
@@ -129,7 +136,7 @@ internal static unsafe partial class FusedDirichlet
             FusedLossKind.Fisher => UL.FisherEvidentialLossCore(evidenceIn, targetIn, loss.RegFactor, loss.FisherCoefficient, Reduction, weightIn, ignoreIndex, loss.Activation, loss.Clamp),
             FusedLossKind.PosteriorNetwork => UL.PosteriorNetworkLossCore(evidenceIn, targetIn, loss.RegFactor, Reduction, weightIn, ignoreIndex, loss.Activation, loss.Clamp),
             FusedLossKind.Red => UL.RedEvidentialLossCore(evidenceIn, targetIn, loss.RegFactor, loss.CorrectEvidenceWeight, Reduction, weightIn, ignoreIndex, loss.Risk, loss.Activation, loss.Clamp),
-            FusedLossKind.BeliefMatching => UL.BeliefMatchingLoss(evidenceIn, targetIn, loss.RegFactor, loss.KlConcentration, Reduction, weightIn, ignoreIndex),
+            FusedLossKind.BeliefMatching => UL.BeliefMatchingLossCore(evidenceIn, targetIn, loss.RegFactor, loss.KlConcentration, Reduction, weightIn, ignoreIndex, loss.Activation, loss.Clamp),
             FusedLossKind.Relaxed => UL.RelaxedEvidentialLossCore(evidenceIn, targetIn, loss.RegFactor, loss.PriorWeight, Reduction, weightIn, ignoreIndex, loss.Activation, loss.Clamp),
             _ => UL.MaxNormLossCore(evidenceIn, targetIn, loss.RegFactor, loss.PNorm, Reduction, weightIn, ignoreIndex, loss.FisherAlphaSum, loss.Activation, loss.Clamp),
         };

@@ -1,0 +1,160 @@
+using UncertaintyLoss.Internal;
+using UncertaintyLoss.Internal.Fused;
+
+namespace UncertaintyLoss.Tests.Fused;
+
+/// <summary>
+/// <see cref="UL.BeliefMatchingLossWithLogits"/> (issue 18, third session): belief matching on α = activation(logits), the
+/// activation inside the fused pass. Its own fixture because α must be &gt; 0: only <see cref="EvidenceActivation.Exp"/> and
+/// <see cref="EvidenceActivation.Softplus"/> give a valid α for every finite logit, which the shared
+/// <see cref="WithLogitsTests"/> cases (every activation, zero logits) do not allow. Against the two-step form
+/// <c>UL.BeliefMatchingLoss(UL.ToEvidence(logits))</c>: to rounding on the fused path, exactly on the composed path; the
+/// gradient by central differences; α = 0 from relu reported against the logits; the module's path.
+/// </summary>
+[TestFixture]
+public class BeliefMatchingWithLogitsTests
+{
+    private const double Clamp = 3.5;
+
+    public static IEnumerable<TestCaseData> Cases()
+    {
+        int seed = 500;
+        foreach (var activation in new[] { EvidenceActivation.Exp, EvidenceActivation.Softplus })
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.Float64 })
+        foreach (var shape in new[] { new long[] { 6, 4 }, new long[] { 9, 13 }, new long[] { 2, 3, 5, 3 } })
+        foreach (bool soft in new[] { false, true })
+        {
+            seed++;
+            var c = new WithLogitsTests.Case(FusedLossUnderTest.BeliefMatching, activation, dtype, shape, (Reduction)(seed % 3),
+                Weighted: !soft && seed % 2 == 0, Ignore: !soft && seed % 4 < 2, seed, soft);
+            yield return new TestCaseData(c).SetArgDisplayNames(c.ToString());
+        }
+    }
+
+    private static Tensor WithLogits(WithLogitsTests.Case c, Tensor x, Tensor y, Tensor? w) =>
+        UL.BeliefMatchingLossWithLogits(x, y, 0.5, FusedCases.DefaultPriorConcentration, c.Reduction, w, c.IgnoreIndex, c.Activation, Clamp);
+
+    private static Tensor TwoStep(WithLogitsTests.Case c, Tensor x, Tensor y, Tensor? w) =>
+        UL.BeliefMatchingLoss(UL.ToEvidence(x, c.Activation, Clamp), y, 0.5, FusedCases.DefaultPriorConcentration, c.Reduction, w, c.IgnoreIndex);
+
+    private static (double[] Output, double[] Gradient, long Jobs) Run(WithLogitsTests.Case c, KernelPath path, bool twoStep)
+    {
+        using var scope = NewDisposeScope();
+        using var force = Kernels.Force(path);
+        var x = Tensors.FromDoubles(c.Logits(), c.Shape, c.Dtype).requires_grad_();
+        var y = c.TargetTensor();
+        var w = c.Weight() is { } weight ? Tensors.FromDoubles(weight, new[] { c.Classes }, c.Dtype) : null;
+        long jobs = FusedDirichlet.JobsStarted;
+        var output = twoStep ? TwoStep(c, x, y, w) : WithLogits(c, x, y, w);
+        jobs = FusedDirichlet.JobsStarted - jobs;
+        var gradOutput = Tensors.FromDoubles(Enumerable.Range(0, (int)output.numel()).Select(i => 0.75 + 0.1 * i).ToArray(), output.shape, c.Dtype);
+        output.backward(new[] { gradOutput });
+        return (Tensors.ToDoubles(output), Tensors.ToDoubles(x.grad!), jobs);
+    }
+
+    private static void AssertClose(string what, double[] actual, double[] expected, double rtol, double floor)
+    {
+        double largest = expected.Select(Math.Abs).DefaultIfEmpty(0).Max();
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double scale = Math.Max(Math.Abs(expected[i]), floor * largest);
+            Assert.That(actual[i], Is.EqualTo(expected[i]).Within(rtol * scale + double.Epsilon), $"{what}[{i}]");
+        }
+    }
+
+    /// <summary>The fused pass (one job, no composed activation) equals the two-step form to the dtype's rounding; Float32
+    /// gradient elements compared relative to the largest (the two-step form's α carries Float32 rounding).</summary>
+    [TestCaseSource(nameof(Cases))]
+    public void FusedPath_EqualsTwoStepToRounding(WithLogitsTests.Case c)
+    {
+        var got = Run(c, KernelPath.Fused, twoStep: false);
+        var want = Run(c, KernelPath.Fused, twoStep: true);
+        Assert.That(got.Jobs, Is.EqualTo(1), "one fused job");
+        double rtol = Tolerance.Relative(c.Dtype);
+        AssertClose("output", got.Output, want.Output, rtol, 1e-6);
+        AssertClose("gradient", got.Gradient, want.Gradient, rtol, c.Dtype == ScalarType.Float32 ? 1.0 : 1e-6);
+    }
+
+    /// <summary>On the composed path the function is the two calls: bitwise equal.</summary>
+    [TestCaseSource(nameof(Cases))]
+    public void ComposedPath_EqualsTwoStepExactly(WithLogitsTests.Case c)
+    {
+        var got = Run(c, KernelPath.Composed, twoStep: false);
+        var want = Run(c, KernelPath.Composed, twoStep: true);
+        Assert.That(got.Jobs, Is.EqualTo(0));
+        Assert.That(got.Output, Is.EqualTo(want.Output).AsCollection, "output");
+        Assert.That(got.Gradient, Is.EqualTo(want.Gradient).AsCollection, "gradient");
+    }
+
+    /// <summary>Float64: the fused logits' gradient against Richardson-extrapolated central differences of the fused loss
+    /// (Σ reduction, logits kept 0.05 away from the clamp's bounds).</summary>
+    [Test]
+    public void FusedGradient_MatchesCentralDifferences([Values(EvidenceActivation.Exp, EvidenceActivation.Softplus)] EvidenceActivation activation,
+        [Values(false, true)] bool soft)
+    {
+        var c = new WithLogitsTests.Case(FusedLossUnderTest.BeliefMatching, activation, ScalarType.Float64, new long[] { 3, 4 }, Reduction.Sum,
+            Weighted: !soft, Ignore: false, 7, soft);
+        var x0 = c.Logits().Select(v => Math.Abs(Math.Abs(v) - Clamp) < 0.05 ? v + 0.2 : v).ToArray();
+        using var scope = NewDisposeScope();
+        using var force = Kernels.Force(KernelPath.Fused);
+        var y = c.TargetTensor();
+        var w = c.Weight() is { } weight ? Tensors.FromDoubles(weight, new[] { c.Classes }, c.Dtype) : null;
+        double Value(double[] x)
+        {
+            using var inner = NewDisposeScope();
+            return WithLogits(c, Tensors.FromDoubles(x, c.Shape, c.Dtype), y, w).item<double>();
+        }
+
+        var xt = Tensors.FromDoubles(x0, c.Shape, c.Dtype).requires_grad_();
+        WithLogits(c, xt, y, w).backward();
+        var grad = Tensors.ToDoubles(xt.grad!);
+        double scale = grad.Max(Math.Abs);
+        for (int i = 0; i < x0.Length; i++)
+        {
+            double Diff(double h)
+            {
+                var plus = (double[])x0.Clone();
+                var minus = (double[])x0.Clone();
+                plus[i] += h;
+                minus[i] -= h;
+                return (Value(plus) - Value(minus)) / (2 * h);
+            }
+
+            double richardson = (4 * Diff(1e-4) - Diff(2e-4)) / 3;
+            Assert.That(grad[i], Is.EqualTo(richardson).Within(1e-7 * scale), $"gradient[{i}]");
+        }
+    }
+
+    /// <summary>relu gives α = 0 for a logit ≤ 0: rejected on both paths, against the logits, before any fused job.</summary>
+    [Test]
+    public void ReluOfNonPositiveLogit_ThrowsAgainstLogitsOnBothPaths([Values] bool fused)
+    {
+        using var scope = NewDisposeScope();
+        using var force = Kernels.Force(fused ? KernelPath.Fused : KernelPath.Composed);
+        var x = Tensors.FromDoubles(new[] { 0.5, -1.0, 2.0, 1.0, 0.25, 3.0 }, new long[] { 2, 3 }, ScalarType.Float32);
+        var y = Tensors.FromLongs(new long[] { 0, 2 }, new long[] { 2 });
+        long jobs = FusedDirichlet.JobsStarted;
+        var e = Assert.Throws<ArgumentException>(() => UL.BeliefMatchingLossWithLogits(x, y, activation: EvidenceActivation.Relu));
+        Assert.That(e!.ParamName, Is.EqualTo("logits"));
+        Assert.That(e.Message, Does.Contain("under EvidenceActivation.Relu"));
+        Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(jobs), "no fused job");
+    }
+
+    /// <summary>The module computes the same loss through the …WithLogits pass (one fused job, no separate activation).</summary>
+    [Test]
+    public void Module_UsesTheFusedPass_AndEqualsTheFunction([Values] Reduction reduction)
+    {
+        using var scope = NewDisposeScope();
+        using var auto = Kernels.Force(KernelPath.Auto);
+        var c = new WithLogitsTests.Case(FusedLossUnderTest.BeliefMatching, EvidenceActivation.Exp, ScalarType.Float64, new long[] { 5, 4 }, reduction,
+            Weighted: false, Ignore: false, 11);
+        var x = Tensors.FromDoubles(c.Logits(), c.Shape, c.Dtype);
+        var y = c.TargetTensor();
+        using var module = new BeliefMatchingLossModule(regFactor: 0.5, priorConcentration: 0.3, reduction: reduction);
+        long jobs = FusedDirichlet.JobsStarted;
+        var viaModule = Tensors.ToDoubles(module.forward(x, y));
+        Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(jobs + 1), "one fused job");
+        var viaFunction = Tensors.ToDoubles(UL.BeliefMatchingLossWithLogits(x, y, 0.5, 0.3, reduction));
+        Assert.That(viaModule, Is.EqualTo(viaFunction).AsCollection);
+    }
+}
