@@ -77,6 +77,11 @@ public class WithLogitsBenchmarks : LossBenchmarkBase
     [Benchmark]
     public double BeliefMatchingOnClampedExp() => Measure(static (x, y) => UL.BeliefMatchingLoss(UL.ClampedExp(x), y));
 
+    /// <summary><see cref="UL.BeliefMatchingLossWithLogits"/> (its defaults: exp with clamp 10, regFactor 0.01, β = 1): the
+    /// activation inside the fused pass (issue 18's third session).</summary>
+    [Benchmark]
+    public double BeliefMatchingWithLogits() => Measure(static (x, y) => UL.BeliefMatchingLossWithLogits(x, y));
+
     /// <summary>The two-step form the …WithLogits functions replace: <see cref="UL.EvidentialLoss"/> on
     /// <see cref="UL.ClampedExp"/>(logits), the issue's reference row.</summary>
     [Benchmark]
