@@ -120,6 +120,30 @@ internal static class EvidentialKernel
     }
 
     /// <summary>
+    /// I-EDL's element pass over the tile's <paramref name="total"/> elements: ψ₁(α) and, with the log-determinant, f(α)
+    /// into <paramref name="fisher"/>[0] and [2]; with a gradient also ψ₂(α) and f′(α) into [1] and [3] (α = e + prior).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
+    private static void FisherElementPass(double[] e, int total, V prior, bool withGrad, bool withLogDet, double[][] fisher)
+    {
+        for (int k = 0; k < total; k += V.Count)
+        {
+            var ak = O.LoadUnsafe(ref e[0], (nuint)k) + prior;
+            TrigammaTetragamma(ak, withGrad, out var tg, out var tt);
+            tg.StoreUnsafe(ref fisher[0][0], (nuint)k);
+            if (withGrad)
+                tt.StoreUnsafe(ref fisher[1][0], (nuint)k);
+            if (withLogDet)
+            {
+                TrigammaReciprocalRemainder(ak, tg, tt, withGrad, out var f, out var fSlope);
+                f.StoreUnsafe(ref fisher[2][0], (nuint)k);
+                if (withGrad)
+                    fSlope.StoreUnsafe(ref fisher[3][0], (nuint)k);
+            }
+        }
+    }
+
+    /// <summary>
     /// Loss and (when the scratch has a gradient buffer) gradient of every position of the tile.
     /// <paramref name="klOffset"/> is ln Γ(Cλ) − (C − 1) ln Γ(λ), the KL's constant (see the class summary).
     /// </summary>
@@ -186,24 +210,7 @@ internal static class EvidentialKernel
         var fisherRemainder = s.Fisher?[2];
         var fisherRemainderSlope = s.Fisher?[3];
         if (fisher)
-        {
-            int total = classes * lanes;
-            for (int k = 0; k < total; k += V.Count)
-            {
-                var ak = O.LoadUnsafe(ref e[0], (nuint)k) + prior;
-                TrigammaTetragamma(ak, withGrad, out var tg, out var tt);
-                tg.StoreUnsafe(ref fisherTrigamma![0], (nuint)k);
-                if (withGrad)
-                    tt.StoreUnsafe(ref fisherTetragamma![0], (nuint)k);
-                if (withLogDet)
-                {
-                    TrigammaReciprocalRemainder(ak, tg, tt, withGrad, out var f, out var fSlope);
-                    f.StoreUnsafe(ref fisherRemainder![0], (nuint)k);
-                    if (withGrad)
-                        fSlope.StoreUnsafe(ref fisherRemainderSlope![0], (nuint)k);
-                }
-            }
-        }
+            FisherElementPass(e, classes * lanes, prior, withGrad, withLogDet, s.Fisher!);
 
         for (int g = 0; g < lanes; g += V.Count)
         {
@@ -500,23 +507,7 @@ internal static class EvidentialKernel
         var fisherRemainder = s.Fisher?[2];
         var fisherRemainderSlope = s.Fisher?[3];
         if (fisher)
-        {
-            for (int k = 0; k < total; k += V.Count)
-            {
-                var ak = O.LoadUnsafe(ref e[0], (nuint)k) + prior;
-                TrigammaTetragamma(ak, withGrad, out var tg, out var tt);
-                tg.StoreUnsafe(ref fisherTrigamma![0], (nuint)k);
-                if (withGrad)
-                    tt.StoreUnsafe(ref fisherTetragamma![0], (nuint)k);
-                if (withLogDet)
-                {
-                    TrigammaReciprocalRemainder(ak, tg, tt, withGrad, out var f, out var fSlope);
-                    f.StoreUnsafe(ref fisherRemainder![0], (nuint)k);
-                    if (withGrad)
-                        fSlope.StoreUnsafe(ref fisherRemainderSlope![0], (nuint)k);
-                }
-            }
-        }
+            FisherElementPass(e, total, prior, withGrad, withLogDet, s.Fisher!);
 
         for (int g = 0; g < lanes; g += V.Count)
         {

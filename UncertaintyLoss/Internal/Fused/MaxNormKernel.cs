@@ -54,21 +54,7 @@ internal static class MaxNormKernel
         var trigammaAlpha = extra;
         var tetragammaAlpha = grad;
         int total = classes * lanes;
-        for (int k = 0; k < total; k += V.Count)
-        {
-            var ak = O.LoadUnsafe(ref e[0], (nuint)k) + one;
-            RisingProduct(ak, p, withGrad, out var pa, out var ha);
-            pa.StoreUnsafe(ref risingProduct[0], (nuint)k);
-            if (withGrad)
-                ha.StoreUnsafe(ref risingH[0], (nuint)k);
-            if (withFisher)
-            {
-                TrigammaTetragamma(ak, withGrad, out var tg, out var tt);
-                tg.StoreUnsafe(ref trigammaAlpha[0], (nuint)k);
-                if (withGrad)
-                    tt.StoreUnsafe(ref tetragammaAlpha![0], (nuint)k);
-            }
-        }
+        ElementPass(e, total, p, withGrad, withFisher, risingProduct, risingH, trigammaAlpha, tetragammaAlpha);
 
         for (int g = 0; g < lanes; g += V.Count)
         {
@@ -173,21 +159,7 @@ internal static class MaxNormKernel
         var classWeight = s.RiskDigamma!;        // w_c = y_c F_c/(p M_c)
         var classWeightRest = s.RiskTrigamma;    // w_c r_c h(Ŝ_c)
         int total = classes * lanes;
-        for (int k = 0; k < total; k += V.Count)
-        {
-            var ak = O.LoadUnsafe(ref e[0], (nuint)k) + one;
-            RisingProduct(ak, p, withGrad, out var pa, out var ha);
-            pa.StoreUnsafe(ref risingProduct[0], (nuint)k);
-            if (withGrad)
-                ha.StoreUnsafe(ref risingH[0], (nuint)k);
-            if (withFisher)
-            {
-                TrigammaTetragamma(ak, withGrad, out var tg, out var tt);
-                tg.StoreUnsafe(ref trigammaAlpha[0], (nuint)k);
-                if (withGrad)
-                    tt.StoreUnsafe(ref tetragammaAlpha![0], (nuint)k);
-            }
-        }
+        ElementPass(e, total, p, withGrad, withFisher, risingProduct, risingH, trigammaAlpha, tetragammaAlpha);
 
         for (int g = 0; g < lanes; g += V.Count)
         {
@@ -342,6 +314,33 @@ internal static class MaxNormKernel
                 }
 
                 gk.StoreUnsafe(ref grad![0], (nuint)at);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The element pass over the tile's <paramref name="total"/> elements, α = e + 1: Π(α + i) and (with a gradient) h(α) of
+    /// the p-norm; with the regulariser ψ₁(α) and (with a gradient) ψ₂(α), into <paramref name="tetragamma"/>, the gradient
+    /// buffer, whose slot the gradient pass reads before it overwrites it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
+    private static void ElementPass(double[] e, int total, int p, bool withGrad, bool withFisher, double[] risingProduct, double[] risingH,
+        double[] trigamma, double[]? tetragamma)
+    {
+        var one = O.Create(1.0);
+        for (int k = 0; k < total; k += V.Count)
+        {
+            var ak = O.LoadUnsafe(ref e[0], (nuint)k) + one;
+            RisingProduct(ak, p, withGrad, out var pa, out var ha);
+            pa.StoreUnsafe(ref risingProduct[0], (nuint)k);
+            if (withGrad)
+                ha.StoreUnsafe(ref risingH[0], (nuint)k);
+            if (withFisher)
+            {
+                TrigammaTetragamma(ak, withGrad, out var tg, out var tt);
+                tg.StoreUnsafe(ref trigamma[0], (nuint)k);
+                if (withGrad)
+                    tt.StoreUnsafe(ref tetragamma![0], (nuint)k);
             }
         }
     }
