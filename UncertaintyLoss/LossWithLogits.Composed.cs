@@ -123,4 +123,46 @@ public static partial class UL
         CheckLogits(logits, activation, clamp);
         return AgainstLogits(activation, () => BeliefMatchingLossCore(logits, target, regFactor, priorConcentration, reduction, weight, ignoreIndex, activation, clamp));
     }
+    /// <summary>
+    /// <see cref="PriorNetworkLoss"/> on α = <see cref="ToEvidence"/>(<paramref name="logits"/>, <paramref name="activation"/>,
+    /// <paramref name="clamp"/>) (the paper's α = exp(logits), clamped), with the activation computed inside the loss: on the
+    /// fused CPU path (issue 18's fourth session) one read of the logits and one write of their gradient; elsewhere the two
+    /// steps composed. Problems of α are reported against the logits.
+    /// </summary>
+    /// <param name="logits">Raw network outputs, (N, C) or (N, C, d1, …, dk), floating point.</param>
+    /// <param name="target"><inheritdoc cref="PriorNetworkLoss" path="/param[@name='target']"/></param>
+    /// <param name="targetConcentration"><inheritdoc cref="PriorNetworkLoss" path="/param[@name='targetConcentration']"/></param>
+    /// <param name="reduction"><inheritdoc cref="PriorNetworkLoss" path="/param[@name='reduction']"/></param>
+    /// <param name="weight"><inheritdoc cref="PriorNetworkLoss" path="/param[@name='weight']"/></param>
+    /// <param name="ignoreIndex"><inheritdoc cref="PriorNetworkLoss" path="/param[@name='ignoreIndex']"/></param>
+    /// <param name="outOfDistributionIndex"><inheritdoc cref="PriorNetworkLoss" path="/param[@name='outOfDistributionIndex']"/></param>
+    /// <param name="activation">How the logits become α (default <see cref="EvidenceActivation.Exp"/>, as
+    /// <see cref="PriorNetworkLossModule"/>'s). α must be &gt; 0: <see cref="EvidenceActivation.Relu"/> and
+    /// <see cref="EvidenceActivation.None"/> give α = 0 for logits ≤ 0, which is rejected.</param>
+    /// <param name="clamp"><inheritdoc cref="EvidentialLossWithLogits" path="/param[@name='clamp']"/></param>
+    /// <returns>As <see cref="PriorNetworkLoss"/>, with the logits' dtype and device.</returns>
+    /// <remarks>
+    /// <para><b>Formula.</b> <see cref="PriorNetworkLoss"/>(<see cref="ToEvidence"/>(logits, activation, clamp), …): the same
+    /// value and gradient as the two calls, to rounding (exactly on the composed path; the fused path computes the activation
+    /// in double precision, while in Float32 the two-step form rounds α to Float32 first).</para>
+    /// <para><b>Shape.</b> logits: as <see cref="PriorNetworkLoss"/>'s alpha; the rest as there.</para>
+    /// <para><b>Reference.</b> As <see cref="PriorNetworkLoss"/>; the activations:
+    /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/activations.md">activations.md</see>.</para>
+    /// <para><b>Python.</b> KaosEngineer/PriorNetworks applies <c>torch.exp</c> to the logits itself (unclamped) before its
+    /// loss; this is that with the clamp.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="logits"/> or <paramref name="target"/> is null.</exception>
+    /// <exception cref="ArgumentException">As <see cref="PriorNetworkLoss"/>, against <paramref name="logits"/>: they are not
+    /// floating point or have the wrong shape, or give α out of range under the activation (0, +∞ or above
+    /// <see cref="MaxEvidence"/>, while the value checks are on).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">As <see cref="PriorNetworkLoss"/>; or <paramref name="activation"/> is not a
+    /// defined value, or <paramref name="clamp"/> is negative or NaN.</exception>
+    public static Tensor PriorNetworkLossWithLogits(Tensor logits, Tensor target, double targetConcentration = 100.0,
+        nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null, long ignoreIndex = -100, long outOfDistributionIndex = -1,
+        EvidenceActivation activation = EvidenceActivation.Exp, double clamp = 10.0)
+    {
+        CheckLogits(logits, activation, clamp);
+        return AgainstLogits(activation, () => PriorNetworkLossCore(logits, target, targetConcentration, reduction, weight, ignoreIndex,
+            outOfDistributionIndex, activation, clamp));
+    }
 }

@@ -1,5 +1,6 @@
 using System;
 using UncertaintyLoss.Internal;
+using UncertaintyLoss.Internal.Fused;
 using static TorchSharp.torch;
 
 namespace UncertaintyLoss;
@@ -35,6 +36,12 @@ public static partial class UL
     /// outOfDistributionIndex.</para>
     /// <para><b>Reference.</b> Malinin and Gales, "Reverse KL-Divergence Training of Prior Networks: Improved Uncertainty
     /// and Adversarial Robustness", NeurIPS 2019.</para>
+    /// <para><b>Implementation.</b> For contiguous Float32/Float64 CPU α and class-index or probability targets (probability
+    /// targets that do not require a gradient), the fused kernel of <see cref="EvidentialLoss"/> computes the loss and its
+    /// analytic gradient in one double-precision pass (since issue 18's fourth session), as τ·Σ_j y_j (ψ(S) − ψ(α_j)) +
+    /// KL(Dir(α) ‖ Dir(1)) + (Σ_j ln Γ(β_j) − ln Γ(B) + ln Γ(C)), the same KL regrouped; other inputs compose TorchSharp
+    /// operations, and a backward with <c>create_graph</c> through the fused kernel recomputes the gradient through them
+    /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>).</para>
     /// <para><b>Python.</b> KaosEngineer/PriorNetworks, <c>prior_networks/priornet/dpn_losses.py</c>,
     /// <c>DirichletKLLoss(target_concentration, concentration=1.0, reverse=True)</c>: the same KL, except that it adds
     /// ε = 1e-8 inside ln Γ(α_j), ln Γ(β_j), ψ(α_j) and ψ(S) (values off by up to 1e-6 relative where α is near 0.01). It takes
@@ -51,32 +58,48 @@ public static partial class UL
     public static Tensor PriorNetworkLoss(Tensor alpha, Tensor target, double targetConcentration = 100.0,
         nn.Reduction reduction = nn.Reduction.Mean, Tensor? weight = null, long ignoreIndex = -100, long outOfDistributionIndex = -1)
     {
-        var kind = CheckAlphaLossArguments(alpha, target, reduction, weight, ignoreIndex);
+        return PriorNetworkLossCore(alpha, target, targetConcentration, reduction, weight, ignoreIndex, outOfDistributionIndex, EvidenceActivation.None, 0.0);
+    }
+
+    /// <summary><see cref="PriorNetworkLoss"/> on α = <paramref name="activation"/>(<paramref name="input"/>) (the input itself
+    /// for <see cref="EvidenceActivation.None"/>); problems with α are reported against "alpha".</summary>
+    internal static Tensor PriorNetworkLossCore(Tensor input, Tensor target, double targetConcentration, nn.Reduction reduction,
+        Tensor? weight, long ignoreIndex, long outOfDistributionIndex, EvidenceActivation activation, double clamp)
+    {
+        var kind = CheckAlphaLossArguments(input, target, reduction, weight, ignoreIndex);
         Check.Concentration(targetConcentration, nameof(targetConcentration), "the target concentration τ");
         Check.OutOfDistributionIndex(outOfDistributionIndex, ignoreIndex, nameof(outOfDistributionIndex));
-
-        using var scope = NewDisposeScope();
-        Tensor? outOfDistribution = null;
-        var inDistributionTarget = target;
-        if (kind == TargetKind.Index)
+        if (FusedDirichlet.Applies(input, target, kind, weight, pNorm: 1))
         {
-            // Out-of-distribution positions get a valid class that is not ignoreIndex; their target row is zeroed below.
-            var wide = target.to(ScalarType.Int64);
-            outOfDistribution = wide.eq(outOfDistributionIndex);
-            inDistributionTarget = wide.masked_fill(outOfDistribution, ignoreIndex == 0 ? 1 : 0);
+            return FusedDirichlet.Run(input, target, weight, ignoreIndex, reduction,
+                FusedLoss.PriorNetwork(targetConcentration, outOfDistributionIndex).WithActivation(activation, clamp));
         }
 
-        var values = Check.Values(alpha, nameof(alpha), inDistributionTarget, kind, nameof(target), weight, ignoreIndex, MaxEvidence, concentration: true);
-        var ood = outOfDistribution;
-        return ConcentrationLoss(alpha, inDistributionTarget, kind, values, ignoreIndex, weight, reduction, ood,
-            (a, y) =>
+        return OnEvidence(input, activation, clamp, alpha =>
+        {
+            using var scope = NewDisposeScope();
+            Tensor? outOfDistribution = null;
+            var inDistributionTarget = target;
+            if (kind == TargetKind.Index)
             {
-                if (ood is not null)
-                    y = y.masked_fill(ood.unsqueeze(1), 0.0);
-                var beta = 1 + targetConcentration * y;
-                var s = a.sum(1, keepdim: true);
-                var digammaTerm = ((a - beta) * (a.digamma() - s.digamma())).sum(1);
-                return s.squeeze(1).lgamma() - a.lgamma().sum(1) - beta.sum(1).lgamma() + beta.lgamma().sum(1) + digammaTerm;
-            }).MoveToOuterDisposeScope();
+                // Out-of-distribution positions get a valid class that is not ignoreIndex; their target row is zeroed below.
+                var wide = target.to(ScalarType.Int64);
+                outOfDistribution = wide.eq(outOfDistributionIndex);
+                inDistributionTarget = wide.masked_fill(outOfDistribution, ignoreIndex == 0 ? 1 : 0);
+            }
+
+            var values = Check.Values(alpha, nameof(alpha), inDistributionTarget, kind, nameof(target), weight, ignoreIndex, MaxEvidence, concentration: true);
+            var ood = outOfDistribution;
+            return ConcentrationLoss(alpha, inDistributionTarget, kind, values, ignoreIndex, weight, reduction, ood,
+                (a, y) =>
+                {
+                    if (ood is not null)
+                        y = y.masked_fill(ood.unsqueeze(1), 0.0);
+                    var beta = 1 + targetConcentration * y;
+                    var s = a.sum(1, keepdim: true);
+                    var digammaTerm = ((a - beta) * (a.digamma() - s.digamma())).sum(1);
+                    return s.squeeze(1).lgamma() - a.lgamma().sum(1) - beta.sum(1).lgamma() + beta.lgamma().sum(1) + digammaTerm;
+                }).MoveToOuterDisposeScope();
+        });
     }
 }

@@ -50,6 +50,10 @@ public sealed class PriorNetworkLossModule : DirichletLossModule
     /// <summary>The class-index target value that marks an out-of-distribution position.</summary>
     public long OutOfDistributionIndex { get; }
 
+    /// <summary>The loss on the input, the activation computed inside the fused pass where it applies (issue 18, fourth session).</summary>
+    private protected override Tensor LossOnInput(Tensor input, Tensor target, double lambda) =>
+        UL.PriorNetworkLossCore(input, target, TargetConcentration, reduction, weight, IgnoreIndex, OutOfDistributionIndex, Activation, Clamp);
+
     /// <inheritdoc/>
     /// <remarks>The regularisation factor is not used: the reverse KL has no regulariser.</remarks>
     protected override Tensor Loss(Tensor evidence, Tensor target, double lambda) =>

@@ -75,6 +75,7 @@ public class FusedPathEdgeTests
         FusedLossUnderTest.Red => UL.RedEvidentialLoss(e, t, regFactor, FusedCases.DefaultCorrectEvidenceWeight, reduction, weight, ignoreIndex),
         FusedLossUnderTest.PosteriorNetwork => UL.PosteriorNetworkLoss(e, t, regFactor, reduction, weight, ignoreIndex),
         FusedLossUnderTest.BeliefMatching => BeliefMatching(e, t, regFactor, reduction, weight, ignoreIndex),
+        FusedLossUnderTest.PriorNetwork => PriorNetwork(e, t, reduction, weight, ignoreIndex),
         FusedLossUnderTest.Evidential => UL.EvidentialLoss(e, t, regFactor, reduction, weight, ignoreIndex),
         _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, "add its call here"),
     };
@@ -86,6 +87,16 @@ public class FusedPathEdgeTests
         using var scope = NewDisposeScope();
         return UL.BeliefMatchingLoss(e + FusedCases.BeliefMatchingAlphaOffset, t, regFactor, FusedCases.DefaultPriorConcentration, reduction, weight, ignoreIndex)
             .MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The Prior Network loss on α = e + <see cref="FusedCases.BeliefMatchingAlphaOffset"/> (τ
+    /// <see cref="FusedCases.DefaultTargetConcentration"/>; the out-of-distribution marker −1000, which no fault uses: the faults'
+    /// target −1 must stay an invalid class), the intermediate α freed when the call returns.</summary>
+    private static Tensor PriorNetwork(Tensor e, Tensor t, Reduction reduction, Tensor? weight, long ignoreIndex)
+    {
+        using var scope = NewDisposeScope();
+        return UL.PriorNetworkLoss(e + FusedCases.BeliefMatchingAlphaOffset, t, FusedCases.DefaultTargetConcentration, reduction, weight, ignoreIndex,
+            outOfDistributionIndex: OpTable.TableOutOfDistributionIndex).MoveToOuterDisposeScope();
     }
 
     private static Exception? Catch(KernelPath path, FusedLossUnderTest loss, Fault fault)
@@ -226,7 +237,7 @@ public class FusedPathEdgeTests
         using var scope = NewDisposeScope();
         using var force = Kernels.Force(fused ? KernelPath.Fused : KernelPath.Composed);
         // A loss on α rejects NaN while the value checks are on, on both paths (ValidationKit's rows); off, both give NaN.
-        using var checksOff = loss == FusedLossUnderTest.BeliefMatching ? UL.ValidationScope(validateValues: false) : null;
+        using var checksOff = loss is FusedLossUnderTest.BeliefMatching or FusedLossUnderTest.PriorNetwork ? UL.ValidationScope(validateValues: false) : null;
         var e = Tensors.FromDoubles(new[] { 0.0, double.NaN, 2.0, 3.0, 0.5, 4.0 }, new long[] { 2, 3 }, ScalarType.Float64);
         var none = Tensors.ToDoubles(Call(loss, e, Index(), reduction: Reduction.None));
         var mean = Tensors.ToDoubles(Call(loss, e, Index()));
@@ -367,8 +378,10 @@ public class FusedPathEdgeTests
     /// </summary>
     private static double RegulariserGradientMagnitude(FusedCase c)
     {
-        var weights = c.Target.Select(t => t == c.IgnoreIndex ? 0.0 : c.Weight is null ? 1.0 : c.Weight[t]).ToArray();
-        double perElement = 2 * c.RegFactor * weights.Max() * c.GradOutput.Max(Math.Abs);
+        // The Prior Network loss: out-of-distribution positions weigh 1, and its KL's weight is 1 whatever RegFactor says.
+        bool Outside(long t) => c.TargetConcentration is not null && t == c.OutOfDistributionIndex;
+        var weights = c.Target.Select(t => t == c.IgnoreIndex ? 0.0 : c.Weight is null || Outside(t) ? 1.0 : c.Weight[t]).ToArray();
+        double perElement = 2 * (c.TargetConcentration is null ? c.RegFactor : 1.0) * weights.Max() * c.GradOutput.Max(Math.Abs);
         return c.Reduction == Reduction.Mean ? perElement / Math.Max(weights.Sum(), double.Epsilon) : perElement;
     }
 
@@ -425,7 +438,12 @@ public class FusedPathEdgeTests
     {
         var c = EdgeCase(loss, dtype, new long[] { 12, 4 }, reduction, weighted: false, IgnoreMode.None, regFactor: 0.7);
         AssertMatches(c with { Weight = new[] { 0.0, 2.5, 0.25, 1.0 } });
-        var onlyZeroWeightClasses = c with { Weight = new[] { 0.0, 0.0, 0.0, 0.0 } };
+        // (Without the Prior Network loss's out-of-distribution positions, whose weight is 1 whatever the class weights.)
+        var onlyZeroWeightClasses = c with
+        {
+            Weight = new[] { 0.0, 0.0, 0.0, 0.0 },
+            Target = c.Target.Select(t => c.TargetConcentration is not null && t == c.OutOfDistributionIndex ? 0L : t).ToArray(),
+        };
         AssertMatches(onlyZeroWeightClasses);
         Assert.That(FusedCases.Run(onlyZeroWeightClasses, KernelPath.Fused).Gradient, Is.All.EqualTo(0.0), "every weight 0: gradient 0");
     }

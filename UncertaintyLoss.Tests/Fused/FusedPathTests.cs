@@ -74,6 +74,11 @@ public enum FusedLossUnderTest
     /// <summary><see cref="UL.BeliefMatchingLoss"/> on α = evidence + <see cref="FusedCases.BeliefMatchingAlphaOffset"/>, prior
     /// concentration <see cref="FusedCases.DefaultPriorConcentration"/>.</summary>
     BeliefMatching,
+
+    /// <summary><see cref="UL.PriorNetworkLoss"/> on α = evidence + <see cref="FusedCases.BeliefMatchingAlphaOffset"/>, target
+    /// concentration <see cref="FusedCases.DefaultTargetConcentration"/>, every fourth kept position out of distribution
+    /// (<see cref="FusedCase.As"/>).</summary>
+    PriorNetwork,
 }
 
 /// <summary>
@@ -102,6 +107,13 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
     /// α = evidence + <see cref="FusedCases.BeliefMatchingAlphaOffset"/> (λ = <see cref="RegFactor"/>).</summary>
     public double? PriorConcentration { get; init; }
 
+    /// <summary>The Prior Network loss's target concentration τ: set, the case calls <see cref="UL.PriorNetworkLoss"/> on
+    /// α = evidence + <see cref="FusedCases.BeliefMatchingAlphaOffset"/> with <see cref="OutOfDistributionIndex"/>.</summary>
+    public double? TargetConcentration { get; init; }
+
+    /// <summary>The Prior Network loss's out-of-distribution marker (<see cref="FusedCases.OutOfDistributionIndexFor"/>).</summary>
+    public long OutOfDistributionIndex { get; init; } = -1;
+
     /// <summary>A probability target (row-major, the evidence's shape, in <see cref="TargetDtype"/>): set, it replaces
     /// <see cref="Target"/> (whose entries are then only each position's largest class, for the tolerances).</summary>
     public double[]? Probabilities { get; init; }
@@ -124,6 +136,9 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
         CorrectEvidenceWeight = loss == FusedLossUnderTest.Red ? FusedCases.DefaultCorrectEvidenceWeight : null,
         PosteriorNetwork = loss == FusedLossUnderTest.PosteriorNetwork,
         PriorConcentration = loss == FusedLossUnderTest.BeliefMatching ? FusedCases.DefaultPriorConcentration : null,
+        TargetConcentration = loss == FusedLossUnderTest.PriorNetwork ? FusedCases.DefaultTargetConcentration : null,
+        OutOfDistributionIndex = FusedCases.OutOfDistributionIndexFor(TargetDtype, IgnoreIndex),
+        Target = loss == FusedLossUnderTest.PriorNetwork ? FusedCases.MarkOutOfDistribution(Target, IgnoreIndex, FusedCases.OutOfDistributionIndexFor(TargetDtype, IgnoreIndex)) : Target,
     };
 
     public Tensor EvidenceTensor(bool requiresGrad = true)
@@ -149,6 +164,7 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
         : CorrectEvidenceWeight is double w ? UL.RedEvidentialLoss(evidence, target, RegFactor, w, Reduction, weight, IgnoreIndex, Risk)
         : PosteriorNetwork ? UL.PosteriorNetworkLoss(evidence, target, RegFactor, Reduction, weight, IgnoreIndex)
         : PriorConcentration is double beta ? UL.BeliefMatchingLoss(FusedCases.BeliefMatchingAlpha(evidence), target, RegFactor, beta, Reduction, weight, IgnoreIndex)
+        : TargetConcentration is double tau ? UL.PriorNetworkLoss(FusedCases.BeliefMatchingAlpha(evidence), target, tau, Reduction, weight, IgnoreIndex, OutOfDistributionIndex)
         : UL.EvidentialLoss(evidence, target, RegFactor, Reduction, weight, IgnoreIndex, Risk);
 
     /// <summary>The function and its options.</summary>
@@ -159,6 +175,7 @@ public sealed record FusedCase(bool MaxNorm, ScalarType Dtype, long[] Shape, dou
         : CorrectEvidenceWeight is double w ? $"RedEvidentialLoss(λ {RegFactor}, correctEvidenceWeight {w.ToString("R", CultureInfo.InvariantCulture)}, {Risk})"
         : PosteriorNetwork ? $"PosteriorNetworkLoss(λ {RegFactor})"
         : PriorConcentration is double beta ? $"BeliefMatchingLoss(λ {RegFactor}, β {beta.ToString("R", CultureInfo.InvariantCulture)}, α = e + {FusedCases.BeliefMatchingAlphaOffset})"
+        : TargetConcentration is double tau ? $"PriorNetworkLoss(τ {tau.ToString("R", CultureInfo.InvariantCulture)}, outOfDistributionIndex {OutOfDistributionIndex}, α = e + {FusedCases.BeliefMatchingAlphaOffset})"
         : $"EvidentialLoss(λ {RegFactor}, {Risk})";
 
     public override string ToString() =>
@@ -201,6 +218,20 @@ public static class FusedCases
     /// <summary><see cref="BeliefMatchingAlpha"/> of one value, in double.</summary>
     public static double BeliefMatchingAlpha(double evidence) => Math.Min(evidence + BeliefMatchingAlphaOffset, UL.MaxEvidence);
 
+    /// <summary>The Prior Network loss's target concentration τ in the fixed cases: 12.7 (not the default 100, so that a τ
+    /// lost on the way shows; not a binary fraction).</summary>
+    public const double DefaultTargetConcentration = 12.7;
+
+    /// <summary>The Prior Network cases' out-of-distribution marker: −1 (the default) for signed targets, 254 for Byte
+    /// targets (which cannot hold −1); never the case's ignore index.</summary>
+    public static long OutOfDistributionIndexFor(ScalarType targetDtype, long ignoreIndex) =>
+        targetDtype == ScalarType.Byte ? (ignoreIndex == 254 ? 253 : 254) : (ignoreIndex == -1 ? -2 : -1);
+
+    /// <summary><paramref name="target"/> with every fourth position that is not ignored (p % 4 == 3) set to
+    /// <paramref name="marker"/>.</summary>
+    public static long[] MarkOutOfDistribution(long[] target, long ignoreIndex, long marker) =>
+        target.Select((t, p) => p % 4 == 3 && t != ignoreIndex ? marker : t).ToArray();
+
     /// <summary>RED's correct-evidence weight in the fixed cases: 0.7 (the default is 1; 0.7 is not a binary fraction, so
     /// an option passed on at the wrong precision shows).</summary>
     public const double DefaultCorrectEvidenceWeight = 0.7;
@@ -218,6 +249,7 @@ public static class FusedCases
         "RedEvidentialLoss" => FusedLossUnderTest.Red,
         "PosteriorNetworkLoss" => FusedLossUnderTest.PosteriorNetwork,
         "BeliefMatchingLoss" => FusedLossUnderTest.BeliefMatching,
+        "PriorNetworkLoss" => FusedLossUnderTest.PriorNetwork,
         _ => throw new ArgumentException($"Expected EvidentialLoss, RelaxedEvidentialLoss, FisherEvidentialLoss, RedEvidentialLoss, PosteriorNetworkLoss or MaxNormLoss, but received {op.Function}: add its fused call to FusedCase.Loss.", nameof(op)),
     };
 
@@ -349,6 +381,11 @@ public static class FusedCases
                 var alpha = e.Select(BeliefMatchingAlpha).ToArray();
                 return Math.Max(Math.Abs(DirichletReference.BeliefMatching(alpha, y, c.RegFactor, beta)), DirichletReference.BeliefMatchingMagnitude(alpha, y, c.RegFactor, beta));
             }
+            if (c.TargetConcentration is double tau)
+            {
+                var alpha = e.Select(BeliefMatchingAlpha).ToArray();
+                return Math.Max(Math.Abs(DirichletReference.PriorNetworkReverseKl(alpha, y, tau)), DirichletReference.PriorNetworkReverseKlMagnitude(alpha, y, tau));
+            }
             if (c.PriorWeight is double prior)
                 return Math.Max(DirichletReference.RelaxedMse(e, y, prior), DirichletReference.RelaxedMseMagnitude(e, y, prior))
                     + c.RegFactor * DirichletReference.RelaxedKlMagnitude(e, y, prior);
@@ -362,13 +399,15 @@ public static class FusedCases
             return risk + c.RegFactor * DirichletReference.UniformDirichletKlMagnitude(e, y) + correctEvidence;
         }
 
+        // An out-of-distribution position (the Prior Network loss) has the all-zero target and weight 1.
+        bool Outside(long t) => c.TargetConcentration is not null && t == c.OutOfDistributionIndex;
         var perPosition = c.Probabilities is not null
             ? ReferenceTensor.PerPosition(c.Evidence, c.Shape, c.Probabilities, PerPosition)
-            : ReferenceTensor.PerPosition(c.Evidence, c.Shape, c.Target.Select(t => t == c.IgnoreIndex ? 0L : t).ToArray(),
-                (e, t) => PerPosition(e, DirichletReference.OneHot(t, (int)classes)));
+            : ReferenceTensor.PerPosition(c.Evidence, c.Shape, c.Target.Select(t => t == c.IgnoreIndex ? 0L : Outside(t) ? -1L : t).ToArray(),
+                (e, t) => PerPosition(e, t < 0 ? new double[classes] : DirichletReference.OneHot(t, (int)classes)));
         var weights = c.Probabilities is not null
             ? c.Target.Select(_ => 1.0).ToArray()
-            : c.Target.Select(t => t == c.IgnoreIndex ? 0.0 : c.Weight is null ? 1.0 : c.Weight[t]).ToArray();
+            : c.Target.Select(t => t == c.IgnoreIndex ? 0.0 : c.Weight is null || Outside(t) ? 1.0 : c.Weight[t]).ToArray();
         var weighted = perPosition.Select((m, i) => m * weights[i]).ToArray();
         if (c.Reduction == Reduction.None)
             return weighted;
@@ -401,10 +440,14 @@ public static class FusedCases
         // The Posterior Network's risk is the cross-entropy one whatever Risk says, and its entropy term is the KL's with
         // every class included (the true class's evidence counts too).
         // Belief matching likewise (its KL is over every class, with weights α_j − β, |α_j − β| ≤ e_j + offset + β).
+        // The Prior Network loss: the KL to Dir(1) with weight 1 (whatever RegFactor says) and the cross-entropy risk times τ.
         bool beliefMatching = c.PriorConcentration is not null;
-        bool fullKl = c.PosteriorNetwork || beliefMatching;
-        double shift = beliefMatching ? BeliefMatchingAlphaOffset + c.PriorConcentration!.Value : 0.0;
+        bool priorNetwork = c.TargetConcentration is not null;
+        bool fullKl = c.PosteriorNetwork || beliefMatching || priorNetwork;
+        double shift = beliefMatching ? BeliefMatchingAlphaOffset + c.PriorConcentration!.Value : priorNetwork ? BeliefMatchingAlphaOffset + 1.0 : 0.0;
         bool crossEntropy = fullKl || (c.PriorWeight is null && c.Risk == EvidentialRisk.CrossEntropy);
+        double klWeight = priorNetwork ? 1.0 : c.RegFactor;
+        double riskWeight = c.TargetConcentration ?? 1.0;
         long classes = c.Classes, d = c.Evidence.Length / (c.Shape[0] * classes);
         double worst = 0, weightTotal = 0;
         for (long p = 0; p < c.Target.Length; p++)
@@ -412,7 +455,8 @@ public static class FusedCases
             long t = c.Target[p];
             if (t == c.IgnoreIndex)
                 continue;
-            double w = c.Weight is null ? 1.0 : c.Weight[t];
+            bool outside = priorNetwork && t == c.OutOfDistributionIndex;
+            double w = c.Weight is null || outside ? 1.0 : c.Weight[t];
             weightTotal += w;
             long n = p / d, at = p % d;
             double others = 0, largest = 0, targetMass = 1;
@@ -430,7 +474,7 @@ public static class FusedCases
                 }
 
                 double gp = Math.Abs(c.Reduction == Reduction.None ? c.GradOutput[p] : c.GradOutput[0]);
-                worst = Math.Max(worst, gp * (c.RegFactor * (largest + others) + (crossEntropy ? 2 * Math.Max(targetMass, 1) : 0)));
+                worst = Math.Max(worst, gp * (klWeight * (largest + others) + (crossEntropy ? 2 * riskWeight * Math.Max(targetMass, 1) : 0)));
                 continue;
             }
 
@@ -445,7 +489,7 @@ public static class FusedCases
             }
 
             double g = Math.Abs(c.Reduction == Reduction.None ? c.GradOutput[p] : c.GradOutput[0]);
-            worst = Math.Max(worst, w * g * (c.RegFactor * (largest + others) + (crossEntropy ? 2 : 0)));
+            worst = Math.Max(worst, w * g * (klWeight * (largest + others) + (crossEntropy ? 2 * riskWeight : 0)));
         }
 
         double perElement = TorchTrigammaError * worst;
@@ -482,7 +526,7 @@ public static class FusedCases
             : c;
         var composed = Run(reference, KernelPath.Composed);
         double rtol = Tolerance.Relative(c.Dtype);
-        bool trigammaInGradient = c.MaxNorm || c.RegFactor > 0 || (c.PriorWeight is null && c.Risk == EvidentialRisk.CrossEntropy);
+        bool trigammaInGradient = c.MaxNorm || c.RegFactor > 0 || c.TargetConcentration is not null || (c.PriorWeight is null && c.Risk == EvidentialRisk.CrossEntropy);
         double gradientRtol = c.Dtype == ScalarType.Float64 && trigammaInGradient ? 2e-9 : rtol;
         if (c.Dtype == ScalarType.Float32)
             composed = composed with { Dtype = ScalarType.Float32 };
@@ -530,6 +574,10 @@ public class FusedPathTests
     /// smallest admissible 1e-6 (α below 1: the special functions' per-lane shift).</summary>
     private static readonly Gen<double> PriorWeights = Gen.Elements(0.1, 0.3, 1.0, 3.0, 1e-6);
 
+    /// <summary>The Prior Network loss's target concentrations drawn: the smallest admissible 1e-6, 0.3, 12.7, the default
+    /// 100 and 1e4.</summary>
+    private static readonly Gen<double> TargetConcentrations = Gen.Elements(1e-6, 0.3, 12.7, 100.0, 1e4);
+
     private static Gen<FusedCase> Cases(FusedLossUnderTest loss) =>
         from seed in Gen.Choose(0, int.MaxValue - 1)
         from dtype in Gen.Elements(ScalarType.Float64, ScalarType.Float32)
@@ -547,12 +595,14 @@ public class FusedPathTests
         from risk in Gen.Elements(EvidentialRisk.SquaredError, EvidentialRisk.LogLikelihood, EvidentialRisk.CrossEntropy)
         from prior in PriorWeights
         from correctEvidenceWeight in Gen.Elements(0.0, 0.7, 1.0)
+        from targetConcentration in TargetConcentrations
         select FusedCases.Build(seed, loss == FusedLossUnderTest.MaxNorm, dtype, shape, evidenceMode, targetDtype, reduction, regFactor, pNorm, alphaSum, weighted, ignoreMode, ignoreIndex).As(loss) with
         {
             Risk = risk,
             PriorWeight = loss == FusedLossUnderTest.Relaxed ? prior : null,
             CorrectEvidenceWeight = loss == FusedLossUnderTest.Red ? correctEvidenceWeight : null,
             PriorConcentration = loss == FusedLossUnderTest.BeliefMatching ? prior : null,
+            TargetConcentration = loss == FusedLossUnderTest.PriorNetwork ? targetConcentration : null,
         };
 
     /// <summary>
@@ -618,12 +668,38 @@ public class FusedPathTests
             Assert.That(b.Gradient[i], Is.EqualTo(a.Gradient[i]).Within(1e-12 * scale), $"gradient[{i}]");
     }
 
+    /// <summary>
+    /// The Prior Network loss's out-of-distribution positions as probability targets: all-zero rows (every fourth position,
+    /// <see cref="OneHotOf"/>) among one-hot ones, 2-D and N-d, both dtypes, every reduction, against the composed path
+    /// (β = 1 there: the flat target, no risk).
+    /// </summary>
+    [Test]
+    public void FusedPath_PriorNetworkZeroRows_MatchComposedPath([Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype,
+        [Values(false, true)] bool spatial, [Values] Reduction reduction)
+    {
+        var shape = spatial ? new long[] { 3, 7, 5, 4 } : new long[] { 40, 13 };
+        var index = FusedCases.Build(9, false, dtype, shape, EvidenceMode.LogSpread, ScalarType.Int64, reduction, 0.5, 4,
+            FisherAlphaSum.All, weighted: false, IgnoreMode.None, -100).As(FusedLossUnderTest.PriorNetwork);
+        Assert.That(index.Target.Count(t => t == index.OutOfDistributionIndex), Is.GreaterThan(0), "out-of-distribution positions");
+        var probabilities = FusedCases.WithProbabilities(index, 0, ProbabilityMode.OneHot, dtype) with
+        {
+            Probabilities = OneHotOf(index),
+            Target = index.Target.Select(t => t == index.OutOfDistributionIndex ? 0L : t).ToArray(),
+        };
+        Assert.That(FusedCases.Compare(probabilities), Is.Null);
+    }
+
     private static double[] OneHotOf(FusedCase c)
     {
         long classes = c.Classes, d = c.Evidence.Length / (c.Shape[0] * classes);
         var y = new double[c.Evidence.Length];
         for (long p = 0; p < c.Target.Length; p++)
-            y[(p / d * classes + c.Target[p]) * d + p % d] = 1.0;
+        {
+            // An out-of-distribution position of the Prior Network loss is the all-zero row.
+            if (c.TargetConcentration is null || c.Target[p] != c.OutOfDistributionIndex)
+                y[(p / d * classes + c.Target[p]) * d + p % d] = 1.0;
+        }
+
         return y;
     }
 

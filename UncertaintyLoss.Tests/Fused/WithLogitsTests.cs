@@ -437,7 +437,7 @@ public sealed class WithLogitsTests
         {
             "EvidentialLossWithLogits", "RelaxedEvidentialLossWithLogits", "MaxNormLossWithLogits",
             "FisherEvidentialLossWithLogits", "RedEvidentialLossWithLogits", "PosteriorNetworkLossWithLogits",
-            "BeliefMatchingLossWithLogits",
+            "BeliefMatchingLossWithLogits", "PriorNetworkLossWithLogits",
         }));
         foreach (var f in functions)
         {

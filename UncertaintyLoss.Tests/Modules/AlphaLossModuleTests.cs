@@ -2,7 +2,7 @@ namespace UncertaintyLoss.Tests;
 
 /// <summary>
 /// <see cref="BeliefMatchingLossModule"/> and <see cref="PriorNetworkLossModule"/>: the activation's output is α itself.
-/// Each is compared with its functional form on hand-applied activations (output and gradient exactly); their defaults,
+/// Each is compared with its …WithLogits function (output and gradient exactly); their defaults,
 /// options, schedule (belief matching) or its absence (prior networks), and the restated errors. The shared
 /// <see cref="LossModuleTestsBase"/> does not apply: its cases pass raw logits with <see cref="EvidenceActivation.None"/>
 /// and relu, which give α ≤ 0, and the prior network has no regulariser for its schedule tests.
@@ -13,20 +13,16 @@ public sealed class AlphaLossModuleTests
     private static Tensor Logits(ScalarType dtype, params long[] shape) => Tensors.FromDoubles(
         Enumerable.Range(0, (int)shape.Aggregate(1L, (a, b) => a * b)).Select(i => Math.Sin(i + 1.0) * 12).ToArray(), shape, dtype);
 
-    private static Tensor Activate(Tensor x, EvidenceActivation activation, double clamp) => activation switch
-    {
-        EvidenceActivation.Exp => UL.ClampedExp(x, clamp),
-        EvidenceActivation.Softplus => nn.functional.softplus(x),
-        _ => x,
-    };
-
-    private static void AssertSame(Func<Tensor, Tensor> module, Func<Tensor, Tensor> functional, Tensor logits, EvidenceActivation activation, double clamp)
+    /// <summary>The module on the logits equals <paramref name="withLogits"/> on them exactly, value and gradient: since issue
+    /// 18's third (belief matching) and fourth (prior network) sessions a module is its …WithLogits function (the activation
+    /// inside the fused pass), which equals the two-step form to rounding (ConcentrationWithLogitsTests).</summary>
+    private static void AssertSame(Func<Tensor, Tensor> module, Func<Tensor, Tensor> withLogits, Tensor logits)
     {
         using var scope = NewDisposeScope();
         var x1 = logits.detach().clone().requires_grad_(true);
         var x2 = logits.detach().clone().requires_grad_(true);
         var got = module(x1);
-        var want = functional(Activate(x2, activation, clamp));
+        var want = withLogits(x2);
         Assert.That(ModuleTesting.ModuleKit.CompareExactly("output", got, want), Is.Null);
         got.sum().backward();
         want.sum().backward();
@@ -36,36 +32,27 @@ public sealed class AlphaLossModuleTests
     [TestCase(EvidenceActivation.Exp, 10.0, ScalarType.Float32, Reduction.Mean)]
     [TestCase(EvidenceActivation.Exp, 3.5, ScalarType.Float64, Reduction.None)]
     [TestCase(EvidenceActivation.Softplus, 10.0, ScalarType.Float64, Reduction.Sum)]
-    public void BeliefMatching_Forward_EqualsFunctionalOnActivatedLogits(EvidenceActivation activation, double clamp, ScalarType dtype, Reduction reduction)
+    public void BeliefMatching_Forward_EqualsWithLogitsFunction(EvidenceActivation activation, double clamp, ScalarType dtype, Reduction reduction)
     {
         using var scope = NewDisposeScope();
         var weight = Tensors.FromDoubles(new[] { 0.5, 2.0, 1.0, 3.0 }, new long[] { 4 }, dtype);
         var target = tensor(new long[] { 3, 0, 2, 255, 1, 2 });
         var module = new BeliefMatchingLossModule(0.7, 0.3, reduction, weight, 255, activation, clamp: clamp);
-        // Since issue 18's third session the module is the …WithLogits function (the activation inside the fused pass),
-        // which equals the two-step form to rounding (BeliefMatchingWithLogitsTests); exactly the function here.
-        using var scope2 = NewDisposeScope();
-        var logits = Logits(dtype, 6, 4);
-        var x1 = logits.detach().clone().requires_grad_(true);
-        var x2 = logits.detach().clone().requires_grad_(true);
-        var got = module.forward(x1, target);
-        var want = UL.BeliefMatchingLossWithLogits(x2, target, 0.7, 0.3, reduction, weight, 255, activation, clamp);
-        Assert.That(ModuleTesting.ModuleKit.CompareExactly("output", got, want), Is.Null);
-        got.sum().backward();
-        want.sum().backward();
-        Assert.That(ModuleTesting.ModuleKit.CompareExactly("gradient", x1.grad!, x2.grad!), Is.Null);
+        AssertSame(x => module.forward(x, target), x => UL.BeliefMatchingLossWithLogits(x, target, 0.7, 0.3, reduction, weight, 255, activation, clamp),
+            Logits(dtype, 6, 4));
     }
 
     [TestCase(EvidenceActivation.Exp, 10.0, ScalarType.Float32, Reduction.Mean)]
     [TestCase(EvidenceActivation.Exp, 3.5, ScalarType.Float64, Reduction.None)]
     [TestCase(EvidenceActivation.Softplus, 10.0, ScalarType.Float64, Reduction.Sum)]
-    public void PriorNetwork_Forward_EqualsFunctionalOnActivatedLogits(EvidenceActivation activation, double clamp, ScalarType dtype, Reduction reduction)
+    public void PriorNetwork_Forward_EqualsWithLogitsFunction(EvidenceActivation activation, double clamp, ScalarType dtype, Reduction reduction)
     {
         using var scope = NewDisposeScope();
         var weight = Tensors.FromDoubles(new[] { 0.5, 2.0, 1.0, 3.0 }, new long[] { 4 }, dtype);
         var target = tensor(new long[] { 3, -1, 2, 255, 1, -1 });
         var module = new PriorNetworkLossModule(30.0, reduction, weight, 255, activation: activation, clamp: clamp);
-        AssertSame(x => module.forward(x, target), a => UL.PriorNetworkLoss(a, target, 30.0, reduction, weight, 255), Logits(dtype, 6, 4), activation, clamp);
+        AssertSame(x => module.forward(x, target), x => UL.PriorNetworkLossWithLogits(x, target, 30.0, reduction, weight, 255, activation: activation, clamp: clamp),
+            Logits(dtype, 6, 4));
     }
 
     /// <summary>With <see cref="EvidenceActivation.None"/> the input is α; probability targets and N-d shapes pass through.</summary>
@@ -106,7 +93,7 @@ public sealed class AlphaLossModuleTests
     }
 
     /// <summary>The default module is the functional default: belief matching's …WithLogits form (α = ClampedExp(logits) inside
-    /// the fused pass), λ = 0.01, β = 1; the prior network on ClampedExp(logits), τ = 100, marker −1.</summary>
+    /// the fused pass), λ = 0.01, β = 1; the prior network's …WithLogits form, τ = 100, marker −1.</summary>
     [Test]
     public void DefaultModules_EqualFunctionalDefaultsOfClampedExp()
     {
@@ -117,7 +104,7 @@ public sealed class AlphaLossModuleTests
         Assert.Multiple(() =>
         {
             Assert.That(ModuleTesting.ModuleKit.CompareExactly("bm", new BeliefMatchingLossModule().forward(x, tIn), UL.BeliefMatchingLossWithLogits(x, tIn)), Is.Null);
-            Assert.That(ModuleTesting.ModuleKit.CompareExactly("pn", new PriorNetworkLossModule().forward(x, t), UL.PriorNetworkLoss(UL.ClampedExp(x), t)), Is.Null);
+            Assert.That(ModuleTesting.ModuleKit.CompareExactly("pn", new PriorNetworkLossModule().forward(x, t), UL.PriorNetworkLossWithLogits(x, t)), Is.Null);
         });
     }
 

@@ -576,7 +576,7 @@ public static class OpTable
                 (6, Gen.Elements(0.3, 1.0, 10.0, 100.0).Select(PriorNetworkLoss)),
                 (1, Gen.Constant(AlphaDefaults("PriorNetworkLoss(targetConcentration 100)", (a, t) => UL.PriorNetworkLoss(a, t),
                     (a, t, r) => UL.PriorNetworkLoss(a, t, reduction: r), (e, y) => PriorNetwork(e, y, 100.0))))),
-            HasFusedPath: false)
+            HasFusedPath: true)
         {
             Input = LossInput.Alpha,
             AlphaCall = (a, t) => UL.PriorNetworkLoss(a, t, outOfDistributionIndex: TableOutOfDistributionIndex),

@@ -62,6 +62,14 @@ namespace UncertaintyLoss.Internal.Fused;
 /// one-hot), KL = ln Γ(S̃) − [ln Γ(Cλ) − C ln Γ(λ)] − Σ_j ln Γ(β_j) + Σ_j (β_j − λ)(ψ(β_j) − ψ(S̃)), S̃ = Σ β, and
 /// ∂KL/∂e_k = (1 − y_k)[(β_k − λ) ψ₁(β_k) − (S̃ − Cλ) ψ₁(S̃)]; the Posterior Network's −H uses β = α for every class
 /// whatever y (offset 0). RED: −w·ν·Σ_j y_j ln max(e_j, ε), gradient −w·ν·y_k/e_k where e_k ≥ ε.</para>
+/// <para><b>Prior Network</b> (<see cref="UL.PriorNetworkLoss"/>, issue 18, fourth session; input α itself): with β = 1 + τy
+/// (B = C + τY), KL(Dir(α) ‖ Dir(β)) = ln Γ(S) − Σ ln Γ(α_j) − ln Γ(B) + Σ ln Γ(β_j) + Σ (α_j − β_j)(ψ(α_j) − ψ(S)), and
+/// since α_j − β_j = (α_j − 1) − τy_j it is τ·Σ_j y_j (ψ(S) − ψ(α_j)) (the cross-entropy risk times τ) + the full KL to
+/// Dir(1) without its constant (the Posterior Network's terms with weights α − 1, <c>klOffset</c> 0) + Σ ln Γ(β_j) − ln Γ(B).
+/// Index targets: that constant is ln Γ(1 + τ) − ln Γ(C + τ) per position, and an out-of-distribution position (y = 0) has
+/// no risk and the constant −ln Γ(C) (<see cref="Scratch.RiskScale"/>, <see cref="Scratch.PositionConstant"/>); probability
+/// targets: the risk's weights are τy, and Σ ln Γ(1 + τy_j) − ln Γ(C + τY) is summed in pass 1 (an all-zero row is out of
+/// distribution). Gradient: τ(Yψ₁(S) − y_k ψ₁(α_k)) + (α_k − 1) ψ₁(α_k) − (S − C) ψ₁(S).</para>
 /// <para><b>RED</b> (<see cref="UL.RedEvidentialLoss"/>, issue 18; λ = 1): the evidential loss with its risk and KL, minus
 /// w·ν·ln max(e_t, ε) with the vacuity ν = C/S held constant (detached, as the authors' code) and
 /// ε = <see cref="UL.CorrectEvidenceFloor"/>; its gradient is −w·ν/e_t at the true class where e_t ≥ ε (the composed
@@ -165,7 +173,8 @@ internal static class EvidentialKernel
         bool withKl = loss.RegFactor > 0;
         // The Posterior Network's −H[Dir(α)] and belief matching's KL are of Dir(α) itself, every class included (class
         // summary), not of α̃; belief matching's element weights are α − β (klShift), the evidence's e = α − λ otherwise.
-        bool fullKl = loss.Kind is FusedLossKind.PosteriorNetwork or FusedLossKind.BeliefMatching;
+        bool fullKl = loss.Kind is FusedLossKind.PosteriorNetwork or FusedLossKind.BeliefMatching or FusedLossKind.PriorNetwork;
+        bool priorNetwork = loss.Kind == FusedLossKind.PriorNetwork;
         var klShift = O.Create(loss.KlConcentration - loss.PriorWeight);
         bool withGrad = grad is not null;
         var one = O.Create(1.0);
@@ -335,6 +344,15 @@ internal static class EvidentialKernel
                     LgammaDigammaTrigamma(s0, withGrad, out _, out var digammaS, out trigammaS);
                     LgammaDigammaTrigamma(alphaTrue, withGrad, out _, out var digammaTrue, out trigammaTrue);
                     lossV = digammaS - digammaTrue;
+                    if (priorNetwork)
+                    {
+                        // The Prior Network loss: τ times the risk in distribution, 0 out of distribution (per position).
+                        var riskScale = O.LoadUnsafe(ref s.RiskScale![0], (nuint)g);
+                        lossV *= riskScale;
+                        trigammaS *= riskScale;
+                        trigammaTrue *= riskScale;
+                    }
+
                     break;
             }
 
@@ -345,6 +363,9 @@ internal static class EvidentialKernel
                 var kl = lgS - offset - (lnGammaSum - shiftProducts.Log()) + digammaSum - eKl * dgS;
                 lossV = Mad(lambda, kl, lossV);
             }
+
+            if (priorNetwork)
+                lossV += O.LoadUnsafe(ref s.PositionConstant![0], (nuint)g);   // −ln Γ(C + τ) + ln Γ(1 + τ), or −ln Γ(C) out of distribution
 
             // RED's correct-evidence term −w·ν·ln max(e_t, ε), ν = C/S held constant: ∂/∂e_t = −w·ν/e_t where e_t ≥ ε (the
             // composed clamp_min passes the gradient at ε), 0 below; nothing for the other classes, and nothing through ν.
@@ -449,7 +470,8 @@ internal static class EvidentialKernel
         bool squared = risk is Risk.SquaredError or Risk.SquaredErrorOfMean;
         bool withVariance = risk == Risk.SquaredError;
         bool withKl = loss.RegFactor > 0;
-        bool fullKl = loss.Kind is FusedLossKind.PosteriorNetwork or FusedLossKind.BeliefMatching;
+        bool fullKl = loss.Kind is FusedLossKind.PosteriorNetwork or FusedLossKind.BeliefMatching or FusedLossKind.PriorNetwork;
+        bool priorNetwork = loss.Kind == FusedLossKind.PriorNetwork;
         var klShift = O.Create(loss.KlConcentration - loss.PriorWeight);   // as in Tile
         bool withGrad = grad is not null;
         var one = O.Create(1.0);
@@ -465,6 +487,8 @@ internal static class EvidentialKernel
         bool withCorrectEvidence = loss.CorrectEvidenceWeight > 0;
         var correctWeightTimesClasses = O.Create(loss.CorrectEvidenceWeight * classes);
         var evidenceFloor = O.Create(UL.CorrectEvidenceFloor);
+        var riskScale = O.Create(loss.TargetConcentration);   // the Prior Network loss's τ
+        var classCount = O.Create((double)classes);
         int total = classes * lanes;
 
         // Element passes: the KL's functions of β = (1 − y)·e + λ (α for the Posterior Network), stored as in Tile with
@@ -519,6 +543,8 @@ internal static class EvidentialKernel
             var alphaMax = O.Create(double.NegativeInfinity);
             var maxClass = V.Zero;
             var othersOfMax = V.Zero;
+            var targetLnGamma = V.Zero;                 // Prior Network: Σ ln Γ(1 + τ y_j) = targetLnGamma − ln targetShifts
+            var targetShifts = PolygammaVector.ProductAccumulator.Create();
             for (int j = 0; j < classes; j++)
             {
                 int at = j * lanes + g;
@@ -527,6 +553,13 @@ internal static class EvidentialKernel
                 var aj = ej + prior;
                 s0 += aj;
                 yTotal += yj;
+                if (priorNetwork)
+                {
+                    LgammaPartsDigammaTrigamma(Mad(riskScale, yj, one), false, out var lgTarget, out var shiftTarget, out _, out _);
+                    targetLnGamma += lgTarget;
+                    targetShifts.Multiply(shiftTarget);
+                }
+
                 mTotal += fullKl ? ej - klShift : (one - yj) * ej;
                 var isNewMax = O.GreaterThan<double>(aj, alphaMax);
                 othersOfMax += O.ConditionalSelect(isNewMax, O.Max(alphaMax, V.Zero), aj);
@@ -628,8 +661,10 @@ internal static class EvidentialKernel
                     lossV = squaredError;
                     break;
                 case Risk.LogLikelihood:
-                case Risk.CrossEntropy:
                     lossV = riskSum;
+                    break;
+                case Risk.CrossEntropy:
+                    lossV = priorNetwork ? riskScale * riskSum : riskSum;
                     break;
                 default:
                     lossV = fisherLoss;
@@ -652,6 +687,14 @@ internal static class EvidentialKernel
                 LgammaDigammaTrigamma(sTilde, withGrad, out var lgS, out var dgS, out trigammaSTilde);
                 var kl = lgS - offset - (lnGammaSum - shiftProducts.Log()) + digammaSum - mTotal * dgS;
                 lossV = Mad(lambda, kl, lossV);
+            }
+
+            if (priorNetwork)
+            {
+                // The Prior Network loss's constant: −ln Γ(B) + Σ ln Γ(β_j), β = 1 + τy, B = C + τY (the KL's −ln Γ(C) is not
+                // subtracted: klOffset is 0).
+                LgammaDigammaTrigamma(Mad(riskScale, yTotal, classCount), false, out var lgB, out _, out _);
+                lossV += targetLnGamma - targetShifts.Log() - lgB;
             }
 
             var weightedVacuity = correctWeightTimesClasses * invS;   // RED: w·ν, ν = C/S held constant
@@ -694,6 +737,8 @@ internal static class EvidentialKernel
                         break;
                     case Risk.CrossEntropy:
                         gj = ceShared - yj * O.LoadUnsafe(ref riskTrigamma![0], (nuint)at);
+                        if (priorNetwork)
+                            gj *= riskScale;
                         break;
                     default:
                     {

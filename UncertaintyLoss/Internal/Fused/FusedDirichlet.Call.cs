@@ -42,7 +42,7 @@ internal static unsafe partial class FusedDirichlet
         /// </summary>
         internal static Call Prepare(Tensor evidence, Tensor target, Tensor? weight, long ignoreIndex, nn.Reduction reduction, FusedLoss loss)
         {
-            if (loss.Kind == FusedLossKind.BeliefMatching)
+            if (loss.IsConcentration)
             {
                 // A concentration, checked as the composed path checks it: only while the value checks are on (the kernel's
                 // memory accesses do not depend on the values; out-of-range α gives whatever the math gives, as there).
@@ -104,8 +104,9 @@ internal static unsafe partial class FusedDirichlet
             }
 
             var indices = target.dtype == ScalarType.Int64 && target.is_contiguous() ? target : target.to(ScalarType.Int64).contiguous();
-            var (minIndex, maxIndex, kept) = TargetPass(indices, positions, ignoreIndex);
-            bool anyIgnored = kept < positions;
+            long? outOfDistribution = loss.OutOfDistributionIndex;
+            var (minIndex, maxIndex, kept, outside) = TargetPass(indices, positions, ignoreIndex, outOfDistribution);
+            bool anyIgnored = kept + outside < positions;
             if (anyIgnored)
             {
                 // As the composed path reports it: ignored entries count as class 0 in the range.
@@ -113,9 +114,18 @@ internal static unsafe partial class FusedDirichlet
                 maxIndex = Math.Max(maxIndex, 0);
             }
 
+            if (outside > 0)
+            {
+                // As the composed Prior Network loss reports it: out-of-distribution entries count as class 0 (1 when 0 is
+                // the ignore index) in the range.
+                long substitute = ignoreIndex == 0 ? 1 : 0;
+                minIndex = Math.Min(minIndex, substitute);
+                maxIndex = Math.Max(maxIndex, substitute);
+            }
+
             Check.ClassIndexRange(minIndex, maxIndex, classes, ignoreIndex, "target");
             double[]? classWeight = weight is null ? null : ReadWeights(weight);
-            double total = classWeight is null ? kept : WeightTotal(indices, positions, ignoreIndex, classWeight);
+            double total = classWeight is null ? kept + outside : WeightTotal(indices, positions, ignoreIndex, outOfDistribution, classWeight);
             return new Call(evidence, target, indices, weight, classWeight, total, anyIgnored, ignoreIndex, reduction, loss);
         }
 
@@ -137,6 +147,7 @@ internal static unsafe partial class FusedDirichlet
             FusedLossKind.PosteriorNetwork => UL.PosteriorNetworkLossCore(evidenceIn, targetIn, loss.RegFactor, Reduction, weightIn, ignoreIndex, loss.Activation, loss.Clamp),
             FusedLossKind.Red => UL.RedEvidentialLossCore(evidenceIn, targetIn, loss.RegFactor, loss.CorrectEvidenceWeight, Reduction, weightIn, ignoreIndex, loss.Risk, loss.Activation, loss.Clamp),
             FusedLossKind.BeliefMatching => UL.BeliefMatchingLossCore(evidenceIn, targetIn, loss.RegFactor, loss.KlConcentration, Reduction, weightIn, ignoreIndex, loss.Activation, loss.Clamp),
+            FusedLossKind.PriorNetwork => UL.PriorNetworkLossCore(evidenceIn, targetIn, loss.TargetConcentration, Reduction, weightIn, ignoreIndex, loss.OutOfDistributionIndex!.Value, loss.Activation, loss.Clamp),
             FusedLossKind.Relaxed => UL.RelaxedEvidentialLossCore(evidenceIn, targetIn, loss.RegFactor, loss.PriorWeight, Reduction, weightIn, ignoreIndex, loss.Activation, loss.Clamp),
             _ => UL.MaxNormLossCore(evidenceIn, targetIn, loss.RegFactor, loss.PNorm, Reduction, weightIn, ignoreIndex, loss.FisherAlphaSum, loss.Activation, loss.Clamp),
         };
@@ -197,34 +208,43 @@ internal static unsafe partial class FusedDirichlet
             return values;
         }
 
-        /// <summary>The range of the class indices other than <paramref name="ignoreIndex"/>, and how many there are.</summary>
+        /// <summary>The range of the class indices other than <paramref name="ignoreIndex"/> and <paramref name="outOfDistribution"/>,
+        /// how many there are, and how many equal <paramref name="outOfDistribution"/> (the Prior Network loss's marker).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
-        private static (long Min, long Max, long Kept) TargetPass(Tensor indices, long positions, long ignoreIndex)
+        private static (long Min, long Max, long Kept, long Outside) TargetPass(Tensor indices, long positions, long ignoreIndex, long? outOfDistribution)
         {
             var t = new ReadOnlySpan<long>(Pointer(indices), checked((int)positions));
             long min = long.MaxValue, max = long.MinValue;
-            long kept = 0;
+            long kept = 0, outside = 0;
+            long marker = outOfDistribution ?? ignoreIndex;   // never both: the Prior Network loss rejects equal values
             foreach (var v in t)
             {
                 if (v == ignoreIndex)
                     continue;
+                if (v == marker)
+                {
+                    outside++;
+                    continue;
+                }
+
                 kept++;
                 if (v < min) min = v;
                 if (v > max) max = v;
             }
 
-            return (min, max, kept);
+            return (min, max, kept, outside);
         }
 
-        /// <summary>Σ w[target] over the kept positions (indices already validated).</summary>
-        private static double WeightTotal(Tensor indices, long positions, long ignoreIndex, double[] classWeight)
+        /// <summary>Σ w[target] over the kept positions, 1 for each out-of-distribution one (indices already validated).</summary>
+        private static double WeightTotal(Tensor indices, long positions, long ignoreIndex, long? outOfDistribution, double[] classWeight)
         {
             var t = new ReadOnlySpan<long>(Pointer(indices), checked((int)positions));
             double total = 0;
             foreach (var v in t)
             {
-                if (v != ignoreIndex)
-                    total += classWeight[v];
+                if (v == ignoreIndex)
+                    continue;
+                total += v == outOfDistribution ? 1.0 : classWeight[v];
             }
 
             return total;

@@ -29,6 +29,9 @@ internal static unsafe partial class FusedDirichlet
         private readonly double klOffset;
         private readonly double softplusThreshold;
         private readonly bool wide;
+        private readonly long? outOfDistribution;       // the Prior Network loss's out-of-distribution class index
+        private readonly double inDistributionConstant;  // its per-position constant in distribution (index targets)
+        private readonly double outOfDistributionConstant;
 
         internal Job(void* evidence, bool isFloat, long* target, void* probabilities, bool probabilitiesAreFloat, long n, int c, long d, double[]? classWeight, long? ignored,
             FusedLoss loss, void* perPosition, void* gradient, double scale)
@@ -51,9 +54,20 @@ internal static unsafe partial class FusedDirichlet
             klOffset = loss.Kind switch
             {
                 FusedLossKind.PosteriorNetwork => 0.0,   // −H[Dir(α)] has no constant
+                FusedLossKind.PriorNetwork => 0.0,       // per position instead (Scratch.PositionConstant, or the kernel's)
                 FusedLossKind.BeliefMatching => KlOffset(c, loss.KlConcentration, c),   // every class's ln Γ(α) is summed
                 _ => KlOffset(c, loss.PriorWeight, probabilities is null ? c - 1 : c),
             };
+            if (loss.Kind == FusedLossKind.PriorNetwork)
+            {
+                // KL(Dir(α) ‖ Dir(β)) = [the kernel's KL(Dir(α) ‖ Dir(1)) without its constant] + τ·risk − ln Γ(B) + Σ ln Γ(β_j):
+                // with a class index, β = 1 + τ·onehot (B = C + τ) in distribution, β = 1 (B = C) out of distribution.
+                outOfDistribution = loss.OutOfDistributionIndex;
+                double tau = loss.TargetConcentration;
+                inDistributionConstant = LnGamma(1.0 + tau) - LnGamma(c + tau);
+                outOfDistributionConstant = -LnGamma(c);
+            }
+
             softplusThreshold = isFloat ? ActivationKernel.SoftplusThresholdFloat32 : ActivationKernel.SoftplusThresholdFloat64;
             int maxLanes = Math.Max(VectorWidth, TileElements / c / VectorWidth * VectorWidth);
             if (d == 1)
@@ -84,6 +98,13 @@ internal static unsafe partial class FusedDirichlet
             return lnGammaAll[0] - priorTerms * lnGammaPrior;
         }
 
+        /// <summary>ln Γ(<paramref name="x"/>) for x ≥ 1, by the kernels' function (<see cref="PolygammaVector"/>).</summary>
+        private static double LnGamma(double x)
+        {
+            PolygammaVector.LgammaDigammaTrigamma(Vector.Create(x), false, out var lnGamma, out _, out _);
+            return lnGamma[0];
+        }
+
         /// <summary>Whether the job runs the kernels' 512-bit copy (<see cref="Kernels.UseVector512"/> when it was made).</summary>
         internal bool UsesVector512 => wide;
 
@@ -99,9 +120,10 @@ internal static unsafe partial class FusedDirichlet
                 // Two more C·B buffers with a probability target: ψ(α) and ψ₁(α) for the cross-entropy risk, the classes'
                 // gradient weights for the max-norm loss.
                 bool crossEntropyRisk = loss.Kind is FusedLossKind.PosteriorNetwork or FusedLossKind.MaxNorm or FusedLossKind.BeliefMatching
+                        or FusedLossKind.PriorNetwork
                     || (loss.Kind is FusedLossKind.Evidential or FusedLossKind.Red && loss.Risk == EvidentialRisk.CrossEntropy);
                 var scratch = new Scratch(c, lanes, gradient is not null, loss.Activation != EvidenceActivation.None, loss.Kind == FusedLossKind.Fisher,
-                    withProbabilities, withProbabilities && crossEntropyRisk);
+                    withProbabilities, withProbabilities && crossEntropyRisk, !withProbabilities && loss.Kind == FusedLossKind.PriorNetwork);
                 try
                 {
                     double sum = 0;
@@ -227,8 +249,15 @@ internal static unsafe partial class FusedDirichlet
             {
                 long cls = b < count ? target[first + b] : 0;
                 bool keep = b < count && (ignored is null || cls != ignored.Value);
-                s.Target[b] = keep ? cls : 0;
-                s.Weight[b] = keep ? (classWeight is null ? 1.0 : classWeight[cls]) : 0.0;
+                // The Prior Network loss's out-of-distribution positions: weight 1, no risk, a valid class in the tile.
+                bool outside = keep && cls == outOfDistribution;
+                s.Target[b] = keep && !outside ? cls : 0;
+                s.Weight[b] = keep ? (classWeight is null || outside ? 1.0 : classWeight[cls]) : 0.0;
+                if (s.RiskScale is not null)
+                {
+                    s.RiskScale[b] = keep && !outside ? loss.TargetConcentration : 0.0;
+                    s.PositionConstant![b] = outside ? outOfDistributionConstant : inDistributionConstant;
+                }
             }
 
             // Load (N, C, D) evidence class-major: e[j·lanes + b]. Ignored positions and padding lanes hold 0 (below).

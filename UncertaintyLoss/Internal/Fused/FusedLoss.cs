@@ -1,7 +1,8 @@
 namespace UncertaintyLoss.Internal.Fused;
 
 /// <summary>Which loss a fused call computes, with its options: <see cref="Evidential"/>, <see cref="Red"/>,
-/// <see cref="PosteriorNetwork"/>, <see cref="Relaxed"/>, <see cref="Fisher"/> or <see cref="MaxNorm"/>.</summary>
+/// <see cref="PosteriorNetwork"/>, <see cref="BeliefMatching"/>, <see cref="PriorNetwork"/>, <see cref="Relaxed"/>,
+/// <see cref="Fisher"/> or <see cref="MaxNorm"/>.</summary>
 internal sealed record FusedLoss
 {
     /// <summary>
@@ -49,9 +50,21 @@ internal sealed record FusedLoss
 
     private double? klConcentration;
 
+    /// <summary>Whether the input is the concentration α itself rather than evidence (<see cref="FusedLossKind.BeliefMatching"/>,
+    /// <see cref="FusedLossKind.PriorNetwork"/>): its range is checked as α's, and α = e + 0 in the kernels.</summary>
+    internal bool IsConcentration => Kind is FusedLossKind.BeliefMatching or FusedLossKind.PriorNetwork;
+
     /// <summary>The value of padding lanes and ignored positions in a tile: 1 when the input is a concentration
-    /// (<see cref="FusedLossKind.BeliefMatching"/>: α must stay &gt; 0, as the composed path fills ignored positions), else 0.</summary>
-    internal double Fill => Kind == FusedLossKind.BeliefMatching ? 1.0 : 0.0;
+    /// (<see cref="IsConcentration"/>: α must stay &gt; 0, as the composed path fills ignored positions), else 0.</summary>
+    internal double Fill => IsConcentration ? 1.0 : 0.0;
+
+    /// <summary>The Prior Network loss's target concentration τ (<see cref="FusedLossKind.PriorNetwork"/> only; 0 otherwise):
+    /// the weight of its cross-entropy risk.</summary>
+    internal double TargetConcentration { get; private init; }
+
+    /// <summary>The class-index target value that marks an out-of-distribution position (<see cref="FusedLossKind.PriorNetwork"/>
+    /// only; null otherwise).</summary>
+    internal long? OutOfDistributionIndex { get; private init; }
 
     /// <summary>The evidence activation applied inside the pass (the <c>…WithLogits</c> functions):
     /// <see cref="EvidenceActivation.None"/> when the input is already evidence.</summary>
@@ -82,6 +95,16 @@ internal sealed record FusedLoss
     /// Dir(<paramref name="priorConcentration"/>·1)), on the concentration α (α = e + 0).</summary>
     internal static FusedLoss BeliefMatching(double regFactor, double priorConcentration) =>
         new() { Kind = FusedLossKind.BeliefMatching, RegFactor = regFactor, Risk = EvidentialRisk.CrossEntropy, PriorWeight = 0.0, klConcentration = priorConcentration };
+
+    /// <summary><see cref="UL.PriorNetworkLoss"/>: KL(Dir(α) ‖ Dir(1 + <paramref name="targetConcentration"/>·y)) =
+    /// τ·Σ_j y_j (ψ(S) − ψ(α_j)) + KL(Dir(α) ‖ Dir(1)) + a per-position constant (<see cref="EvidentialKernel"/>), on the
+    /// concentration α (α = e + 0); class index <paramref name="outOfDistributionIndex"/> marks y = 0.</summary>
+    internal static FusedLoss PriorNetwork(double targetConcentration, long outOfDistributionIndex) =>
+        new()
+        {
+            Kind = FusedLossKind.PriorNetwork, RegFactor = 1.0, Risk = EvidentialRisk.CrossEntropy, PriorWeight = 0.0, klConcentration = 1.0,
+            TargetConcentration = targetConcentration, OutOfDistributionIndex = outOfDistributionIndex,
+        };
 
     /// <summary><see cref="UL.RelaxedEvidentialLoss"/>: squared error of the mean of Dir(e + <paramref name="priorWeight"/>)
     /// + <paramref name="regFactor"/>·KL to Dir(<paramref name="priorWeight"/>, …).</summary>

@@ -29,4 +29,9 @@ internal enum FusedLossKind
     /// <summary><see cref="UL.BeliefMatchingLoss"/>: the cross-entropy risk + λ·KL(Dir(α) ‖ Dir(β·1)) over every class, on
     /// the concentration α itself (the kernels' α = e + 0, <see cref="FusedLoss.KlConcentration"/> = β).</summary>
     BeliefMatching,
+
+    /// <summary><see cref="UL.PriorNetworkLoss"/> (reverse KL, issue 18, fourth session): KL(Dir(α) ‖ Dir(1 + τy)) written as
+    /// τ·(the cross-entropy risk) + KL(Dir(α) ‖ Dir(1)) over every class + a per-position constant of τ and y, on the
+    /// concentration α itself (<see cref="FusedLoss.TargetConcentration"/> = τ; out-of-distribution positions: no risk).</summary>
+    PriorNetwork,
 }

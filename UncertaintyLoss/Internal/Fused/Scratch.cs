@@ -9,7 +9,7 @@ internal sealed class Scratch
     private readonly List<double[]> rented = new();
 
     internal Scratch(int classes, int lanes, bool withGradient, bool withActivation = false, bool withFisher = false,
-        bool withProbabilities = false, bool withRiskPolygamma = false)
+        bool withProbabilities = false, bool withRiskPolygamma = false, bool withPositionTerms = false)
     {
         Evidence = Rent(classes * lanes);
         Probability = withProbabilities ? Rent(classes * lanes) : null;
@@ -24,6 +24,8 @@ internal sealed class Scratch
         Loss = Rent(lanes);
         Weight = Rent(lanes);
         Target = Rent(lanes);
+        RiskScale = withPositionTerms ? Rent(lanes) : null;
+        PositionConstant = withPositionTerms ? Rent(lanes) : null;
     }
 
     /// <summary>Evidence e[j·B + b] (0 at ignored positions and padding lanes).</summary>
@@ -67,6 +69,14 @@ internal sealed class Scratch
     /// <summary>True class per position, as a double (exact: C ≤ 2^20), so that a kernel loads one vector of them
     /// (0 at ignored positions and padding lanes).</summary>
     internal double[] Target { get; }
+
+    /// <summary>The Prior Network loss's weight of the cross-entropy risk per position (τ in distribution, 0 out of
+    /// distribution and at ignored positions and padding lanes; index targets), else null.</summary>
+    internal double[]? RiskScale { get; }
+
+    /// <summary>The Prior Network loss's constant per position, added to its loss (index targets; the probability-target
+    /// kernel computes its own), else null.</summary>
+    internal double[]? PositionConstant { get; }
 
     private double[] Rent(int length)
     {

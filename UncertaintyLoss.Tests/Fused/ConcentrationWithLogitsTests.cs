@@ -4,45 +4,74 @@ using UncertaintyLoss.Internal.Fused;
 namespace UncertaintyLoss.Tests.Fused;
 
 /// <summary>
-/// <see cref="UL.BeliefMatchingLossWithLogits"/> (issue 18, third session): belief matching on α = activation(logits), the
-/// activation inside the fused pass. Its own fixture because α must be &gt; 0: only <see cref="EvidenceActivation.Exp"/> and
-/// <see cref="EvidenceActivation.Softplus"/> give a valid α for every finite logit, which the shared
-/// <see cref="WithLogitsTests"/> cases (every activation, zero logits) do not allow. Against the two-step form
-/// <c>UL.BeliefMatchingLoss(UL.ToEvidence(logits))</c>: to rounding on the fused path, exactly on the composed path; the
-/// gradient by central differences; α = 0 from relu reported against the logits; the module's path.
+/// The losses on the concentration α from logits: <see cref="UL.BeliefMatchingLossWithLogits"/> (issue 18, third session)
+/// and <see cref="UL.PriorNetworkLossWithLogits"/> (fourth session), the activation inside the fused pass. Their own fixture
+/// because α must be &gt; 0: only <see cref="EvidenceActivation.Exp"/> and <see cref="EvidenceActivation.Softplus"/> give a
+/// valid α for every finite logit, which the shared <see cref="WithLogitsTests"/> cases (every activation, zero logits) do
+/// not allow. Against the two-step form <c>UL.…Loss(UL.ToEvidence(logits))</c>: to rounding on the fused path, exactly on
+/// the composed path; the gradient by central differences; α = 0 from relu reported against the logits; the module's path.
+/// The Prior Network cases mark every fifth position out of distribution (index targets) or zero the first sample's rows
+/// (probability targets).
 /// </summary>
 [TestFixture]
-public class BeliefMatchingWithLogitsTests
+public class ConcentrationWithLogitsTests
 {
     private const double Clamp = 3.5;
+
+    /// <summary>The Prior Network cases' out-of-distribution marker: not the cases' ignore indices (−1, −100).</summary>
+    private const long OutOfDistributionIndex = -7;
+
+    /// <summary>The Prior Network cases' target concentration τ (not a binary fraction).</summary>
+    private const double TargetConcentration = 12.7;
+
+    private static readonly FusedLossUnderTest[] Losses = { FusedLossUnderTest.BeliefMatching, FusedLossUnderTest.PriorNetwork };
 
     public static IEnumerable<TestCaseData> Cases()
     {
         int seed = 500;
+        foreach (var loss in Losses)
         foreach (var activation in new[] { EvidenceActivation.Exp, EvidenceActivation.Softplus })
         foreach (var dtype in new[] { ScalarType.Float32, ScalarType.Float64 })
         foreach (var shape in new[] { new long[] { 6, 4 }, new long[] { 9, 13 }, new long[] { 2, 3, 5, 3 } })
         foreach (bool soft in new[] { false, true })
         {
             seed++;
-            var c = new WithLogitsTests.Case(FusedLossUnderTest.BeliefMatching, activation, dtype, shape, (Reduction)(seed % 3),
+            var c = new WithLogitsTests.Case(loss, activation, dtype, shape, (Reduction)(seed % 3),
                 Weighted: !soft && seed % 2 == 0, Ignore: !soft && seed % 4 < 2, seed, soft);
             yield return new TestCaseData(c).SetArgDisplayNames(c.ToString());
         }
     }
 
-    private static Tensor WithLogits(WithLogitsTests.Case c, Tensor x, Tensor y, Tensor? w) =>
-        UL.BeliefMatchingLossWithLogits(x, y, 0.5, FusedCases.DefaultPriorConcentration, c.Reduction, w, c.IgnoreIndex, c.Activation, Clamp);
+    private static Tensor WithLogits(WithLogitsTests.Case c, Tensor x, Tensor y, Tensor? w) => c.Loss == FusedLossUnderTest.PriorNetwork
+        ? UL.PriorNetworkLossWithLogits(x, y, TargetConcentration, c.Reduction, w, c.IgnoreIndex, OutOfDistributionIndex, c.Activation, Clamp)
+        : UL.BeliefMatchingLossWithLogits(x, y, 0.5, FusedCases.DefaultPriorConcentration, c.Reduction, w, c.IgnoreIndex, c.Activation, Clamp);
 
-    private static Tensor TwoStep(WithLogitsTests.Case c, Tensor x, Tensor y, Tensor? w) =>
-        UL.BeliefMatchingLoss(UL.ToEvidence(x, c.Activation, Clamp), y, 0.5, FusedCases.DefaultPriorConcentration, c.Reduction, w, c.IgnoreIndex);
+    private static Tensor TwoStep(WithLogitsTests.Case c, Tensor x, Tensor y, Tensor? w) => c.Loss == FusedLossUnderTest.PriorNetwork
+        ? UL.PriorNetworkLoss(UL.ToEvidence(x, c.Activation, Clamp), y, TargetConcentration, c.Reduction, w, c.IgnoreIndex, OutOfDistributionIndex)
+        : UL.BeliefMatchingLoss(UL.ToEvidence(x, c.Activation, Clamp), y, 0.5, FusedCases.DefaultPriorConcentration, c.Reduction, w, c.IgnoreIndex);
+
+    /// <summary>The case's target; for the Prior Network loss with out-of-distribution positions (see the class summary).</summary>
+    private static Tensor Target(WithLogitsTests.Case c)
+    {
+        if (c.Loss != FusedLossUnderTest.PriorNetwork)
+            return c.TargetTensor();
+        if (c.Soft)
+        {
+            using var scope = NewDisposeScope();
+            var y = c.TargetTensor();
+            return y.index_fill(0, tensor(new long[] { 0 }), 0.0).MoveToOuterDisposeScope();
+        }
+
+        var t = c.Target().Select((v, p) => p % 5 == 2 && v != c.IgnoreIndex ? OutOfDistributionIndex : v).ToArray();
+        return Tensors.FromLongs(t, c.PositionShape);
+    }
 
     private static (double[] Output, double[] Gradient, long Jobs) Run(WithLogitsTests.Case c, KernelPath path, bool twoStep)
     {
         using var scope = NewDisposeScope();
         using var force = Kernels.Force(path);
         var x = Tensors.FromDoubles(c.Logits(), c.Shape, c.Dtype).requires_grad_();
-        var y = c.TargetTensor();
+        var y = Target(c);
         var w = c.Weight() is { } weight ? Tensors.FromDoubles(weight, new[] { c.Classes }, c.Dtype) : null;
         long jobs = FusedDirichlet.JobsStarted;
         var output = twoStep ? TwoStep(c, x, y, w) : WithLogits(c, x, y, w);
@@ -89,15 +118,15 @@ public class BeliefMatchingWithLogitsTests
     /// <summary>Float64: the fused logits' gradient against Richardson-extrapolated central differences of the fused loss
     /// (Σ reduction, logits kept 0.05 away from the clamp's bounds).</summary>
     [Test]
-    public void FusedGradient_MatchesCentralDifferences([Values(EvidenceActivation.Exp, EvidenceActivation.Softplus)] EvidenceActivation activation,
-        [Values(false, true)] bool soft)
+    public void FusedGradient_MatchesCentralDifferences([ValueSource(nameof(Losses))] FusedLossUnderTest loss,
+        [Values(EvidenceActivation.Exp, EvidenceActivation.Softplus)] EvidenceActivation activation, [Values(false, true)] bool soft)
     {
-        var c = new WithLogitsTests.Case(FusedLossUnderTest.BeliefMatching, activation, ScalarType.Float64, new long[] { 3, 4 }, Reduction.Sum,
+        var c = new WithLogitsTests.Case(loss, activation, ScalarType.Float64, new long[] { 3, 4 }, Reduction.Sum,
             Weighted: !soft, Ignore: false, 7, soft);
         var x0 = c.Logits().Select(v => Math.Abs(Math.Abs(v) - Clamp) < 0.05 ? v + 0.2 : v).ToArray();
         using var scope = NewDisposeScope();
         using var force = Kernels.Force(KernelPath.Fused);
-        var y = c.TargetTensor();
+        var y = Target(c);
         var w = c.Weight() is { } weight ? Tensors.FromDoubles(weight, new[] { c.Classes }, c.Dtype) : null;
         double Value(double[] x)
         {
@@ -137,24 +166,31 @@ public class BeliefMatchingWithLogitsTests
         var e = Assert.Throws<ArgumentException>(() => UL.BeliefMatchingLossWithLogits(x, y, activation: EvidenceActivation.Relu));
         Assert.That(e!.ParamName, Is.EqualTo("logits"));
         Assert.That(e.Message, Does.Contain("under EvidenceActivation.Relu"));
+        e = Assert.Throws<ArgumentException>(() => UL.PriorNetworkLossWithLogits(x, y, activation: EvidenceActivation.Relu));
+        Assert.That(e!.ParamName, Is.EqualTo("logits"));
+        Assert.That(e.Message, Does.Contain("under EvidenceActivation.Relu"));
         Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(jobs), "no fused job");
     }
 
     /// <summary>The module computes the same loss through the …WithLogits pass (one fused job, no separate activation).</summary>
     [Test]
-    public void Module_UsesTheFusedPass_AndEqualsTheFunction([Values] Reduction reduction)
+    public void Module_UsesTheFusedPass_AndEqualsTheFunction([ValueSource(nameof(Losses))] FusedLossUnderTest loss, [Values] Reduction reduction)
     {
         using var scope = NewDisposeScope();
         using var auto = Kernels.Force(KernelPath.Auto);
-        var c = new WithLogitsTests.Case(FusedLossUnderTest.BeliefMatching, EvidenceActivation.Exp, ScalarType.Float64, new long[] { 5, 4 }, reduction,
+        var c = new WithLogitsTests.Case(loss, EvidenceActivation.Exp, ScalarType.Float64, new long[] { 5, 4 }, reduction,
             Weighted: false, Ignore: false, 11);
         var x = Tensors.FromDoubles(c.Logits(), c.Shape, c.Dtype);
-        var y = c.TargetTensor();
-        using var module = new BeliefMatchingLossModule(regFactor: 0.5, priorConcentration: 0.3, reduction: reduction);
+        var y = Target(c);
+        using DirichletLossModule module = loss == FusedLossUnderTest.PriorNetwork
+            ? new PriorNetworkLossModule(TargetConcentration, reduction, outOfDistributionIndex: OutOfDistributionIndex)
+            : new BeliefMatchingLossModule(regFactor: 0.5, priorConcentration: 0.3, reduction: reduction);
         long jobs = FusedDirichlet.JobsStarted;
         var viaModule = Tensors.ToDoubles(module.forward(x, y));
         Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(jobs + 1), "one fused job");
-        var viaFunction = Tensors.ToDoubles(UL.BeliefMatchingLossWithLogits(x, y, 0.5, 0.3, reduction));
+        var viaFunction = Tensors.ToDoubles(loss == FusedLossUnderTest.PriorNetwork
+            ? UL.PriorNetworkLossWithLogits(x, y, TargetConcentration, reduction, outOfDistributionIndex: OutOfDistributionIndex)
+            : UL.BeliefMatchingLossWithLogits(x, y, 0.5, 0.3, reduction));
         Assert.That(viaModule, Is.EqualTo(viaFunction).AsCollection);
     }
 }
