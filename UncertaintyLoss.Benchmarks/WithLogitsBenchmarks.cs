@@ -82,6 +82,16 @@ public class WithLogitsBenchmarks : LossBenchmarkBase
     [Benchmark]
     public double BeliefMatchingWithLogits() => Measure(static (x, y) => UL.BeliefMatchingLossWithLogits(x, y));
 
+    /// <summary><see cref="UL.PriorNetworkLoss"/> on α = <see cref="UL.ClampedExp"/>(logits) (τ = 100, its default; every
+    /// position in distribution), fused since issue 18's fourth session; the activation is a separate TorchSharp operation.</summary>
+    [Benchmark]
+    public double PriorNetworkOnClampedExp() => Measure(static (x, y) => UL.PriorNetworkLoss(UL.ClampedExp(x), y));
+
+    /// <summary><see cref="UL.PriorNetworkLossWithLogits"/> (its defaults: exp with clamp 10, τ = 100): the activation inside
+    /// the fused pass (issue 18's fourth session).</summary>
+    [Benchmark]
+    public double PriorNetworkWithLogits() => Measure(static (x, y) => UL.PriorNetworkLossWithLogits(x, y));
+
     /// <summary>The two-step form the …WithLogits functions replace: <see cref="UL.EvidentialLoss"/> on
     /// <see cref="UL.ClampedExp"/>(logits), the issue's reference row.</summary>
     [Benchmark]
