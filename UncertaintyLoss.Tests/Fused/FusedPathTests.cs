@@ -829,7 +829,10 @@ public class FusedPathTests
         }
     }
 
-    /// <summary>The fused result does not depend on the thread count: chunk sums are added in a fixed order.</summary>
+    /// <summary>The fused result does not depend on the thread count or on which threads run the chunks (libtorch's OpenMP
+    /// team, <see cref="OpenMpTeam"/>, or the .NET thread pool): chunk sums are added in a fixed order.</summary>
+    [TestCase(FusedLossUnderTest.BeliefMatching, 300L, 257L, 0L, 0L)]
+    [TestCase(FusedLossUnderTest.PriorNetwork, 4L, 21L, 33L, 35L)]
     [TestCase(FusedLossUnderTest.Evidential, 300L, 257L, 0L, 0L)]
     [TestCase(FusedLossUnderTest.MaxNorm, 300L, 257L, 0L, 0L)]
     [TestCase(FusedLossUnderTest.Evidential, 4L, 21L, 33L, 35L)]
@@ -851,9 +854,25 @@ public class FusedPathTests
                 torch.set_num_threads(1);
                 var one = FusedCases.Run(fusedCase, KernelPath.Fused);
                 torch.set_num_threads(2);
+                long regions = OpenMpTeam.RegionsStarted;
                 var two = FusedCases.Run(fusedCase, KernelPath.Fused);
+                if (OpenMpTeam.Found)
+                    Assert.That(OpenMpTeam.RegionsStarted, Is.GreaterThan(regions), "libtorch's OpenMP team ran the chunks");
+                PathResult pool;
+                OpenMpTeam.Enabled = false;
+                try
+                {
+                    pool = FusedCases.Run(fusedCase, KernelPath.Fused);
+                }
+                finally
+                {
+                    OpenMpTeam.Enabled = true;
+                }
+
                 Assert.That(two.Output, Is.EqualTo(one.Output), $"{reduction} output");
                 Assert.That(two.Gradient, Is.EqualTo(one.Gradient), $"{reduction} gradient");
+                Assert.That(pool.Output, Is.EqualTo(one.Output), $"{reduction} output, .NET thread pool");
+                Assert.That(pool.Gradient, Is.EqualTo(one.Gradient), $"{reduction} gradient, .NET thread pool");
             }
         }
         finally

@@ -184,7 +184,8 @@ internal static unsafe partial class FusedDirichlet
     }
 
     /// <summary>Runs <paramref name="chunk"/> for 0 ≤ k &lt; <paramref name="chunks"/>, in parallel on up to
-    /// <c>torch.get_num_threads()</c> threads (on the calling thread for one chunk or one thread).</summary>
+    /// <c>torch.get_num_threads()</c> threads (on the calling thread for one chunk or one thread): libtorch's OpenMP threads
+    /// where <see cref="OpenMpTeam.IsAvailable"/>, else the .NET thread pool.</summary>
     private static void ForEachChunk(int chunks, Action<int> chunk)
     {
         int threads = Math.Max(1, Math.Min(Environment.ProcessorCount, torch.get_num_threads()));
@@ -192,6 +193,11 @@ internal static unsafe partial class FusedDirichlet
         {
             for (int k = 0; k < chunks; k++)
                 chunk(k);
+        }
+        else if (OpenMpTeam.IsAvailable)
+        {
+            // libtorch's OpenMP threads, idle or still spinning after its last operation (OpenMpTeam's remarks).
+            OpenMpTeam.For(chunks, threads, chunk);
         }
         else
         {

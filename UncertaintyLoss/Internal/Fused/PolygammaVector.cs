@@ -217,10 +217,11 @@ internal static class PolygammaVector
 
     /// <summary>
     /// The recurrence shift: z = x + n ≥ <see cref="Threshold"/> and P(t) = Π_{k&lt;n} (t + k) with its first
-    /// <paramref name="order"/> derivatives at t = x. For x in [1, 1e30) every lane takes n = 9 (z = x + 9 ≥ 10): a fixed
-    /// trip count, no per-lane masks and no data-dependent branch. Otherwise (a vector with a larger, smaller or NaN lane)
-    /// each lane in [1, 1e30) still takes the same 9 steps, bit for bit, and the others shift only while below the
-    /// threshold: a lane's result never depends on the other lanes of its vector.
+    /// <paramref name="order"/> derivatives at t = x. For x in [1, 1e30) every lane takes n = 9 (z = x + 9 ≥ 10), and a lane
+    /// in [0, 1) one masked step more (n = 10): a fixed trip count and no data-dependent branch while every lane is in
+    /// [0, 1e30). Otherwise (a vector with a larger, negative or NaN lane) each lane in [1, 1e30) still takes the same
+    /// 9 steps, bit for bit, and the others shift only while below the threshold (a lane in [0, 1) the same 10 steps): a
+    /// lane's result never depends on the other lanes of its vector.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Shift(V x, int order, out V z,
@@ -232,7 +233,7 @@ internal static class PolygammaVector
         p1 = V.Zero;
         p2 = V.Zero;
         p3 = V.Zero;
-        if (O.GreaterThanOrEqualAll(x, one) && O.LessThanAll(x, O.Create(UnconditionalShiftLimit)))
+        if (O.GreaterThanOrEqualAll(x, V.Zero) && O.LessThanAll(x, O.Create(UnconditionalShiftLimit)))
         {
             var three = O.Create(3.0);
             for (int k = 0; k < UnconditionalShiftSteps; k++)
@@ -244,6 +245,22 @@ internal static class PolygammaVector
                 p1 = Mad(p1, z, p0);
                 p0 *= z;
                 z += one;
+            }
+
+            // Lanes in [0, 1) (a concentration α = exp(logit) below 1, R-EDL's α = e + λ with λ < 1) need one step more to
+            // reach z = x + 10 ≥ 10: the same operations the per-lane loop below applies to them, so every lane's result is
+            // bit for bit what that loop gives (issue 18, fourth session: without it such a vector took the masked loop for
+            // all ten steps, and the belief-matching and Prior Network losses on α = exp(logits) paid for it).
+            var small = O.LessThan<double>(x, one);
+            if (small != V.Zero)
+            {
+                if (order >= 3)
+                    p3 = O.ConditionalSelect(small, Mad(p3, z, three * p2), p3);
+                if (order >= 2)
+                    p2 = O.ConditionalSelect(small, Mad(p2, z, p1 + p1), p2);
+                p1 = O.ConditionalSelect(small, Mad(p1, z, p0), p1);
+                p0 = O.ConditionalSelect(small, p0 * z, p0);
+                z = O.ConditionalSelect(small, z + one, z);
             }
 
             return;
