@@ -188,24 +188,62 @@ internal static unsafe partial class FusedDirichlet
             }
             else
             {
-                for (int j = 0; j < c; j++)
+                fixed (double* scratch = e)
                 {
-                    long planeStart = (sample * c + j) * d + d0;
-                    int row = j * lanes;
-                    if (isFloat)
+                    for (int j = 0; j < c; j++)
                     {
-                        float* plane = (float*)source + planeStart;
-                        for (int b = 0; b < count; b++)
-                            e[row + b] = plane[b];
-                    }
-                    else
-                    {
-                        double* plane = (double*)source + planeStart;
-                        for (int b = 0; b < count; b++)
-                            e[row + b] = plane[b];
+                        long planeStart = (sample * c + j) * d + d0;
+                        if (isFloat)
+                            Widen((float*)source + planeStart, scratch + j * lanes, count);
+                        else
+                            new ReadOnlySpan<double>((double*)source + planeStart, count).CopyTo(new Span<double>(scratch + j * lanes, count));
                     }
                 }
             }
+        }
+
+        /// <summary>destination[b] = source[b] for b &lt; <paramref name="count"/>, Float32 to Float64, vectorised (exact).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Widen(float* source, double* destination, int count)
+        {
+            int b = 0;
+            for (; b + Vector<float>.Count <= count; b += Vector<float>.Count)
+            {
+                Vector.Widen(Vector.Load(source + b), out var low, out var high);
+                low.Store(destination + b);
+                high.Store(destination + b + Vector<double>.Count);
+            }
+
+            for (; b < count; b++)
+                destination[b] = source[b];
+        }
+
+        /// <summary>destination[b] = source[b]·factor[b] for b &lt; <paramref name="count"/>, rounded to Float32 once (as the
+        /// scalar <c>(float)</c> conversion rounds), vectorised.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void ScaleNarrow(double* source, double* factor, float* destination, int count)
+        {
+            int b = 0;
+            for (; b + Vector<float>.Count <= count; b += Vector<float>.Count)
+            {
+                var low = Vector.Load(source + b) * Vector.Load(factor + b);
+                var high = Vector.Load(source + b + Vector<double>.Count) * Vector.Load(factor + b + Vector<double>.Count);
+                Vector.Narrow(low, high).Store(destination + b);
+            }
+
+            for (; b < count; b++)
+                destination[b] = (float)(source[b] * factor[b]);
+        }
+
+        /// <summary>destination[b] = source[b]·factor[b] for b &lt; <paramref name="count"/>, vectorised.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Scale(double* source, double* factor, double* destination, int count)
+        {
+            int b = 0;
+            for (; b + Vector<double>.Count <= count; b += Vector<double>.Count)
+                (Vector.Load(source + b) * Vector.Load(factor + b)).Store(destination + b);
+            for (; b < count; b++)
+                destination[b] = source[b] * factor[b];
         }
 
         /// <summary>Loads one tile, runs the loss kernel on it and stores its outputs; returns Σ w·loss.</summary>
@@ -373,17 +411,16 @@ internal static unsafe partial class FusedDirichlet
                 }
                 else
                 {
-                    for (int j = 0; j < c; j++)
+                    fixed (double* scratch = g)
+                    fixed (double* factors = s.Loss)
                     {
-                        long planeStart = (sample * c + j) * d + d0;
-                        int row = j * lanes;
-                        for (int b = 0; b < count; b++)
+                        for (int j = 0; j < c; j++)
                         {
-                            double v = g[row + b] * s.Loss[b];
+                            long planeStart = (sample * c + j) * d + d0;
                             if (isFloat)
-                                ((float*)gradient)[planeStart + b] = (float)v;
+                                ScaleNarrow(scratch + j * lanes, factors, (float*)gradient + planeStart, count);
                             else
-                                ((double*)gradient)[planeStart + b] = v;
+                                Scale(scratch + j * lanes, factors, (double*)gradient + planeStart, count);
                         }
                     }
                 }
