@@ -167,6 +167,14 @@ internal static unsafe partial class FusedDirichlet
                         else
                             Transpose.RowsToColumns((double*)source + (first + b0) * c, c, scratch + b0, lanes);
                     }
+
+                    for (; b0 + Transpose.PairSize <= count && Transpose.PairsSupported; b0 += Transpose.PairSize)
+                    {
+                        if (isFloat)
+                            Transpose.RowsToColumnsPair((float*)source + (first + b0) * c, c, scratch + b0, lanes);
+                        else
+                            Transpose.RowsToColumnsPair((double*)source + (first + b0) * c, c, scratch + b0, lanes);
+                    }
                 }
 
                 for (int b = b0; b < count; b++)
@@ -388,6 +396,14 @@ internal static unsafe partial class FusedDirichlet
                                 Transpose.ColumnsToRows(scratch + b0, lanes, factors + b0, (float*)gradient + (first + b0) * c, c);
                             else
                                 Transpose.ColumnsToRows(scratch + b0, lanes, factors + b0, (double*)gradient + (first + b0) * c, c);
+                        }
+
+                        for (; b0 + Transpose.PairSize <= count && Transpose.PairsSupported; b0 += Transpose.PairSize)
+                        {
+                            if (isFloat)
+                                Transpose.ColumnsToRowsPair(scratch + b0, lanes, factors + b0, (float*)gradient + (first + b0) * c, c);
+                            else
+                                Transpose.ColumnsToRowsPair(scratch + b0, lanes, factors + b0, (double*)gradient + (first + b0) * c, c);
                         }
                     }
 

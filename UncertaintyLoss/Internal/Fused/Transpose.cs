@@ -6,8 +6,9 @@ namespace UncertaintyLoss.Internal.Fused;
 
 /// <summary>
 /// 4 × 4 block transposes between four contiguous rows of a (N, C) tensor and the class-major tile scratch
-/// (see <see cref="FusedDirichlet"/>), with the Float32 ⇄ Float64 conversion, on AVX. Callers fall back to scalar
-/// loops where <see cref="IsSupported"/> is false and for the rows and classes left over.
+/// (see <see cref="FusedDirichlet"/>), with the Float32 ⇄ Float64 conversion, on AVX; 2 × 2 blocks of two rows on SSE2
+/// where AVX is missing (<see cref="PairsSupported"/>). Callers fall back to scalar loops elsewhere and for the rows and
+/// classes left over.
 /// </summary>
 internal static unsafe class Transpose
 {
@@ -23,6 +24,107 @@ internal static unsafe class Transpose
     private const byte HighHalves = 0x31;
 
     internal static bool IsSupported => Avx.IsSupported;
+
+    /// <summary>Rows of one block of the SSE2 transposes (<see cref="PairsSupported"/>): two, the doubles of one
+    /// <see cref="Vector128{T}"/>.</summary>
+    internal const int PairSize = 2;
+
+    /// <summary>Whether the callers use the SSE2 pair transposes: x86 without AVX (issue 18, fourth session: with
+    /// <c>DOTNET_EnableAVX=0</c> the rows were copied one element at a time). Arm64 still takes the scalar loops.</summary>
+    internal static bool PairsSupported => !Avx.IsSupported && Sse2.IsSupported;
+
+    /// <summary>dst[j·lanes + b] = src[b·c + j] for b &lt; <see cref="PairSize"/> and every j &lt; c (SSE2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void RowsToColumnsPair(float* src, int c, double* dst, int lanes)
+    {
+        int j = 0;
+        for (; j + 4 <= c; j += 4)
+        {
+            var f0 = Sse.LoadVector128(src + j);
+            var f1 = Sse.LoadVector128(src + c + j);
+            var a0 = Sse2.ConvertToVector128Double(f0);                          // r0[j], r0[j + 1]
+            var a1 = Sse2.ConvertToVector128Double(f1);
+            var b0 = Sse2.ConvertToVector128Double(Sse.MoveHighToLow(f0, f0));   // r0[j + 2], r0[j + 3]
+            var b1 = Sse2.ConvertToVector128Double(Sse.MoveHighToLow(f1, f1));
+            Sse2.Store(dst + j * lanes, Sse2.UnpackLow(a0, a1));
+            Sse2.Store(dst + (j + 1) * lanes, Sse2.UnpackHigh(a0, a1));
+            Sse2.Store(dst + (j + 2) * lanes, Sse2.UnpackLow(b0, b1));
+            Sse2.Store(dst + (j + 3) * lanes, Sse2.UnpackHigh(b0, b1));
+        }
+
+        for (; j < c; j++)
+        {
+            dst[j * lanes] = src[j];
+            dst[j * lanes + 1] = src[c + j];
+        }
+    }
+
+    /// <summary>dst[j·lanes + b] = src[b·c + j] for b &lt; <see cref="PairSize"/> and every j &lt; c (SSE2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void RowsToColumnsPair(double* src, int c, double* dst, int lanes)
+    {
+        int j = 0;
+        for (; j + 2 <= c; j += 2)
+        {
+            var a0 = Sse2.LoadVector128(src + j);
+            var a1 = Sse2.LoadVector128(src + c + j);
+            Sse2.Store(dst + j * lanes, Sse2.UnpackLow(a0, a1));
+            Sse2.Store(dst + (j + 1) * lanes, Sse2.UnpackHigh(a0, a1));
+        }
+
+        for (; j < c; j++)
+        {
+            dst[j * lanes] = src[j];
+            dst[j * lanes + 1] = src[c + j];
+        }
+    }
+
+    /// <summary>dst[b·c + j] = src[j·lanes + b]·factor[b] for b &lt; <see cref="PairSize"/> and every j &lt; c (SSE2; the
+    /// product in double, rounded to Float32 once, as the scalar loop rounds it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ColumnsToRowsPair(double* src, int lanes, double* factor, float* dst, int c)
+    {
+        var f = Sse2.LoadVector128(factor);
+        int j = 0;
+        for (; j + 4 <= c; j += 4)
+        {
+            var c0 = Sse2.Multiply(Sse2.LoadVector128(src + j * lanes), f);         // g[j][b0], g[j][b0 + 1]
+            var c1 = Sse2.Multiply(Sse2.LoadVector128(src + (j + 1) * lanes), f);
+            var c2 = Sse2.Multiply(Sse2.LoadVector128(src + (j + 2) * lanes), f);
+            var c3 = Sse2.Multiply(Sse2.LoadVector128(src + (j + 3) * lanes), f);
+            var row0 = Sse.MoveLowToHigh(Sse2.ConvertToVector128Single(Sse2.UnpackLow(c0, c1)), Sse2.ConvertToVector128Single(Sse2.UnpackLow(c2, c3)));
+            var row1 = Sse.MoveLowToHigh(Sse2.ConvertToVector128Single(Sse2.UnpackHigh(c0, c1)), Sse2.ConvertToVector128Single(Sse2.UnpackHigh(c2, c3)));
+            Sse.Store(dst + j, row0);
+            Sse.Store(dst + c + j, row1);
+        }
+
+        for (; j < c; j++)
+        {
+            dst[j] = (float)(src[j * lanes] * factor[0]);
+            dst[c + j] = (float)(src[j * lanes + 1] * factor[1]);
+        }
+    }
+
+    /// <summary>dst[b·c + j] = src[j·lanes + b]·factor[b] for b &lt; <see cref="PairSize"/> and every j &lt; c (SSE2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ColumnsToRowsPair(double* src, int lanes, double* factor, double* dst, int c)
+    {
+        var f = Sse2.LoadVector128(factor);
+        int j = 0;
+        for (; j + 2 <= c; j += 2)
+        {
+            var c0 = Sse2.Multiply(Sse2.LoadVector128(src + j * lanes), f);
+            var c1 = Sse2.Multiply(Sse2.LoadVector128(src + (j + 1) * lanes), f);
+            Sse2.Store(dst + j, Sse2.UnpackLow(c0, c1));
+            Sse2.Store(dst + c + j, Sse2.UnpackHigh(c0, c1));
+        }
+
+        for (; j < c; j++)
+        {
+            dst[j] = src[j * lanes] * factor[0];
+            dst[c + j] = src[j * lanes + 1] * factor[1];
+        }
+    }
 
     /// <summary>dst[j·lanes + b] = src[b·c + j] for b &lt; <see cref="BlockSize"/> and every j &lt; c.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
