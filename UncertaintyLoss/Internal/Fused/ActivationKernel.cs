@@ -71,7 +71,7 @@ internal static class ActivationKernel
                 for (int k = 0; k < count; k += V.Count)
                 {
                     var x = O.LoadUnsafe(ref values[0], (nuint)k);
-                    var e = PolygammaVector.Exp(O.Min(O.Max(x, lo), hi));
+                    var e = PolygammaVector.Exp(O.MinNative(O.MaxNative(x, lo), hi));   // NaN lanes are selected back below
                     e = O.ConditionalSelect(O.Equals<double>(x, x), e, x);
                     e.StoreUnsafe(ref values[0], (nuint)k);
                     if (withDerivative)
@@ -90,7 +90,7 @@ internal static class ActivationKernel
                 for (int k = 0; k < count; k += V.Count)
                 {
                     var x = O.LoadUnsafe(ref values[0], (nuint)k);
-                    var ex = PolygammaVector.Exp(O.Min(x, threshold));
+                    var ex = PolygammaVector.Exp(O.MinNative(x, threshold));   // NaN lanes are selected back below
                     var above = O.GreaterThan<double>(x, threshold);
                     var e = O.ConditionalSelect(above, x, PolygammaVector.Log1p(ex));
                     e = O.ConditionalSelect(O.Equals<double>(x, x), e, x);
