@@ -24,6 +24,8 @@ namespace UncertaintyLoss.Internal.Fused;
 /// so which thread runs which chunk does not matter: the callers sum per chunk, in chunk order. A managed exception in a
 /// chunk is caught on the team thread (it must not cross native frames), the remaining chunks are skipped and the
 /// exception is rethrown on the calling thread.</para>
+/// <para><b>Threads.</b> As for libtorch's own parallel operations, libgomp keeps a team per calling thread: a loss called
+/// from several threads at once gets a team on each, whose threads persist (they sleep after their spin).</para>
 /// <para><b>Switch.</b> <c>UL_OPENMP=0</c> in the environment (read once) keeps the .NET thread pool.</para>
 /// </remarks>
 internal static unsafe class OpenMpTeam
