@@ -154,6 +154,41 @@ public class ConcentrationWithLogitsTests
         }
     }
 
+    /// <summary>
+    /// Non-finite logits on both paths. NaN: rejected against the logits before any fused job while the value checks are on,
+    /// a NaN loss at that position (finite elsewhere) while they are off. ±∞: exp's clamp gives α = e^∓clamp, a finite loss
+    /// and a finite gradient (0 at the clamped logits, as <c>torch.clamp</c>'s), the same on both paths.
+    /// </summary>
+    [Test]
+    public void NonFiniteLogits_AsTheComposedPath([ValueSource(nameof(Losses))] FusedLossUnderTest loss, [Values] bool fused)
+    {
+        using var scope = NewDisposeScope();
+        using var force = Kernels.Force(fused ? KernelPath.Fused : KernelPath.Composed);
+        var c = new WithLogitsTests.Case(loss, EvidenceActivation.Exp, ScalarType.Float64, new long[] { 2, 3 }, Reduction.None,
+            Weighted: false, Ignore: false, 3);
+        var y = Tensors.FromLongs(new long[] { 0, 2 }, new long[] { 2 });
+        var nan = Tensors.FromDoubles(new[] { 0.5, double.NaN, 2.0, 1.0, 0.25, 3.0 }, new long[] { 2, 3 }, ScalarType.Float64);
+        long jobs = FusedDirichlet.JobsStarted;
+        var e = Assert.Throws<ArgumentException>(() => WithLogits(c, nan, y, null));
+        Assert.That(e!.ParamName, Is.EqualTo("logits"));
+        Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(jobs), "no fused job");
+        using (UL.ValidationScope(validateValues: false))
+        {
+            var none = Tensors.ToDoubles(WithLogits(c, nan, y, null));
+            Assert.That(none[0], Is.NaN);
+            Assert.That(double.IsFinite(none[1]), Is.True);
+        }
+
+        var x = Tensors.FromDoubles(new[] { double.PositiveInfinity, -1.0, double.NegativeInfinity, 0.5, double.NegativeInfinity, 1.5 },
+            new long[] { 2, 3 }, ScalarType.Float64).requires_grad_();
+        var value = WithLogits(c, x, y, null);
+        value.sum().backward();
+        Assert.That(Tensors.ToDoubles(value).All(double.IsFinite), Is.True, "loss");
+        var grad = Tensors.ToDoubles(x.grad!);
+        Assert.That(grad.All(double.IsFinite), Is.True, "gradient");
+        Assert.That(new[] { grad[0], grad[2], grad[4] }, Is.All.EqualTo(0.0), "clamped logits");
+    }
+
     /// <summary>relu gives α = 0 for a logit ≤ 0: rejected on both paths, against the logits, before any fused job.</summary>
     [Test]
     public void ReluOfNonPositiveLogit_ThrowsAgainstLogitsOnBothPaths([Values] bool fused)
