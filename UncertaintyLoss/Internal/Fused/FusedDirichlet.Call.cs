@@ -216,12 +216,13 @@ internal static unsafe partial class FusedDirichlet
             var t = new ReadOnlySpan<long>(Pointer(indices), checked((int)positions));
             long min = long.MaxValue, max = long.MinValue;
             long kept = 0, outside = 0;
-            long marker = outOfDistribution ?? ignoreIndex;   // never both: the Prior Network loss rejects equal values
+            bool withMarker = outOfDistribution.HasValue;
+            long marker = outOfDistribution.GetValueOrDefault();
             foreach (var v in t)
             {
                 if (v == ignoreIndex)
                     continue;
-                if (v == marker)
+                if (withMarker && v == marker)
                 {
                     outside++;
                     continue;
