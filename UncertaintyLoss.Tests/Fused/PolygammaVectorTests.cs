@@ -437,6 +437,47 @@ public class PolygammaVectorTests
         Assert.That(seriesError, Is.LessThanOrEqualTo(Log1pBound), $"at x = {seriesAt:R}");
     }
 
+    /// <summary>
+    /// Log1pOfUnit (softplus's ln(1 + e^−|x|) and the reciprocal its sigmoid uses, issue 18, fifth session) for t in [0, 1]:
+    /// ln(1 + t) against Math.Log(1 + t) where 1 + t is exact (t = m·2⁻⁵², and 1) and against the series below 1e-4,
+    /// as <see cref="Log1p_MatchesExactReferences"/>; 1/(1 + t) against the correctly rounded 1.0 / (1 + t) where 1 + t is
+    /// exact. Both sides of the split at t = √2 − 1 are covered.
+    /// </summary>
+    [Test]
+    public void Log1pOfUnit_MatchesExactReferences()
+    {
+        double Log1p(double t) => PolygammaVector.Log1pOfUnit(Vector.Create(t), out _)[0];
+        double Reciprocal(double t)
+        {
+            PolygammaVector.Log1pOfUnit(Vector.Create(t), out var reciprocal);
+            return reciprocal[0];
+        }
+
+        var exact = new List<double> { 1.0, 0.5, 0.25, 0.375, 0.4140625, 0.4150390625, 0.75 };
+        for (int k = 0; k < 52; k++)
+        {
+            foreach (double m in new[] { 1.0, 3.0, 7.0, 1000.0, 123456789.0, 1865452045155277.0, 3730904090310553.0 })
+            {
+                double t = m * Math.ScaleB(1.0, k - 52);
+                if (t <= 1)
+                    exact.Add(t);
+            }
+        }
+
+        Assert.That(exact.Any(t => t > PolygammaVector.Sqrt2Minus1) && exact.Any(t => t < PolygammaVector.Sqrt2Minus1 && t > 0.4), "both sides of the split");
+        var (logError, logAt) = Worst(exact, Log1p, t => Math.Log(1 + t), (_, e) => Math.Abs(e));
+        var (reciprocalError, reciprocalAt) = Worst(exact, Reciprocal, t => 1.0 / (1 + t), (_, e) => Math.Abs(e));
+        var small = Enumerable.Range(0, 2001).Select(k => Math.Pow(10, -300 + 296.0 * k / 2000) * Math.PI / 3).Where(t => t <= 1e-4).ToArray();
+        static double Series(double t) => t * (1 - t * (0.5 - t * (1.0 / 3 - t * (0.25 - t * 0.2))));
+        var (seriesError, seriesAt) = Worst(small, Log1p, Series, (_, e) => Math.Abs(e));
+        TestContext.Out.WriteLine($"Log1pOfUnit: exact 1 + t {R(logError)} at t = {logAt:R}; series (t ≤ 1e-4) {R(seriesError)} at t = {seriesAt:R}; reciprocal {R(reciprocalError)} at t = {reciprocalAt:R}");
+        Assert.That(Log1p(0.0), Is.EqualTo(0.0), "ln 1 = 0");
+        Assert.That(Reciprocal(0.0), Is.EqualTo(1.0), "1/1");
+        Assert.That(logError, Is.LessThanOrEqualTo(Log1pOfUnitBound), $"at t = {logAt:R}");
+        Assert.That(seriesError, Is.LessThanOrEqualTo(Log1pOfUnitBound), $"at t = {seriesAt:R}");
+        Assert.That(reciprocalError, Is.LessThanOrEqualTo(Log1pOfUnitBound), $"at t = {reciprocalAt:R}");
+    }
+
     // Bounds just above the measured worst errors (see each test's output and docs/accuracy.md). Two differ where the
     // vector multiply-add is not fused (x86 without FMA3, e.g. DOTNET_EnableAVX=0): ln Γ at integers 5.4e-15 and ψ₁ 4.8e-15
     // were measured there (2026-12-03), against 2.5e-15 and 4e-15 with FMA.
@@ -450,5 +491,6 @@ public class PolygammaVectorTests
     private const double TetragammaDifferenceBound = 2e-11;
     private const double LogBound = 5e-16;
     private const double Log1pBound = 5e-16;
+    private const double Log1pOfUnitBound = 5e-16;
     private const double ExpBound = 5e-16;
 }

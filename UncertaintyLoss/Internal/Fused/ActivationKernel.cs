@@ -86,17 +86,24 @@ internal static class ActivationKernel
 
             case EvidenceActivation.Softplus:
             {
+                // ln(1 + eˣ) = max(x, 0) + ln(1 + t) and its derivative eˣ/(1 + eˣ) = (x ≥ 0 ? 1 : t)/(1 + t), t = e^−|x| in
+                // (0, 1]: one exp, and one division for the logarithm and the derivative (issue 18, fifth session; it was
+                // ln(1 + eˣ) by the general logarithm and a second division).
                 var threshold = O.Create(softplusThreshold);
                 for (int k = 0; k < count; k += V.Count)
                 {
                     var x = O.LoadUnsafe(ref values[0], (nuint)k);
-                    var ex = PolygammaVector.Exp(O.MinNative(x, threshold));   // NaN lanes are selected back below
+                    var t = PolygammaVector.Exp(V.Zero - O.Abs(x));   // NaN lanes are selected back below
+                    var log1p = PolygammaVector.Log1pOfUnit(t, out var reciprocal);
                     var above = O.GreaterThan<double>(x, threshold);
-                    var e = O.ConditionalSelect(above, x, PolygammaVector.Log1p(ex));
+                    var e = O.ConditionalSelect(above, x, O.MaxNative(x, zero) + log1p);
                     e = O.ConditionalSelect(O.Equals<double>(x, x), e, x);
                     e.StoreUnsafe(ref values[0], (nuint)k);
                     if (withDerivative)
-                        O.ConditionalSelect(above, one, ex / (one + ex)).StoreUnsafe(ref derivative![0], (nuint)k);
+                    {
+                        var sigmoid = O.ConditionalSelect(O.GreaterThanOrEqual<double>(x, zero), one, t) * reciprocal;
+                        O.ConditionalSelect(above, one, sigmoid).StoreUnsafe(ref derivative![0], (nuint)k);
+                    }
                 }
 
                 break;

@@ -169,7 +169,6 @@ internal static class EvidentialKernel
                 _ => Risk.SquaredError,
             };
         bool squared = risk is Risk.SquaredError or Risk.SquaredErrorOfMean;
-        bool withVariance = risk == Risk.SquaredError;
         bool withKl = loss.RegFactor > 0;
         // The Posterior Network's −H[Dir(α)] and belief matching's KL are of Dir(α) itself, every class included (class
         // summary), not of α̃; belief matching's element weights are α − β (klShift), the evidence's e = α − λ otherwise.
@@ -177,6 +176,8 @@ internal static class EvidentialKernel
         bool priorNetwork = loss.Kind == FusedLossKind.PriorNetwork;
         var klShift = O.Create(loss.KlConcentration - loss.PriorWeight);
         bool withGrad = grad is not null;
+        var derivative = s.Derivative;
+        bool withActivation = withGrad && derivative is not null;
         var one = O.Create(1.0);
         var two = O.Create(2.0);
         var prior = O.Create(loss.PriorWeight);
@@ -191,27 +192,6 @@ internal static class EvidentialKernel
         var correctWeightTimesClasses = O.Create(loss.CorrectEvidenceWeight * classes);   // w·C of w·ν = w·C/S
         var evidenceFloor = O.Create(UL.CorrectEvidenceFloor);
 
-        // Element pass (contiguous, few live registers): the special functions of every α = e + λ of the tile.
-        // lnΓ(α) = lgShifted − ln shift; the true class's values are computed too and masked out below.
-        var lgShifted = s.Extra;
-        var shiftProduct = s.Work1;
-        var eDigamma = s.Work2;
-        if (withKl)
-        {
-            int total = classes * lanes;
-            for (int k = 0; k < total; k += V.Count)
-            {
-                var ek = O.LoadUnsafe(ref e[0], (nuint)k);
-                LgammaPartsDigammaTrigamma(ek + prior, withGrad, out var lg, out var shift, out var dg, out var tg);
-                var mk = ek - klShift;   // α − the KL prior's concentration: e itself (klShift 0) but for belief matching
-                lg.StoreUnsafe(ref lgShifted[0], (nuint)k);
-                shift.StoreUnsafe(ref shiftProduct[0], (nuint)k);
-                (mk * dg).StoreUnsafe(ref eDigamma[0], (nuint)k);
-                if (withGrad)
-                    (mk * tg).StoreUnsafe(ref grad![0], (nuint)k);
-            }
-        }
-
         // I-EDL's element pass: ψ₁(α) of every class (the true class too), and with the log-determinant f(α); with a
         // gradient also ψ₂(α) and f′(α).
         var fisherTrigamma = s.Fisher?[0];
@@ -225,13 +205,21 @@ internal static class EvidentialKernel
         {
             var t = O.LoadUnsafe(ref s.Target[0], (nuint)g);
 
-            // Pass 1: sums over the wrong classes and the true class.
+            // Pass 1, one read of each α (issue 18, fifth session: it was four passes, with the KL's functions stored per
+            // element and summed in a second one): the sums over the wrong classes and the true class, and the KL's
+            // functions of α = e + λ, summed over the classes the KL covers, with ln Γ(α) = lgShifted − ln shift and the
+            // shifts multiplied into one logarithm. The gradient buffer keeps (α − the KL prior's concentration)·ψ₁(α) for
+            // pass 2.
             var eOther = V.Zero;
             var eTrue = V.Zero;
             var alphaSqOther = V.Zero;
+            var lnGammaSum = V.Zero;               // Σ_{j≠t} ln Γ(α_j) = lnGammaSum − ln shiftProducts
+            var shiftProducts = PolygammaVector.ProductAccumulator.Create();
+            var digammaSum = V.Zero;
             for (int j = 0; j < classes; j++)
             {
-                var ej = O.LoadUnsafe(ref e[0], (nuint)(j * lanes + g));
+                int at = j * lanes + g;
+                var ej = O.LoadUnsafe(ref e[0], (nuint)at);
                 var isTrue = O.Equals<double>(t, O.Create((double)j));
                 eOther += O.AndNot(ej, isTrue);
                 eTrue += ej & isTrue;
@@ -239,6 +227,18 @@ internal static class EvidentialKernel
                 {
                     var aj = ej + prior;
                     alphaSqOther += O.AndNot(aj * aj, isTrue);
+                }
+
+                if (withKl)
+                {
+                    LgammaPartsDigammaTrigamma(ej + prior, withGrad, out var lg, out var shift, out var dg, out var tg);
+                    var mj = ej - klShift;   // α − the KL prior's concentration: e itself (klShift 0) but for belief matching
+                    var klExcluded = fullKl ? V.Zero : isTrue;
+                    lnGammaSum += O.AndNot(lg, klExcluded);
+                    shiftProducts.Multiply(O.ConditionalSelect(klExcluded, one, shift));
+                    digammaSum += O.AndNot(mj * dg, klExcluded);
+                    if (withGrad)
+                        (mj * tg).StoreUnsafe(ref grad![0], (nuint)at);
                 }
             }
 
@@ -248,37 +248,13 @@ internal static class EvidentialKernel
             var sTilde = fullKl ? s0 : prior + sHat;                // S̃ (S for the Posterior Network)
             var eKl = fullKl ? eOther + eTrue - O.Create((double)classes) * klShift : eOther;   // S̃ − C·(KL prior)
 
-            // Pass 2: Σ_{j≠t} α_j(S − α_j) (the variance term), and the KL's element terms.
-            var varianceOther = V.Zero;
-            var lnGammaSum = V.Zero;               // Σ_{j≠t} ln Γ(α_j) = lnGammaSum − ln shiftProducts
-            var shiftProducts = PolygammaVector.ProductAccumulator.Create();
-            var digammaSum = V.Zero;
-            if (withVariance || withKl)
-            {
-                for (int j = 0; j < classes; j++)
-                {
-                    int at = j * lanes + g;
-                    var isTrue = O.Equals<double>(t, O.Create((double)j));
-                    if (withVariance)
-                    {
-                        var aj = O.LoadUnsafe(ref e[0], (nuint)at) + prior;
-                        varianceOther += O.AndNot(aj * (s0 - aj), isTrue);
-                    }
-
-                    if (withKl)
-                    {
-                        var klExcluded = fullKl ? V.Zero : isTrue;
-                        lnGammaSum += O.AndNot(O.LoadUnsafe(ref lgShifted[0], (nuint)at), klExcluded);
-                        shiftProducts.Multiply(O.ConditionalSelect(klExcluded, one, O.LoadUnsafe(ref shiftProduct[0], (nuint)at)));
-                        digammaSum += O.AndNot(O.LoadUnsafe(ref eDigamma[0], (nuint)at), klExcluded);
-                    }
-                }
-            }
-
             var invS = one / s0;
             var invS2 = invS * invS;
             var sPlus1 = s0 + one;
-            var oneMinusQ = (alphaTrue * sHat + varianceOther) * invS2;   // Σ_j α_j R_j / S² (squared error only)
+            // 1 − Q = Σ_j α_j R_j / S² = (α_t Ŝ + S Ŝ − Σ_{j≠t} α_j²)/S², without a pass of its own (squared error only). The
+            // subtraction loses relative accuracy only where one wrong class holds almost all of S; then 1 − Q ≈ C/S is
+            // outweighed in the loss by the first term (≈ 2) and in the gradient by the terms of order 1/S² (class summary).
+            var oneMinusQ = (Mad(s0, sHat, alphaTrue * sHat) - alphaSqOther) * invS2;
             var trigammaS = V.Zero;                        // ψ₁(S) (cross-entropy only)
             var trigammaTrue = V.Zero;                     // ψ₁(α_t) (cross-entropy only)
             V fisherA = default, fisherB = default, fisherV = default;   // I-EDL's weighted sums
@@ -381,30 +357,25 @@ internal static class EvidentialKernel
             if (!withGrad)
                 continue;
 
-            // Pass 3: the gradient. Per-position coefficients of each risk's ∂/∂α_k (class summary).
-            var b = (sHat * alphaTrue - alphaSqOther) * invS2;               // B = Σ_j (y_j − p_j) p_j
-            var c1 = -two * invS;
-            var c2 = c1 / sPlus1;
-            var c3 = oneMinusQ / (sPlus1 * sPlus1);
-            var gTrue = risk == Risk.LogLikelihood ? V.Zero - sHat * invS / alphaTrue : trigammaS - trigammaTrue;
-            var gOther = risk == Risk.LogLikelihood ? invS : trigammaS;
+            // Pass 2: the gradient (class summary). The KL's part is λ(m_k ψ₁(α_k) − (S̃ − Cλ) ψ₁(S̃)), with m_k ψ₁(α_k) from
+            // pass 1, at every class the KL covers. From logits, the activation's derivative e′(x) is applied here (the
+            // chain rule; the job's separate pass, ActivationKernel.Chain, is for the other kernels).
             var klGradientShift = eKl * trigammaSTilde;                      // (S̃ − Cλ) ψ₁(S̃)
-            for (int j = 0; j < classes; j++)
+            if (fisher)
             {
-                int at = j * lanes + g;
-                var isTrue = O.Equals<double>(t, O.Create((double)j));
-                V gj;
-                if (fisher)
+                for (int j = 0; j < classes; j++)
                 {
                     // ∂/∂α_k Σ_j w_j m_j = ψ₂(α_k) m_k + (2A − 2 w_k u_k)/S + (w_k(1 − 2p_k) − Bv)/(S(S + 1)) − V/(S + 1)²;
                     // ∂ ln|I|/∂α_k = ψ₂(α_k)/ψ₁(α_k) + ψ₂(S)/ψ₁(S) + (f′(S) − f′(α_k))/G.
+                    int at = j * lanes + g;
+                    var isTrue = O.Equals<double>(t, O.Create((double)j));
                     var aj = O.LoadUnsafe(ref e[0], (nuint)at) + prior;
                     var u = O.ConditionalSelect(isTrue, sHat, V.Zero - aj) * invS;
                     var p = aj * invS;
                     var q = aj * O.ConditionalSelect(isTrue, sHat, s0 - aj) * invS2;
                     var w = O.LoadUnsafe(ref fisherTrigamma![0], (nuint)at);
                     var wSlope = O.LoadUnsafe(ref fisherTetragamma![0], (nuint)at);
-                    gj = wSlope * Mad(u, u, q / sPlus1)
+                    var gj = wSlope * Mad(u, u, q / sPlus1)
                         + (fisherA - w * u) * two * invS
                         + (w * (one - two * p) - fisherB) * invS / sPlus1
                         - fisherV / (sPlus1 * sPlus1);
@@ -413,36 +384,86 @@ internal static class EvidentialKernel
                         var logDetSlope = wSlope / w + logDetShared - O.LoadUnsafe(ref fisherRemainderSlope![0], (nuint)at) / logDetGap;
                         gj -= fisherC * logDetSlope;
                     }
-                }
-                else if (squared)
-                {
-                    var aj = O.LoadUnsafe(ref e[0], (nuint)at) + prior;
-                    var yMinusP = O.ConditionalSelect(isTrue, sHat, V.Zero - aj) * invS;
-                    if (withVariance)
+
+                    if (withKl)
                     {
-                        var r = O.ConditionalSelect(isTrue, sHat, s0 - aj);   // R_k
-                        var pMinusQ = oneMinusQ - r * invS;
-                        gj = Mad(c1, yMinusP - b, Mad(c2, pMinusQ, V.Zero - c3));
+                        var klGrad = O.AndNot(O.LoadUnsafe(ref grad![0], (nuint)at) - klGradientShift, isTrue);
+                        gj = Mad(lambda, klGrad, gj);
                     }
-                    else
-                    {
-                        gj = c1 * (yMinusP - b);
-                    }
-                }
-                else
-                {
-                    gj = O.ConditionalSelect(isTrue, gTrue, gOther);
+
+                    if (withActivation)
+                        gj *= O.LoadUnsafe(ref derivative![0], (nuint)at);
+                    gj.StoreUnsafe(ref grad![0], (nuint)at);
                 }
 
+                continue;
+            }
+
+            // The other risks' gradient at a wrong class k is linear in α_k (issue 18, fifth session; it was evaluated term
+            // by term per element): with c1 = −2/S, c2 = c1/(S + 1), c3 = (1 − Q)/(S + 1)², B = Σ_j (y_j − p_j) p_j and
+            // Q = Σ p_j², y_k − p_k = −α_k/S and p_k − Q = α_k/S − Q turn the squared error's
+            // c1((y_k − p_k) − B) + c2(p_k − Q) − c3 into α_k(c2 − c1)/S − (c1 B + c2 Q + c3) = α_k·2/(S(S + 1)) − (c1 B + c2 Q + c3);
+            // R-EDL's c1((y_k − p_k) − B) into α_k·2/S² − c1 B; the log-likelihood's and cross-entropy's are constants.
+            // The true class's value is per position too.
+            var b = (sHat * alphaTrue - alphaSqOther) * invS2;               // B
+            var c1 = -two * invS;
+            V slope, intercept, gTrue;
+            switch (risk)
+            {
+                case Risk.SquaredError:
+                {
+                    var c2 = c1 / sPlus1;
+                    var c3 = oneMinusQ / (sPlus1 * sPlus1);
+                    var q = Mad(alphaTrue, alphaTrue, alphaSqOther) * invS2;       // Q, summed directly (no cancellation)
+                    slope = V.Zero - c2;
+                    intercept = V.Zero - Mad(c1, b, Mad(c2, q, c3));
+                    gTrue = Mad(c1, sHat * invS - b, Mad(c2, oneMinusQ - sHat * invS, V.Zero - c3));
+                    break;
+                }
+
+                case Risk.SquaredErrorOfMean:
+                    slope = V.Zero - c1 * invS;
+                    intercept = V.Zero - c1 * b;
+                    gTrue = c1 * (sHat * invS - b);
+                    break;
+                case Risk.LogLikelihood:
+                    slope = V.Zero;
+                    intercept = invS;
+                    gTrue = V.Zero - sHat * invS / alphaTrue;
+                    break;
+                default:
+                    slope = V.Zero;
+                    intercept = trigammaS;
+                    gTrue = trigammaS - trigammaTrue;
+                    break;
+            }
+
+            // g_k = slope·(e_k + λ) + intercept [+ λ(m_k ψ₁(α_k) − (S̃ − Cλ) ψ₁(S̃))]: the per-position terms folded first.
+            var otherConstant = Mad(slope, prior, intercept);
+            var trueConstant = gTrue + correctGradientTrue;
+            if (withKl)
+            {
+                var klConstant = lambda * klGradientShift;
+                otherConstant -= klConstant;
+                if (fullKl)
+                    trueConstant -= klConstant;
+            }
+
+            for (int j = 0; j < classes; j++)
+            {
+                int at = j * lanes + g;
+                var isTrue = O.Equals<double>(t, O.Create((double)j));
+                var gj = squared
+                    ? O.ConditionalSelect(isTrue, trueConstant, Mad(slope, O.LoadUnsafe(ref e[0], (nuint)at), otherConstant))
+                    : O.ConditionalSelect(isTrue, trueConstant, otherConstant);
                 if (withKl)
                 {
-                    var klGrad = O.AndNot(O.LoadUnsafe(ref grad![0], (nuint)at) - klGradientShift, fullKl ? V.Zero : isTrue);   // e_k ψ₁(α_k) − (S̃ − Cλ) ψ₁(S̃)
-                    gj = Mad(lambda, klGrad, gj);
+                    var klElement = O.LoadUnsafe(ref grad![0], (nuint)at);
+                    gj = Mad(lambda, fullKl ? klElement : O.AndNot(klElement, isTrue), gj);
                 }
 
-                if (withCorrectEvidence)
-                    gj += correctGradientTrue & isTrue;
-
+                if (withActivation)
+                    gj *= O.LoadUnsafe(ref derivative![0], (nuint)at);
                 gj.StoreUnsafe(ref grad![0], (nuint)at);
             }
         }

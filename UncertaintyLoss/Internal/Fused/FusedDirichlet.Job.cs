@@ -378,9 +378,11 @@ internal static unsafe partial class FusedDirichlet
             if (gradient is not null)
             {
                 var g = s.Gradient!;
-                if (derivative is not null && wide)
+                // The chain rule through the activation; EvidentialKernel.Tile applies it in its gradient pass.
+                bool chained = evidential && probabilities is null;
+                if (derivative is not null && !chained && wide)
                     Wide.ActivationKernel.Chain(g, derivative, c * lanes);
-                else if (derivative is not null)
+                else if (derivative is not null && !chained)
                     ActivationKernel.Chain(g, derivative, c * lanes);
                 for (int b = 0; b < count; b++)
                     s.Loss[b] = s.Weight[b] * scale;   // reuse: per-position gradient factor

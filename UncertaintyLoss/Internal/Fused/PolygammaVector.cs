@@ -344,7 +344,10 @@ internal static class PolygammaVector
         var one = O.Create(1.0);
         var s = (m - one) / (m + one);
         var s2 = s * s;
-        // 1/3 + s²/5 + … + s¹⁸/21 by Estrin's scheme (shorter dependency chains than Horner's rule).
+        // 1/3 + s²/5 + … + s¹⁸/21 by Estrin's scheme (shorter dependency chains than Horner's rule). TwiceAtanh is the same
+        // series; it is not called here: with that one more level of inlining the JIT's inliner ran out of budget in the
+        // evidential kernel (DOTNET_JitDisasm showed Mad called, not inlined, in its loop), which got 15% slower (issue 18,
+        // fifth session, a throwaway timing loop).
         var s4 = s2 * s2;
         var s8 = s4 * s4;
         var q0 = Mad(s2, O.Create(1.0 / 5), O.Create(1.0 / 3));
@@ -359,6 +362,58 @@ internal static class PolygammaVector
         lnM += lnM;
         var result = Mad(e, O.Create(Ln2High), Mad(e, O.Create(Ln2Low), lnM));
         return O.ConditionalSelect(O.LessThan<double>(x, O.Create(double.PositiveInfinity)), result, x);
+    }
+
+    /// <summary>
+    /// 2 atanh(s) = ln((1 + s)/(1 − s)) for |s| ≤ 3 − 2√2 ≈ 0.1716 (<see cref="Log"/>'s reduced argument), by the Taylor
+    /// series s + s³/3 + … + s²¹/21 (truncation below 1e-17 relative): <see cref="Log"/>'s series, which it keeps inline
+    /// (the comment there says why).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V TwiceAtanh(V s)
+    {
+        var s2 = s * s;
+        // 1/3 + s²/5 + … + s¹⁸/21 by Estrin's scheme (shorter dependency chains than Horner's rule).
+        var s4 = s2 * s2;
+        var s8 = s4 * s4;
+        var q0 = Mad(s2, O.Create(1.0 / 5), O.Create(1.0 / 3));
+        var q1 = Mad(s2, O.Create(1.0 / 9), O.Create(1.0 / 7));
+        var q2 = Mad(s2, O.Create(1.0 / 13), O.Create(1.0 / 11));
+        var q3 = Mad(s2, O.Create(1.0 / 17), O.Create(1.0 / 15));
+        var q4 = Mad(s2, O.Create(1.0 / 21), O.Create(1.0 / 19));
+        var r0 = Mad(s4, q1, q0);
+        var r1 = Mad(s4, q3, q2);
+        var p = Mad(s8, Mad(s8, q4, r1), r0);
+        var atanh = Mad(s * s2, p, s);                     // atanh(s) = s + s³/3 + …
+        return atanh + atanh;
+    }
+
+    /// <summary>
+    /// √2 − 1: <see cref="Log1pOfUnit"/> takes 1 + t above √2 as 2·(1 + t)/2, as <see cref="Log"/> halves a significand
+    /// above √2, so that its reduced argument stays within ±(3 − 2√2).
+    /// </summary>
+    internal const double Sqrt2Minus1 = 0.41421356237309503;
+
+    /// <summary>
+    /// ln(1 + t) and 1/(1 + t) for t in [0, 1] (softplus's ln(1 + e^−|x|) and sigmoid, <see cref="ActivationKernel"/>), with
+    /// one division for both. Algorithm: 1 + t = 2^k·m with k = 0, m = 1 + t for t ≤ √2 − 1 and k = 1, m = (1 + t)/2 above,
+    /// so that s = (m − 1)/(m + 1) is t/(2 + t) or (t − 1)/(t + 3) (no cancellation: t is exact in both, and t − 1 loses
+    /// at most its last bit), |s| ≤ 3 − 2√2; ln(1 + t) = k ln 2 + 2 atanh(s) (<see cref="Log"/>'s series). For small t,
+    /// s ≈ t/2 keeps t's relative accuracy. One division, 1/((t + 2 or t + 3)(1 + t)), gives both s and 1/(1 + t): a few
+    /// roundings more than two divisions (measured within 3.5e-16 relative, UncertaintyLoss.Tests/Fused/PolygammaVectorTests.cs).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static V Log1pOfUnit(V t, out V reciprocalOfOnePlus)
+    {
+        var one = O.Create(1.0);
+        var u = one + t;
+        var high = O.GreaterThan<double>(t, O.Create(Sqrt2Minus1));
+        var numerator = O.ConditionalSelect(high, t - one, t);
+        var denominator = t + O.ConditionalSelect(high, O.Create(3.0), O.Create(2.0));
+        var inverse = one / (denominator * u);
+        reciprocalOfOnePlus = inverse * denominator;
+        var lnM = TwiceAtanh(numerator * u * inverse);
+        return lnM + (high & O.Create(Ln2));
     }
 
     /// <summary>log₂ e rounded to double: x·log₂ e is the power of two nearest to eˣ's.</summary>
