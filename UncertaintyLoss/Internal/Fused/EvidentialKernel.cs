@@ -152,6 +152,80 @@ internal static class EvidentialKernel
     }
 
     /// <summary>
+    /// <see cref="TileProbabilities"/>'s KL element pass over the tile's <paramref name="total"/> elements: with m = β − λ,
+    /// β = (1 − y)·e + λ (m = α − the prior's concentration and the functions of α for the full KL), ln Γ(β) in two parts
+    /// into <see cref="Scratch.Extra"/> and <see cref="Scratch.Work1"/>, m·ψ(β) into <see cref="Scratch.Work2"/>, and with a
+    /// gradient buffer m·ψ₁(β) into it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]   // numeric loops; its own inlining budget
+    private static void KlElementPass(double[] e, double[] y, int total, V prior, V klShift, bool fullKl, Scratch s, double[]? grad)
+    {
+        var one = O.Create(1.0);
+        bool withGrad = grad is not null;
+        var lgShifted = s.Extra;
+        var shiftProduct = s.Work1;
+        var mDigamma = s.Work2;
+        for (int k = 0; k < total; k += V.Count)
+        {
+            var ek = O.LoadUnsafe(ref e[0], (nuint)k);
+            // Full KL (Posterior Network, belief matching): the functions of α with weights α − the prior's concentration.
+            var mk = fullKl ? ek - klShift : (one - O.LoadUnsafe(ref y[0], (nuint)k)) * ek;
+            LgammaPartsDigammaTrigamma((fullKl ? ek : mk) + prior, withGrad, out var lg, out var shift, out var dg, out var tg);
+            lg.StoreUnsafe(ref lgShifted[0], (nuint)k);
+            shift.StoreUnsafe(ref shiftProduct[0], (nuint)k);
+            (mk * dg).StoreUnsafe(ref mDigamma[0], (nuint)k);
+            if (withGrad)
+                (mk * tg).StoreUnsafe(ref grad![0], (nuint)k);
+        }
+    }
+
+    /// <summary>
+    /// The Prior Network loss's constant per position for a probability target (class summary): Σ_j ln Γ(1 + τy_j) −
+    /// ln Γ(C + τY), Y = Σ_j y_j (the KL's −ln Γ(C) is not subtracted: klOffset is 0), into <paramref name="constant"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]   // numeric loops; its own inlining budget
+    private static void PriorNetworkTargetTerms(double[] y, int classes, int lanes, double targetConcentration, double[] constant)
+    {
+        var one = O.Create(1.0);
+        var tau = O.Create(targetConcentration);
+        for (int g = 0; g < lanes; g += V.Count)
+        {
+            var yTotal = V.Zero;
+            var lnGammaSum = V.Zero;                 // Σ ln Γ(1 + τ y_j) = lnGammaSum − ln shifts
+            var shifts = PolygammaVector.ProductAccumulator.Create();
+            for (int j = 0; j < classes; j++)
+            {
+                var yj = O.LoadUnsafe(ref y[0], (nuint)(j * lanes + g));
+                yTotal += yj;
+                LgammaPartsDigammaTrigamma(Mad(tau, yj, one), false, out var lg, out var shift, out _, out _);
+                lnGammaSum += lg;
+                shifts.Multiply(shift);
+            }
+
+            LgammaDigammaTrigamma(Mad(tau, yTotal, O.Create((double)classes)), false, out var lgB, out _, out _);
+            (lnGammaSum - shifts.Log() - lgB).StoreUnsafe(ref constant[0], (nuint)g);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="TileProbabilities"/>'s cross-entropy risk element pass: ψ(α) into <paramref name="digamma"/> and, when it is
+    /// not null, ψ₁(α) into <paramref name="trigamma"/> (α = e + λ).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]   // numeric loops; its own inlining budget
+    private static void CrossEntropyElementPass(double[] e, int total, V prior, double[] digamma, double[]? trigamma)
+    {
+        bool withGrad = trigamma is not null;
+        for (int k = 0; k < total; k += V.Count)
+        {
+            var ak = O.LoadUnsafe(ref e[0], (nuint)k) + prior;
+            LgammaDigammaTrigamma(ak, withGrad, out _, out var dg, out var tg);
+            dg.StoreUnsafe(ref digamma[0], (nuint)k);
+            if (withGrad)
+                tg.StoreUnsafe(ref trigamma![0], (nuint)k);
+        }
+    }
+
+    /// <summary>
     /// Loss and (when the scratch has a gradient buffer) gradient of every position of the tile.
     /// <paramref name="klOffset"/> is ln Γ(Cλ) − (C − 1) ln Γ(λ), the KL's constant (see the class summary).
     /// </summary>
@@ -509,43 +583,25 @@ internal static class EvidentialKernel
         var correctWeightTimesClasses = O.Create(loss.CorrectEvidenceWeight * classes);
         var evidenceFloor = O.Create(UL.CorrectEvidenceFloor);
         var riskScale = O.Create(loss.TargetConcentration);   // the Prior Network loss's τ
-        var classCount = O.Create((double)classes);
         int total = classes * lanes;
 
         // Element passes: the KL's functions of β = (1 − y)·e + λ (α for the Posterior Network), stored as in Tile with
         // β − λ in place of e; the cross-entropy risk's ψ(α) and ψ₁(α); I-EDL's functions of α.
+        // Each element pass is a method of its own (as FisherElementPass): inlined here, the special functions exhausted the
+        // JIT's inlining budget for this method, and the later passes called Mad, Log and Poly (issue 18, fifth session,
+        // DOTNET_JitDisasm).
         var lgShifted = s.Extra;
         var shiftProduct = s.Work1;
         var mDigamma = s.Work2;
         if (withKl)
-        {
-            for (int k = 0; k < total; k += V.Count)
-            {
-                var ek = O.LoadUnsafe(ref e[0], (nuint)k);
-                // Full KL (Posterior Network, belief matching): the functions of α with weights α − the prior's concentration.
-                var mk = fullKl ? ek - klShift : (one - O.LoadUnsafe(ref y[0], (nuint)k)) * ek;
-                LgammaPartsDigammaTrigamma((fullKl ? ek : mk) + prior, withGrad, out var lg, out var shift, out var dg, out var tg);
-                lg.StoreUnsafe(ref lgShifted[0], (nuint)k);
-                shift.StoreUnsafe(ref shiftProduct[0], (nuint)k);
-                (mk * dg).StoreUnsafe(ref mDigamma[0], (nuint)k);
-                if (withGrad)
-                    (mk * tg).StoreUnsafe(ref grad![0], (nuint)k);
-            }
-        }
+            KlElementPass(e, y, total, prior, klShift, fullKl, s, grad);
 
         var riskDigamma = s.RiskDigamma;
         var riskTrigamma = s.RiskTrigamma;
         if (risk == Risk.CrossEntropy)
-        {
-            for (int k = 0; k < total; k += V.Count)
-            {
-                var ak = O.LoadUnsafe(ref e[0], (nuint)k) + prior;
-                LgammaDigammaTrigamma(ak, withGrad, out _, out var dg, out var tg);
-                dg.StoreUnsafe(ref riskDigamma![0], (nuint)k);
-                if (withGrad)
-                    tg.StoreUnsafe(ref riskTrigamma![0], (nuint)k);
-            }
-        }
+            CrossEntropyElementPass(e, total, prior, riskDigamma!, withGrad ? riskTrigamma : null);
+        if (priorNetwork)
+            PriorNetworkTargetTerms(y, classes, lanes, loss.TargetConcentration, s.PositionConstant!);
 
         var fisherTrigamma = s.Fisher?[0];
         var fisherTetragamma = s.Fisher?[1];
@@ -564,8 +620,6 @@ internal static class EvidentialKernel
             var alphaMax = O.Create(double.NegativeInfinity);
             var maxClass = V.Zero;
             var othersOfMax = V.Zero;
-            var targetLnGamma = V.Zero;                 // Prior Network: Σ ln Γ(1 + τ y_j) = targetLnGamma − ln targetShifts
-            var targetShifts = PolygammaVector.ProductAccumulator.Create();
             for (int j = 0; j < classes; j++)
             {
                 int at = j * lanes + g;
@@ -574,13 +628,6 @@ internal static class EvidentialKernel
                 var aj = ej + prior;
                 s0 += aj;
                 yTotal += yj;
-                if (priorNetwork)
-                {
-                    LgammaPartsDigammaTrigamma(Mad(riskScale, yj, one), false, out var lgTarget, out var shiftTarget, out _, out _);
-                    targetLnGamma += lgTarget;
-                    targetShifts.Multiply(shiftTarget);
-                }
-
                 mTotal += fullKl ? ej - klShift : (one - yj) * ej;
                 var isNewMax = O.GreaterThan<double>(aj, alphaMax);
                 othersOfMax += O.ConditionalSelect(isNewMax, O.Max(alphaMax, V.Zero), aj);
@@ -711,12 +758,7 @@ internal static class EvidentialKernel
             }
 
             if (priorNetwork)
-            {
-                // The Prior Network loss's constant: −ln Γ(B) + Σ ln Γ(β_j), β = 1 + τy, B = C + τY (the KL's −ln Γ(C) is not
-                // subtracted: klOffset is 0).
-                LgammaDigammaTrigamma(Mad(riskScale, yTotal, classCount), false, out var lgB, out _, out _);
-                lossV += targetLnGamma - targetShifts.Log() - lgB;
-            }
+                lossV += O.LoadUnsafe(ref s.PositionConstant![0], (nuint)g);   // Σ ln Γ(1 + τ y_j) − ln Γ(C + τY)
 
             var weightedVacuity = correctWeightTimesClasses * invS;   // RED: w·ν, ν = C/S held constant
             if (withCorrectEvidence)

@@ -123,7 +123,7 @@ internal static unsafe partial class FusedDirichlet
                         or FusedLossKind.PriorNetwork
                     || (loss.Kind is FusedLossKind.Evidential or FusedLossKind.Red && loss.Risk == EvidentialRisk.CrossEntropy);
                 var scratch = new Scratch(c, lanes, gradient is not null, loss.Activation != EvidenceActivation.None, loss.Kind == FusedLossKind.Fisher,
-                    withProbabilities, withProbabilities && crossEntropyRisk, !withProbabilities && loss.Kind == FusedLossKind.PriorNetwork);
+                    withProbabilities, withProbabilities && crossEntropyRisk, loss.Kind == FusedLossKind.PriorNetwork);
                 try
                 {
                     double sum = 0;

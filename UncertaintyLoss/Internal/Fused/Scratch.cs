@@ -74,8 +74,8 @@ internal sealed class Scratch
     /// distribution and at ignored positions and padding lanes; index targets), else null.</summary>
     internal double[]? RiskScale { get; }
 
-    /// <summary>The Prior Network loss's constant per position, added to its loss (index targets; the probability-target
-    /// kernel computes its own), else null.</summary>
+    /// <summary>The Prior Network loss's constant per position, added to its loss (index targets: set by the job;
+    /// probability targets: computed by the kernel), else null.</summary>
     internal double[]? PositionConstant { get; }
 
     private double[] Rent(int length)
