@@ -19,10 +19,13 @@ namespace UncertaintyLoss.Internal.Fused;
 /// With ∂p_j/∂α_k = (δ_jk − p_j)/S, Q = Σ p_j² and B = Σ_j (y_j − p_j) p_j:
 /// ∂/∂α_k Σ_j (y_j − p_j)² = −2 Σ_j (y_j − p_j)(δ_jk − p_j)/S = −2[(y_k − p_k) − B]/S;
 /// the variance term is (1 − Q)/(S + 1), ∂Q/∂α_k = 2(p_k − Q)/S, so its derivative is
-/// −2(p_k − Q)/(S(S + 1)) − (1 − Q)/(S + 1)². Evaluated with 1 − Q = Σ_j α_j R_j / S² and
-/// p_k − Q = (1 − Q) − R_k/S, and y_k − p_k = (y_k R_k − (1 − y_k) α_k)/S, which do not cancel.</item>
+/// −2(p_k − Q)/(S(S + 1)) − (1 − Q)/(S + 1)². Index targets (issue 18, fifth session): 1 − Q = (α_t Ŝ + S Ŝ −
+/// Σ_{j≠t} α_j²)/S² from pass 1's sums, and with c1 = −2/S, c2 = c1/(S + 1), c3 = (1 − Q)/(S + 1)², y_k − p_k = −α_k/S and
+/// p_k − Q = α_k/S − Q at k ≠ t, the gradient there is linear in α_k: α_k·2/(S(S + 1)) − (c1 B + c2 Q + c3), Q = Σ α_j²/S²
+/// summed directly. Probability targets: 1 − Q = Σ_j α_j R_j / S², p_k − Q = (1 − Q) − R_k/S and
+/// y_k − p_k = (y_k R_k − (1 − y_k) α_k)/S, which do not cancel.</item>
 /// <item><b>Squared error of the mean</b> (R-EDL): Σ_j (y_j − p_j)² = (Ŝ² + Σ_{j≠t} α_j²)/S², the first term above with
-/// its gradient −2[(y_k − p_k) − B]/S (no variance term).</item>
+/// its gradient −2[(y_k − p_k) − B]/S (no variance term): α_k·2/S² + 2B/S at k ≠ t for index targets.</item>
 /// <item><b>Log-likelihood</b> (EDL eq. 3): ln S − ln α_t, evaluated as ln(1 + Ŝ/α_t) (accurate when α_t ≈ S).
 /// ∂/∂α_k = 1/S − δ_kt/α_t: 1/S for k ≠ t, and 1/S − 1/α_t = −Ŝ/(S·α_t) for k = t (no cancellation).</item>
 /// <item><b>Cross-entropy</b> (EDL eq. 4): ψ(S) − ψ(α_t). ∂/∂α_k = ψ₁(S) − δ_kt ψ₁(α_t): ψ₁(S) for k ≠ t,
