@@ -24,7 +24,7 @@ internal sealed class Scratch
         Loss = Rent(lanes);
         Weight = Rent(lanes);
         Target = Rent(lanes);
-        RiskScale = withPositionTerms ? Rent(lanes) : null;
+        RiskScale = withPositionTerms && !withProbabilities ? Rent(lanes) : null;   // the probability-target kernel scales by τ·y
         PositionConstant = withPositionTerms ? Rent(lanes) : null;
     }
 
