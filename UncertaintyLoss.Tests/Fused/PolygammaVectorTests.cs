@@ -478,6 +478,76 @@ public class PolygammaVectorTests
         Assert.That(reciprocalError, Is.LessThanOrEqualTo(Log1pOfUnitBound), $"at t = {reciprocalAt:R}");
     }
 
+    /// <summary>
+    /// <see cref="PolygammaVector.KlElementTerms"/>'s decomposition, r + ln product − κ ln strength with κ = (x − m) + 8.5,
+    /// against m·ψ(x) − ln Γ(x) from MathNet, relative to the larger of |m·ψ(x)|, |ln Γ(x)| and 1 (the terms the evidential
+    /// KL sums and cancels): EDL's m = x − 1 over [1, 1e7] and R-EDL's m = x − 0.1 over [0.1, 1) and [1, 1e7] (a lane below
+    /// 1 takes ten shift steps), each argument alone in its vector and beside a lane of 1e31, which sends the vector to the
+    /// per-lane shift. MathNet's ln Γ is itself off by up to ~1e-14 here (<see cref="LgammaDigammaTrigamma_Lgamma_MatchesMathNetOverOneToTenMillion"/>),
+    /// so the bound is ln Γ's; the output compares with m·ψ − ln Γ from <see cref="PolygammaVector.LgammaDigammaTrigamma"/>.
+    /// </summary>
+    [Test]
+    public void KlElementTerms_Reconstruct_MatchesMathNet()
+    {
+        foreach (double offset in new[] { 1.0, 0.1 })
+        {
+            var xs = Grid().Concat(BelowOne().Where(x => x >= offset)).ToArray();
+            foreach (bool besideHuge in new[] { false, true })
+            {
+                double Reconstructed(double x)
+                {
+                    var v = besideHuge ? VectorLanes.Window([x, 1e31], 0, out int lane) : Vector.Create(x);
+                    PolygammaVector.KlElementTerms(v, v - Vector.Create(offset), false, out var r, out var product, out var strength, out _);
+                    double kappa = offset + PolygammaVector.UnconditionalShiftSteps - 0.5;
+                    return r[0] + Math.Log(product[0]) - kappa * Math.Log(strength[0]);
+                }
+
+                double Expected(double x) => (x - offset) * SpecialFunctions.DiGamma(x) - SpecialFunctions.GammaLn(x);
+                double Scale(double x) => Math.Max(Math.Max(Math.Abs((x - offset) * SpecialFunctions.DiGamma(x)), Math.Abs(SpecialFunctions.GammaLn(x))), 1.0);
+                var (error, at) = Worst(xs, Reconstructed, Expected, (x, _) => Scale(x));
+                var (before, beforeAt) = Worst(xs, x => (x - offset) * Lower(x).Digamma - Lower(x).Lgamma, Expected, (x, _) => Scale(x));
+                TestContext.Out.WriteLine($"m = x − {offset}, beside 1e31: {besideHuge}: worst {R(error)} at x = {at:R} (m·ψ − ln Γ from LgammaDigammaTrigamma: {R(before)} at x = {beforeAt:R})");
+                Assert.That(error, Is.LessThanOrEqualTo(KlElementTermsBound), $"m = x − {offset}, at x = {at:R}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="PolygammaVector.KlElementTerms"/>: ψ₁ bit for bit that of <see cref="PolygammaVector.LgammaDigammaTrigamma"/>;
+    /// every output of a lane bit for bit the same beside any other lanes (below 1, huge, NaN) as broadcast; a lane from
+    /// 1e30 on (and a NaN lane) takes its logarithm itself (strength 1); NaN gives NaN.
+    /// </summary>
+    [Test]
+    public void KlElementTerms_MixedLanes_BitwiseEqualToBroadcast()
+    {
+        foreach (var lanes in new[] { new[] { 0.1, 5.0, 1.5, 1e6 }, new[] { 3.0, 1e31, 2.5, 1e17 }, new[] { 1.0, double.NaN, 0.999, 12.0 } })
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                var v = VectorLanes.Window(lanes, i, out int lane);
+                var m = v - Vector.Create(1.0);
+                PolygammaVector.KlElementTerms(v, m, true, out var r, out var product, out var strength, out var tg);
+                var one = Vector.Create(lanes[i]);
+                PolygammaVector.KlElementTerms(one, one - Vector.Create(1.0), true, out var rOne, out var productOne, out var strengthOne, out var tgOne);
+                PolygammaVector.LgammaDigammaTrigamma(one, true, out _, out _, out var tgReference);
+                string at = $"x = {lanes[i]:R} among [{string.Join(", ", lanes)}]";
+                if (double.IsNaN(lanes[i]))
+                {
+                    Assert.That(r[lane], Is.NaN, "r, " + at);
+                    Assert.That(tg[lane], Is.NaN, "ψ₁, " + at);
+                    continue;
+                }
+
+                Assert.That(r[lane], Is.EqualTo(rOne[0]), "r, " + at);
+                Assert.That(product[lane], Is.EqualTo(productOne[0]), "product, " + at);
+                Assert.That(strength[lane], Is.EqualTo(strengthOne[0]), "strength, " + at);
+                Assert.That(tg[lane], Is.EqualTo(tgOne[0]), "ψ₁, " + at);
+                Assert.That(tgOne[0], Is.EqualTo(tgReference[0]), "ψ₁ against LgammaDigammaTrigamma, " + at);
+                Assert.That(strengthOne[0], lanes[i] >= PolygammaVector.UnconditionalShiftLimit ? Is.EqualTo(1.0) : Is.EqualTo(lanes[i] + PolygammaVector.UnconditionalShiftSteps + (lanes[i] < 1 ? 1 : 0)).Within(1e-15 * lanes[i] + 1e-14), "strength, " + at);
+            }
+        }
+    }
+
     // Bounds just above the measured worst errors (see each test's output and docs/accuracy.md). Two differ where the
     // vector multiply-add is not fused (x86 without FMA3, e.g. DOTNET_EnableAVX=0): ln Γ at integers 5.4e-15 and ψ₁ 4.8e-15
     // were measured there (2026-12-03), against 2.5e-15 and 4e-15 with FMA.
@@ -493,4 +563,5 @@ public class PolygammaVectorTests
     private const double Log1pBound = 5e-16;
     private const double Log1pOfUnitBound = 5e-16;
     private const double ExpBound = 5e-16;
+    private const double KlElementTermsBound = 2e-14;
 }

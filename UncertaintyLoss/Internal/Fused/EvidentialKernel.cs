@@ -252,6 +252,8 @@ internal static class EvidentialKernel
         bool fullKl = loss.Kind is FusedLossKind.PosteriorNetwork or FusedLossKind.BeliefMatching or FusedLossKind.PriorNetwork;
         bool priorNetwork = loss.Kind == FusedLossKind.PriorNetwork;
         var klShift = O.Create(loss.KlConcentration - loss.PriorWeight);
+        // κ of KlElementTerms: α − m = λ + (the KL prior's concentration − λ), plus the fixed shift's steps less ½.
+        var klTermKappa = O.Create(loss.KlConcentration + (PolygammaVector.UnconditionalShiftSteps - 0.5));
         bool withGrad = grad is not null;
         var derivative = s.Derivative;
         bool withActivation = withGrad && derivative is not null;
@@ -290,9 +292,10 @@ internal static class EvidentialKernel
             var eOther = V.Zero;
             var eTrue = V.Zero;
             var alphaSqOther = V.Zero;
-            var lnGammaSum = V.Zero;               // Σ_{j≠t} ln Γ(α_j) = lnGammaSum − ln shiftProducts
+            // Σ_{j≠t} (m_j ψ(α_j) − ln Γ(α_j)) = klTermSum + ln shiftProducts − κ ln strengthProducts (KlElementTerms).
+            var klTermSum = V.Zero;
             var shiftProducts = PolygammaVector.ProductAccumulator.Create();
-            var digammaSum = V.Zero;
+            var strengthProducts = PolygammaVector.ProductAccumulator.Create();
             for (int j = 0; j < classes; j++)
             {
                 int at = j * lanes + g;
@@ -308,12 +311,12 @@ internal static class EvidentialKernel
 
                 if (withKl)
                 {
-                    LgammaPartsDigammaTrigamma(ej + prior, withGrad, out var lg, out var shift, out var dg, out var tg);
                     var mj = ej - klShift;   // α − the KL prior's concentration: e itself (klShift 0) but for belief matching
+                    KlElementTerms(ej + prior, mj, withGrad, out var term, out var shift, out var strength, out var tg);
                     var klExcluded = fullKl ? V.Zero : isTrue;
-                    lnGammaSum += O.AndNot(lg, klExcluded);
+                    klTermSum += O.AndNot(term, klExcluded);
                     shiftProducts.Multiply(O.ConditionalSelect(klExcluded, one, shift));
-                    digammaSum += O.AndNot(mj * dg, klExcluded);
+                    strengthProducts.Multiply(O.ConditionalSelect(klExcluded, one, strength));
                     if (withGrad)
                         (mj * tg).StoreUnsafe(ref grad![0], (nuint)at);
                 }
@@ -413,7 +416,8 @@ internal static class EvidentialKernel
             if (withKl)
             {
                 LgammaDigammaTrigamma(sTilde, withGrad, out var lgS, out var dgS, out trigammaSTilde);
-                var kl = lgS - offset - (lnGammaSum - shiftProducts.Log()) + digammaSum - eKl * dgS;
+                var klTerms = Mad(klTermKappa, V.Zero - strengthProducts.Log(), klTermSum + shiftProducts.Log());
+                var kl = lgS - offset + klTerms - eKl * dgS;
                 lossV = Mad(lambda, kl, lossV);
             }
 

@@ -135,6 +135,74 @@ internal static class PolygammaVector
     }
 
     /// <summary>
+    /// The evidential KL's element term m·ψ(x) − ln Γ(x) (m the element's weight, x − m the same for every element of a
+    /// call), without a logarithm per element: m·ψ(x) − ln Γ(x) = <paramref name="r"/> + ln <paramref name="product"/> −
+    /// κ ln <paramref name="strength"/> with κ = (x − m) + <see cref="UnconditionalShiftSteps"/> − ½, so that a caller
+    /// summing it over many elements multiplies the products and the strengths (<see cref="ProductAccumulator"/>) and takes
+    /// two logarithms per position; and ψ₁(x) when <paramref name="withTrigamma"/> (as <see cref="LgammaPartsDigammaTrigamma"/>).
+    /// </summary>
+    /// <remarks>
+    /// With z = x + n and P = Π_{k&lt;n}(x + k) from the shift, ψ(x) = ln z − w/2 − w²Σψ − P′/P and ln Γ(x) = (z − ½) ln z −
+    /// z + ½ ln 2π + wΣΓ − ln P (w = 1/z; Σψ, ΣΓ the series of <see cref="LgammaPartsDigammaTrigamma"/>), so
+    /// m·ψ(x) − ln Γ(x) = (m − z + ½) ln z + r + ln P, r = −m(w/2 + w²Σψ + P′/P) + z − ½ ln 2π − wΣΓ. Where every lane
+    /// takes the fixed shift, n = 9 and m − z + ½ = −κ (up to the rounding of z, which enters ln Γ(z) as much in
+    /// <see cref="LgammaPartsDigammaTrigamma"/>); a lane in [0, 1) takes n = 10 and its extra −ln z goes into the product as
+    /// P·w. A lane at or above <see cref="UnconditionalShiftLimit"/>, negative or NaN takes the logarithm here: its r includes
+    /// (m − z + ½) ln z and its <paramref name="strength"/> is 1. A lane's outputs do not depend on the other lanes, except
+    /// at x = 1 − 2⁻⁵³ (Shift's step count there depends on them, for every function of this class). Issue 18, sixth session: the element pass's
+    /// logarithm was about a quarter of its operations.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void KlElementTerms(V x, V m, bool withTrigamma,
+        out V r, out V product, out V strength, out V trigamma)
+    {
+        var one = O.Create(1.0);
+        bool fixedShift = O.GreaterThanOrEqualAll(x, V.Zero) && O.LessThanAll(x, O.Create(UnconditionalShiftLimit));
+        Shift(x, withTrigamma ? 2 : 1, out var z, out var p0, out var p1, out var p2, out _);
+
+        var inverse = one / (p0 * z);
+        var invP = inverse * z;
+        var w = inverse * p0;
+        var sum1 = p1 * invP;
+        var w2 = w * w;
+
+        var lgSeries = Poly(w2, 1.0 / 12, -1.0 / 360, 1.0 / 1260, -1.0 / 1680, 1.0 / 1188, -691.0 / 360360, 1.0 / 156, -3617.0 / 122400) * w;
+        var dgSeries = Poly(w2, 1.0 / 12, -1.0 / 120, 1.0 / 252, -1.0 / 240, 1.0 / 132, -691.0 / 32760, 1.0 / 12, -3617.0 / 8160) * w2;
+        r = Mad(V.Zero - m, Mad(O.Create(0.5), w, dgSeries + sum1), z - O.Create(HalfLog2Pi)) - lgSeries;
+        if (fixedShift)
+        {
+            product = O.ConditionalSelect(O.LessThan<double>(x, one), p0 * w, p0);
+            strength = z;
+        }
+        else
+        {
+            // Lane by lane: a lane in [0, 1e30) took the fixed shift's steps here too (Shift), and gets the same outputs as in a
+            // vector of its own (but at x = 1 − 2⁻⁵³); the others take the logarithm. Here a lane in [0, 1) takes its tenth step only while z < 10:
+            // not at x = 1 − 2⁻⁵³, where x + 9 rounds to 10; z − x tells (about 10 or about 9).
+            var fixedLanes = O.GreaterThanOrEqual<double>(x, V.Zero) & O.LessThan<double>(x, O.Create(UnconditionalShiftLimit));
+            var tenSteps = O.LessThan<double>(x, one) & O.GreaterThan<double>(z - x, O.Create(UnconditionalShiftSteps + 0.5));
+            product = O.ConditionalSelect(fixedLanes & tenSteps, p0 * w, p0);
+            strength = O.ConditionalSelect(fixedLanes, z, one);
+            r = O.ConditionalSelect(fixedLanes, r, Mad(m - z + O.Create(0.5), LogOutOfLine(z), r));
+        }
+
+        if (withTrigamma)
+        {
+            var sum2 = Mad(sum1, sum1, V.Zero - p2 * invP);
+            var tgSeries = Poly(w2, 1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66, -691.0 / 2730, 7.0 / 6, -3617.0 / 510) * (w2 * w);
+            trigamma = w + O.Create(0.5) * w2 + tgSeries + sum2;
+        }
+        else
+        {
+            trigamma = V.Zero;
+        }
+    }
+
+    /// <summary><see cref="Log"/>, not inlined: <see cref="KlElementTerms"/>'s rare branch, kept out of its callers' loops.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static V LogOutOfLine(V x) => Log(x);
+
+    /// <summary>
     /// A running product of positive doubles kept as mantissa × 2^exponent, so that Σ ln a_i = ln Π a_i costs one
     /// logarithm at the end instead of one per term, without overflow.
     /// </summary>
