@@ -147,9 +147,11 @@ internal static class PolygammaVector
     /// m·ψ(x) − ln Γ(x) = (m − z + ½) ln z + r + ln P, r = −m(w/2 + w²Σψ + P′/P) + z − ½ ln 2π − wΣΓ. Where every lane
     /// takes the fixed shift, n = 9 and m − z + ½ = −κ (up to the rounding of z, which enters ln Γ(z) as much in
     /// <see cref="LgammaPartsDigammaTrigamma"/>); a lane in [0, 1) takes n = 10 and its extra −ln z goes into the product as
-    /// P·w. A lane at or above <see cref="UnconditionalShiftLimit"/>, negative or NaN takes the logarithm here: its r includes
-    /// (m − z + ½) ln z and its <paramref name="strength"/> is 1. A lane's outputs do not depend on the other lanes, except
-    /// at x = 1 − 2⁻⁵³ (Shift's step count there depends on them, for every function of this class). Issue 18, sixth session: the element pass's
+    /// P·w. The domain is x in [0, <see cref="UnconditionalShiftLimit"/>), where every admissible α = e + λ lies (evidence at most
+    /// <see cref="UL.MaxEvidence"/>); a lane outside it (negative, from 1e30 on, NaN) gives r = NaN and strength 1 (taking its
+    /// logarithm here instead, even out of line, put the evidential kernel past the JIT's inlining budget or slowed its
+    /// loop). A lane's outputs do not depend on the other lanes, except at x = 1 − 2⁻⁵³ (Shift's step count there depends on
+    /// them, for every function of this class). Issue 18, sixth session: the element pass's
     /// logarithm was about a quarter of its operations.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -177,13 +179,13 @@ internal static class PolygammaVector
         else
         {
             // Lane by lane: a lane in [0, 1e30) took the fixed shift's steps here too (Shift), and gets the same outputs as in a
-            // vector of its own (but at x = 1 − 2⁻⁵³); the others take the logarithm. Here a lane in [0, 1) takes its tenth step only while z < 10:
+            // vector of its own (but at x = 1 − 2⁻⁵³); the others are outside the domain and give NaN. Here a lane in [0, 1) takes its tenth step only while z < 10:
             // not at x = 1 − 2⁻⁵³, where x + 9 rounds to 10; z − x tells (about 10 or about 9).
             var fixedLanes = O.GreaterThanOrEqual<double>(x, V.Zero) & O.LessThan<double>(x, O.Create(UnconditionalShiftLimit));
             var tenSteps = O.LessThan<double>(x, one) & O.GreaterThan<double>(z - x, O.Create(UnconditionalShiftSteps + 0.5));
             product = O.ConditionalSelect(fixedLanes & tenSteps, p0 * w, p0);
             strength = O.ConditionalSelect(fixedLanes, z, one);
-            r = O.ConditionalSelect(fixedLanes, r, Mad(m - z + O.Create(0.5), LogOutOfLine(z), r));
+            r = O.ConditionalSelect(fixedLanes, r, O.Create(double.NaN));
         }
 
         if (withTrigamma)
@@ -197,10 +199,6 @@ internal static class PolygammaVector
             trigamma = V.Zero;
         }
     }
-
-    /// <summary><see cref="Log"/>, not inlined: <see cref="KlElementTerms"/>'s rare branch, kept out of its callers' loops.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static V LogOutOfLine(V x) => Log(x);
 
     /// <summary>
     /// A running product of positive doubles kept as mantissa × 2^exponent, so that Σ ln a_i = ln Π a_i costs one
