@@ -74,7 +74,8 @@ internal static unsafe partial class FusedDirichlet
     /// <summary>
     /// Positions per tile of (N, C, d…) input, at most: 256 consecutive spatial positions of one sample, read as one run
     /// per class plane. Set with the first fused kernel. Issue 18, sixth session: 248 (a class row's stride no longer a power
-    /// of two) against 256 at 8 × 21 × 128 × 128, alternated, made no difference beyond 1%
+    /// of two) against 256 at 8 × 21 × 128 × 128, alternated: 248 faster in 7 of 8 pairs by 0.04–3.4% (median about 1%),
+    /// within this host's run-to-run variation
     /// (<see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>).
     /// <see cref="TileElements"/> lowers it for C &gt; 32, and a tile never extends past its sample's D positions.
     /// </summary>
