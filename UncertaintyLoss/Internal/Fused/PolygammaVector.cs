@@ -147,12 +147,12 @@ internal static class PolygammaVector
     /// m·ψ(x) − ln Γ(x) = (m − z + ½) ln z + r + ln P, r = −m(w/2 + w²Σψ + P′/P) + z − ½ ln 2π − wΣΓ. Where every lane
     /// takes the fixed shift, n = 9 and m − z + ½ = −κ (up to the rounding of z, which enters ln Γ(z) as much in
     /// <see cref="LgammaPartsDigammaTrigamma"/>); a lane in [0, 1) takes n = 10 and its extra −ln z goes into the product as
-    /// P·w. The domain is x in [0, <see cref="UnconditionalShiftLimit"/>), where every admissible α = e + λ lies (evidence at most
-    /// <see cref="UL.MaxEvidence"/>); a lane outside it (negative, from 1e30 on, NaN) gives r = NaN and strength 1 (taking its
+    /// P·w. The domain is x in [0, <see cref="UnconditionalShiftLimit"/>), where every admissible α = e + λ lies (evidence at
+    /// most <see cref="UL.MaxEvidence"/>); a lane outside it (negative, from 1e30 on, NaN) gives r = NaN and strength 1 (taking its
     /// logarithm here instead, even out of line, put the evidential kernel past the JIT's inlining budget or slowed its
     /// loop). A lane's outputs do not depend on the other lanes, except at x = 1 − 2⁻⁵³ (Shift's step count there depends on
-    /// them, for every function of this class). Issue 18, sixth session: the element pass's
-    /// logarithm was about a quarter of its operations.
+    /// them, for every function of this class). Issue 18, sixth session: the element pass's logarithm was about a quarter
+    /// of its operations.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void KlElementTerms(V x, V m, bool withTrigamma,
@@ -178,9 +178,9 @@ internal static class PolygammaVector
         }
         else
         {
-            // Lane by lane: a lane in [0, 1e30) took the fixed shift's steps here too (Shift), and gets the same outputs as in a
-            // vector of its own (but at x = 1 − 2⁻⁵³); the others are outside the domain and give NaN. Here a lane in [0, 1) takes its tenth step only while z < 10:
-            // not at x = 1 − 2⁻⁵³, where x + 9 rounds to 10; z − x tells (about 10 or about 9).
+            // Lane by lane: a lane in [0, 1e30) took the fixed shift's steps here too (Shift) and gets the same outputs as in a
+            // vector of its own; the others are outside the domain and give NaN. Here a lane in [0, 1) takes its tenth step
+            // only while z < 10, so not at x = 1 − 2⁻⁵³, where x + 9 rounds to 10: z − x tells (about 10 or about 9).
             var fixedLanes = O.GreaterThanOrEqual<double>(x, V.Zero) & O.LessThan<double>(x, O.Create(UnconditionalShiftLimit));
             var tenSteps = O.LessThan<double>(x, one) & O.GreaterThan<double>(z - x, O.Create(UnconditionalShiftSteps + 0.5));
             product = O.ConditionalSelect(fixedLanes & tenSteps, p0 * w, p0);
