@@ -481,15 +481,15 @@ public class PolygammaVectorTests
     /// <summary>
     /// <see cref="PolygammaVector.KlElementTerms"/>'s decomposition, r + ln product − κ ln strength with κ = (x − m) + 8.5,
     /// against m·ψ(x) − ln Γ(x) from MathNet, relative to the larger of |m·ψ(x)|, |ln Γ(x)| and 1 (the terms the evidential
-    /// KL sums and cancels): EDL's m = x − 1 over [1, 1e7] and R-EDL's m = x − 0.1 over [0.1, 1) and [1, 1e7] (a lane below
-    /// 1 takes ten shift steps), each argument alone in its vector and beside a lane of 1e31, which sends the vector to the
+    /// KL sums and cancels): EDL's m = x − 1 over [1, 1e7] and R-EDL's m = x − λ over [λ, 1) and [1, 1e7] for λ = 0.1 and its
+    /// smallest prior weight 1e-6 (a lane below 1 takes ten shift steps), each argument alone in its vector and beside a lane of 1e31, which sends the vector to the
     /// per-lane shift. MathNet's ln Γ is itself off by up to ~1e-14 here (<see cref="LgammaDigammaTrigamma_Lgamma_MatchesMathNetOverOneToTenMillion"/>),
     /// so the bound is ln Γ's; the output compares with m·ψ − ln Γ from <see cref="PolygammaVector.LgammaDigammaTrigamma"/>.
     /// </summary>
     [Test]
     public void KlElementTerms_Reconstruct_MatchesMathNet()
     {
-        foreach (double offset in new[] { 1.0, 0.1 })
+        foreach (double offset in new[] { 1.0, 0.1, 1e-6 })
         {
             var xs = Grid().Concat(BelowOne().Where(x => x >= offset)).ToArray();
             foreach (bool besideHuge in new[] { false, true })
