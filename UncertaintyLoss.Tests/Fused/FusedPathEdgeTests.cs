@@ -413,6 +413,42 @@ public class FusedPathEdgeTests
     }
 
     /// <summary>
+    /// The row-major kernel (issue 18, seventh session) at its boundary: (N, C) input with an index target takes it from
+    /// <see cref="FusedDirichlet.RowMajorMinClasses"/> classes on, for every loss of the evidential kernel but I-EDL; 127
+    /// classes, spatial input, probability targets, I-EDL and the max-norm loss keep the class-major tiles. Each case matches
+    /// the composed path; C = 131 leaves lanes past C in the last vector, and regFactor 0 takes the kernel's loop without
+    /// the KL; weights and ignored positions included.
+    /// </summary>
+    [Test]
+    public void FusedPath_RowMajorKernel_TakenFromItsClassCountAndMatchesComposedPath([Values] FusedLossUnderTest loss,
+        [Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype, [Values(0.0, 0.7)] double regFactor)
+    {
+        bool rowKernelLoss = loss is not (FusedLossUnderTest.MaxNorm or FusedLossUnderTest.Fisher);
+        foreach (var (shape, rowMajor) in new[]
+                 {
+                     (new long[] { 9, FusedDirichlet.RowMajorMinClasses - 1 }, false),
+                     (new long[] { 9, FusedDirichlet.RowMajorMinClasses }, rowKernelLoss),
+                     (new long[] { 5, 131 }, rowKernelLoss),
+                     (new long[] { 2, 131, 3 }, false),
+                 })
+        {
+            foreach (var reduction in new[] { Reduction.None, Reduction.Mean })
+            {
+                var c = EdgeCase(loss, dtype, shape, reduction, weighted: true, IgnoreMode.Some, regFactor);
+                long before = FusedDirichlet.RowJobsStarted;
+                AssertMatches(c);
+                Assert.That(FusedDirichlet.RowJobsStarted > before, Is.EqualTo(rowMajor), $"{c}: row-major kernel");
+            }
+        }
+
+        var soft = FusedCases.WithProbabilities(EdgeCase(loss, dtype, new long[] { 5, 131 }, Reduction.Mean, weighted: false, IgnoreMode.None, regFactor),
+            3, ProbabilityMode.Smoothed, dtype);
+        long beforeSoft = FusedDirichlet.RowJobsStarted;
+        AssertMatches(soft);
+        Assert.That(FusedDirichlet.RowJobsStarted, Is.EqualTo(beforeSoft), $"{soft}: probability targets keep the class-major tiles");
+    }
+
+    /// <summary>
     /// Every position ignored (ignoreIndex −100, and an ignore index that is a real class, 1): the mean is 0 (not NaN),
     /// the sum 0, reduction None 0 everywhere, the gradient 0, as on the composed path; with and without weights.
     /// </summary>

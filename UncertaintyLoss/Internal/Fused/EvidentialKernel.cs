@@ -228,6 +228,45 @@ internal static class EvidentialKernel
         }
     }
 
+    /// <summary>The per-call values of <see cref="Tile"/> and <see cref="Row"/>: the loss's options as flags and as vectors
+    /// (every lane the same).</summary>
+    private readonly struct Setup
+    {
+        internal readonly Risk Risk;
+        internal readonly bool Squared, WithKl, FullKl, PriorNetwork, WithCorrectEvidence, WithGrad;
+        internal readonly V Prior, PriorOthers, Lambda, Offset, KlShift, KlTermKappa, Classes, CorrectWeightTimesClasses, EvidenceFloor;
+
+        internal Setup(FusedLoss loss, int classes, double klOffset, bool withGrad)
+        {
+            Risk = loss.Kind == FusedLossKind.Fisher ? Risk.Fisher
+                : loss.Kind == FusedLossKind.Relaxed ? Risk.SquaredErrorOfMean
+                : loss.Risk switch
+                {
+                    EvidentialRisk.LogLikelihood => Risk.LogLikelihood,
+                    EvidentialRisk.CrossEntropy => Risk.CrossEntropy,
+                    _ => Risk.SquaredError,
+                };
+            Squared = Risk is Risk.SquaredError or Risk.SquaredErrorOfMean;
+            WithKl = loss.RegFactor > 0;
+            // The Posterior Network's −H[Dir(α)] and belief matching's KL are of Dir(α) itself, every class included (class
+            // summary), not of α̃; belief matching's element weights are α − β (KlShift), the evidence's e = α − λ otherwise.
+            FullKl = loss.Kind is FusedLossKind.PosteriorNetwork or FusedLossKind.BeliefMatching or FusedLossKind.PriorNetwork;
+            PriorNetwork = loss.Kind == FusedLossKind.PriorNetwork;
+            WithCorrectEvidence = loss.CorrectEvidenceWeight > 0;   // RED (class summary)
+            WithGrad = withGrad;
+            Prior = O.Create(loss.PriorWeight);
+            PriorOthers = O.Create((classes - 1) * loss.PriorWeight);   // Σ_{j≠t} λ
+            Lambda = O.Create(loss.RegFactor);
+            Offset = O.Create(klOffset);
+            KlShift = O.Create(loss.KlConcentration - loss.PriorWeight);
+            // κ of KlElementTerms: α − m = λ + (the KL prior's concentration − λ), plus the fixed shift's steps less ½.
+            KlTermKappa = O.Create(loss.KlConcentration + (PolygammaVector.UnconditionalShiftSteps - 0.5));
+            Classes = O.Create((double)classes);
+            CorrectWeightTimesClasses = O.Create(loss.CorrectEvidenceWeight * classes);   // w·C of w·ν = w·C/S
+            EvidenceFloor = O.Create(UL.CorrectEvidenceFloor);
+        }
+    }
+
     /// <summary>
     /// Loss and (when the scratch has a gradient buffer) gradient of every position of the tile.
     /// <paramref name="klOffset"/> is ln Γ(Cλ) − (C − 1) ln Γ(λ), the KL's constant (see the class summary).
@@ -237,39 +276,21 @@ internal static class EvidentialKernel
     {
         var e = s.Evidence;
         var grad = s.Gradient;
-        var risk = loss.Kind == FusedLossKind.Fisher ? Risk.Fisher
-            : loss.Kind == FusedLossKind.Relaxed ? Risk.SquaredErrorOfMean
-            : loss.Risk switch
-            {
-                EvidentialRisk.LogLikelihood => Risk.LogLikelihood,
-                EvidentialRisk.CrossEntropy => Risk.CrossEntropy,
-                _ => Risk.SquaredError,
-            };
-        bool squared = risk is Risk.SquaredError or Risk.SquaredErrorOfMean;
-        bool withKl = loss.RegFactor > 0;
-        // The Posterior Network's −H[Dir(α)] and belief matching's KL are of Dir(α) itself, every class included (class
-        // summary), not of α̃; belief matching's element weights are α − β (klShift), the evidence's e = α − λ otherwise.
-        bool fullKl = loss.Kind is FusedLossKind.PosteriorNetwork or FusedLossKind.BeliefMatching or FusedLossKind.PriorNetwork;
-        bool priorNetwork = loss.Kind == FusedLossKind.PriorNetwork;
-        var klShift = O.Create(loss.KlConcentration - loss.PriorWeight);
-        // κ of KlElementTerms: α − m = λ + (the KL prior's concentration − λ), plus the fixed shift's steps less ½.
-        var klTermKappa = O.Create(loss.KlConcentration + (PolygammaVector.UnconditionalShiftSteps - 0.5));
         bool withGrad = grad is not null;
+        var k = new Setup(loss, classes, klOffset, withGrad);
+        bool squared = k.Squared;
+        bool withKl = k.WithKl;
+        bool fullKl = k.FullKl;
         var derivative = s.Derivative;
         bool withActivation = withGrad && derivative is not null;
         var one = O.Create(1.0);
         var two = O.Create(2.0);
-        var prior = O.Create(loss.PriorWeight);
-        var priorOthers = O.Create((classes - 1) * loss.PriorWeight);   // Σ_{j≠t} λ
-        var lambda = O.Create(loss.RegFactor);
-        var offset = O.Create(klOffset);
-        bool fisher = risk == Risk.Fisher;
+        var prior = k.Prior;
+        var lambda = k.Lambda;
+        bool fisher = k.Risk == Risk.Fisher;
         bool withLogDet = fisher && loss.FisherCoefficient > 0;
         var fisherC = O.Create(loss.FisherCoefficient);
         var halfClassesLess1 = O.Create((classes - 1) / 2.0);   // (K − 1)/2 of ln|I(α)|'s last factor
-        bool withCorrectEvidence = loss.CorrectEvidenceWeight > 0;   // RED (class summary)
-        var correctWeightTimesClasses = O.Create(loss.CorrectEvidenceWeight * classes);   // w·C of w·ν = w·C/S
-        var evidenceFloor = O.Create(UL.CorrectEvidenceFloor);
 
         // I-EDL's element pass: ψ₁(α) of every class (the true class too), and with the log-determinant f(α); with a
         // gradient also ψ₂(α) and f′(α).
@@ -311,7 +332,7 @@ internal static class EvidentialKernel
 
                 if (withKl)
                 {
-                    var mj = ej - klShift;   // α − the KL prior's concentration: e itself (klShift 0) but for belief matching
+                    var mj = ej - k.KlShift;   // α − the KL prior's concentration: e itself (KlShift 0) but for belief matching
                     KlElementTerms(ej + prior, mj, withGrad, out var term, out var shift, out var strength, out var tg);
                     var klExcluded = fullKl ? V.Zero : isTrue;
                     klTermSum += O.AndNot(term, klExcluded);
@@ -322,154 +343,32 @@ internal static class EvidentialKernel
                 }
             }
 
-            var sHat = priorOthers + eOther;                       // Σ_{j≠t} α_j
-            var alphaTrue = prior + eTrue;
-            var s0 = sHat + alphaTrue;                              // S
-            var sTilde = fullKl ? s0 : prior + sHat;                // S̃ (S for the Posterior Network)
-            var eKl = fullKl ? eOther + eTrue - O.Create((double)classes) * klShift : eOther;   // S̃ − C·(KL prior)
-
-            var invS = one / s0;
-            var invS2 = invS * invS;
-            var sPlus1 = s0 + one;
-            // 1 − Q = Σ_j α_j R_j / S² = (α_t Ŝ + S Ŝ − Σ_{j≠t} α_j²)/S², without a pass of its own (squared error only). The
-            // subtraction loses relative accuracy only where one wrong class holds almost all of S; then 1 − Q ≈ C/S is
-            // outweighed in the loss by the first term (≈ 2) and in the gradient by the terms of order 1/S² (class summary).
-            var oneMinusQ = (Mad(s0, sHat, alphaTrue * sHat) - alphaSqOther) * invS2;
-            var trigammaS = V.Zero;                        // ψ₁(S) (cross-entropy only)
-            var trigammaTrue = V.Zero;                     // ψ₁(α_t) (cross-entropy only)
-            V fisherA = default, fisherB = default, fisherV = default;   // I-EDL's weighted sums
-            V trigammaStrength = default, logDetGap = default, logDetShared = default;   // I-EDL's ψ₁(S), G and shared slope
-            V lossV;
-            switch (risk)
+            var klLog = withKl ? klTermSum + shiftProducts.Log() : V.Zero;
+            var strengthLog = withKl ? strengthProducts.Log() : V.Zero;
+            if (!fisher)
             {
-                case Risk.SquaredError:
-                    lossV = (sHat * sHat + alphaSqOther) * invS2 + oneMinusQ / sPlus1;
-                    break;
-                case Risk.SquaredErrorOfMean:
-                    lossV = (sHat * sHat + alphaSqOther) * invS2;
-                    break;
-                case Risk.LogLikelihood:
-                    lossV = Log1p(sHat / alphaTrue);
-                    break;
-                case Risk.Fisher:
-                {
-                    // Σ_j w_j m_j with w = ψ₁(α), m_j = u_j² + q_j/(S + 1), u = y − p, q_j = p_j(1 − p_j) = α_j R_j / S²,
-                    // and the sums the gradient needs: A = Σ w u p, Bv = Σ w (1 − 2p) p, V = Σ w q.
-                    var fisherLoss = V.Zero;
-                    fisherA = V.Zero;
-                    fisherB = V.Zero;
-                    fisherV = V.Zero;
-                    var remainderSum = V.Zero;
-                    var trigammaProduct = PolygammaVector.ProductAccumulator.Create();
-                    for (int j = 0; j < classes; j++)
-                    {
-                        int at = j * lanes + g;
-                        var isTrue = O.Equals<double>(t, O.Create((double)j));
-                        var aj = O.LoadUnsafe(ref e[0], (nuint)at) + prior;
-                        var u = O.ConditionalSelect(isTrue, sHat, V.Zero - aj) * invS;
-                        var p = aj * invS;
-                        var q = aj * O.ConditionalSelect(isTrue, sHat, s0 - aj) * invS2;
-                        var w = O.LoadUnsafe(ref fisherTrigamma![0], (nuint)at);
-                        fisherLoss += w * Mad(u, u, q / sPlus1);
-                        fisherA += w * u * p;
-                        fisherB += w * (one - two * p) * p;
-                        fisherV += w * q;
-                        if (withLogDet)
-                        {
-                            remainderSum += O.LoadUnsafe(ref fisherRemainder![0], (nuint)at);
-                            trigammaProduct.Multiply(w);
-                        }
-                    }
+                var riskScale = k.PriorNetwork ? O.LoadUnsafe(ref s.RiskScale![0], (nuint)g) : V.Zero;
+                var positionConstant = k.PriorNetwork ? O.LoadUnsafe(ref s.PositionConstant![0], (nuint)g) : V.Zero;
+                PositionTerms(in k, eOther, eTrue, alphaSqOther, klLog, strengthLog, riskScale, positionConstant,
+                    out var lossValue, out var slope, out var otherConstant, out var trueConstant);
+                lossValue.StoreUnsafe(ref s.Loss[0], (nuint)g);
+                if (!withGrad)
+                    continue;
 
-                    lossV = fisherLoss;
-                    if (withLogDet)
-                    {
-                        // ln|I(α)| = Σ ln ψ₁(α_j) + ln ψ₁(S) + ln G, G = (K − 1)/2 + f(S) − Σ f(α_j) (no cancellation).
-                        TrigammaTetragamma(s0, withGrad, out trigammaStrength, out var tetragammaStrength);
-                        TrigammaReciprocalRemainder(s0, trigammaStrength, tetragammaStrength, withGrad, out var fS, out var fSlopeS);
-                        logDetGap = halfClassesLess1 + fS - remainderSum;
-                        logDetShared = tetragammaStrength / trigammaStrength + fSlopeS / logDetGap;   // ∂ ln|I|/∂α_k's terms common to every k
-                        var logDet = trigammaProduct.Log() + Log(trigammaStrength) + Log(logDetGap);
-                        lossV -= fisherC * logDet;
-                    }
-
-                    break;
-                }
-
-                default:
-                    LgammaDigammaTrigamma(s0, withGrad, out _, out var digammaS, out trigammaS);
-                    LgammaDigammaTrigamma(alphaTrue, withGrad, out _, out var digammaTrue, out trigammaTrue);
-                    lossV = digammaS - digammaTrue;
-                    if (priorNetwork)
-                    {
-                        // The Prior Network loss: τ times the risk in distribution, 0 out of distribution (per position).
-                        var riskScale = O.LoadUnsafe(ref s.RiskScale![0], (nuint)g);
-                        lossV *= riskScale;
-                        trigammaS *= riskScale;
-                        trigammaTrue *= riskScale;
-                    }
-
-                    break;
-            }
-
-            var trigammaSTilde = V.Zero;
-            if (withKl)
-            {
-                LgammaDigammaTrigamma(sTilde, withGrad, out var lgS, out var dgS, out trigammaSTilde);
-                var klTerms = Mad(klTermKappa, V.Zero - strengthProducts.Log(), klTermSum + shiftProducts.Log());
-                var kl = lgS - offset + klTerms - eKl * dgS;
-                lossV = Mad(lambda, kl, lossV);
-            }
-
-            if (priorNetwork)
-                lossV += O.LoadUnsafe(ref s.PositionConstant![0], (nuint)g);   // −ln Γ(C + τ) + ln Γ(1 + τ), or −ln Γ(C) out of distribution
-
-            // RED's correct-evidence term −w·ν·ln max(e_t, ε), ν = C/S held constant: ∂/∂e_t = −w·ν/e_t where e_t ≥ ε (the
-            // composed clamp_min passes the gradient at ε), 0 below; nothing for the other classes, and nothing through ν.
-            var correctGradientTrue = V.Zero;
-            if (withCorrectEvidence)
-            {
-                var weightedVacuity = correctWeightTimesClasses * invS;
-                lossV -= weightedVacuity * Log(O.Max(eTrue, evidenceFloor));
-                correctGradientTrue = O.ConditionalSelect(O.GreaterThanOrEqual<double>(eTrue, evidenceFloor), V.Zero - weightedVacuity / eTrue, V.Zero);
-            }
-
-            lossV.StoreUnsafe(ref s.Loss[0], (nuint)g);
-            if (!withGrad)
-                continue;
-
-            // Pass 2: the gradient (class summary). The KL's part is λ(m_k ψ₁(α_k) − (S̃ − Cλ) ψ₁(S̃)), with m_k ψ₁(α_k) from
-            // pass 1, at every class the KL covers. From logits, the activation's derivative e′(x) is applied here (the
-            // chain rule; the job's separate pass, ActivationKernel.Chain, is for the other kernels).
-            var klGradientShift = eKl * trigammaSTilde;                      // (S̃ − Cλ) ψ₁(S̃)
-            if (fisher)
-            {
+                // Pass 2: g_k = slope·(e_k + λ) + intercept [+ λ(m_k ψ₁(α_k) − (S̃ − Cλ) ψ₁(S̃))] (PositionTerms), with
+                // m_k ψ₁(α_k) from pass 1, at every class the KL covers. From logits, the activation's derivative e′(x) is
+                // applied here (the chain rule; the job's separate pass, ActivationKernel.Chain, is for the other kernels).
                 for (int j = 0; j < classes; j++)
                 {
-                    // ∂/∂α_k Σ_j w_j m_j = ψ₂(α_k) m_k + (2A − 2 w_k u_k)/S + (w_k(1 − 2p_k) − Bv)/(S(S + 1)) − V/(S + 1)²;
-                    // ∂ ln|I|/∂α_k = ψ₂(α_k)/ψ₁(α_k) + ψ₂(S)/ψ₁(S) + (f′(S) − f′(α_k))/G.
                     int at = j * lanes + g;
                     var isTrue = O.Equals<double>(t, O.Create((double)j));
-                    var aj = O.LoadUnsafe(ref e[0], (nuint)at) + prior;
-                    var u = O.ConditionalSelect(isTrue, sHat, V.Zero - aj) * invS;
-                    var p = aj * invS;
-                    var q = aj * O.ConditionalSelect(isTrue, sHat, s0 - aj) * invS2;
-                    var w = O.LoadUnsafe(ref fisherTrigamma![0], (nuint)at);
-                    var wSlope = O.LoadUnsafe(ref fisherTetragamma![0], (nuint)at);
-                    var gj = wSlope * Mad(u, u, q / sPlus1)
-                        + (fisherA - w * u) * two * invS
-                        + (w * (one - two * p) - fisherB) * invS / sPlus1
-                        - fisherV / (sPlus1 * sPlus1);
-                    if (withLogDet)
-                    {
-                        var logDetSlope = wSlope / w + logDetShared - O.LoadUnsafe(ref fisherRemainderSlope![0], (nuint)at) / logDetGap;
-                        gj -= fisherC * logDetSlope;
-                    }
-
+                    var gj = squared
+                        ? O.ConditionalSelect(isTrue, trueConstant, Mad(slope, O.LoadUnsafe(ref e[0], (nuint)at), otherConstant))
+                        : O.ConditionalSelect(isTrue, trueConstant, otherConstant);
                     if (withKl)
                     {
-                        var klGrad = O.AndNot(O.LoadUnsafe(ref grad![0], (nuint)at) - klGradientShift, isTrue);
-                        gj = Mad(lambda, klGrad, gj);
+                        var klElement = O.LoadUnsafe(ref grad![0], (nuint)at);
+                        gj = Mad(lambda, fullKl ? klElement : O.AndNot(klElement, isTrue), gj);
                     }
 
                     if (withActivation)
@@ -480,73 +379,375 @@ internal static class EvidentialKernel
                 continue;
             }
 
-            // The other risks' gradient at a wrong class k is linear in α_k (issue 18, fifth session; it was evaluated term
-            // by term per element): with c1 = −2/S, c2 = c1/(S + 1), c3 = (1 − Q)/(S + 1)², B = Σ_j (y_j − p_j) p_j and
-            // Q = Σ p_j², y_k − p_k = −α_k/S and p_k − Q = α_k/S − Q turn the squared error's
-            // c1((y_k − p_k) − B) + c2(p_k − Q) − c3 into α_k(c2 − c1)/S − (c1 B + c2 Q + c3) = α_k·2/(S(S + 1)) − (c1 B + c2 Q + c3);
-            // R-EDL's c1((y_k − p_k) − B) into α_k·2/S² − c1 B; the log-likelihood's and cross-entropy's are constants.
-            // The true class's value is per position too.
-            var b = (sHat * alphaTrue - alphaSqOther) * invS2;               // B
-            var c1 = -two * invS;
-            V slope, intercept, gTrue;
-            switch (risk)
-            {
-                case Risk.SquaredError:
-                {
-                    var c2 = c1 / sPlus1;
-                    var c3 = oneMinusQ / (sPlus1 * sPlus1);
-                    var q = Mad(alphaTrue, alphaTrue, alphaSqOther) * invS2;       // Q, summed directly (no cancellation)
-                    slope = V.Zero - c2;
-                    intercept = V.Zero - Mad(c1, b, Mad(c2, q, c3));
-                    gTrue = Mad(c1, sHat * invS - b, Mad(c2, oneMinusQ - sHat * invS, V.Zero - c3));
-                    break;
-                }
-
-                case Risk.SquaredErrorOfMean:
-                    slope = V.Zero - c1 * invS;
-                    intercept = V.Zero - c1 * b;
-                    gTrue = c1 * (sHat * invS - b);
-                    break;
-                case Risk.LogLikelihood:
-                    slope = V.Zero;
-                    intercept = invS;
-                    gTrue = V.Zero - sHat * invS / alphaTrue;
-                    break;
-                default:
-                    slope = V.Zero;
-                    intercept = trigammaS;
-                    gTrue = trigammaS - trigammaTrue;
-                    break;
-            }
-
-            // g_k = slope·(e_k + λ) + intercept [+ λ(m_k ψ₁(α_k) − (S̃ − Cλ) ψ₁(S̃))]: the per-position terms folded first.
-            var otherConstant = Mad(slope, prior, intercept);
-            var trueConstant = gTrue + correctGradientTrue;
-            if (withKl)
-            {
-                var klConstant = lambda * klGradientShift;
-                otherConstant -= klConstant;
-                if (fullKl)
-                    trueConstant -= klConstant;
-            }
-
+            // I-EDL.
+            Strengths(in k, eOther, eTrue, alphaSqOther, out var sHat, out _, out var s0, out var sTilde, out var eKl,
+                out var invS, out var invS2, out var sPlus1, out _);
+            // Σ_j w_j m_j with w = ψ₁(α), m_j = u_j² + q_j/(S + 1), u = y − p, q_j = p_j(1 − p_j) = α_j R_j / S², and the
+            // sums the gradient needs: A = Σ w u p, Bv = Σ w (1 − 2p) p, V = Σ w q.
+            var fisherLoss = V.Zero;
+            var fisherA = V.Zero;
+            var fisherB = V.Zero;
+            var fisherV = V.Zero;
+            var remainderSum = V.Zero;
+            var trigammaProduct = PolygammaVector.ProductAccumulator.Create();
             for (int j = 0; j < classes; j++)
             {
                 int at = j * lanes + g;
                 var isTrue = O.Equals<double>(t, O.Create((double)j));
-                var gj = squared
-                    ? O.ConditionalSelect(isTrue, trueConstant, Mad(slope, O.LoadUnsafe(ref e[0], (nuint)at), otherConstant))
-                    : O.ConditionalSelect(isTrue, trueConstant, otherConstant);
+                var aj = O.LoadUnsafe(ref e[0], (nuint)at) + prior;
+                var u = O.ConditionalSelect(isTrue, sHat, V.Zero - aj) * invS;
+                var p = aj * invS;
+                var q = aj * O.ConditionalSelect(isTrue, sHat, s0 - aj) * invS2;
+                var w = O.LoadUnsafe(ref fisherTrigamma![0], (nuint)at);
+                fisherLoss += w * Mad(u, u, q / sPlus1);
+                fisherA += w * u * p;
+                fisherB += w * (one - two * p) * p;
+                fisherV += w * q;
+                if (withLogDet)
+                {
+                    remainderSum += O.LoadUnsafe(ref fisherRemainder![0], (nuint)at);
+                    trigammaProduct.Multiply(w);
+                }
+            }
+
+            var lossV = fisherLoss;
+            V trigammaStrength = default, logDetGap = default, logDetShared = default;   // ψ₁(S), G and the shared slope
+            if (withLogDet)
+            {
+                // ln|I(α)| = Σ ln ψ₁(α_j) + ln ψ₁(S) + ln G, G = (K − 1)/2 + f(S) − Σ f(α_j) (no cancellation).
+                TrigammaTetragamma(s0, withGrad, out trigammaStrength, out var tetragammaStrength);
+                TrigammaReciprocalRemainder(s0, trigammaStrength, tetragammaStrength, withGrad, out var fS, out var fSlopeS);
+                logDetGap = halfClassesLess1 + fS - remainderSum;
+                logDetShared = tetragammaStrength / trigammaStrength + fSlopeS / logDetGap;   // ∂ ln|I|/∂α_k's terms common to every k
+                var logDet = trigammaProduct.Log() + Log(trigammaStrength) + Log(logDetGap);
+                lossV -= fisherC * logDet;
+            }
+
+            var trigammaSTilde = V.Zero;
+            if (withKl)
+                lossV = Mad(lambda, Kl(in k, sTilde, eKl, klLog, strengthLog, out trigammaSTilde), lossV);
+            lossV.StoreUnsafe(ref s.Loss[0], (nuint)g);
+            if (!withGrad)
+                continue;
+
+            var klGradientShift = eKl * trigammaSTilde;                      // (S̃ − Cλ) ψ₁(S̃)
+            for (int j = 0; j < classes; j++)
+            {
+                // ∂/∂α_k Σ_j w_j m_j = ψ₂(α_k) m_k + (2A − 2 w_k u_k)/S + (w_k(1 − 2p_k) − Bv)/(S(S + 1)) − V/(S + 1)²;
+                // ∂ ln|I|/∂α_k = ψ₂(α_k)/ψ₁(α_k) + ψ₂(S)/ψ₁(S) + (f′(S) − f′(α_k))/G.
+                int at = j * lanes + g;
+                var isTrue = O.Equals<double>(t, O.Create((double)j));
+                var aj = O.LoadUnsafe(ref e[0], (nuint)at) + prior;
+                var u = O.ConditionalSelect(isTrue, sHat, V.Zero - aj) * invS;
+                var p = aj * invS;
+                var q = aj * O.ConditionalSelect(isTrue, sHat, s0 - aj) * invS2;
+                var w = O.LoadUnsafe(ref fisherTrigamma![0], (nuint)at);
+                var wSlope = O.LoadUnsafe(ref fisherTetragamma![0], (nuint)at);
+                var gj = wSlope * Mad(u, u, q / sPlus1)
+                    + (fisherA - w * u) * two * invS
+                    + (w * (one - two * p) - fisherB) * invS / sPlus1
+                    - fisherV / (sPlus1 * sPlus1);
+                if (withLogDet)
+                {
+                    var logDetSlope = wSlope / w + logDetShared - O.LoadUnsafe(ref fisherRemainderSlope![0], (nuint)at) / logDetGap;
+                    gj -= fisherC * logDetSlope;
+                }
+
                 if (withKl)
                 {
-                    var klElement = O.LoadUnsafe(ref grad![0], (nuint)at);
-                    gj = Mad(lambda, fullKl ? klElement : O.AndNot(klElement, isTrue), gj);
+                    var klGrad = O.AndNot(O.LoadUnsafe(ref grad![0], (nuint)at) - klGradientShift, isTrue);
+                    gj = Mad(lambda, klGrad, gj);
                 }
 
                 if (withActivation)
                     gj *= O.LoadUnsafe(ref derivative![0], (nuint)at);
                 gj.StoreUnsafe(ref grad![0], (nuint)at);
             }
+        }
+    }
+
+    /// <summary>
+    /// The row-major form of <see cref="Tile"/> for one position of (N, C) input with large C (issue 18, seventh session):
+    /// the C classes of the row lie in the lanes, so that the row is read and written as it is stored (no transposes) and
+    /// its buffers stay in L1 (C doubles each); the per-position sums are reduced across the lanes, and the per-position
+    /// functions (<see cref="PositionTerms"/>) run once with every lane the same. The evidence e_j is
+    /// <see cref="Scratch.Evidence"/>[j] for j &lt; C (the entries from C up to the next multiple of the vector width are
+    /// read and left out of every sum), the activation's derivative (when the scratch has one)
+    /// <see cref="Scratch.Derivative"/>[j]; the unweighted gradient with respect to the input goes to
+    /// <see cref="Scratch.Gradient"/>[j]. Not for I-EDL. Every element gets the operations <see cref="Tile"/> gives it; the
+    /// sums over the classes are added in another order (by lane, then across the lanes), so the result differs from the
+    /// class-major tile's at rounding level, and between vector widths.
+    /// </summary>
+    /// <returns>The loss of the position, unweighted.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
+    internal static double Row(Scratch s, int classes, FusedLoss loss, double klOffset, double target, double riskScale, double positionConstant)
+    {
+        var grad = s.Gradient;
+        bool withGrad = grad is not null;
+        var k = new Setup(loss, classes, klOffset, withGrad);
+        var t = O.Create(target);
+        V eOther, eTrue, alphaSqOther, klLog = V.Zero, strengthLog = V.Zero;
+        if (k.WithKl)
+            RowSumsWithKl(s.Evidence, grad, classes, t, k.Prior, k.KlShift, k.Squared, k.FullKl, out eOther, out eTrue, out alphaSqOther, out klLog, out strengthLog);
+        else
+            RowSums(s.Evidence, classes, t, k.Prior, k.Squared, out eOther, out eTrue, out alphaSqOther);
+        PositionTerms(in k, eOther, eTrue, alphaSqOther, klLog, strengthLog, O.Create(riskScale), O.Create(positionConstant),
+            out var lossValue, out var slope, out var otherConstant, out var trueConstant);
+        if (withGrad)
+            RowGradient(s.Evidence, withGrad && s.Derivative is not null ? s.Derivative : null, grad!, classes, t, k.Lambda, k.Squared, k.WithKl,
+                k.FullKl, slope, otherConstant, trueConstant);
+        return lossValue[0];
+    }
+
+    /// <summary><see cref="Row"/>'s pass 1 without the KL: Σ_{j≠t} e_j, e_t and (squared errors) Σ_{j≠t} (e_j + λ)², each
+    /// reduced across the lanes and broadcast. Its own method, so that the JIT keeps the sums in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void RowSums(double[] e, int classes, V t, V prior, bool squared, out V eOther, out V eTrue, out V alphaSqOther)
+    {
+        var limit = O.Create((double)classes);
+        var step = O.Create((double)V.Count);
+        var other = V.Zero;
+        var trueSum = V.Zero;
+        var squares = V.Zero;
+        var index = V.Indices;
+        for (int j = 0; j < classes; j += V.Count)
+        {
+            var ej = O.LoadUnsafe(ref e[0], (nuint)j);
+            var isTrue = O.Equals<double>(t, index);
+            var excluded = isTrue | O.GreaterThanOrEqual<double>(index, limit);   // the true class, and lanes past C
+            other += O.AndNot(ej, excluded);
+            trueSum += ej & isTrue;
+            if (squared)
+            {
+                var aj = ej + prior;
+                squares += O.AndNot(aj * aj, excluded);
+            }
+
+            index += step;
+        }
+
+        eOther = O.Create(O.Sum(other));
+        eTrue = O.Create(O.Sum(trueSum));
+        alphaSqOther = O.Create(O.Sum(squares));
+    }
+
+    /// <summary><see cref="RowSums"/> with the KL's element terms (as <see cref="Tile"/>'s pass 1): also klLog and
+    /// strengthLog (<see cref="Kl"/>), and with a gradient buffer m_j ψ₁(α_j) into it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void RowSumsWithKl(double[] e, double[]? grad, int classes, V t, V prior, V klShift, bool squared, bool fullKl,
+        out V eOther, out V eTrue, out V alphaSqOther, out V klLog, out V strengthLog)
+    {
+        bool withGrad = grad is not null;
+        var one = O.Create(1.0);
+        var limit = O.Create((double)classes);
+        var step = O.Create((double)V.Count);
+        var other = V.Zero;
+        var trueSum = V.Zero;
+        var squares = V.Zero;
+        var klTermSum = V.Zero;
+        var shiftProducts = PolygammaVector.ProductAccumulator.Create();
+        var strengthProducts = PolygammaVector.ProductAccumulator.Create();
+        var index = V.Indices;
+        for (int j = 0; j < classes; j += V.Count)
+        {
+            var ej = O.LoadUnsafe(ref e[0], (nuint)j);
+            var isTrue = O.Equals<double>(t, index);
+            var past = O.GreaterThanOrEqual<double>(index, limit);
+            var excluded = isTrue | past;
+            other += O.AndNot(ej, excluded);
+            trueSum += ej & isTrue;
+            if (squared)
+            {
+                var aj = ej + prior;
+                squares += O.AndNot(aj * aj, excluded);
+            }
+
+            var mj = ej - klShift;   // α − the KL prior's concentration: e itself (klShift 0) but for belief matching
+            KlElementTerms(ej + prior, mj, withGrad, out var term, out var shift, out var strength, out var tg);
+            var klExcluded = fullKl ? past : excluded;
+            klTermSum += O.AndNot(term, klExcluded);
+            shiftProducts.Multiply(O.ConditionalSelect(klExcluded, one, shift));
+            strengthProducts.Multiply(O.ConditionalSelect(klExcluded, one, strength));
+            if (withGrad)
+                (mj * tg).StoreUnsafe(ref grad![0], (nuint)j);
+            index += step;
+        }
+
+        eOther = O.Create(O.Sum(other));
+        eTrue = O.Create(O.Sum(trueSum));
+        alphaSqOther = O.Create(O.Sum(squares));
+        klLog = O.Create(O.Sum(klTermSum) + O.Sum(shiftProducts.Log()));
+        strengthLog = O.Create(O.Sum(strengthProducts.Log()));
+    }
+
+    /// <summary><see cref="Row"/>'s pass 2 (as <see cref="Tile"/>'s): the gradient with respect to the input, from the
+    /// position's coefficients (<see cref="PositionTerms"/>) and, with the KL, the m_j ψ₁(α_j) that pass 1 left in
+    /// <paramref name="grad"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void RowGradient(double[] e, double[]? derivative, double[] grad, int classes, V t, V lambda, bool squared, bool withKl,
+        bool fullKl, V slope, V otherConstant, V trueConstant)
+    {
+        bool withActivation = derivative is not null;
+        var step = O.Create((double)V.Count);
+        var index = V.Indices;
+        for (int j = 0; j < classes; j += V.Count)
+        {
+            var isTrue = O.Equals<double>(t, index);
+            var gj = squared
+                ? O.ConditionalSelect(isTrue, trueConstant, Mad(slope, O.LoadUnsafe(ref e[0], (nuint)j), otherConstant))
+                : O.ConditionalSelect(isTrue, trueConstant, otherConstant);
+            if (withKl)
+            {
+                var klElement = O.LoadUnsafe(ref grad[0], (nuint)j);
+                gj = Mad(lambda, fullKl ? klElement : O.AndNot(klElement, isTrue), gj);
+            }
+
+            if (withActivation)
+                gj *= O.LoadUnsafe(ref derivative![0], (nuint)j);
+            gj.StoreUnsafe(ref grad[0], (nuint)j);
+            index += step;
+        }
+    }
+
+    /// <summary>S = Σα and the other strengths of a position from pass 1's sums (class summary).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Strengths(in Setup k, V eOther, V eTrue, V alphaSqOther, out V sHat, out V alphaTrue, out V s0,
+        out V sTilde, out V eKl, out V invS, out V invS2, out V sPlus1, out V oneMinusQ)
+    {
+        sHat = k.PriorOthers + eOther;                        // Σ_{j≠t} α_j
+        alphaTrue = k.Prior + eTrue;
+        s0 = sHat + alphaTrue;                                // S
+        sTilde = k.FullKl ? s0 : k.Prior + sHat;              // S̃ (S for the Posterior Network)
+        eKl = k.FullKl ? eOther + eTrue - k.Classes * k.KlShift : eOther;   // S̃ − C·(KL prior)
+        invS = O.Create(1.0) / s0;
+        invS2 = invS * invS;
+        sPlus1 = s0 + O.Create(1.0);
+        // 1 − Q = Σ_j α_j R_j / S² = (α_t Ŝ + S Ŝ − Σ_{j≠t} α_j²)/S², without a pass of its own (squared error only). The
+        // subtraction loses relative accuracy only where one wrong class holds almost all of S; then 1 − Q ≈ C/S is
+        // outweighed in the loss by the first term (≈ 2) and in the gradient by the terms of order 1/S² (class summary).
+        oneMinusQ = (Mad(s0, sHat, alphaTrue * sHat) - alphaSqOther) * invS2;
+    }
+
+    /// <summary>The KL of a position without the regFactor (class summary), from S̃, S̃ − C·(the KL prior) and pass 1's
+    /// klLog = Σ (m ψ(α) − ln Γ(α)) + κ ln Π strength and strengthLog = ln Π strength; ψ₁(S̃) out when the setup has a gradient.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V Kl(in Setup k, V sTilde, V eKl, V klLog, V strengthLog, out V trigammaSTilde)
+    {
+        LgammaDigammaTrigamma(sTilde, k.WithGrad, out var lgS, out var dgS, out trigammaSTilde);
+        var klTerms = Mad(k.KlTermKappa, V.Zero - strengthLog, klLog);
+        return lgS - k.Offset + klTerms - eKl * dgS;
+    }
+
+    /// <summary>
+    /// A position's loss and the coefficients of its gradient, from pass 1's sums (every risk but I-EDL's): at a wrong
+    /// class k the gradient is slope·e_k + otherConstant [+ λ·m_k ψ₁(α_k) from the KL], at the true class trueConstant
+    /// [+ λ·m_t ψ₁(α_t) when the KL covers every class]. One call per vector of positions (its own method: it keeps the
+    /// kernels' loops inside the JIT's inlining budget).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]   // its own inlining budget; no tier-0 code
+    private static void PositionTerms(in Setup k, V eOther, V eTrue, V alphaSqOther, V klLog, V strengthLog, V riskScale,
+        V positionConstant, out V lossV, out V slope, out V otherConstant, out V trueConstant)
+    {
+        var two = O.Create(2.0);
+        Strengths(in k, eOther, eTrue, alphaSqOther, out var sHat, out var alphaTrue, out var s0, out var sTilde, out var eKl,
+            out var invS, out var invS2, out var sPlus1, out var oneMinusQ);
+        var trigammaS = V.Zero;                        // ψ₁(S) (cross-entropy only)
+        var trigammaTrue = V.Zero;                     // ψ₁(α_t) (cross-entropy only)
+        switch (k.Risk)
+        {
+            case Risk.SquaredError:
+                lossV = (sHat * sHat + alphaSqOther) * invS2 + oneMinusQ / sPlus1;
+                break;
+            case Risk.SquaredErrorOfMean:
+                lossV = (sHat * sHat + alphaSqOther) * invS2;
+                break;
+            case Risk.LogLikelihood:
+                lossV = Log1p(sHat / alphaTrue);
+                break;
+            default:
+                LgammaDigammaTrigamma(s0, k.WithGrad, out _, out var digammaS, out trigammaS);
+                LgammaDigammaTrigamma(alphaTrue, k.WithGrad, out _, out var digammaTrue, out trigammaTrue);
+                lossV = digammaS - digammaTrue;
+                if (k.PriorNetwork)
+                {
+                    // The Prior Network loss: τ times the risk in distribution, 0 out of distribution (per position).
+                    lossV *= riskScale;
+                    trigammaS *= riskScale;
+                    trigammaTrue *= riskScale;
+                }
+
+                break;
+        }
+
+        var trigammaSTilde = V.Zero;
+        if (k.WithKl)
+            lossV = Mad(k.Lambda, Kl(in k, sTilde, eKl, klLog, strengthLog, out trigammaSTilde), lossV);
+
+        if (k.PriorNetwork)
+            lossV += positionConstant;   // −ln Γ(C + τ) + ln Γ(1 + τ), or −ln Γ(C) out of distribution
+
+        // RED's correct-evidence term −w·ν·ln max(e_t, ε), ν = C/S held constant: ∂/∂e_t = −w·ν/e_t where e_t ≥ ε (the
+        // composed clamp_min passes the gradient at ε), 0 below; nothing for the other classes, and nothing through ν.
+        var correctGradientTrue = V.Zero;
+        if (k.WithCorrectEvidence)
+        {
+            var weightedVacuity = k.CorrectWeightTimesClasses * invS;
+            lossV -= weightedVacuity * Log(O.Max(eTrue, k.EvidenceFloor));
+            correctGradientTrue = O.ConditionalSelect(O.GreaterThanOrEqual<double>(eTrue, k.EvidenceFloor), V.Zero - weightedVacuity / eTrue, V.Zero);
+        }
+
+        slope = otherConstant = trueConstant = V.Zero;
+        if (!k.WithGrad)
+            return;
+
+        // The gradient's KL part is λ(m_k ψ₁(α_k) − (S̃ − Cλ) ψ₁(S̃)), with m_k ψ₁(α_k) from pass 1, at every class the KL
+        // covers. The other risks' gradient at a wrong class k is linear in α_k (issue 18, fifth session; it was evaluated
+        // term by term per element): with c1 = −2/S, c2 = c1/(S + 1), c3 = (1 − Q)/(S + 1)², B = Σ_j (y_j − p_j) p_j and
+        // Q = Σ p_j², y_k − p_k = −α_k/S and p_k − Q = α_k/S − Q turn the squared error's
+        // c1((y_k − p_k) − B) + c2(p_k − Q) − c3 into α_k(c2 − c1)/S − (c1 B + c2 Q + c3) = α_k·2/(S(S + 1)) − (c1 B + c2 Q + c3);
+        // R-EDL's c1((y_k − p_k) − B) into α_k·2/S² − c1 B; the log-likelihood's and cross-entropy's are constants.
+        // The true class's value is per position too.
+        var klGradientShift = eKl * trigammaSTilde;                      // (S̃ − Cλ) ψ₁(S̃)
+        var b = (sHat * alphaTrue - alphaSqOther) * invS2;               // B
+        var c1 = -two * invS;
+        V intercept, gTrue;
+        switch (k.Risk)
+        {
+            case Risk.SquaredError:
+            {
+                var c2 = c1 / sPlus1;
+                var c3 = oneMinusQ / (sPlus1 * sPlus1);
+                var q = Mad(alphaTrue, alphaTrue, alphaSqOther) * invS2;       // Q, summed directly (no cancellation)
+                slope = V.Zero - c2;
+                intercept = V.Zero - Mad(c1, b, Mad(c2, q, c3));
+                gTrue = Mad(c1, sHat * invS - b, Mad(c2, oneMinusQ - sHat * invS, V.Zero - c3));
+                break;
+            }
+
+            case Risk.SquaredErrorOfMean:
+                slope = V.Zero - c1 * invS;
+                intercept = V.Zero - c1 * b;
+                gTrue = c1 * (sHat * invS - b);
+                break;
+            case Risk.LogLikelihood:
+                intercept = invS;
+                gTrue = V.Zero - sHat * invS / alphaTrue;
+                break;
+            default:
+                intercept = trigammaS;
+                gTrue = trigammaS - trigammaTrue;
+                break;
+        }
+
+        // g_k = slope·(e_k + λ) + intercept [+ λ(m_k ψ₁(α_k) − (S̃ − Cλ) ψ₁(S̃))]: the per-position terms folded first.
+        otherConstant = Mad(slope, k.Prior, intercept);
+        trueConstant = gTrue + correctGradientTrue;
+        if (k.WithKl)
+        {
+            var klConstant = k.Lambda * klGradientShift;
+            otherConstant -= klConstant;
+            if (k.FullKl)
+                trueConstant -= klConstant;
         }
     }
 

@@ -183,6 +183,8 @@ internal static unsafe partial class FusedDirichlet
             Interlocked.Increment(ref jobsStarted);
             if (job.UsesVector512)
                 Interlocked.Increment(ref wideJobsStarted);
+            if (job.IsRowMajor)
+                Interlocked.Increment(ref rowJobsStarted);
             double total = job.Run();
 
             if (perPosition is not null)

@@ -29,6 +29,7 @@ internal static unsafe partial class FusedDirichlet
         private readonly double klOffset;
         private readonly double softplusThreshold;
         private readonly bool wide;
+        private readonly bool rowMajor;   // the row-major kernel (EvidentialKernel.Row), one row at a time
         private readonly long? outOfDistribution;       // the Prior Network loss's out-of-distribution class index
         private readonly double inDistributionConstant;  // its per-position constant in distribution (index targets)
         private readonly double outOfDistributionConstant;
@@ -68,6 +69,8 @@ internal static unsafe partial class FusedDirichlet
                 outOfDistributionConstant = -LnGamma(c);
             }
 
+            rowMajor = d == 1 && probabilities is null && c >= RowMajorMinClasses
+                && loss.Kind is not (FusedLossKind.MaxNorm or FusedLossKind.Fisher);
             softplusThreshold = isFloat ? ActivationKernel.SoftplusThresholdFloat32 : ActivationKernel.SoftplusThresholdFloat64;
             int maxLanes = Math.Max(VectorWidth, TileElements / c / VectorWidth * VectorWidth);
             if (d == 1)
@@ -107,6 +110,9 @@ internal static unsafe partial class FusedDirichlet
 
         /// <summary>Whether the job runs the kernels' 512-bit copy (<see cref="Kernels.UseVector512"/> when it was made).</summary>
         internal bool UsesVector512 => wide;
+
+        /// <summary>Whether the job runs the row-major kernel (<see cref="EvidentialKernel.Row"/>).</summary>
+        internal bool IsRowMajor => rowMajor;
 
         /// <summary>Runs every tile; returns Σ w·loss over the positions.</summary>
         internal double Run()
@@ -254,6 +260,93 @@ internal static unsafe partial class FusedDirichlet
                 destination[b] = source[b] * factor[b];
         }
 
+        /// <summary>
+        /// The tile's <paramref name="count"/> rows of (N, C) input one at a time with the row-major kernel
+        /// (<see cref="EvidentialKernel.Row"/>; the per-position values of the scratch are set): each row is read into
+        /// the scratch's first C doubles, its evidence computed there, and its gradient written from there; returns Σ w·loss.
+        /// A row of weight 0 (an ignored position) is not computed: its loss and gradient are 0.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
+        private double Rows(long first, int count, Scratch s)
+        {
+            var e = s.Evidence;
+            var g = s.Gradient;
+            int padded = (c + VectorWidth - 1) / VectorWidth * VectorWidth;
+            double sum = 0;
+            fixed (double* row = e)
+            fixed (double* rowGradient = g)
+            {
+                for (int b = 0; b < count; b++)
+                {
+                    long rowStart = (first + b) * c;
+                    double weight = s.Weight[b];
+                    double weighted = 0;
+                    if (weight == 0)
+                    {
+                        if (gradient is not null && isFloat)
+                            new Span<float>((float*)gradient + rowStart, c).Clear();
+                        else if (gradient is not null)
+                            new Span<double>((double*)gradient + rowStart, c).Clear();
+                    }
+                    else
+                    {
+                        if (isFloat)
+                            Widen((float*)evidence + rowStart, row, c);
+                        else
+                            new ReadOnlySpan<double>((double*)evidence + rowStart, c).CopyTo(new Span<double>(row, c));
+                        for (int j = c; j < padded; j++)
+                            row[j] = 0.0;   // read by the kernel's last vector, left out of its sums
+                        if (loss.Activation != EvidenceActivation.None && wide)
+                            Wide.ActivationKernel.Apply(e, s.Derivative, padded, loss.Activation, loss.Clamp, softplusThreshold);
+                        else if (loss.Activation != EvidenceActivation.None)
+                            ActivationKernel.Apply(e, s.Derivative, padded, loss.Activation, loss.Clamp, softplusThreshold);
+                        double riskScale = s.RiskScale?[b] ?? 0.0;
+                        double positionConstant = s.PositionConstant?[b] ?? 0.0;
+                        double value = wide
+                            ? Wide.EvidentialKernel.Row(s, c, loss, klOffset, s.Target[b], riskScale, positionConstant)
+                            : EvidentialKernel.Row(s, c, loss, klOffset, s.Target[b], riskScale, positionConstant);
+                        weighted = weight * value;
+                        if (gradient is not null && isFloat)
+                            ScaleNarrow(rowGradient, weight * scale, (float*)gradient + rowStart, c);
+                        else if (gradient is not null)
+                            Scale(rowGradient, weight * scale, (double*)gradient + rowStart, c);
+                    }
+
+                    sum += weighted;
+                    if (perPosition is not null && isFloat)
+                        ((float*)perPosition)[first + b] = (float)weighted;
+                    else if (perPosition is not null)
+                        ((double*)perPosition)[first + b] = weighted;
+                }
+            }
+
+            return sum;
+        }
+
+        /// <summary>destination[j] = source[j]·factor for j &lt; <paramref name="count"/>, rounded to Float32 once, vectorised.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void ScaleNarrow(double* source, double factor, float* destination, int count)
+        {
+            var f = new Vector<double>(factor);
+            int j = 0;
+            for (; j + Vector<float>.Count <= count; j += Vector<float>.Count)
+                Vector.Narrow(Vector.Load(source + j) * f, Vector.Load(source + j + Vector<double>.Count) * f).Store(destination + j);
+            for (; j < count; j++)
+                destination[j] = (float)(source[j] * factor);
+        }
+
+        /// <summary>destination[j] = source[j]·factor for j &lt; <paramref name="count"/>, vectorised.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Scale(double* source, double factor, double* destination, int count)
+        {
+            var f = new Vector<double>(factor);
+            int j = 0;
+            for (; j + Vector<double>.Count <= count; j += Vector<double>.Count)
+                (Vector.Load(source + j) * f).Store(destination + j);
+            for (; j < count; j++)
+                destination[j] = source[j] * factor;
+        }
+
         /// <summary>Loads one tile, runs the loss kernel on it and stores its outputs; returns Σ w·loss.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
         private double Tile(long tile, Scratch s)
@@ -305,6 +398,9 @@ internal static unsafe partial class FusedDirichlet
                     s.PositionConstant![b] = outside ? outOfDistributionConstant : inDistributionConstant;
                 }
             }
+
+            if (rowMajor)
+                return Rows(first, count, s);
 
             // Load (N, C, D) evidence class-major: e[j·lanes + b]. Ignored positions and padding lanes hold 0 (below).
             LoadClassMajor(evidence, isFloat, e, first, count, sample, d0);

@@ -82,6 +82,14 @@ internal static unsafe partial class FusedDirichlet
     private const int SpatialTileLanes = 256;
 
     /// <summary>
+    /// From this many classes on, (N, C) input with an index target takes the row-major kernel
+    /// (<see cref="EvidentialKernel.Row"/>: no transposes, a row's buffers in L1) instead of class-major tiles, for every
+    /// loss of <see cref="EvidentialKernel"/> but I-EDL (issue 18, seventh session; the value is measured in
+    /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>).
+    /// </summary>
+    internal const int RowMajorMinClasses = 128;
+
+    /// <summary>
     /// Scratch elements (C·B) per parallel chunk: 32768, in whole tiles (at least one). A chunk is the unit of parallel work
     /// and of the partial sums, which are added in chunk order, so that the result does not depend on the number of
     /// threads
@@ -147,6 +155,12 @@ internal static unsafe partial class FusedDirichlet
     internal static long WideJobsStarted => Interlocked.Read(ref wideJobsStarted);
 
     private static long wideJobsStarted;
+
+    /// <summary>Jobs started with the row-major kernel (<see cref="RowMajorMinClasses"/>) since the process began (tests
+    /// check which kernel a case takes).</summary>
+    internal static long RowJobsStarted => Interlocked.Read(ref rowJobsStarted);
+
+    private static long rowJobsStarted;
 
     /// <summary>
     /// Minimum and maximum of contiguous Float32/Float64 CPU data, vectorised and parallel over fixed chunks. A NaN makes
