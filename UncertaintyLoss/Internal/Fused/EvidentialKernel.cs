@@ -291,6 +291,7 @@ internal static class EvidentialKernel
         bool withLogDet = fisher && loss.FisherCoefficient > 0;
         var fisherC = O.Create(loss.FisherCoefficient);
         var halfClassesLess1 = O.Create((classes - 1) / 2.0);   // (K − 1)/2 of ln|I(α)|'s last factor
+        var classCount = k.Classes;
 
         // I-EDL's element pass: ψ₁(α) of every class (the true class too), and with the log-determinant f(α); with a
         // gradient also ψ₂(α) and f′(α).
@@ -307,31 +308,30 @@ internal static class EvidentialKernel
 
             // Pass 1, one read of each α (issue 18, fifth session: it was four passes, with the KL's functions stored per
             // element and summed in a second one): the sums over the wrong classes and the true class, and the KL's
-            // functions of α = e + λ, summed over the classes the KL covers, with ln Γ(α) = lgShifted − ln shift and the
-            // shifts multiplied into one logarithm. The gradient buffer keeps (α − the KL prior's concentration)·ψ₁(α) for
-            // pass 2.
-            var eOther = V.Zero;
-            var eTrue = V.Zero;
-            var alphaSqOther = V.Zero;
-            // Σ_{j≠t} (m_j ψ(α_j) − ln Γ(α_j)) = klTermSum + ln shiftProducts − κ ln strengthProducts (KlElementTerms).
-            var klTermSum = V.Zero;
-            var shiftProducts = PolygammaVector.ProductAccumulator.Create();
-            var strengthProducts = PolygammaVector.ProductAccumulator.Create();
-            for (int j = 0; j < classes; j++)
+            // functions of α = e + λ, summed over the classes the KL covers (Sums, SumsWithKl).
+            V eOther, eTrue, alphaSqOther, klLog = V.Zero, strengthLog = V.Zero;
+            if (withKl)
             {
-                int at = j * lanes + g;
-                var ej = O.LoadUnsafe(ref e[0], (nuint)at);
-                var isTrue = O.Equals<double>(t, O.Create((double)j));
-                eOther += O.AndNot(ej, isTrue);
-                eTrue += ej & isTrue;
-                if (squared)
+                // Inline here (in SumsWithKl, called once per vector of positions, the segmentation shape's 21 classes ran
+                // about 5% slower).
+                eOther = eTrue = alphaSqOther = V.Zero;
+                // Σ_{j≠t} (m_j ψ(α_j) − ln Γ(α_j)) = klTermSum + ln shiftProducts − κ ln strengthProducts (KlElementTerms).
+                var klTermSum = V.Zero;
+                var shiftProducts = PolygammaVector.ProductAccumulator.Create();
+                var strengthProducts = PolygammaVector.ProductAccumulator.Create();
+                for (int j = 0; j < classes; j++)
                 {
-                    var aj = ej + prior;
-                    alphaSqOther += O.AndNot(aj * aj, isTrue);
-                }
+                    int at = j * lanes + g;
+                    var ej = O.LoadUnsafe(ref e[0], (nuint)at);
+                    var isTrue = O.Equals<double>(t, O.Create((double)j));
+                    eOther += O.AndNot(ej, isTrue);
+                    eTrue += ej & isTrue;
+                    if (squared)
+                    {
+                        var aj = ej + prior;
+                        alphaSqOther += O.AndNot(aj * aj, isTrue);
+                    }
 
-                if (withKl)
-                {
                     var mj = ej - k.KlShift;   // α − the KL prior's concentration: e itself (KlShift 0) but for belief matching
                     KlElementTerms(ej + prior, mj, withGrad, out var term, out var shift, out var strength, out var tg);
                     var klExcluded = fullKl ? V.Zero : isTrue;
@@ -341,10 +341,15 @@ internal static class EvidentialKernel
                     if (withGrad)
                         (mj * tg).StoreUnsafe(ref grad![0], (nuint)at);
                 }
+
+                klLog = klTermSum + shiftProducts.Log();
+                strengthLog = strengthProducts.Log();
+            }
+            else
+            {
+                Sums(e, g, lanes, classes, t, V.Zero, one, classCount, prior, squared, out eOther, out eTrue, out alphaSqOther);
             }
 
-            var klLog = withKl ? klTermSum + shiftProducts.Log() : V.Zero;
-            var strengthLog = withKl ? strengthProducts.Log() : V.Zero;
             if (!fisher)
             {
                 var riskScale = k.PriorNetwork ? O.LoadUnsafe(ref s.RiskScale![0], (nuint)g) : V.Zero;
@@ -358,24 +363,8 @@ internal static class EvidentialKernel
                 // Pass 2: g_k = slope·(e_k + λ) + intercept [+ λ(m_k ψ₁(α_k) − (S̃ − Cλ) ψ₁(S̃))] (PositionTerms), with
                 // m_k ψ₁(α_k) from pass 1, at every class the KL covers. From logits, the activation's derivative e′(x) is
                 // applied here (the chain rule; the job's separate pass, ActivationKernel.Chain, is for the other kernels).
-                for (int j = 0; j < classes; j++)
-                {
-                    int at = j * lanes + g;
-                    var isTrue = O.Equals<double>(t, O.Create((double)j));
-                    var gj = squared
-                        ? O.ConditionalSelect(isTrue, trueConstant, Mad(slope, O.LoadUnsafe(ref e[0], (nuint)at), otherConstant))
-                        : O.ConditionalSelect(isTrue, trueConstant, otherConstant);
-                    if (withKl)
-                    {
-                        var klElement = O.LoadUnsafe(ref grad![0], (nuint)at);
-                        gj = Mad(lambda, fullKl ? klElement : O.AndNot(klElement, isTrue), gj);
-                    }
-
-                    if (withActivation)
-                        gj *= O.LoadUnsafe(ref derivative![0], (nuint)at);
-                    gj.StoreUnsafe(ref grad![0], (nuint)at);
-                }
-
+                Gradient(e, withActivation ? derivative : null, grad!, g, lanes, classes, t, V.Zero, one, lambda, squared, withKl, fullKl,
+                    slope, otherConstant, trueConstant);
                 continue;
             }
 
@@ -486,35 +475,49 @@ internal static class EvidentialKernel
         bool withGrad = grad is not null;
         var k = new Setup(loss, classes, klOffset, withGrad);
         var t = O.Create(target);
+        var step = O.Create((double)V.Count);
+        int vectors = (classes + V.Count - 1) / V.Count;
         V eOther, eTrue, alphaSqOther, klLog = V.Zero, strengthLog = V.Zero;
         if (k.WithKl)
-            RowSumsWithKl(s.Evidence, grad, classes, t, k.Prior, k.KlShift, k.Squared, k.FullKl, out eOther, out eTrue, out alphaSqOther, out klLog, out strengthLog);
+        {
+            SumsWithKl(s.Evidence, grad, 0, V.Count, vectors, t, V.Indices, step, k.Classes, k.Prior, k.KlShift, k.Squared, k.FullKl,
+                out eOther, out eTrue, out alphaSqOther, out var klTermSum, out var shiftLog, out var strengthLogs);
+            klLog = O.Create(O.Sum(klTermSum) + O.Sum(shiftLog));
+            strengthLog = O.Create(O.Sum(strengthLogs));
+        }
         else
-            RowSums(s.Evidence, classes, t, k.Prior, k.Squared, out eOther, out eTrue, out alphaSqOther);
-        PositionTerms(in k, eOther, eTrue, alphaSqOther, klLog, strengthLog, O.Create(riskScale), O.Create(positionConstant),
-            out var lossValue, out var slope, out var otherConstant, out var trueConstant);
+        {
+            Sums(s.Evidence, 0, V.Count, vectors, t, V.Indices, step, k.Classes, k.Prior, k.Squared, out eOther, out eTrue, out alphaSqOther);
+        }
+
+        PositionTerms(in k, O.Create(O.Sum(eOther)), O.Create(O.Sum(eTrue)), O.Create(O.Sum(alphaSqOther)), klLog, strengthLog,
+            O.Create(riskScale), O.Create(positionConstant), out var lossValue, out var slope, out var otherConstant, out var trueConstant);
         if (withGrad)
-            RowGradient(s.Evidence, withGrad && s.Derivative is not null ? s.Derivative : null, grad!, classes, t, k.Lambda, k.Squared, k.WithKl,
-                k.FullKl, slope, otherConstant, trueConstant);
+            Gradient(s.Evidence, s.Derivative, grad!, 0, V.Count, vectors, t, V.Indices, step, k.Lambda, k.Squared, k.WithKl, k.FullKl,
+                slope, otherConstant, trueConstant);
         return lossValue[0];
     }
 
-    /// <summary><see cref="Row"/>'s pass 1 without the KL: Σ_{j≠t} e_j, e_t and (squared errors) Σ_{j≠t} (e_j + λ)², each
-    /// reduced across the lanes and broadcast. Its own method, so that the JIT keeps the sums in registers.</summary>
+    /// <summary>
+    /// Pass 1 without the KL, over <paramref name="count"/> vectors e[start + i·stride]: Σ e over the wrong classes, e of the
+    /// true class and (squared errors) Σ (e + λ)² over the wrong classes, per lane. The vector i holds the classes
+    /// index + i·step, lane by lane: the tile's class i in every lane (index 0, step 1, stride = the tile's lanes), or the row's
+    /// classes i·V.Count + lane (<see cref="Row"/>: index 0, 1, 2, …, step and stride V.Count). Lanes whose class is the
+    /// target <paramref name="t"/> count as the true class; lanes from <paramref name="limit"/> (C) on are left out. Its own
+    /// method, so that the JIT keeps the sums in registers (in one loop with the KL's functions they were spilled).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void RowSums(double[] e, int classes, V t, V prior, bool squared, out V eOther, out V eTrue, out V alphaSqOther)
+    private static void Sums(double[] e, int start, int stride, int count, V t, V index, V step, V limit, V prior, bool squared,
+        out V eOther, out V eTrue, out V alphaSqOther)
     {
-        var limit = O.Create((double)classes);
-        var step = O.Create((double)V.Count);
         var other = V.Zero;
         var trueSum = V.Zero;
         var squares = V.Zero;
-        var index = V.Indices;
-        for (int j = 0; j < classes; j += V.Count)
+        for (int i = 0; i < count; i++)
         {
-            var ej = O.LoadUnsafe(ref e[0], (nuint)j);
+            var ej = O.LoadUnsafe(ref e[0], (nuint)(start + i * stride));
             var isTrue = O.Equals<double>(t, index);
-            var excluded = isTrue | O.GreaterThanOrEqual<double>(index, limit);   // the true class, and lanes past C
+            var excluded = isTrue | O.GreaterThanOrEqual<double>(index, limit);
             other += O.AndNot(ej, excluded);
             trueSum += ej & isTrue;
             if (squared)
@@ -526,31 +529,32 @@ internal static class EvidentialKernel
             index += step;
         }
 
-        eOther = O.Create(O.Sum(other));
-        eTrue = O.Create(O.Sum(trueSum));
-        alphaSqOther = O.Create(O.Sum(squares));
+        eOther = other;
+        eTrue = trueSum;
+        alphaSqOther = squares;
     }
 
-    /// <summary><see cref="RowSums"/> with the KL's element terms (as <see cref="Tile"/>'s pass 1): also klLog and
-    /// strengthLog (<see cref="Kl"/>), and with a gradient buffer m_j ψ₁(α_j) into it.</summary>
+    /// <summary>
+    /// <see cref="Sums"/> with the KL's element terms: Σ (m_j ψ(α_j) − ln Γ(α_j)) = klTermSum + shiftLog − κ·strengthLog
+    /// (<see cref="PolygammaVector.KlElementTerms"/>) over the classes the KL covers (the wrong classes, or with
+    /// <paramref name="fullKl"/> every class), per lane; with a gradient buffer, m_j ψ₁(α_j) into it for pass 2.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void RowSumsWithKl(double[] e, double[]? grad, int classes, V t, V prior, V klShift, bool squared, bool fullKl,
-        out V eOther, out V eTrue, out V alphaSqOther, out V klLog, out V strengthLog)
+    private static void SumsWithKl(double[] e, double[]? grad, int start, int stride, int count, V t, V index, V step, V limit, V prior,
+        V klShift, bool squared, bool fullKl, out V eOther, out V eTrue, out V alphaSqOther, out V klTermSum, out V shiftLog, out V strengthLog)
     {
         bool withGrad = grad is not null;
         var one = O.Create(1.0);
-        var limit = O.Create((double)classes);
-        var step = O.Create((double)V.Count);
         var other = V.Zero;
         var trueSum = V.Zero;
         var squares = V.Zero;
-        var klTermSum = V.Zero;
+        var terms = V.Zero;
         var shiftProducts = PolygammaVector.ProductAccumulator.Create();
         var strengthProducts = PolygammaVector.ProductAccumulator.Create();
-        var index = V.Indices;
-        for (int j = 0; j < classes; j += V.Count)
+        for (int i = 0; i < count; i++)
         {
-            var ej = O.LoadUnsafe(ref e[0], (nuint)j);
+            int at = start + i * stride;
+            var ej = O.LoadUnsafe(ref e[0], (nuint)at);
             var isTrue = O.Equals<double>(t, index);
             var past = O.GreaterThanOrEqual<double>(index, limit);
             var excluded = isTrue | past;
@@ -565,46 +569,49 @@ internal static class EvidentialKernel
             var mj = ej - klShift;   // α − the KL prior's concentration: e itself (klShift 0) but for belief matching
             KlElementTerms(ej + prior, mj, withGrad, out var term, out var shift, out var strength, out var tg);
             var klExcluded = fullKl ? past : excluded;
-            klTermSum += O.AndNot(term, klExcluded);
+            terms += O.AndNot(term, klExcluded);
             shiftProducts.Multiply(O.ConditionalSelect(klExcluded, one, shift));
             strengthProducts.Multiply(O.ConditionalSelect(klExcluded, one, strength));
             if (withGrad)
-                (mj * tg).StoreUnsafe(ref grad![0], (nuint)j);
+                (mj * tg).StoreUnsafe(ref grad![0], (nuint)at);
             index += step;
         }
 
-        eOther = O.Create(O.Sum(other));
-        eTrue = O.Create(O.Sum(trueSum));
-        alphaSqOther = O.Create(O.Sum(squares));
-        klLog = O.Create(O.Sum(klTermSum) + O.Sum(shiftProducts.Log()));
-        strengthLog = O.Create(O.Sum(strengthProducts.Log()));
+        eOther = other;
+        eTrue = trueSum;
+        alphaSqOther = squares;
+        klTermSum = terms;
+        shiftLog = shiftProducts.Log();
+        strengthLog = strengthProducts.Log();
     }
 
-    /// <summary><see cref="Row"/>'s pass 2 (as <see cref="Tile"/>'s): the gradient with respect to the input, from the
-    /// position's coefficients (<see cref="PositionTerms"/>) and, with the KL, the m_j ψ₁(α_j) that pass 1 left in
-    /// <paramref name="grad"/>.</summary>
+    /// <summary>
+    /// Pass 2 over the vectors of <see cref="Sums"/>: the gradient with respect to the input, g = slope·e + otherConstant at
+    /// a wrong class and trueConstant at the true class (<see cref="PositionTerms"/>), plus λ times the m_j ψ₁(α_j) that
+    /// pass 1 left in <paramref name="grad"/> where the KL covers the class, times the activation's derivative when there is
+    /// one; into <paramref name="grad"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void RowGradient(double[] e, double[]? derivative, double[] grad, int classes, V t, V lambda, bool squared, bool withKl,
-        bool fullKl, V slope, V otherConstant, V trueConstant)
+    private static void Gradient(double[] e, double[]? derivative, double[] grad, int start, int stride, int count, V t, V index, V step,
+        V lambda, bool squared, bool withKl, bool fullKl, V slope, V otherConstant, V trueConstant)
     {
         bool withActivation = derivative is not null;
-        var step = O.Create((double)V.Count);
-        var index = V.Indices;
-        for (int j = 0; j < classes; j += V.Count)
+        for (int i = 0; i < count; i++)
         {
+            int at = start + i * stride;
             var isTrue = O.Equals<double>(t, index);
             var gj = squared
-                ? O.ConditionalSelect(isTrue, trueConstant, Mad(slope, O.LoadUnsafe(ref e[0], (nuint)j), otherConstant))
+                ? O.ConditionalSelect(isTrue, trueConstant, Mad(slope, O.LoadUnsafe(ref e[0], (nuint)at), otherConstant))
                 : O.ConditionalSelect(isTrue, trueConstant, otherConstant);
             if (withKl)
             {
-                var klElement = O.LoadUnsafe(ref grad[0], (nuint)j);
+                var klElement = O.LoadUnsafe(ref grad[0], (nuint)at);
                 gj = Mad(lambda, fullKl ? klElement : O.AndNot(klElement, isTrue), gj);
             }
 
             if (withActivation)
-                gj *= O.LoadUnsafe(ref derivative![0], (nuint)j);
-            gj.StoreUnsafe(ref grad[0], (nuint)j);
+                gj *= O.LoadUnsafe(ref derivative![0], (nuint)at);
+            gj.StoreUnsafe(ref grad[0], (nuint)at);
             index += step;
         }
     }
