@@ -416,8 +416,8 @@ public class FusedPathEdgeTests
     /// The row-major kernel (issue 18, seventh session) at its boundary: (N, C) input with an index target takes it from
     /// <see cref="FusedDirichlet.RowMajorMinClasses"/> classes on, for every loss of the evidential kernel but I-EDL; 127
     /// classes, spatial input, probability targets, I-EDL and the max-norm loss keep the class-major tiles. Each case matches
-    /// the composed path; C = 131 leaves lanes past C in the last vector, and regFactor 0 takes the kernel's loop without
-    /// the KL; weights and ignored positions included.
+    /// the composed path, with moderate and log-spread evidence; C = 131 leaves lanes past C in the last vector, and
+    /// regFactor 0 takes the kernel's loop without the KL; weights and ignored positions included.
     /// </summary>
     [Test]
     public void FusedPath_RowMajorKernel_TakenFromItsClassCountAndMatchesComposedPath([Values] FusedLossUnderTest loss,
@@ -432,9 +432,11 @@ public class FusedPathEdgeTests
                      (new long[] { 2, 131, 3 }, false),
                  })
         {
-            foreach (var reduction in new[] { Reduction.None, Reduction.Mean })
+            foreach (var (reduction, evidence) in new[] { (Reduction.None, EvidenceMode.Moderate), (Reduction.Mean, EvidenceMode.LogSpread) })
             {
-                var c = EdgeCase(loss, dtype, shape, reduction, weighted: true, IgnoreMode.Some, regFactor);
+                // Moderate evidence (S of a few hundred) makes every class's share visible, a lane past C included.
+                var c = FusedCases.Build(11, false, dtype, shape, evidence, ScalarType.Int64, reduction, regFactor, 4, FisherAlphaSum.All,
+                    weighted: true, IgnoreMode.Some, -100).As(loss);
                 long before = FusedDirichlet.RowJobsStarted;
                 AssertMatches(c);
                 Assert.That(FusedDirichlet.RowJobsStarted > before, Is.EqualTo(rowMajor), $"{c}: row-major kernel");

@@ -142,7 +142,8 @@ public sealed class WithLogitsTests
     public static IEnumerable<TestCaseData> Cases()
     {
         int seed = 100;
-        var shapes = new[] { new long[] { 6, 4 }, new long[] { 9, 13 }, new long[] { 2, 3, 5, 3 } };
+        // 131 classes: the row-major kernel (FusedDirichlet.RowMajorMinClasses), its last vector partly past C.
+        var shapes = new[] { new long[] { 6, 4 }, new long[] { 9, 13 }, new long[] { 2, 3, 5, 3 }, new long[] { 5, 131 } };
         foreach (var loss in Losses)
         foreach (var activation in Enum.GetValues<EvidenceActivation>())
         foreach (var dtype in new[] { ScalarType.Float32, ScalarType.Float64 })
