@@ -90,6 +90,13 @@ internal static unsafe partial class FusedDirichlet
     internal const int RowMajorMinClasses = 128;
 
     /// <summary>
+    /// The row-major kernel needs vectors of at least this many doubles (256 bits): with two lanes (SSE2 without AVX, the
+    /// stand-in for Arm64's NEON) its KL loop ran 25% slower than the class-major tile's at 4096 × 1000 (issue 18, seventh
+    /// session, <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>).
+    /// </summary>
+    internal const int RowMajorMinLanes = 4;
+
+    /// <summary>
     /// Scratch elements (C·B) per parallel chunk: 32768, in whole tiles (at least one). A chunk is the unit of parallel work
     /// and of the partial sums, which are added in chunk order, so that the result does not depend on the number of
     /// threads
