@@ -385,13 +385,14 @@ public class FusedPathEdgeTests
         return c.Reduction == Reduction.Mean ? perElement / Math.Max(weights.Sum(), double.Epsilon) : perElement;
     }
 
-    /// <summary>Evidence 0, <see cref="UL.MaxEvidence"/> or a mix of both, (N, C) and (N, C, d) layouts, both dtypes, every
-    /// reduction, weights and some ignored positions: fused equals composed (<see cref="FusedCases.Compare"/>), finite.</summary>
+    /// <summary>Evidence 0, <see cref="UL.MaxEvidence"/> or a mix of both, (N, C) and (N, C, d) layouts (and 131 classes: the
+    /// row-major kernel), both dtypes, every reduction, weights and some ignored positions: fused equals composed
+    /// (<see cref="FusedCases.Compare"/>), finite.</summary>
     [Test]
     public void FusedPath_EdgeEvidence_MatchesComposedPath([Values] FusedLossUnderTest loss, [Values] EdgeEvidence evidence,
         [Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype, [Values] Reduction reduction)
     {
-        foreach (var shape in new[] { new long[] { 9, 5 }, new long[] { 2, 4, 7 } })
+        foreach (var shape in new[] { new long[] { 9, 5 }, new long[] { 2, 4, 7 }, new long[] { 3, 131 } })
         {
             var c = EdgeCase(loss, dtype, shape, reduction, weighted: true, IgnoreMode.Some);
             AssertMatches(c with { Evidence = EdgeValues(evidence, c.Evidence.Length, 3) }, evidence == EdgeEvidence.MaxEvidence ? RegulariserGradientMagnitude(c) : 0);
