@@ -14,7 +14,8 @@ namespace UncertaintyLoss.Internal.Fused;
 /// <para><b>Algorithm.</b> The recurrence Γ(x + 1) = xΓ(x) shifts every lane up to z = x + n ≥ 10 (n = 9 for all lanes
 /// when x is in [1, 1e30), so that there is no data-dependent branch; else per lane while z &lt; 10);
 /// the shift contributes ln Π(x + k) to ln Γ and Σ 1/(x + k)^m to the polygammas, which come from the derivatives of
-/// the product P(t) = Π(t + k), accumulated by the product rule without a division (one division in all). At z the
+/// the product P(t) = Π(t + k), evaluated without a division (one division in all; the nine steps in closed form,
+/// <see cref="NineSteps"/>). At z the
 /// asymptotic (Stirling / Bernoulli) series are summed with eight terms each; their truncation error at z = 10 is below
 /// 1e-16 relative for ln Γ, ψ and ψ₁, and about 1e-14 for ψ₂. ln is <see cref="Log"/>.</para>
 /// <para><b>Accuracy</b> measured against MathNet.Numerics (ln Γ, ψ), the tests' double trigamma and closed forms
@@ -99,7 +100,7 @@ internal static class PolygammaVector
         out V lgammaOfShifted, out V shiftProduct, out V digamma, out V trigamma)
     {
         var one = O.Create(1.0);
-        // P(t) = Π_k (t + k) over the shift steps, and its first two derivatives at t = x (product rule, no division):
+        // P(t) = Π_k (t + k) over the shift steps, and its first two derivatives at t = x (no division):
         // ln P gives ln Γ's shift, P′/P = Σ 1/(x + k) ψ's, (P′/P)² − P″/P = Σ 1/(x + k)² ψ₁'s.
         Shift(x, withTrigamma ? 2 : 1, out var z, out var p0, out var p1, out var p2, out _);
 
@@ -283,35 +284,25 @@ internal static class PolygammaVector
 
     /// <summary>
     /// The recurrence shift: z = x + n ≥ <see cref="Threshold"/> and P(t) = Π_{k&lt;n} (t + k) with its first
-    /// <paramref name="order"/> derivatives at t = x. For x in [1, 1e30) every lane takes n = 9 (z = x + 9 ≥ 10), and a lane
-    /// in [0, 1) one masked step more (n = 10): a fixed trip count and no data-dependent branch while every lane is in
-    /// [0, 1e30). Otherwise (a vector with a larger, negative or NaN lane) each lane in [1, 1e30) still takes the same
-    /// 9 steps, bit for bit, and the others shift only while below the threshold (a lane in [0, 1) the same 10 steps): a
-    /// lane's result never depends on the other lanes of its vector.
+    /// <paramref name="order"/> derivatives at t = x. For x in [0, 1e30) the first 9 steps are <see cref="NineSteps"/>
+    /// (z = x + 9 ≥ 10 for x ≥ 1), and a lane in [0, 1) takes one masked step more (n = 10): no data-dependent branch
+    /// while every lane is in [0, 1e30). Otherwise (a vector with a larger, negative or NaN lane) each lane in [0, 1e30)
+    /// still gets the same 9 steps, bit for bit, and the others shift one step at a time while below the threshold (a lane
+    /// in [0, 1) its tenth step the same way): a lane's result never depends on the other lanes of its vector.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Shift(V x, int order, out V z,
         out V p0, out V p1, out V p2, out V p3)
     {
         var one = O.Create(1.0);
-        z = x;
-        p0 = one;
-        p1 = V.Zero;
-        p2 = V.Zero;
-        p3 = V.Zero;
+        NineSteps(x, order, out var z9, out var q0, out var q1, out var q2, out var q3);
         if (O.GreaterThanOrEqualAll(x, V.Zero) && O.LessThanAll(x, O.Create(UnconditionalShiftLimit)))
         {
-            var three = O.Create(3.0);
-            for (int k = 0; k < UnconditionalShiftSteps; k++)
-            {
-                if (order >= 3)
-                    p3 = Mad(p3, z, three * p2);
-                if (order >= 2)
-                    p2 = Mad(p2, z, p1 + p1);
-                p1 = Mad(p1, z, p0);
-                p0 *= z;
-                z += one;
-            }
+            z = z9;
+            p0 = q0;
+            p1 = q1;
+            p2 = q2;
+            p3 = q3;
 
             // Lanes in [0, 1) (a concentration α = exp(logit) below 1, R-EDL's α = e + λ with λ < 1) need one step more to
             // reach z = x + 10 ≥ 10: the same operations the per-lane loop below applies to them, so every lane's result is
@@ -321,7 +312,7 @@ internal static class PolygammaVector
             if (small != V.Zero)
             {
                 if (order >= 3)
-                    p3 = O.ConditionalSelect(small, Mad(p3, z, three * p2), p3);
+                    p3 = O.ConditionalSelect(small, Mad(p3, z, O.Create(3.0) * p2), p3);
                 if (order >= 2)
                     p2 = O.ConditionalSelect(small, Mad(p2, z, p1 + p1), p2);
                 p1 = O.ConditionalSelect(small, Mad(p1, z, p0), p1);
@@ -332,15 +323,19 @@ internal static class PolygammaVector
             return;
         }
 
-        // At most MaxShiftSteps steps: enough for every admissible x ≥ 0 (and NaN lanes never enter). A lane still below
-        // the threshold after them had a negative argument, which the callers reject before any computation; it is made
-        // NaN, so that no value can make this loop run long (−1e30 + 1 == −1e30 would never reach the threshold).
-        // Lanes in [1, 1e30) take exactly UnconditionalShiftSteps steps here too, the same operations as above, so that a
-        // lane's result never depends on the other lanes of its vector (R-EDL's α = e + λ < 1 sends a vector here; a
-        // position's loss must not change with its neighbours in the tile, e.g. when one of them is ignored).
+        // Lanes in [0, 1e30) start from the same nine steps as above; the others from x itself (P = 1). Then one step at a
+        // time while below the threshold, at most MaxShiftSteps: a lane in [0, 1) takes its tenth step here (not at
+        // x = 1 − 2⁻⁵³, where x + 9 rounds to 10), a negative one up to ten steps, and a lane still below the threshold
+        // after them had a negative argument, which the callers reject before any computation: it is made NaN, so that no
+        // value can make this loop run long (−1e30 + 1 == −1e30 would never reach the threshold). NaN lanes never enter.
+        var inDomain = O.GreaterThanOrEqual<double>(x, V.Zero) & O.LessThan<double>(x, O.Create(UnconditionalShiftLimit));
+        z = O.ConditionalSelect(inDomain, z9, x);
+        p0 = O.ConditionalSelect(inDomain, q0, one);
+        p1 = inDomain & q1;
+        p2 = inDomain & q2;
+        p3 = inDomain & q3;
         var threshold = O.Create(Threshold);
-        var unconditional = O.GreaterThanOrEqual<double>(x, one) & O.LessThan<double>(x, O.Create(UnconditionalShiftLimit));
-        var below = O.LessThan<double>(z, threshold) | unconditional;
+        var below = O.LessThan<double>(z, threshold);
         for (int step = 0; step < MaxShiftSteps && below != V.Zero; step++)
         {
             if (order >= 3)
@@ -351,11 +346,52 @@ internal static class PolygammaVector
             p0 = O.ConditionalSelect(below, p0 * z, p0);
             z = O.ConditionalSelect(below, z + one, z);
             below = O.LessThan<double>(z, threshold);
-            if (step + 1 < UnconditionalShiftSteps)
-                below |= unconditional;
         }
 
         z = O.ConditionalSelect(below, O.Create(double.NaN), z);
+    }
+
+    /// <summary>
+    /// The shift's first <see cref="UnconditionalShiftSteps"/> = 9 steps in closed form: z = x + 9, P(x) = Π_{k&lt;9}(x + k)
+    /// and its first <paramref name="order"/> derivatives (<paramref name="p1"/> … <paramref name="p3"/>; 0 beyond the order),
+    /// for x in [0, 1e30).
+    /// </summary>
+    /// <remarks>
+    /// The factors pair up around the middle one: (x + k)(x + 8 − k) = y + k(8 − k) with y = x(x + 8), so
+    /// P = (x + 4)·Q(y), Q(y) = y(y + 7)(y + 12)(y + 15) = y⁴ + 34y³ + 369y² + 1260y. Q and its y-derivatives are
+    /// polynomials with positive coefficients, evaluated by Horner's rule at y ≥ 0 (no cancellation: a few roundings,
+    /// as many as the nine products had); with u = dy/dx = 2(x + 4) the chain rule gives dQ/dx = Q′u,
+    /// d²Q/dx² = Q″u² + 2Q′ and d³Q/dx³ = Q‴u³ + 6Q″u, and the product rule P⁽ⁿ⁾ = n·Q⁽ⁿ⁻¹⁾ + (x + 4)Q⁽ⁿ⁾. For order 2 that is
+    /// 22 vector operations against the step-by-step recurrence's 45 (issue 18, eighth session). Overflow: at x &lt; 1e30,
+    /// P &lt; 1e271 and its derivatives' terms below 1e300.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void NineSteps(V x, int order, out V z, out V p0, out V p1, out V p2, out V p3)
+    {
+        var middle = x + O.Create(4.0);                      // x + 4
+        var y = x * (x + O.Create(8.0));                     // x(x + 8)
+        var u = middle + middle;                             // dy/dx = 2x + 8
+        var q = Mad(Mad(y + O.Create(34.0), y, O.Create(369.0)), y, O.Create(1260.0)) * y;
+        var dq = Mad(Mad(Mad(y, O.Create(4.0), O.Create(102.0)), y, O.Create(738.0)), y, O.Create(1260.0));
+        var q1 = dq * u;                                     // dQ/dx
+        z = x + O.Create((double)UnconditionalShiftSteps);
+        p0 = middle * q;
+        p1 = Mad(middle, q1, q);
+        p2 = V.Zero;
+        p3 = V.Zero;
+        if (order >= 2)
+        {
+            var d2q = Mad(Mad(y, O.Create(12.0), O.Create(204.0)), y, O.Create(738.0));
+            var u2 = u * u;
+            var q2 = Mad(d2q, u2, dq + dq);                  // d²Q/dx²
+            p2 = Mad(middle, q2, q1 + q1);
+            if (order >= 3)
+            {
+                var d3q = Mad(y, O.Create(24.0), O.Create(204.0));
+                var q3 = Mad(d3q, u2 * u, O.Create(6.0) * d2q * u);   // d³Q/dx³
+                p3 = Mad(middle, q3, O.Create(3.0) * q2);
+            }
+        }
     }
 
     /// <summary>
