@@ -399,18 +399,20 @@ internal static class PolygammaVector
     /// </summary>
     internal const int MaxShiftSteps = 10;
 
-    /// <summary>c0 + v(c1 + v(c2 + … + v·c7)) by Horner's rule.</summary>
+    /// <summary>c0 + c1·v + … + c7·v⁷ by Estrin's scheme: four independent pairs, joined by v² and v⁴ (three levels of
+    /// multiply-adds instead of Horner's seven in a chain). The element functions are bound by their dependency chains, not
+    /// by the number of operations (issue 18, eighth session: the KL's element function 1.57 → 1.32 ns at 512 bits; the
+    /// JIT computes v² and v⁴ once for the polynomials of one argument).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V Poly(V v, double c0, double c1, double c2, double c3, double c4, double c5, double c6, double c7)
     {
-        var p = O.Create(c7);
-        p = Mad(p, v, O.Create(c6));
-        p = Mad(p, v, O.Create(c5));
-        p = Mad(p, v, O.Create(c4));
-        p = Mad(p, v, O.Create(c3));
-        p = Mad(p, v, O.Create(c2));
-        p = Mad(p, v, O.Create(c1));
-        return Mad(p, v, O.Create(c0));
+        var v2 = v * v;
+        var v4 = v2 * v2;
+        var a = Mad(v, O.Create(c1), O.Create(c0));
+        var b = Mad(v, O.Create(c3), O.Create(c2));
+        var c = Mad(v, O.Create(c5), O.Create(c4));
+        var d = Mad(v, O.Create(c7), O.Create(c6));
+        return Mad(v4, Mad(v2, d, c), Mad(v2, b, a));
     }
 
     /// <summary>Whether <see cref="Mad"/> is one fused operation on this machine (x86 FMA3 with <see cref="Vector{T}"/>
