@@ -375,7 +375,7 @@ public class PolygammaVectorTests
         var (tg, tgAt) = Worst(xs, x => Lower(x).Trigamma, Trigamma.Value, (_, e) => Math.Abs(e));
         TestContext.Out.WriteLine($"[1e-6, 1): lnΓ {R(lg)} at x = {lgAt:R}; ψ {R(dg)} at x = {dgAt:R}; ψ₁ {R(tg)} at x = {tgAt:R}");
         Assert.That(lg, Is.LessThanOrEqualTo(LgammaAbsoluteBound), $"lnΓ at x = {lgAt:R}");
-        Assert.That(dg, Is.LessThanOrEqualTo(DigammaBelowOneBound), $"ψ at x = {dgAt:R}");
+        Assert.That(dg, Is.LessThanOrEqualTo(DigammaBound), $"ψ at x = {dgAt:R}");
         Assert.That(tg, Is.LessThanOrEqualTo(TrigammaBound), $"ψ₁ at x = {tgAt:R}");
     }
 
@@ -556,10 +556,6 @@ public class PolygammaVectorTests
     private static readonly double LgammaExactBound = PolygammaVector.MadIsFused ? 2.5e-15 : 6e-15;
     private const double DigammaBound = 5e-15;
 
-    /// <summary>ψ on [1e-6, 1), relative: ψ(x + 10) − Σ 1/(x + k) cancels about fivefold near x = 1, where its error is
-    /// largest; without a fused multiply-add (<c>DOTNET_EnableAVX=0</c>) the closed-form shift (issue 18, eighth session)
-    /// measured 5.0e-15 at x = 1 − 2⁻⁵³, the step-by-step shift before it 4.4e-15 at x = 0.994.</summary>
-    private static readonly double DigammaBelowOneBound = PolygammaVector.MadIsFused ? 5e-15 : 6e-15;
     private const double DigammaExactBound = 1e-15;
     private static readonly double TrigammaBound = PolygammaVector.MadIsFused ? 4e-15 : 5e-15;
     private const double TetragammaBound = 3e-14;
