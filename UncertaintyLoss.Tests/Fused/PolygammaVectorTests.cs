@@ -171,6 +171,28 @@ public class PolygammaVectorTests
         Assert.That(error, Is.LessThanOrEqualTo(TrigammaBound), $"at x = {at:R}");
     }
 
+    /// <summary>
+    /// Arguments from 1e8 up to just below the fixed shift's limit (1e30), where the closed-form shift's P = Π(x + k) reaches
+    /// 1e270 (issue 18, eighth session): every function finite and within its bound of MathNet (ln Γ, ψ), the reference
+    /// trigamma (ψ₁) and ψ₂'s asymptotic expansion −1/x² − 1/x³ − 1/(2x⁴) (its next term is O(x⁻⁶), below 1e-48 relative).
+    /// </summary>
+    [Test]
+    public void Polygammas_LargeArgumentsToTheShiftLimit_MatchReferences()
+    {
+        var xs = new[] { 1e8, 1e12, 1e15, 1e18, 1e22, 1e26, 9.9e29 };
+        var (lg, lgAt) = Worst(xs, x => Lower(x).Lgamma, SpecialFunctions.GammaLn, (_, e) => Math.Abs(e));
+        var (dg, dgAt) = Worst(xs, x => Lower(x).Digamma, SpecialFunctions.DiGamma, (_, e) => Math.Abs(e));
+        var (tg, tgAt) = Worst(xs, x => Lower(x).Trigamma, Trigamma.Value, (_, e) => Math.Abs(e));
+        var (tg2, tg2At) = Worst(xs, x => Upper(x).Trigamma, Trigamma.Value, (_, e) => Math.Abs(e));
+        var (tt, ttAt) = Worst(xs, x => Upper(x).Tetragamma, x => -1 / (x * x) - 1 / (x * x * x) - 0.5 / (x * x * x * x), (_, e) => Math.Abs(e));
+        TestContext.Out.WriteLine($"[1e8, 1e30): lnΓ {R(lg)} at {lgAt:R}; ψ {R(dg)} at {dgAt:R}; ψ₁ {R(tg)} / {R(tg2)} at {tgAt:R} / {tg2At:R}; ψ₂ {R(tt)} at {ttAt:R}");
+        Assert.That(lg, Is.LessThanOrEqualTo(LgammaRelativeBound), $"lnΓ at x = {lgAt:R}");
+        Assert.That(dg, Is.LessThanOrEqualTo(DigammaBound), $"ψ at x = {dgAt:R}");
+        Assert.That(tg, Is.LessThanOrEqualTo(TrigammaBound), $"ψ₁ at x = {tgAt:R}");
+        Assert.That(tg2, Is.LessThanOrEqualTo(TrigammaBound), $"ψ₁ (TrigammaTetragamma) at x = {tg2At:R}");
+        Assert.That(tt, Is.LessThanOrEqualTo(TetragammaBound), $"ψ₂ at x = {ttAt:R}");
+    }
+
     [Test]
     public void TrigammaTetragamma_Trigamma_MatchesReferenceTrigammaOverOneToTenMillion()
     {
@@ -555,7 +577,6 @@ public class PolygammaVectorTests
     private const double LgammaRelativeBound = 2e-14;
     private static readonly double LgammaExactBound = PolygammaVector.MadIsFused ? 2.5e-15 : 6e-15;
     private const double DigammaBound = 5e-15;
-
     private const double DigammaExactBound = 1e-15;
     private static readonly double TrigammaBound = PolygammaVector.MadIsFused ? 4e-15 : 5e-15;
     private const double TetragammaBound = 3e-14;
