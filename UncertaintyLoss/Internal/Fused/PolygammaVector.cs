@@ -11,8 +11,8 @@ namespace UncertaintyLoss.Internal.Fused;
 /// sharing one argument reduction.
 /// </summary>
 /// <remarks>
-/// <para><b>Algorithm.</b> The recurrence Γ(x + 1) = xΓ(x) shifts every lane up to z = x + n ≥ 10 (n = 9 for all lanes
-/// when x is in [1, 1e30), so that there is no data-dependent branch; else per lane while z &lt; 10);
+/// <para><b>Algorithm.</b> The recurrence Γ(x + 1) = xΓ(x) shifts every lane up to z = x + n ≥ 10 (n = 9 for every lane
+/// in [0, 1e30), one masked step more below 1, so that there is no data-dependent branch; else per lane while z &lt; 10);
 /// the shift contributes ln Π(x + k) to ln Γ and Σ 1/(x + k)^m to the polygammas, which come from the derivatives of
 /// the product P(t) = Π(t + k), evaluated without a division (the nine steps in closed form, <see cref="NineSteps"/>;
 /// then 1/P and 1/z, two divisions that do not wait for each other). At z the
@@ -401,8 +401,7 @@ internal static class PolygammaVector
 
     /// <summary>c0 + c1·v + … + c7·v⁷ by Estrin's scheme: four independent pairs, joined by v² and v⁴ (three levels of
     /// multiply-adds instead of Horner's seven in a chain). The element functions are bound by their dependency chains, not
-    /// by the number of operations (issue 18, eighth session: the KL's element function 1.57 → 1.32 ns at 512 bits; the
-    /// JIT computes v² and v⁴ once for the polynomials of one argument).</summary>
+    /// by the number of operations (issue 18, eighth session: the KL's element function 1.57 → 1.32 ns at 512 bits).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V Poly(V v, double c0, double c1, double c2, double c3, double c4, double c5, double c6, double c7)
     {
