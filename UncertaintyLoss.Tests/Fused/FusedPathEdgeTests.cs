@@ -454,6 +454,73 @@ public class FusedPathEdgeTests
         Assert.That(FusedDirichlet.RowJobsStarted, Is.EqualTo(beforeSoft), $"{soft}: probability targets keep the class-major tiles");
     }
 
+    /// <summary>The losses the row-major kernel serves: all of the evidential kernel's but I-EDL (max-norm has its own kernel).</summary>
+    private static IEnumerable<FusedLossUnderTest> RowKernelLosses =>
+        Enum.GetValues<FusedLossUnderTest>().Where(l => l is not (FusedLossUnderTest.MaxNorm or FusedLossUnderTest.Fisher));
+
+    /// <summary>
+    /// The row-major kernel's KL takes the vectors without the true class or a lane past C through a loop without masks, and
+    /// those two vectors through the masked one (issue 18, ninth session): a true class at the start, end and middle of the
+    /// first, second, a middle, the last full and the partial last vector (C = 131: the classes 128 … 130 share a vector with
+    /// lanes past C; C = 136: no partial vector) matches the composed path, for every loss of the row kernel.
+    /// </summary>
+    [Test]
+    public void FusedPath_RowMajorKernel_TrueClassInEveryVector_MatchesComposedPath([ValueSource(nameof(RowKernelLosses))] FusedLossUnderTest loss,
+        [Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype, [Values(131L, 136L)] long classes)
+    {
+        int kernelLanes = Kernels.UseVector512 ? 8 : System.Numerics.Vector<double>.Count;
+        if (kernelLanes < FusedDirichlet.RowMajorMinLanes)
+            Assert.Ignore($"the row kernel needs {FusedDirichlet.RowMajorMinLanes} lanes; this CPU's vectors have {kernelLanes}");
+        var targets = new[] { 0L, 3, 7, 8, 15, 64, classes - 12, classes - 9, classes - 8, classes - 4, classes - 3, classes - 1 };
+        var c = FusedCases.Build(17, false, dtype, new[] { (long)targets.Length, classes }, EvidenceMode.Moderate, ScalarType.Int64,
+            Reduction.None, 0.7, 4, FisherAlphaSum.All, weighted: true, IgnoreMode.None, -100).As(loss);
+        c = c with { Target = loss == FusedLossUnderTest.PriorNetwork ? c.Target : targets };
+        long before = FusedDirichlet.RowJobsStarted;
+        AssertMatches(c);
+        Assert.That(FusedDirichlet.RowJobsStarted > before, Is.True, "row-major kernel");
+    }
+
+    /// <summary>
+    /// A NaN evidence in a row of the row-major kernel (value checks off) gives that row a NaN loss, as on the composed path,
+    /// and leaves the other rows' losses and gradients bit for bit as without it: the row kernel checks a row's α before its
+    /// loop without the domain check (issue 18, ninth session), and a row with a NaN takes the masked loop, whose per-lane
+    /// shift gives NaN.
+    /// </summary>
+    [Test]
+    public void FusedPath_RowMajorKernel_NaNEvidence_NaNInItsRowOnly([ValueSource(nameof(RowKernelLosses))] FusedLossUnderTest loss, [Values(0L, 5L, 130L)] long nanClass)
+    {
+        int kernelLanes = Kernels.UseVector512 ? 8 : System.Numerics.Vector<double>.Count;
+        if (kernelLanes < FusedDirichlet.RowMajorMinLanes)
+            Assert.Ignore($"the row kernel needs {FusedDirichlet.RowMajorMinLanes} lanes; this CPU's vectors have {kernelLanes}");
+        using var scope = NewDisposeScope();
+        using var checksOff = UL.ValidationScope(validateValues: false);
+        const int classes = 131;
+        var finite = new double[3 * classes];
+        for (int i = 0; i < finite.Length; i++)
+            finite[i] = 0.25 + (i * 37 % 101) / 10.0;
+        var withNaN = (double[])finite.Clone();
+        withNaN[nanClass] = double.NaN;
+        double[] Losses(double[] values, KernelPath path, out double[] gradient)
+        {
+            using var force = Kernels.Force(path);
+            var e = Tensors.FromDoubles(values, new long[] { 3, classes }, ScalarType.Float64).requires_grad_();
+            var l = Call(loss, e, tensor(new[] { 5L, 77, 130 }), 0.7, reduction: Reduction.None);
+            (l * tensor(new[] { 0.0, 1.0, 1.0 }, ScalarType.Float64)).sum().backward();
+            gradient = Tensors.ToDoubles(e.grad!);
+            return Tensors.ToDoubles(l);
+        }
+
+        long before = FusedDirichlet.RowJobsStarted;
+        var fused = Losses(withNaN, KernelPath.Fused, out var gradient);
+        Assert.That(FusedDirichlet.RowJobsStarted > before, Is.True, "row-major kernel");
+        var clean = Losses(finite, KernelPath.Fused, out var cleanGradient);
+        Assert.That(fused[0], Is.NaN, "the row with the NaN");
+        Assert.That(Losses(withNaN, KernelPath.Composed, out _)[0], Is.NaN, "the row with the NaN, composed");
+        Assert.That(fused.Skip(1).ToArray(), Is.EqualTo(clean.Skip(1).ToArray()), "the other rows");
+        Assert.That(gradient.Skip(classes).ToArray(), Is.EqualTo(cleanGradient.Skip(classes).ToArray()), "the other rows' gradient");
+        Assert.That(clean.All(double.IsFinite), Is.True, "finite without the NaN");
+    }
+
     /// <summary>
     /// Every position ignored (ignoreIndex −100, and an ignore index that is a real class, 1): the mean is 0 (not NaN),
     /// the sum 0, reduction None 0 everywhere, the gradient 0, as on the composed path; with and without weights.

@@ -301,6 +301,7 @@ internal static class EvidentialKernel
         var fisherRemainderSlope = s.Fisher?[3];
         if (fisher)
             FisherElementPass(e, classes * lanes, prior, withGrad, withLogDet, s.Fisher!);
+        bool inDomain = withKl && AllInDomain(e, classes * lanes / V.Count, prior);   // else a NaN: the KL's per-lane shift gives NaN
 
         for (int g = 0; g < lanes; g += V.Count)
         {
@@ -312,38 +313,10 @@ internal static class EvidentialKernel
             V eOther, eTrue, alphaSqOther, klLog = V.Zero, strengthLog = V.Zero;
             if (withKl)
             {
-                // Inline here (in SumsWithKl, called once per vector of positions, the segmentation shape's 21 classes ran
-                // about 5% slower).
-                eOther = eTrue = alphaSqOther = V.Zero;
                 // Σ_{j≠t} (m_j ψ(α_j) − ln Γ(α_j)) = klTermSum + ln shiftProducts − κ ln strengthProducts (KlElementTerms).
-                var klTermSum = V.Zero;
-                var shiftProducts = PolygammaVector.ProductAccumulator.Create();
-                var strengthProducts = PolygammaVector.ProductAccumulator.Create();
-                for (int j = 0; j < classes; j++)
-                {
-                    int at = j * lanes + g;
-                    var ej = O.LoadUnsafe(ref e[0], (nuint)at);
-                    var isTrue = O.Equals<double>(t, O.Create((double)j));
-                    eOther += O.AndNot(ej, isTrue);
-                    eTrue += ej & isTrue;
-                    if (squared)
-                    {
-                        var aj = ej + prior;
-                        alphaSqOther += O.AndNot(aj * aj, isTrue);
-                    }
-
-                    var mj = ej - k.KlShift;   // α − the KL prior's concentration: e itself (KlShift 0) but for belief matching
-                    KlElementTerms(ej + prior, mj, withGrad, out var term, out var shift, out var strength, out var tg);
-                    var klExcluded = fullKl ? V.Zero : isTrue;
-                    klTermSum += O.AndNot(term, klExcluded);
-                    shiftProducts.Multiply(O.ConditionalSelect(klExcluded, one, shift));
-                    strengthProducts.Multiply(O.ConditionalSelect(klExcluded, one, strength));
-                    if (withGrad)
-                        (mj * tg).StoreUnsafe(ref grad![0], (nuint)at);
-                }
-
-                klLog = klTermSum + shiftProducts.Log();
-                strengthLog = strengthProducts.Log();
+                SumsWithKl(inDomain, e, grad, g, lanes, classes, t, V.Zero, one, classCount, prior, k.KlShift, squared, fullKl,
+                    out eOther, out eTrue, out alphaSqOther, out var klTermSum, out var shiftLog, out strengthLog);
+                klLog = klTermSum + shiftLog;
             }
             else
             {
@@ -478,9 +451,55 @@ internal static class EvidentialKernel
         var step = O.Create((double)V.Count);
         int vectors = (classes + V.Count - 1) / V.Count;
         V eOther, eTrue, alphaSqOther, klLog = V.Zero, strengthLog = V.Zero;
-        if (k.WithKl)
+        if (k.WithKl && AllInDomain(s.Evidence, vectors, k.Prior))
         {
-            SumsWithKl(s.Evidence, grad, 0, V.Count, vectors, t, V.Indices, step, k.Classes, k.Prior, k.KlShift, k.Squared, k.FullKl,
+            // Only two vectors need the masks: the true class's, and the last one when C is not a multiple of the width
+            // (lanes past C). The others go through a loop without them (SumsWithKlUnmasked); with the masks in the loop of
+            // every vector, the JIT kept its sums on the stack (issue 18, ninth session).
+            int trueVector = (int)target / V.Count;
+            int fullVectors = classes / V.Count;
+            int before = System.Math.Min(trueVector, fullVectors);
+            SumsWithKlUnmasked(s.Evidence, grad, 0, before, k.Prior, k.KlShift, withGrad, k.Squared,
+                out var other, out var squares, out var klTermSum, out var shiftLog, out var strengthLogs);
+            SumsWithKl(true, s.Evidence, grad, trueVector * V.Count, V.Count, 1, t, V.Indices + O.Create((double)(trueVector * V.Count)), step,
+                k.Classes, k.Prior, k.KlShift, k.Squared, k.FullKl, out eOther, out eTrue, out alphaSqOther, out var trueTerms,
+                out var trueShiftLog, out var trueStrengthLog);
+            eOther += other;
+            alphaSqOther += squares;
+            klTermSum += trueTerms;
+            shiftLog += trueShiftLog;
+            strengthLogs += trueStrengthLog;
+            if (trueVector + 1 < fullVectors)
+            {
+                SumsWithKlUnmasked(s.Evidence, grad, trueVector + 1, fullVectors, k.Prior, k.KlShift, withGrad, k.Squared,
+                    out other, out squares, out var terms, out var shifts, out var strengths);
+                eOther += other;
+                alphaSqOther += squares;
+                klTermSum += terms;
+                shiftLog += shifts;
+                strengthLogs += strengths;
+            }
+
+            if (fullVectors < vectors && trueVector != fullVectors)
+            {
+                SumsWithKl(true, s.Evidence, grad, fullVectors * V.Count, V.Count, 1, t, V.Indices + O.Create((double)(fullVectors * V.Count)),
+                    step, k.Classes, k.Prior, k.KlShift, k.Squared, k.FullKl, out other, out var trueSum, out squares, out var terms,
+                    out var shifts, out var strengths);
+                eOther += other;
+                eTrue += trueSum;
+                alphaSqOther += squares;
+                klTermSum += terms;
+                shiftLog += shifts;
+                strengthLogs += strengths;
+            }
+
+            klLog = O.Create(O.Sum(klTermSum) + O.Sum(shiftLog));
+            strengthLog = O.Create(O.Sum(strengthLogs));
+        }
+        else if (k.WithKl)
+        {
+            // A NaN evidence (from a NaN logit): every vector through the masked loop, whose per-lane shift gives NaN.
+            SumsWithKl(false, s.Evidence, grad, 0, V.Count, vectors, t, V.Indices, step, k.Classes, k.Prior, k.KlShift, k.Squared, k.FullKl,
                 out eOther, out eTrue, out alphaSqOther, out var klTermSum, out var shiftLog, out var strengthLogs);
             klLog = O.Create(O.Sum(klTermSum) + O.Sum(shiftLog));
             strengthLog = O.Create(O.Sum(strengthLogs));
@@ -537,15 +556,41 @@ internal static class EvidentialKernel
     /// <summary>
     /// <see cref="Sums"/> with the KL's element terms: Σ (m_j ψ(α_j) − ln Γ(α_j)) = klTermSum + shiftLog − κ·strengthLog
     /// (<see cref="PolygammaVector.KlElementTerms"/>) over the classes the KL covers (the wrong classes, or with
-    /// <paramref name="fullKl"/> every class), per lane; with a gradient buffer, m_j ψ₁(α_j) into it for pass 2. The row
-    /// kernel's; <see cref="Tile"/> keeps the same loop inline (measured faster there), so an edit to one belongs in both
-    /// (mutants 35 and 49 check each).
+    /// <paramref name="fullKl"/> every class), per lane; with a gradient buffer, m_j ψ₁(α_j) into it for pass 2. Used by
+    /// <see cref="Tile"/> for every vector of positions and by <see cref="Row"/> for the vectors that need masks;
+    /// <see cref="SumsWithKlUnmasked{TGrad, TSquared}"/> is the same loop without the masks, so an edit to one belongs in
+    /// both. <paramref name="inDomain"/>: the caller has checked every α it reads with <see cref="AllInDomain"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumsWithKl(bool inDomain, double[] e, double[]? grad, int start, int stride, int count, V t, V index, V step, V limit,
+        V prior, V klShift, bool squared, bool fullKl, out V eOther, out V eTrue, out V alphaSqOther, out V klTermSum, out V shiftLog,
+        out V strengthLog)
+    {
+        if (inDomain)
+        {
+            SumsWithKl<Yes>(e, grad, start, stride, count, t, index, step, limit, prior, klShift, squared, fullKl,
+                out eOther, out eTrue, out alphaSqOther, out klTermSum, out shiftLog, out strengthLog);
+        }
+        else
+        {
+            SumsWithKl<No>(e, grad, start, stride, count, t, index, step, limit, prior, klShift, squared, fullKl,
+                out eOther, out eTrue, out alphaSqOther, out klTermSum, out shiftLog, out strengthLog);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="SumsWithKl(bool, double[], double[], int, int, int, V, V, V, V, V, V, bool, bool, out V, out V, out V, out V, out V, out V)"/>
+    /// with its first argument as a type: <see cref="Yes"/> when the caller has checked that every α = e + λ it reads lies
+    /// in [0, 1e30) (<see cref="AllInDomain"/>), so that the KL's functions skip their per-vector check and the per-lane
+    /// shift (<see cref="PolygammaVector.KlElementTerms"/>'s knownInDomain).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void SumsWithKl(double[] e, double[]? grad, int start, int stride, int count, V t, V index, V step, V limit, V prior,
-        V klShift, bool squared, bool fullKl, out V eOther, out V eTrue, out V alphaSqOther, out V klTermSum, out V shiftLog, out V strengthLog)
+    private static void SumsWithKl<TInDomain>(double[] e, double[]? grad, int start, int stride, int count, V t, V index, V step, V limit,
+        V prior, V klShift, bool squared, bool fullKl, out V eOther, out V eTrue, out V alphaSqOther, out V klTermSum, out V shiftLog,
+        out V strengthLog)
     {
         bool withGrad = grad is not null;
+        bool inDomain = typeof(TInDomain) == typeof(Yes);
         var one = O.Create(1.0);
         var other = V.Zero;
         var trueSum = V.Zero;
@@ -569,7 +614,7 @@ internal static class EvidentialKernel
             }
 
             var mj = ej - klShift;   // α − the KL prior's concentration: e itself (klShift 0) but for belief matching
-            KlElementTerms(ej + prior, mj, withGrad, out var term, out var shift, out var strength, out var tg);
+            KlElementTerms(ej + prior, mj, withGrad, inDomain, out var term, out var shift, out var strength, out var tg);
             var klExcluded = fullKl ? past : excluded;
             terms += O.AndNot(term, klExcluded);
             shiftProducts.Multiply(O.ConditionalSelect(klExcluded, one, shift));
@@ -582,6 +627,85 @@ internal static class EvidentialKernel
         eOther = other;
         eTrue = trueSum;
         alphaSqOther = squares;
+        klTermSum = terms;
+        shiftLog = shiftProducts.Log();
+        strengthLog = strengthProducts.Log();
+    }
+
+    /// <summary>
+    /// Whether every α = e + <paramref name="prior"/> of the first <paramref name="count"/> vectors of <paramref name="e"/>
+    /// lies in [0, 1e30), the domain of <see cref="PolygammaVector.KlElementTerms"/>'s fixed shift (false for a NaN).
+    /// </summary>
+    private static bool AllInDomain(double[] e, int count, V prior)
+    {
+        var limit = O.Create(UnconditionalShiftLimit);
+        var inside = V.AllBitsSet.As<double, long>();
+        for (int i = 0; i < count; i++)
+        {
+            var a = O.LoadUnsafe(ref e[0], (nuint)(i * V.Count)) + prior;
+            inside &= (O.GreaterThanOrEqual<double>(a, V.Zero) & O.LessThan<double>(a, limit)).As<double, long>();
+        }
+
+        return O.EqualsAll(inside, V.AllBitsSet.As<double, long>());
+    }
+
+    /// <summary>A type argument that turns a flag on (<see cref="SumsWithKlUnmasked{TGrad, TSquared}"/>): the JIT compiles one
+    /// copy per combination, with the flag's branches removed.</summary>
+    private readonly struct Yes;
+
+    /// <summary>A type argument that turns a flag off.</summary>
+    private readonly struct No;
+
+    /// <summary>Calls <see cref="SumsWithKlUnmasked{TGrad, TSquared}"/> with the flags as type arguments.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumsWithKlUnmasked(double[] e, double[]? grad, int from, int to, V prior, V klShift, bool withGrad, bool squared,
+        out V other, out V squares, out V klTermSum, out V shiftLog, out V strengthLog)
+    {
+        if (withGrad && squared)
+            SumsWithKlUnmasked<Yes, Yes>(e, grad, from, to, prior, klShift, out other, out squares, out klTermSum, out shiftLog, out strengthLog);
+        else if (withGrad)
+            SumsWithKlUnmasked<Yes, No>(e, grad, from, to, prior, klShift, out other, out squares, out klTermSum, out shiftLog, out strengthLog);
+        else if (squared)
+            SumsWithKlUnmasked<No, Yes>(e, grad, from, to, prior, klShift, out other, out squares, out klTermSum, out shiftLog, out strengthLog);
+        else
+            SumsWithKlUnmasked<No, No>(e, grad, from, to, prior, klShift, out other, out squares, out klTermSum, out shiftLog, out strengthLog);
+    }
+
+    /// <summary>
+    /// <see cref="SumsWithKl"/> for the row kernel's vectors <paramref name="from"/> … <paramref name="to"/> − 1 (the
+    /// classes i·V.Count + lane), none of which holds the true class or a lane past C: no masks, so that every sum stays in
+    /// a register. <paramref name="other"/> is Σ e and <paramref name="squares"/> Σ (e + λ)² over those classes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void SumsWithKlUnmasked<TGrad, TSquared>(double[] e, double[]? grad, int from, int to, V prior, V klShift,
+        out V other, out V squares, out V klTermSum, out V shiftLog, out V strengthLog)
+    {
+        bool withGrad = typeof(TGrad) == typeof(Yes);
+        bool squared = typeof(TSquared) == typeof(Yes);
+        var sum = V.Zero;
+        var squareSum = V.Zero;
+        var terms = V.Zero;
+        var shiftProducts = PolygammaVector.ProductAccumulator.Create();
+        var strengthProducts = PolygammaVector.ProductAccumulator.Create();
+        for (int i = from; i < to; i++)
+        {
+            int at = i * V.Count;
+            var ej = O.LoadUnsafe(ref e[0], (nuint)at);
+            var aj = ej + prior;
+            sum += ej;
+            if (squared)
+                squareSum += aj * aj;
+            var mj = ej - klShift;
+            KlElementTerms(aj, mj, withGrad, knownInDomain: true, out var term, out var shift, out var strength, out var tg);
+            terms += term;
+            shiftProducts.Multiply(shift);
+            strengthProducts.Multiply(strength);
+            if (withGrad)
+                (mj * tg).StoreUnsafe(ref grad![0], (nuint)at);
+        }
+
+        other = sum;
+        squares = squareSum;
         klTermSum = terms;
         shiftLog = shiftProducts.Log();
         strengthLog = strengthProducts.Log();
