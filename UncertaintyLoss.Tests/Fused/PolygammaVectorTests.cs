@@ -597,6 +597,26 @@ public class PolygammaVectorTests
                 Assert.That(tgKnown, Is.EqualTo(tg), "ψ₁, " + at);
             }
         }
+
+        // A NaN lane (the one value the callers' range checks let through) gives NaN in every output; the others as checked.
+        var mixed = new[] { double.NaN, 2.0, 0.5, 1e9 };
+        for (int i = 0; i < 4; i++)
+        {
+            var v = VectorLanes.Window(mixed, i, out int lane);
+            var m = v - Vector.Create(0.75);
+            PolygammaVector.KlElementTerms(v, m, withTrigamma, knownInDomain: true, out var r, out var product, out var strength, out var tg);
+            var one = Vector.Create(mixed[i]);
+            PolygammaVector.KlElementTerms(one, one - Vector.Create(0.75), withTrigamma, knownInDomain: false, out var rOne, out var productOne, out var strengthOne, out var tgOne);
+            if (double.IsNaN(mixed[i]))
+            {
+                Assert.That(new[] { r[lane], product[lane], strength[lane] }, Is.All.NaN, "NaN lane");
+                if (withTrigamma)
+                    Assert.That(tg[lane], Is.NaN, "NaN lane, ψ₁");
+                continue;
+            }
+
+            Assert.That(new[] { r[lane], product[lane], strength[lane], tg[lane] }, Is.EqualTo(new[] { rOne[0], productOne[0], strengthOne[0], tgOne[0] }), $"x = {mixed[i]:R} beside a NaN");
+        }
     }
 
     // Bounds just above the measured worst errors (see each test's output and docs/accuracy.md). Two differ where the

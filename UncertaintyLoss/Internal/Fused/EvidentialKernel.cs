@@ -301,7 +301,6 @@ internal static class EvidentialKernel
         var fisherRemainderSlope = s.Fisher?[3];
         if (fisher)
             FisherElementPass(e, classes * lanes, prior, withGrad, withLogDet, s.Fisher!);
-        bool inDomain = withKl && AllInDomain(e, classes * lanes / V.Count, prior);   // else a NaN: the KL's per-lane shift gives NaN
 
         for (int g = 0; g < lanes; g += V.Count)
         {
@@ -314,7 +313,7 @@ internal static class EvidentialKernel
             if (withKl)
             {
                 // Σ_{j≠t} (m_j ψ(α_j) − ln Γ(α_j)) = klTermSum + ln shiftProducts − κ ln strengthProducts (KlElementTerms).
-                SumsWithKl(inDomain, e, grad, g, lanes, classes, t, V.Zero, one, classCount, prior, k.KlShift, squared, fullKl,
+                SumsWithKl(e, grad, g, lanes, classes, t, V.Zero, one, classCount, prior, k.KlShift, squared, fullKl,
                     out eOther, out eTrue, out alphaSqOther, out var klTermSum, out var shiftLog, out strengthLog);
                 klLog = klTermSum + shiftLog;
             }
@@ -451,7 +450,7 @@ internal static class EvidentialKernel
         var step = O.Create((double)V.Count);
         int vectors = (classes + V.Count - 1) / V.Count;
         V eOther, eTrue, alphaSqOther, klLog = V.Zero, strengthLog = V.Zero;
-        if (k.WithKl && AllInDomain(s.Evidence, vectors, k.Prior))
+        if (k.WithKl)
         {
             // Only two vectors need the masks: the true class's, and the last one when C is not a multiple of the width
             // (lanes past C). The others go through a loop without them (SumsWithKlUnmasked); with the masks in the loop of
@@ -461,7 +460,7 @@ internal static class EvidentialKernel
             int before = System.Math.Min(trueVector, fullVectors);
             SumsWithKlUnmasked(s.Evidence, grad, 0, before, k.Prior, k.KlShift, withGrad, k.Squared,
                 out var other, out var squares, out var klTermSum, out var shiftLog, out var strengthLogs);
-            SumsWithKl(true, s.Evidence, grad, trueVector * V.Count, V.Count, 1, t, V.Indices + O.Create((double)(trueVector * V.Count)), step,
+            SumsWithKl(s.Evidence, grad, trueVector * V.Count, V.Count, 1, t, V.Indices + O.Create((double)(trueVector * V.Count)), step,
                 k.Classes, k.Prior, k.KlShift, k.Squared, k.FullKl, out eOther, out eTrue, out alphaSqOther, out var trueTerms,
                 out var trueShiftLog, out var trueStrengthLog);
             eOther += other;
@@ -482,7 +481,7 @@ internal static class EvidentialKernel
 
             if (fullVectors < vectors && trueVector != fullVectors)
             {
-                SumsWithKl(true, s.Evidence, grad, fullVectors * V.Count, V.Count, 1, t, V.Indices + O.Create((double)(fullVectors * V.Count)),
+                SumsWithKl(s.Evidence, grad, fullVectors * V.Count, V.Count, 1, t, V.Indices + O.Create((double)(fullVectors * V.Count)),
                     step, k.Classes, k.Prior, k.KlShift, k.Squared, k.FullKl, out other, out var trueSum, out squares, out var terms,
                     out var shifts, out var strengths);
                 eOther += other;
@@ -493,14 +492,6 @@ internal static class EvidentialKernel
                 strengthLogs += strengths;
             }
 
-            klLog = O.Create(O.Sum(klTermSum) + O.Sum(shiftLog));
-            strengthLog = O.Create(O.Sum(strengthLogs));
-        }
-        else if (k.WithKl)
-        {
-            // A NaN evidence (from a NaN logit): every vector through the masked loop, whose per-lane shift gives NaN.
-            SumsWithKl(false, s.Evidence, grad, 0, V.Count, vectors, t, V.Indices, step, k.Classes, k.Prior, k.KlShift, k.Squared, k.FullKl,
-                out eOther, out eTrue, out alphaSqOther, out var klTermSum, out var shiftLog, out var strengthLogs);
             klLog = O.Create(O.Sum(klTermSum) + O.Sum(shiftLog));
             strengthLog = O.Create(O.Sum(strengthLogs));
         }
@@ -559,38 +550,22 @@ internal static class EvidentialKernel
     /// <paramref name="fullKl"/> every class), per lane; with a gradient buffer, m_j ψ₁(α_j) into it for pass 2. Used by
     /// <see cref="Tile"/> for every vector of positions and by <see cref="Row"/> for the vectors that need masks;
     /// <see cref="SumsWithKlUnmasked{TGrad, TSquared}"/> is the same loop without the masks, so an edit to one belongs in
-    /// both. <paramref name="inDomain"/>: the caller has checked every α it reads with <see cref="AllInDomain"/>.
+    /// both.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SumsWithKl(bool inDomain, double[] e, double[]? grad, int start, int stride, int count, V t, V index, V step, V limit,
-        V prior, V klShift, bool squared, bool fullKl, out V eOther, out V eTrue, out V alphaSqOther, out V klTermSum, out V shiftLog,
-        out V strengthLog)
-    {
-        if (inDomain)
-        {
-            SumsWithKl<Yes>(e, grad, start, stride, count, t, index, step, limit, prior, klShift, squared, fullKl,
-                out eOther, out eTrue, out alphaSqOther, out klTermSum, out shiftLog, out strengthLog);
-        }
-        else
-        {
-            SumsWithKl<No>(e, grad, start, stride, count, t, index, step, limit, prior, klShift, squared, fullKl,
-                out eOther, out eTrue, out alphaSqOther, out klTermSum, out shiftLog, out strengthLog);
-        }
-    }
-
-    /// <summary>
-    /// <see cref="SumsWithKl(bool, double[], double[], int, int, int, V, V, V, V, V, V, bool, bool, out V, out V, out V, out V, out V, out V)"/>
-    /// with its first argument as a type: <see cref="Yes"/> when the caller has checked that every α = e + λ it reads lies
-    /// in [0, 1e30) (<see cref="AllInDomain"/>), so that the KL's functions skip their per-vector check and the per-lane
-    /// shift (<see cref="PolygammaVector.KlElementTerms"/>'s knownInDomain).
-    /// </summary>
+    /// <remarks>
+    /// Both take the KL's functions in their form for arguments known to lie in [0, 1e30)
+    /// (<see cref="PolygammaVector.KlElementTerms"/>'s knownInDomain: no per-vector check, no per-lane shift; issue 18,
+    /// ninth session). Every α = e + λ here does: the call checks the evidence's range whatever the value-check switch says
+    /// (e in [0, <see cref="UL.MaxEvidence"/>], or α in (0, <see cref="UL.MaxEvidence"/>] for the concentration losses), and
+    /// λ ≥ 0. The one value that range check lets through is NaN, which gives NaN through the shift as through the per-lane
+    /// path (FusedPathEdgeTests' NaN tests of the row kernel and the tiles).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void SumsWithKl<TInDomain>(double[] e, double[]? grad, int start, int stride, int count, V t, V index, V step, V limit,
+    private static void SumsWithKl(double[] e, double[]? grad, int start, int stride, int count, V t, V index, V step, V limit,
         V prior, V klShift, bool squared, bool fullKl, out V eOther, out V eTrue, out V alphaSqOther, out V klTermSum, out V shiftLog,
         out V strengthLog)
     {
         bool withGrad = grad is not null;
-        bool inDomain = typeof(TInDomain) == typeof(Yes);
         var one = O.Create(1.0);
         var other = V.Zero;
         var trueSum = V.Zero;
@@ -614,7 +589,7 @@ internal static class EvidentialKernel
             }
 
             var mj = ej - klShift;   // α − the KL prior's concentration: e itself (klShift 0) but for belief matching
-            KlElementTerms(ej + prior, mj, withGrad, inDomain, out var term, out var shift, out var strength, out var tg);
+            KlElementTerms(ej + prior, mj, withGrad, knownInDomain: true, out var term, out var shift, out var strength, out var tg);
             var klExcluded = fullKl ? past : excluded;
             terms += O.AndNot(term, klExcluded);
             shiftProducts.Multiply(O.ConditionalSelect(klExcluded, one, shift));
@@ -630,23 +605,6 @@ internal static class EvidentialKernel
         klTermSum = terms;
         shiftLog = shiftProducts.Log();
         strengthLog = strengthProducts.Log();
-    }
-
-    /// <summary>
-    /// Whether every α = e + <paramref name="prior"/> of the first <paramref name="count"/> vectors of <paramref name="e"/>
-    /// lies in [0, 1e30), the domain of <see cref="PolygammaVector.KlElementTerms"/>'s fixed shift (false for a NaN).
-    /// </summary>
-    private static bool AllInDomain(double[] e, int count, V prior)
-    {
-        var limit = O.Create(UnconditionalShiftLimit);
-        var inside = V.AllBitsSet.As<double, long>();
-        for (int i = 0; i < count; i++)
-        {
-            var a = O.LoadUnsafe(ref e[0], (nuint)(i * V.Count)) + prior;
-            inside &= (O.GreaterThanOrEqual<double>(a, V.Zero) & O.LessThan<double>(a, limit)).As<double, long>();
-        }
-
-        return O.EqualsAll(inside, V.AllBitsSet.As<double, long>());
     }
 
     /// <summary>A type argument that turns a flag on (<see cref="SumsWithKlUnmasked{TGrad, TSquared}"/>): the JIT compiles one

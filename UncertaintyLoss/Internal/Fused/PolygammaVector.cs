@@ -141,6 +141,9 @@ internal static class PolygammaVector
     /// κ ln <paramref name="strength"/> with κ = (x − m) + <see cref="UnconditionalShiftSteps"/> − ½, so that a caller
     /// summing it over many elements multiplies the products and the strengths (<see cref="ProductAccumulator"/>) and takes
     /// two logarithms per position; and ψ₁(x) when <paramref name="withTrigamma"/> (as <see cref="LgammaPartsDigammaTrigamma"/>).
+    /// With <paramref name="knownInDomain"/> (a constant at each call site) the caller guarantees every lane in [0, 1e30) or
+    /// NaN: no check, no per-lane shift (<see cref="ShiftInDomain"/>), the same bits for such lanes (a NaN lane gives NaN
+    /// in r, the product, the strength and ψ₁, where the checked form gives strength 1).
     /// </summary>
     /// <remarks>
     /// With z = x + n and P = Π_{k&lt;n}(x + k) from the shift, ψ(x) = ln z − w/2 − w²Σψ − P′/P and ln Γ(x) = (z − ½) ln z −
