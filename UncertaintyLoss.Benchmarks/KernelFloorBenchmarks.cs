@@ -95,7 +95,7 @@ public class KernelFloorBenchmarks
         for (int k = 0; k < Elements; k += Vector<double>.Count)
         {
             var a = Vector.LoadUnsafe(ref alpha[0], (nuint)k);
-            Narrow.KlElementTerms(a, a - one, true, knownInDomain: false, out var r, out var product, out var strength, out var tg);
+            Narrow.KlElementTerms(a, a - one, true, out var r, out var product, out var strength, out var tg);
             sum += r + product + strength + tg;
         }
 
@@ -111,7 +111,7 @@ public class KernelFloorBenchmarks
         for (int k = 0; k < Elements; k += Vector512<double>.Count)
         {
             var a = Vector512.LoadUnsafe(ref alpha[0], (nuint)k);
-            WidePolygamma.KlElementTerms(a, a - one, true, knownInDomain: false, out var r, out var product, out var strength, out var tg);
+            WidePolygamma.KlElementTerms(a, a - one, true, out var r, out var product, out var strength, out var tg);
             sum += r + product + strength + tg;
         }
 

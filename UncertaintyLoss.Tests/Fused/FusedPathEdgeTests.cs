@@ -482,13 +482,14 @@ public class FusedPathEdgeTests
 
     /// <summary>
     /// A NaN evidence in a row of the row-major kernel (value checks off: the one value outside the special functions'
-    /// domain that the fused path's range check lets through) gives that row a NaN loss, as on the composed path, and leaves
-    /// the other rows' losses and gradients bit for bit as without it. The row kernel's KL takes the functions' form for
-    /// arguments known to be in their domain (issue 18, ninth session): the NaN must come through it.
+    /// domain that the fused path's range check lets through) gives that row a NaN loss and gradient, as on the composed
+    /// path, and leaves the other rows' losses and gradients bit for bit as without it, wherever the NaN lies (row 0's true class
+    /// is 5): the true class itself and another class of its vector, a vector of the loop without masks (issue 18, ninth
+    /// session), the partial last vector.
     /// </summary>
     [Test]
     public void FusedPath_RowMajorKernel_NaNEvidence_NaNInItsRowOnly([ValueSource(nameof(RowKernelLosses))] FusedLossUnderTest loss,
-        [Values(0L, 5L, 130L)] long nanClass)
+        [Values(0L, 5L, 64L, 130L)] long nanClass)
     {
         int kernelLanes = Kernels.UseVector512 ? 8 : System.Numerics.Vector<double>.Count;
         if (kernelLanes < FusedDirichlet.RowMajorMinLanes)

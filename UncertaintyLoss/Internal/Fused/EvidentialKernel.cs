@@ -453,8 +453,8 @@ internal static class EvidentialKernel
         if (k.WithKl)
         {
             // Only two vectors need the masks: the true class's, and the last one when C is not a multiple of the width
-            // (lanes past C). The others go through a loop without them (SumsWithKlUnmasked); with the masks in the loop of
-            // every vector, the JIT kept its sums on the stack (issue 18, ninth session).
+            // (lanes past C). The others go through a loop without them (SumsWithKlUnmasked: issue 18, ninth session, the
+            // row's time 2.0 → 1.8 ns per class, single thread, 1000 classes).
             int trueVector = (int)target / V.Count;
             int fullVectors = classes / V.Count;
             int before = System.Math.Min(trueVector, fullVectors);
@@ -552,14 +552,6 @@ internal static class EvidentialKernel
     /// <see cref="SumsWithKlUnmasked{TGrad, TSquared}"/> is the same loop without the masks, so an edit to one belongs in
     /// both.
     /// </summary>
-    /// <remarks>
-    /// Both take the KL's functions in their form for arguments known to lie in [0, 1e30)
-    /// (<see cref="PolygammaVector.KlElementTerms"/>'s knownInDomain: no per-vector check, no per-lane shift; issue 18,
-    /// ninth session). Every α = e + λ here does: the call checks the evidence's range whatever the value-check switch says
-    /// (e in [0, <see cref="UL.MaxEvidence"/>], or α in (0, <see cref="UL.MaxEvidence"/>] for the concentration losses), and
-    /// λ ≥ 0. The one value that range check lets through is NaN, which gives NaN through the shift as through the per-lane
-    /// path (FusedPathEdgeTests' NaN tests of the row kernel and the tiles).
-    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void SumsWithKl(double[] e, double[]? grad, int start, int stride, int count, V t, V index, V step, V limit,
         V prior, V klShift, bool squared, bool fullKl, out V eOther, out V eTrue, out V alphaSqOther, out V klTermSum, out V shiftLog,
@@ -589,7 +581,7 @@ internal static class EvidentialKernel
             }
 
             var mj = ej - klShift;   // α − the KL prior's concentration: e itself (klShift 0) but for belief matching
-            KlElementTerms(ej + prior, mj, withGrad, knownInDomain: true, out var term, out var shift, out var strength, out var tg);
+            KlElementTerms(ej + prior, mj, withGrad, out var term, out var shift, out var strength, out var tg);
             var klExcluded = fullKl ? past : excluded;
             terms += O.AndNot(term, klExcluded);
             shiftProducts.Multiply(O.ConditionalSelect(klExcluded, one, shift));
@@ -654,7 +646,7 @@ internal static class EvidentialKernel
             if (squared)
                 squareSum += aj * aj;
             var mj = ej - klShift;
-            KlElementTerms(aj, mj, withGrad, knownInDomain: true, out var term, out var shift, out var strength, out var tg);
+            KlElementTerms(aj, mj, withGrad, out var term, out var shift, out var strength, out var tg);
             terms += term;
             shiftProducts.Multiply(shift);
             strengthProducts.Multiply(strength);

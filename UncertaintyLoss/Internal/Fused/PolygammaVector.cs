@@ -141,9 +141,6 @@ internal static class PolygammaVector
     /// κ ln <paramref name="strength"/> with κ = (x − m) + <see cref="UnconditionalShiftSteps"/> − ½, so that a caller
     /// summing it over many elements multiplies the products and the strengths (<see cref="ProductAccumulator"/>) and takes
     /// two logarithms per position; and ψ₁(x) when <paramref name="withTrigamma"/> (as <see cref="LgammaPartsDigammaTrigamma"/>).
-    /// With <paramref name="knownInDomain"/> (a constant at each call site) the caller guarantees every lane in [0, 1e30) or
-    /// NaN: no check, no per-lane shift (<see cref="ShiftInDomain"/>), the same bits for such lanes (a NaN lane gives NaN
-    /// in r, the product, the strength and ψ₁, where the checked form gives strength 1).
     /// </summary>
     /// <remarks>
     /// With z = x + n and P = Π_{k&lt;n}(x + k) from the shift, ψ(x) = ln z − w/2 − w²Σψ − P′/P and ln Γ(x) = (z − ½) ln z −
@@ -159,16 +156,12 @@ internal static class PolygammaVector
     /// of its operations.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void KlElementTerms(V x, V m, bool withTrigamma, bool knownInDomain,
+    internal static void KlElementTerms(V x, V m, bool withTrigamma,
         out V r, out V product, out V strength, out V trigamma)
     {
         var one = O.Create(1.0);
-        bool fixedShift = knownInDomain || (O.GreaterThanOrEqualAll(x, V.Zero) && O.LessThanAll(x, O.Create(UnconditionalShiftLimit)));
-        V z, p0, p1, p2;
-        if (knownInDomain)
-            ShiftInDomain(x, withTrigamma ? 2 : 1, out z, out p0, out p1, out p2, out _);
-        else
-            Shift(x, withTrigamma ? 2 : 1, out z, out p0, out p1, out p2, out _);
+        bool fixedShift = O.GreaterThanOrEqualAll(x, V.Zero) && O.LessThanAll(x, O.Create(UnconditionalShiftLimit));
+        Shift(x, withTrigamma ? 2 : 1, out var z, out var p0, out var p1, out var p2, out _);
 
         var invP = one / p0;
         var w = one / z;   // not one division for both: see LgammaPartsDigammaTrigamma
@@ -311,7 +304,23 @@ internal static class PolygammaVector
             p1 = q1;
             p2 = q2;
             p3 = q3;
-            TenthStep(x, order, ref z, ref p0, ref p1, ref p2, ref p3);
+
+            // Lanes in [0, 1) (a concentration α = exp(logit) below 1, R-EDL's α = e + λ with λ < 1) need one step more to
+            // reach z = x + 10 ≥ 10: the same operations the per-lane loop below applies to them, so every lane's result is
+            // bit for bit what that loop gives (issue 18, fourth session: without it such a vector took the masked loop for
+            // all ten steps, and the belief-matching and Prior Network losses on α = exp(logits) paid for it).
+            var small = O.LessThan<double>(x, one);
+            if (small != V.Zero)
+            {
+                if (order >= 3)
+                    p3 = O.ConditionalSelect(small, Mad(p3, z, O.Create(3.0) * p2), p3);
+                if (order >= 2)
+                    p2 = O.ConditionalSelect(small, Mad(p2, z, p1 + p1), p2);
+                p1 = O.ConditionalSelect(small, Mad(p1, z, p0), p1);
+                p0 = O.ConditionalSelect(small, p0 * z, p0);
+                z = O.ConditionalSelect(small, z + one, z);
+            }
+
             return;
         }
 
@@ -341,43 +350,6 @@ internal static class PolygammaVector
         }
 
         z = O.ConditionalSelect(below, O.Create(double.NaN), z);
-    }
-
-    /// <summary>
-    /// <see cref="Shift"/> for a vector whose every lane the caller has checked to lie in [0, 1e30): the nine steps and the
-    /// masked tenth, without the check and the per-lane loop (the same operations, so the same bits).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ShiftInDomain(V x, int order, out V z, out V p0, out V p1, out V p2, out V p3)
-    {
-        NineSteps(x, order, out z, out p0, out p1, out p2, out p3);
-        TenthStep(x, order, ref z, ref p0, ref p1, ref p2, ref p3);
-    }
-
-    /// <summary>
-    /// The tenth step of the shift for the lanes in [0, 1), after <see cref="NineSteps"/>: z = x + 9 is below 10 there.
-    /// </summary>
-    /// <remarks>
-    /// Lanes in [0, 1) (a concentration α = exp(logit) below 1, R-EDL's α = e + λ with λ &lt; 1) need one step more to reach
-    /// z = x + 10 ≥ 10: the same operations the per-lane loop of <see cref="Shift"/> applies to them, so every lane's result
-    /// is bit for bit what that loop gives (issue 18, fourth session: without it such a vector took the masked loop for all
-    /// ten steps, and the belief-matching and Prior Network losses on α = exp(logits) paid for it).
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TenthStep(V x, int order, ref V z, ref V p0, ref V p1, ref V p2, ref V p3)
-    {
-        var one = O.Create(1.0);
-        var small = O.LessThan<double>(x, one);
-        if (small != V.Zero)
-        {
-            if (order >= 3)
-                p3 = O.ConditionalSelect(small, Mad(p3, z, O.Create(3.0) * p2), p3);
-            if (order >= 2)
-                p2 = O.ConditionalSelect(small, Mad(p2, z, p1 + p1), p2);
-            p1 = O.ConditionalSelect(small, Mad(p1, z, p0), p1);
-            p0 = O.ConditionalSelect(small, p0 * z, p0);
-            z = O.ConditionalSelect(small, z + one, z);
-        }
     }
 
     /// <summary>
