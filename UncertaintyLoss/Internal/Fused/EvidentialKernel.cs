@@ -458,7 +458,7 @@ internal static class EvidentialKernel
             int trueVector = (int)target / V.Count;
             int fullVectors = classes / V.Count;
             int before = System.Math.Min(trueVector, fullVectors);
-            SumsWithKlUnmasked(s.Evidence, grad, 0, before, k.Prior, k.KlShift, withGrad, k.Squared,
+            SumsWithKlUnmasked(s.Evidence, grad, 0, before, k.Prior, k.KlShift, k.Squared,
                 out var other, out var squares, out var klTermSum, out var shiftLog, out var strengthLogs);
             SumsWithKl(s.Evidence, grad, trueVector * V.Count, V.Count, 1, t, V.Indices + O.Create((double)(trueVector * V.Count)), step,
                 k.Classes, k.Prior, k.KlShift, k.Squared, k.FullKl, out eOther, out eTrue, out alphaSqOther, out var trueTerms,
@@ -470,7 +470,7 @@ internal static class EvidentialKernel
             strengthLogs += trueStrengthLog;
             if (trueVector + 1 < fullVectors)
             {
-                SumsWithKlUnmasked(s.Evidence, grad, trueVector + 1, fullVectors, k.Prior, k.KlShift, withGrad, k.Squared,
+                SumsWithKlUnmasked(s.Evidence, grad, trueVector + 1, fullVectors, k.Prior, k.KlShift, k.Squared,
                     out other, out squares, out var terms, out var shifts, out var strengths);
                 eOther += other;
                 alphaSqOther += squares;
@@ -549,7 +549,7 @@ internal static class EvidentialKernel
     /// (<see cref="PolygammaVector.KlElementTerms"/>) over the classes the KL covers (the wrong classes, or with
     /// <paramref name="fullKl"/> every class), per lane; with a gradient buffer, m_j ψ₁(α_j) into it for pass 2. Used by
     /// <see cref="Tile"/> for every vector of positions and by <see cref="Row"/> for the vectors that need masks;
-    /// <see cref="SumsWithKlUnmasked{TGrad, TSquared}"/> is the same loop without the masks, so an edit to one belongs in
+    /// <see cref="SumsWithKlUnmasked"/> is the same loop without the masks, so an edit to one belongs in
     /// both.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
@@ -599,39 +599,16 @@ internal static class EvidentialKernel
         strengthLog = strengthProducts.Log();
     }
 
-    /// <summary>A type argument that turns a flag on (<see cref="SumsWithKlUnmasked{TGrad, TSquared}"/>): the JIT compiles one
-    /// copy per combination, with the flag's branches removed.</summary>
-    private readonly struct Yes;
-
-    /// <summary>A type argument that turns a flag off.</summary>
-    private readonly struct No;
-
-    /// <summary>Calls <see cref="SumsWithKlUnmasked{TGrad, TSquared}"/> with the flags as type arguments.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SumsWithKlUnmasked(double[] e, double[]? grad, int from, int to, V prior, V klShift, bool withGrad, bool squared,
-        out V other, out V squares, out V klTermSum, out V shiftLog, out V strengthLog)
-    {
-        if (withGrad && squared)
-            SumsWithKlUnmasked<Yes, Yes>(e, grad, from, to, prior, klShift, out other, out squares, out klTermSum, out shiftLog, out strengthLog);
-        else if (withGrad)
-            SumsWithKlUnmasked<Yes, No>(e, grad, from, to, prior, klShift, out other, out squares, out klTermSum, out shiftLog, out strengthLog);
-        else if (squared)
-            SumsWithKlUnmasked<No, Yes>(e, grad, from, to, prior, klShift, out other, out squares, out klTermSum, out shiftLog, out strengthLog);
-        else
-            SumsWithKlUnmasked<No, No>(e, grad, from, to, prior, klShift, out other, out squares, out klTermSum, out shiftLog, out strengthLog);
-    }
-
     /// <summary>
     /// <see cref="SumsWithKl"/> for the row kernel's vectors <paramref name="from"/> … <paramref name="to"/> − 1 (the
-    /// classes i·V.Count + lane), none of which holds the true class or a lane past C: no masks, so that every sum stays in
-    /// a register. <paramref name="other"/> is Σ e and <paramref name="squares"/> Σ (e + λ)² over those classes.
+    /// classes i·V.Count + lane), none of which holds the true class or a lane past C: no masks (fewer operations per
+    /// vector, fewer live registers). <paramref name="other"/> is Σ e and <paramref name="squares"/> Σ (e + λ)² over those classes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void SumsWithKlUnmasked<TGrad, TSquared>(double[] e, double[]? grad, int from, int to, V prior, V klShift,
+    private static void SumsWithKlUnmasked(double[] e, double[]? grad, int from, int to, V prior, V klShift, bool squared,
         out V other, out V squares, out V klTermSum, out V shiftLog, out V strengthLog)
     {
-        bool withGrad = typeof(TGrad) == typeof(Yes);
-        bool squared = typeof(TSquared) == typeof(Yes);
+        bool withGrad = grad is not null;
         var sum = V.Zero;
         var squareSum = V.Zero;
         var terms = V.Zero;
