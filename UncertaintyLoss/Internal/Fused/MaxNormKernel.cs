@@ -60,17 +60,7 @@ internal static class MaxNormKernel
         {
             var t = O.LoadUnsafe(ref s.Target[0], (nuint)g);
 
-            var eOther = V.Zero;
-            var eTrue = V.Zero;
-            var eSqOther = V.Zero;
-            for (int j = 0; j < classes; j++)
-            {
-                var ej = O.LoadUnsafe(ref e[0], (nuint)(j * lanes + g));
-                var isTrue = O.Equals<double>(t, O.Create((double)j));
-                eOther += O.AndNot(ej, isTrue);
-                eTrue += ej & isTrue;
-                eSqOther += O.AndNot(ej * ej, isTrue);
-            }
+            EvidenceSums(e, g, lanes, classes, t, out var eOther, out var eTrue, out var eSqOther);
 
             var sHat = O.Create(classes - 1.0) + eOther;
             var s0 = sHat + one + eTrue;
@@ -84,27 +74,8 @@ internal static class MaxNormKernel
             if (withFisher)
                 TrigammaTetragamma(strengthAll ? s0 : one + sHat, withGrad, out trigammaA, out tetragammaA);
 
-            var mSum = V.Zero;
-            var fisherSum = V.Zero;
-            for (int j = 0; j < classes; j++)
-            {
-                int at = j * lanes + g;
-                var ej = O.LoadUnsafe(ref e[0], (nuint)at);
-                var isTrue = O.Equals<double>(t, O.Create((double)j));
-                var m = O.AndNot(O.LoadUnsafe(ref risingProduct[0], (nuint)at) * invProductS, isTrue);
-                mSum += m;
-                var tt = withGrad && withFisher ? O.LoadUnsafe(ref tetragammaAlpha![0], (nuint)at) : V.Zero;
-                if (withGrad)
-                    (m * O.LoadUnsafe(ref risingH[0], (nuint)at)).StoreUnsafe(ref grad![0], (nuint)at);
-                if (withFisher)
-                {
-                    var diff = O.LoadUnsafe(ref trigammaAlpha[0], (nuint)at) - trigammaA;
-                    var eSq = ej * ej;
-                    fisherSum += O.AndNot(eSq * diff, isTrue);
-                    if (withGrad)
-                        O.AndNot(Mad(ej, diff, half * eSq * tt), isTrue).StoreUnsafe(ref extra[0], (nuint)at);
-                }
-            }
+            TermSums(e, risingProduct, risingH, trigammaAlpha, tetragammaAlpha, grad, extra, g, lanes, classes, t, invProductS, trigammaA,
+                withGrad, withFisher, out var mSum, out var fisherSum);
 
             var mTotal = r + mSum;
             var f = Root(mTotal, p);
@@ -117,21 +88,92 @@ internal static class MaxNormKernel
             var rh = r * hHat;
             var mh = mTotal * hS;
             var strengthTerm = half * tetragammaA * eSqOther;
-            for (int j = 0; j < classes; j++)
-            {
-                int at = j * lanes + g;
-                var isTrue = O.Equals<double>(t, O.Create((double)j));
-                var dm = O.AndNot(O.LoadUnsafe(ref grad![0], (nuint)at) + rh, isTrue) - mh;
-                var gj = coefficient * dm;
-                if (withFisher)
-                {
-                    var strength = strengthAll ? strengthTerm : O.AndNot(strengthTerm, isTrue);
-                    var fisherGrad = O.AndNot(O.LoadUnsafe(ref extra[0], (nuint)at), isTrue) - strength;
-                    gj = Mad(lambda, fisherGrad, gj);
-                }
+            Gradient(grad!, extra, g, lanes, classes, t, rh, mh, coefficient, lambda, strengthTerm, withFisher, strengthAll);
+        }
+    }
 
-                gj.StoreUnsafe(ref grad![0], (nuint)at);
+    /// <summary>
+    /// <see cref="Tile"/>'s first pass over the vector of positions at lane <paramref name="g"/>: Σ e and Σ e² over the
+    /// wrong classes and e of the true class. Its own method, as the evidential kernel's <c>Sums</c>: inline in
+    /// <see cref="Tile"/>, which calls <see cref="ElementPass"/> and <see cref="Root"/>, its sums lived on the stack
+    /// (issue 18, ninth session).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void EvidenceSums(double[] e, int g, int lanes, int classes, V t, out V eOther, out V eTrue, out V eSqOther)
+    {
+        var other = V.Zero;
+        var trueSum = V.Zero;
+        var squares = V.Zero;
+        for (int j = 0; j < classes; j++)
+        {
+            var ej = O.LoadUnsafe(ref e[0], (nuint)(j * lanes + g));
+            var isTrue = O.Equals<double>(t, O.Create((double)j));
+            other += O.AndNot(ej, isTrue);
+            trueSum += ej & isTrue;
+            squares += O.AndNot(ej * ej, isTrue);
+        }
+
+        eOther = other;
+        eTrue = trueSum;
+        eSqOther = squares;
+    }
+
+    /// <summary>
+    /// <see cref="Tile"/>'s second pass: M's terms m_j = Π(α_j + i)/Π(S + i) summed over the wrong classes, with the
+    /// gradient m_j h(α_j) stored; with the regulariser Σ e_j²(ψ₁(α_j) − ψ₁(A)) and its gradient terms stored in
+    /// <paramref name="extra"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void TermSums(double[] e, double[] risingProduct, double[] risingH, double[] trigammaAlpha, double[]? tetragammaAlpha,
+        double[]? grad, double[] extra, int g, int lanes, int classes, V t, V invProductS, V trigammaA, bool withGrad, bool withFisher,
+        out V mSum, out V fisherSum)
+    {
+        var half = O.Create(0.5);
+        var ms = V.Zero;
+        var fs = V.Zero;
+        for (int j = 0; j < classes; j++)
+        {
+            int at = j * lanes + g;
+            var ej = O.LoadUnsafe(ref e[0], (nuint)at);
+            var isTrue = O.Equals<double>(t, O.Create((double)j));
+            var m = O.AndNot(O.LoadUnsafe(ref risingProduct[0], (nuint)at) * invProductS, isTrue);
+            ms += m;
+            var tt = withGrad && withFisher ? O.LoadUnsafe(ref tetragammaAlpha![0], (nuint)at) : V.Zero;
+            if (withGrad)
+                (m * O.LoadUnsafe(ref risingH[0], (nuint)at)).StoreUnsafe(ref grad![0], (nuint)at);
+            if (withFisher)
+            {
+                var diff = O.LoadUnsafe(ref trigammaAlpha[0], (nuint)at) - trigammaA;
+                var eSq = ej * ej;
+                fs += O.AndNot(eSq * diff, isTrue);
+                if (withGrad)
+                    O.AndNot(Mad(ej, diff, half * eSq * tt), isTrue).StoreUnsafe(ref extra[0], (nuint)at);
             }
+        }
+
+        mSum = ms;
+        fisherSum = fs;
+    }
+
+    /// <summary><see cref="Tile"/>'s gradient pass: ∂loss/∂α from the terms the second pass stored (class summary).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void Gradient(double[] grad, double[] extra, int g, int lanes, int classes, V t, V rh, V mh, V coefficient, V lambda,
+        V strengthTerm, bool withFisher, bool strengthAll)
+    {
+        for (int j = 0; j < classes; j++)
+        {
+            int at = j * lanes + g;
+            var isTrue = O.Equals<double>(t, O.Create((double)j));
+            var dm = O.AndNot(O.LoadUnsafe(ref grad[0], (nuint)at) + rh, isTrue) - mh;
+            var gj = coefficient * dm;
+            if (withFisher)
+            {
+                var strength = strengthAll ? strengthTerm : O.AndNot(strengthTerm, isTrue);
+                var fisherGrad = O.AndNot(O.LoadUnsafe(ref extra[0], (nuint)at), isTrue) - strength;
+                gj = Mad(lambda, fisherGrad, gj);
+            }
+
+            gj.StoreUnsafe(ref grad[0], (nuint)at);
         }
     }
 
