@@ -504,10 +504,11 @@ internal static class EvidentialKernel
     /// index + i·step, lane by lane: the tile's class i in every lane (index 0, step 1, stride = the tile's lanes), or the row's
     /// classes i·V.Count + lane (<see cref="Row"/>: index 0, 1, 2, …, step and stride V.Count). Lanes whose class is the
     /// target <paramref name="t"/> count as the true class; lanes from <paramref name="limit"/> (C) on are left out. Its own
-    /// method, so that the JIT keeps the sums in registers (in one loop with the KL's functions they were spilled).
+    /// method, so that the JIT keeps the sums in registers (in one loop with the KL's functions they were spilled). The
+    /// max-norm tile's first pass too (λ = 0, squared: Σ e²).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void Sums(double[] e, int start, int stride, int count, V t, V index, V step, V limit, V prior, bool squared,
+    internal static void Sums(double[] e, int start, int stride, int count, V t, V index, V step, V limit, V prior, bool squared,
         out V eOther, out V eTrue, out V alphaSqOther)
     {
         var other = V.Zero;

@@ -60,7 +60,9 @@ internal static class MaxNormKernel
         {
             var t = O.LoadUnsafe(ref s.Target[0], (nuint)g);
 
-            EvidenceSums(e, g, lanes, classes, t, out var eOther, out var eTrue, out var eSqOther);
+            // Σ e and Σ e² over the wrong classes, e of the true class: the evidential kernel's first pass with λ = 0.
+            EvidentialKernel.Sums(e, g, lanes, classes, t, V.Zero, one, O.Create((double)classes), V.Zero, true,
+                out var eOther, out var eTrue, out var eSqOther);
 
             var sHat = O.Create(classes - 1.0) + eOther;
             var s0 = sHat + one + eTrue;
@@ -90,32 +92,6 @@ internal static class MaxNormKernel
             var strengthTerm = half * tetragammaA * eSqOther;
             Gradient(grad!, extra, g, lanes, classes, t, rh, mh, coefficient, lambda, strengthTerm, withFisher, strengthAll);
         }
-    }
-
-    /// <summary>
-    /// <see cref="Tile"/>'s first pass over the vector of positions at lane <paramref name="g"/>: Σ e and Σ e² over the
-    /// wrong classes and e of the true class. Its own method, as the evidential kernel's <c>Sums</c>: inline in
-    /// <see cref="Tile"/>, which calls <see cref="ElementPass"/> and <see cref="Root"/>, its sums lived on the stack
-    /// (issue 18, ninth session).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void EvidenceSums(double[] e, int g, int lanes, int classes, V t, out V eOther, out V eTrue, out V eSqOther)
-    {
-        var other = V.Zero;
-        var trueSum = V.Zero;
-        var squares = V.Zero;
-        for (int j = 0; j < classes; j++)
-        {
-            var ej = O.LoadUnsafe(ref e[0], (nuint)(j * lanes + g));
-            var isTrue = O.Equals<double>(t, O.Create((double)j));
-            other += O.AndNot(ej, isTrue);
-            trueSum += ej & isTrue;
-            squares += O.AndNot(ej * ej, isTrue);
-        }
-
-        eOther = other;
-        eTrue = trueSum;
-        eSqOther = squares;
     }
 
     /// <summary>
