@@ -415,8 +415,8 @@ public class FusedPathEdgeTests
 
     /// <summary>
     /// The row-major kernel (issue 18, seventh session) at its boundary: (N, C) input with an index target takes it from
-    /// <see cref="FusedDirichlet.RowMajorMinClasses"/> classes on, with vectors of four doubles or more, for every loss of the
-    /// evidential kernel but I-EDL; 127
+    /// <see cref="FusedDirichlet.RowMajorMinClasses"/> classes on, on every vector width (two lanes included since the tenth
+    /// session), for every loss of the evidential kernel but I-EDL; 127
     /// classes, spatial input, probability targets, I-EDL and the max-norm loss keep the class-major tiles. Each case matches
     /// the composed path, with moderate and log-spread evidence; C = 131 leaves lanes past C in the last vector, and
     /// regFactor 0 takes the kernel's loop without the KL; weights and ignored positions included.
@@ -425,9 +425,7 @@ public class FusedPathEdgeTests
     public void FusedPath_RowMajorKernel_TakenFromItsClassCountAndMatchesComposedPath([Values] FusedLossUnderTest loss,
         [Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype, [Values(0.0, 0.7)] double regFactor)
     {
-        // The row kernel needs 256-bit vectors or wider (FusedDirichlet.RowMajorMinLanes; not with DOTNET_EnableAVX=0).
-        int kernelLanes = Kernels.UseVector512 ? 8 : System.Numerics.Vector<double>.Count;
-        bool rowKernelLoss = loss is not (FusedLossUnderTest.MaxNorm or FusedLossUnderTest.Fisher) && kernelLanes >= FusedDirichlet.RowMajorMinLanes;
+        bool rowKernelLoss = loss is not (FusedLossUnderTest.MaxNorm or FusedLossUnderTest.Fisher);
         foreach (var (shape, rowMajor) in new[]
                  {
                      (new long[] { 9, FusedDirichlet.RowMajorMinClasses - 1 }, false),
@@ -468,9 +466,6 @@ public class FusedPathEdgeTests
     public void FusedPath_RowMajorKernel_TrueClassInEveryVector_MatchesComposedPath([ValueSource(nameof(RowKernelLosses))] FusedLossUnderTest loss,
         [Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype, [Values(131L, 136L)] long classes)
     {
-        int kernelLanes = Kernels.UseVector512 ? 8 : System.Numerics.Vector<double>.Count;
-        if (kernelLanes < FusedDirichlet.RowMajorMinLanes)
-            Assert.Ignore($"the row kernel needs {FusedDirichlet.RowMajorMinLanes} lanes; this CPU's vectors have {kernelLanes}");
         var targets = new[] { 0L, 3, 7, 8, 15, 64, classes - 12, classes - 9, classes - 8, classes - 4, classes - 3, classes - 1 };
         var c = FusedCases.Build(17, false, dtype, new[] { (long)targets.Length, classes }, EvidenceMode.Moderate, ScalarType.Int64,
             Reduction.None, 0.7, 4, FisherAlphaSum.All, weighted: true, IgnoreMode.None, -100).As(loss);
@@ -491,9 +486,6 @@ public class FusedPathEdgeTests
     public void FusedPath_RowMajorKernel_NaNEvidence_NaNInItsRowOnly([ValueSource(nameof(RowKernelLosses))] FusedLossUnderTest loss,
         [Values(0L, 5L, 64L, 130L)] long nanClass)
     {
-        int kernelLanes = Kernels.UseVector512 ? 8 : System.Numerics.Vector<double>.Count;
-        if (kernelLanes < FusedDirichlet.RowMajorMinLanes)
-            Assert.Ignore($"the row kernel needs {FusedDirichlet.RowMajorMinLanes} lanes; this CPU's vectors have {kernelLanes}");
         using var scope = NewDisposeScope();
         using var checksOff = UL.ValidationScope(validateValues: false);
         const int classes = 131;

@@ -70,7 +70,6 @@ internal static unsafe partial class FusedDirichlet
             }
 
             rowMajor = d == 1 && probabilities is null && c >= RowMajorMinClasses
-                && (wide ? 8 : Vector<double>.Count) >= RowMajorMinLanes
                 && loss.Kind is not (FusedLossKind.MaxNorm or FusedLossKind.Fisher);
             softplusThreshold = isFloat ? ActivationKernel.SoftplusThresholdFloat32 : ActivationKernel.SoftplusThresholdFloat64;
             int maxLanes = Math.Max(VectorWidth, TileElements / c / VectorWidth * VectorWidth);

@@ -86,15 +86,11 @@ internal static unsafe partial class FusedDirichlet
     /// (<see cref="EvidentialKernel.Row"/>: no transposes, a row's buffers in L1) instead of class-major tiles, for every
     /// loss of <see cref="EvidentialKernel"/> but I-EDL (issue 18, seventh session; the value is measured in
     /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>).
+    /// On every vector width: with two lanes (SSE2 without AVX, the stand-in for Arm64's NEON) it needed four lanes or more
+    /// from the seventh session to the ninth, when its KL loop got its sums back in registers and it became 11–16% faster
+    /// than the tiles there too (issue 18, tenth session).
     /// </summary>
     internal const int RowMajorMinClasses = 128;
-
-    /// <summary>
-    /// The row-major kernel needs vectors of at least this many doubles (256 bits): with two lanes (SSE2 without AVX, the
-    /// stand-in for Arm64's NEON) its KL loop ran 25% slower than the class-major tile's at 4096 × 1000 (issue 18, seventh
-    /// session, <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>).
-    /// </summary>
-    internal const int RowMajorMinLanes = 4;
 
     /// <summary>
     /// Scratch elements (C·B) per parallel chunk: 32768, in whole tiles (at least one). A chunk is the unit of parallel work
