@@ -416,8 +416,8 @@ public class FusedPathEdgeTests
     /// <summary>
     /// The row-major kernel (issue 18, seventh session) at its boundary: (N, C) input with an index target takes it from
     /// <see cref="FusedDirichlet.RowMajorMinClasses"/> classes on, on every vector width (two lanes included since the tenth
-    /// session), for every loss of the evidential kernel but I-EDL; 127
-    /// classes, spatial input, probability targets, I-EDL and the max-norm loss keep the class-major tiles. Each case matches
+    /// session), for every loss of the evidential kernel but I-EDL and (its own row kernel since the tenth session) max-norm;
+    /// 127 classes, spatial input, probability targets and I-EDL keep the class-major tiles. Each case matches
     /// the composed path, with moderate and log-spread evidence; C = 131 leaves lanes past C in the last vector, and
     /// regFactor 0 takes the kernel's loop without the KL; weights and ignored positions included.
     /// </summary>
@@ -425,7 +425,7 @@ public class FusedPathEdgeTests
     public void FusedPath_RowMajorKernel_TakenFromItsClassCountAndMatchesComposedPath([Values] FusedLossUnderTest loss,
         [Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype, [Values(0.0, 0.7)] double regFactor)
     {
-        bool rowKernelLoss = loss is not (FusedLossUnderTest.MaxNorm or FusedLossUnderTest.Fisher);
+        bool rowKernelLoss = loss is not FusedLossUnderTest.Fisher;
         foreach (var (shape, rowMajor) in new[]
                  {
                      (new long[] { 9, FusedDirichlet.RowMajorMinClasses - 1 }, false),
@@ -452,9 +452,10 @@ public class FusedPathEdgeTests
         Assert.That(FusedDirichlet.RowJobsStarted, Is.EqualTo(beforeSoft), $"{soft}: probability targets keep the class-major tiles");
     }
 
-    /// <summary>The losses the row-major kernel serves: all of the evidential kernel's but I-EDL (max-norm has its own kernel).</summary>
+    /// <summary>The losses the row-major kernels serve: all of the evidential kernel's but I-EDL, and max-norm (its own row
+    /// kernel since the tenth session).</summary>
     private static IEnumerable<FusedLossUnderTest> RowKernelLosses =>
-        Enum.GetValues<FusedLossUnderTest>().Where(l => l is not (FusedLossUnderTest.MaxNorm or FusedLossUnderTest.Fisher));
+        Enum.GetValues<FusedLossUnderTest>().Where(l => l is not FusedLossUnderTest.Fisher);
 
     /// <summary>
     /// The row-major kernel's KL takes the vectors without the true class or a lane past C through a loop without masks, and
@@ -473,6 +474,29 @@ public class FusedPathEdgeTests
         long before = FusedDirichlet.RowJobsStarted;
         AssertMatches(c);
         Assert.That(FusedDirichlet.RowJobsStarted > before, Is.True, "row-major kernel");
+    }
+
+    /// <summary>
+    /// The max-norm loss's row kernel (<c>MaxNormKernel.Row</c>, issue 18, tenth session) against the composed path for
+    /// every p the fused path serves (1 … 6 and 16: the square-root roots and the per-lane power), both Fisher strengths,
+    /// regFactor 0 (no ψ₁, ψ₂) and 0.3, every evidence mode (moderate, log-spread, tiny and huge, all zero), both dtypes;
+    /// weights and ignored positions; C = 133, so that the last vector has lanes past C on every width.
+    /// </summary>
+    [Test]
+    public void FusedPath_MaxNormRowKernel_EveryPNormAndStrength_MatchesComposedPath([Values(1, 2, 3, 4, 5, 6, 16)] int pNorm,
+        [Values] FisherAlphaSum alphaSum, [Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype)
+    {
+        foreach (double regFactor in new[] { 0.0, 0.3 })
+        {
+            foreach (var evidence in new[] { EvidenceMode.Moderate, EvidenceMode.LogSpread, EvidenceMode.TinyAndHuge, EvidenceMode.AllZero })
+            {
+                var c = FusedCases.Build(23 + pNorm, true, dtype, new long[] { 7, 133 }, evidence, ScalarType.Int64, Reduction.None, regFactor,
+                    pNorm, alphaSum, weighted: true, IgnoreMode.Some, -100).As(FusedLossUnderTest.MaxNorm);
+                long before = FusedDirichlet.RowJobsStarted;
+                AssertMatches(c);
+                Assert.That(FusedDirichlet.RowJobsStarted > before, Is.True, $"{c}: row-major kernel");
+            }
+        }
     }
 
     /// <summary>

@@ -70,7 +70,7 @@ internal static unsafe partial class FusedDirichlet
             }
 
             rowMajor = d == 1 && probabilities is null && c >= RowMajorMinClasses
-                && loss.Kind is not (FusedLossKind.MaxNorm or FusedLossKind.Fisher);
+                && loss.Kind is not FusedLossKind.Fisher;
             softplusThreshold = isFloat ? ActivationKernel.SoftplusThresholdFloat32 : ActivationKernel.SoftplusThresholdFloat64;
             int maxLanes = Math.Max(VectorWidth, TileElements / c / VectorWidth * VectorWidth);
             if (d == 1)
@@ -302,9 +302,13 @@ internal static unsafe partial class FusedDirichlet
                             ActivationKernel.Apply(e, s.Derivative, padded, loss.Activation, loss.Clamp, softplusThreshold);
                         double riskScale = s.RiskScale?[b] ?? 0.0;
                         double positionConstant = s.PositionConstant?[b] ?? 0.0;
-                        double value = wide
-                            ? Wide.EvidentialKernel.Row(s, c, loss, klOffset, s.Target[b], riskScale, positionConstant)
-                            : EvidentialKernel.Row(s, c, loss, klOffset, s.Target[b], riskScale, positionConstant);
+                        double value = (loss.Kind == FusedLossKind.MaxNorm, wide) switch
+                        {
+                            (true, true) => Wide.MaxNormKernel.Row(s, c, loss.RegFactor, loss.PNorm, loss.FisherAlphaSum, s.Target[b]),
+                            (true, false) => MaxNormKernel.Row(s, c, loss.RegFactor, loss.PNorm, loss.FisherAlphaSum, s.Target[b]),
+                            (false, true) => Wide.EvidentialKernel.Row(s, c, loss, klOffset, s.Target[b], riskScale, positionConstant),
+                            (false, false) => EvidentialKernel.Row(s, c, loss, klOffset, s.Target[b], riskScale, positionConstant),
+                        };
                         weighted = weight * value;
                         if (gradient is not null && isFloat)
                             ScaleNarrow(rowGradient, weight * scale, (float*)gradient + rowStart, c);

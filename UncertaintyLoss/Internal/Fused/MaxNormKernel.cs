@@ -95,6 +95,136 @@ internal static class MaxNormKernel
     }
 
     /// <summary>
+    /// The row-major form of <see cref="Tile"/> for one position of (N, C) input with large C (issue 18, tenth session; as
+    /// <see cref="EvidentialKernel.Row"/>): the row's classes lie in the lanes, so that the row is read and written as it is
+    /// stored (no transposes) and its buffers stay in L1 (C doubles each), and Π(α + i), h(α), ψ₁(α) and ψ₂(α) are used in the
+    /// pass that computes them instead of going through four tile-sized buffers. The evidence e_j is
+    /// <see cref="Scratch.Evidence"/>[j] for j &lt; C (the entries from C up to the next multiple of the vector width are read
+    /// and left out of every sum), the activation's derivative (when the scratch has one) <see cref="Scratch.Derivative"/>[j];
+    /// the unweighted gradient with respect to the input goes to <see cref="Scratch.Gradient"/>[j]. Every element gets the
+    /// operations <see cref="Tile"/> gives it; the sums over the classes are added in another order (by lane, then across the
+    /// lanes), so the result differs from the tile's at rounding level, and between vector widths.
+    /// </summary>
+    /// <returns>The loss of the position, unweighted.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
+    internal static double Row(Scratch s, int classes, double regFactor, int p, FisherAlphaSum alphaSum, double target)
+    {
+        var e = s.Evidence;
+        var grad = s.Gradient;
+        bool withFisher = regFactor > 0;
+        bool withGrad = grad is not null;
+        bool strengthAll = alphaSum == FisherAlphaSum.All;
+        var one = O.Create(1.0);
+        var half = O.Create(0.5);
+        var lambda = O.Create(regFactor);
+        var t = O.Create(target);
+        var step = O.Create((double)V.Count);
+        var limit = O.Create((double)classes);
+        int vectors = (classes + V.Count - 1) / V.Count;
+
+        // Σ e and Σ e² over the wrong classes, e of the true class (as the tile's first pass), reduced across the lanes.
+        EvidentialKernel.Sums(e, 0, V.Count, vectors, t, V.Indices, step, limit, V.Zero, true, out var eOtherLanes, out var eTrueLanes,
+            out var eSqOtherLanes);
+        var sHat = O.Create(classes - 1.0) + O.Create(O.Sum(eOtherLanes));
+        var s0 = sHat + one + O.Create(O.Sum(eTrueLanes));
+        var eSqOther = O.Create(O.Sum(eSqOtherLanes));
+        RisingProduct(s0, p, withGrad, out var productS, out var hS);
+        RisingProduct(sHat, p, withGrad, out var productHat, out var hHat);
+        var invProductS = one / productS;
+        var r = productHat * invProductS;
+
+        var trigammaA = V.Zero;
+        var tetragammaA = V.Zero;
+        if (withFisher)
+            TrigammaTetragamma(strengthAll ? s0 : one + sHat, withGrad, out trigammaA, out tetragammaA);
+
+        RowTermSums(e, grad, s.Extra, vectors, t, step, limit, invProductS, trigammaA, p, withGrad, withFisher, out var mSumLanes,
+            out var fisherSumLanes);
+        var mTotal = r + O.Create(O.Sum(mSumLanes));
+        var f = Root(mTotal, p);
+        var lossV = withFisher ? Mad(lambda, half * O.Create(O.Sum(fisherSumLanes)), f) : f;
+        if (withGrad)
+        {
+            var coefficient = f / (O.Create((double)p) * mTotal);
+            RowGradient(grad!, s.Extra, s.Derivative, vectors, t, step, r * hHat, mTotal * hS, coefficient, lambda,
+                half * tetragammaA * eSqOther, withFisher, strengthAll);
+        }
+
+        return lossV[0];
+    }
+
+    /// <summary>
+    /// <see cref="Row"/>'s second pass, the tile's element pass and <see cref="TermSums"/> in one: per class, Π(α + i) and h(α)
+    /// of the p-norm and (with the regulariser) ψ₁(α) and ψ₂(α); M's terms m_j summed over the wrong classes with m_j h(α_j)
+    /// stored in <paramref name="grad"/>, and Σ e_j²(ψ₁(α_j) − ψ₁(A)) with its gradient terms stored in
+    /// <paramref name="extra"/>, per lane. The true class and the lanes past C are masked out.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void RowTermSums(double[] e, double[]? grad, double[] extra, int vectors, V t, V step, V limit, V invProductS,
+        V trigammaA, int p, bool withGrad, bool withFisher, out V mSum, out V fisherSum)
+    {
+        var one = O.Create(1.0);
+        var half = O.Create(0.5);
+        var index = V.Indices;
+        var ms = V.Zero;
+        var fs = V.Zero;
+        for (int i = 0; i < vectors; i++)
+        {
+            int at = i * V.Count;
+            var ej = O.LoadUnsafe(ref e[0], (nuint)at);
+            var aj = ej + one;
+            var excluded = O.Equals<double>(t, index) | O.GreaterThanOrEqual<double>(index, limit);
+            RisingProduct(aj, p, withGrad, out var product, out var h);
+            var m = O.AndNot(product * invProductS, excluded);
+            ms += m;
+            if (withGrad)
+                (m * h).StoreUnsafe(ref grad![0], (nuint)at);
+            if (withFisher)
+            {
+                TrigammaTetragamma(aj, withGrad, out var tg, out var tt);
+                var diff = tg - trigammaA;
+                var eSq = ej * ej;
+                fs += O.AndNot(eSq * diff, excluded);
+                if (withGrad)
+                    O.AndNot(Mad(ej, diff, half * eSq * tt), excluded).StoreUnsafe(ref extra[0], (nuint)at);
+            }
+
+            index += step;
+        }
+
+        mSum = ms;
+        fisherSum = fs;
+    }
+
+    /// <summary><see cref="Row"/>'s gradient pass: as <see cref="Gradient"/>, times the activation's derivative when there is
+    /// one (the tile's caller applies it to the whole tile instead).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void RowGradient(double[] grad, double[] extra, double[]? derivative, int vectors, V t, V step, V rh, V mh, V coefficient,
+        V lambda, V strengthTerm, bool withFisher, bool strengthAll)
+    {
+        var index = V.Indices;
+        bool withActivation = derivative is not null;
+        for (int i = 0; i < vectors; i++)
+        {
+            int at = i * V.Count;
+            var isTrue = O.Equals<double>(t, index);
+            var dm = O.AndNot(O.LoadUnsafe(ref grad[0], (nuint)at) + rh, isTrue) - mh;
+            var gj = coefficient * dm;
+            if (withFisher)
+            {
+                var strength = strengthAll ? strengthTerm : O.AndNot(strengthTerm, isTrue);
+                var fisherGrad = O.AndNot(O.LoadUnsafe(ref extra[0], (nuint)at), isTrue) - strength;
+                gj = Mad(lambda, fisherGrad, gj);
+            }
+
+            if (withActivation)
+                gj *= O.LoadUnsafe(ref derivative![0], (nuint)at);
+            gj.StoreUnsafe(ref grad[0], (nuint)at);
+            index += step;
+        }
+    }
+
+    /// <summary>
     /// <see cref="Tile"/>'s second pass: M's terms m_j = Π(α_j + i)/Π(S + i) summed over the wrong classes, with the
     /// gradient m_j h(α_j) stored; with the regulariser Σ e_j²(ψ₁(α_j) − ψ₁(A)) and its gradient terms stored in
     /// <paramref name="extra"/>.
