@@ -46,23 +46,13 @@ internal static class MaxNormKernel
         var half = O.Create(0.5);
         var lambda = O.Create(regFactor);
 
-        // Element pass (contiguous, few live registers): Π(α + i) and h(α) of the p-norm, ψ₁ and ψ₂ of the regulariser,
-        // for every α = e + 1 of the tile (the true class's are masked out below). ψ₂ goes to the gradient buffer,
-        // whose slot is read before it is overwritten.
-        var risingProduct = s.Work1;
-        var risingH = s.Work2;
-        var trigammaAlpha = extra;
-        var tetragammaAlpha = grad;
-        int total = classes * lanes;
-        ElementPass(e, total, p, withGrad, withFisher, risingProduct, risingH, trigammaAlpha, tetragammaAlpha);
-
+        var limit = O.Create((double)classes);
         for (int g = 0; g < lanes; g += V.Count)
         {
             var t = O.LoadUnsafe(ref s.Target[0], (nuint)g);
 
             // Σ e and Σ e² over the wrong classes, e of the true class: the evidential kernel's first pass with λ = 0.
-            EvidentialKernel.Sums(e, g, lanes, classes, t, V.Zero, one, O.Create((double)classes), V.Zero, true,
-                out var eOther, out var eTrue, out var eSqOther);
+            EvidentialKernel.Sums(e, g, lanes, classes, t, V.Zero, one, limit, V.Zero, true, out var eOther, out var eTrue, out var eSqOther);
 
             var sHat = O.Create(classes - 1.0) + eOther;
             var s0 = sHat + one + eTrue;
@@ -76,8 +66,8 @@ internal static class MaxNormKernel
             if (withFisher)
                 TrigammaTetragamma(strengthAll ? s0 : one + sHat, withGrad, out trigammaA, out tetragammaA);
 
-            TermSums(e, risingProduct, risingH, trigammaAlpha, tetragammaAlpha, grad, extra, g, lanes, classes, t, invProductS, trigammaA,
-                withGrad, withFisher, out var mSum, out var fisherSum);
+            TermSums(e, grad, extra, g, lanes, classes, t, V.Zero, one, limit, invProductS, trigammaA, p, withGrad, withFisher,
+                out var mSum, out var fisherSum);
 
             var mTotal = r + mSum;
             var f = Root(mTotal, p);
@@ -87,18 +77,16 @@ internal static class MaxNormKernel
                 continue;
 
             var coefficient = f / (O.Create((double)p) * mTotal);
-            var rh = r * hHat;
-            var mh = mTotal * hS;
-            var strengthTerm = half * tetragammaA * eSqOther;
-            Gradient(grad!, extra, g, lanes, classes, t, rh, mh, coefficient, lambda, strengthTerm, withFisher, strengthAll);
+            Gradient(grad!, extra, null, g, lanes, classes, t, V.Zero, one, r * hHat, mTotal * hS, coefficient, lambda,
+                half * tetragammaA * eSqOther, withFisher, strengthAll);
         }
     }
 
     /// <summary>
     /// The row-major form of <see cref="Tile"/> for one position of (N, C) input with large C (issue 18, tenth session; as
     /// <see cref="EvidentialKernel.Row"/>): the row's classes lie in the lanes, so that the row is read and written as it is
-    /// stored (no transposes) and its buffers stay in L1 (C doubles each), and Π(α + i), h(α), ψ₁(α) and ψ₂(α) are used in the
-    /// pass that computes them instead of going through four tile-sized buffers. The evidence e_j is
+    /// stored (no transposes) and its buffers stay in L1 (C doubles each); its passes are the tile's (<see cref="TermSums"/>,
+    /// <see cref="Gradient"/>) over the row's vectors. The evidence e_j is
     /// <see cref="Scratch.Evidence"/>[j] for j &lt; C (the entries from C up to the next multiple of the vector width are read
     /// and left out of every sum), the activation's derivative (when the scratch has one) <see cref="Scratch.Derivative"/>[j];
     /// the unweighted gradient with respect to the input goes to <see cref="Scratch.Gradient"/>[j]. Every element gets the
@@ -138,15 +126,15 @@ internal static class MaxNormKernel
         if (withFisher)
             TrigammaTetragamma(strengthAll ? s0 : one + sHat, withGrad, out trigammaA, out tetragammaA);
 
-        RowTermSums(e, grad, s.Extra, vectors, t, step, limit, invProductS, trigammaA, p, withGrad, withFisher, out var mSumLanes,
-            out var fisherSumLanes);
+        TermSums(e, grad, s.Extra, 0, V.Count, vectors, t, V.Indices, step, limit, invProductS, trigammaA, p, withGrad, withFisher,
+            out var mSumLanes, out var fisherSumLanes);
         var mTotal = r + O.Create(O.Sum(mSumLanes));
         var f = Root(mTotal, p);
         var lossV = withFisher ? Mad(lambda, half * O.Create(O.Sum(fisherSumLanes)), f) : f;
         if (withGrad)
         {
             var coefficient = f / (O.Create((double)p) * mTotal);
-            RowGradient(grad!, s.Extra, s.Derivative, vectors, t, step, r * hHat, mTotal * hS, coefficient, lambda,
+            Gradient(grad!, s.Extra, s.Derivative, 0, V.Count, vectors, t, V.Indices, step, r * hHat, mTotal * hS, coefficient, lambda,
                 half * tetragammaA * eSqOther, withFisher, strengthAll);
         }
 
@@ -154,23 +142,24 @@ internal static class MaxNormKernel
     }
 
     /// <summary>
-    /// <see cref="Row"/>'s second pass, the tile's element pass and <see cref="TermSums"/> in one: per class, Π(α + i) and h(α)
-    /// of the p-norm and (with the regulariser) ψ₁(α) and ψ₂(α); M's terms m_j summed over the wrong classes with m_j h(α_j)
-    /// stored in <paramref name="grad"/>, and Σ e_j²(ψ₁(α_j) − ψ₁(A)) with its gradient terms stored in
-    /// <paramref name="extra"/>, per lane. The true class and the lanes past C are masked out.
+    /// The second pass of <see cref="Tile"/> and <see cref="Row"/>, over <paramref name="count"/> vectors
+    /// e[start + i·stride] whose lanes hold the classes index + i·step (as <see cref="EvidentialKernel.Sums"/>): per element,
+    /// Π(α + i) and h(α) of the p-norm and (with the regulariser) ψ₁(α) and ψ₂(α), used where they are computed; M's terms
+    /// m_j = Π(α_j + i)/Π(S + i) summed over the wrong classes with m_j h(α_j) stored in <paramref name="grad"/>, and
+    /// Σ e_j²(ψ₁(α_j) − ψ₁(A)) with its gradient terms stored in <paramref name="extra"/>, per lane. The true class and the
+    /// lanes from <paramref name="limit"/> (C) on are masked out.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void RowTermSums(double[] e, double[]? grad, double[] extra, int vectors, V t, V step, V limit, V invProductS,
-        V trigammaA, int p, bool withGrad, bool withFisher, out V mSum, out V fisherSum)
+    private static void TermSums(double[] e, double[]? grad, double[] extra, int start, int stride, int count, V t, V index, V step,
+        V limit, V invProductS, V trigammaA, int p, bool withGrad, bool withFisher, out V mSum, out V fisherSum)
     {
         var one = O.Create(1.0);
         var half = O.Create(0.5);
-        var index = V.Indices;
         var ms = V.Zero;
         var fs = V.Zero;
-        for (int i = 0; i < vectors; i++)
+        for (int i = 0; i < count; i++)
         {
-            int at = i * V.Count;
+            int at = start + i * stride;
             var ej = O.LoadUnsafe(ref e[0], (nuint)at);
             var aj = ej + one;
             var excluded = O.Equals<double>(t, index) | O.GreaterThanOrEqual<double>(index, limit);
@@ -196,17 +185,17 @@ internal static class MaxNormKernel
         fisherSum = fs;
     }
 
-    /// <summary><see cref="Row"/>'s gradient pass: as <see cref="Gradient"/>, times the activation's derivative when there is
-    /// one (the tile's caller applies it to the whole tile instead).</summary>
+    /// <summary>The gradient pass of <see cref="Tile"/> and <see cref="Row"/> over the vectors of <see cref="TermSums"/>:
+    /// ∂loss/∂α from the terms it stored (class summary), times the activation's derivative when there is one (the row;
+    /// the tile's caller applies it to the whole tile instead).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void RowGradient(double[] grad, double[] extra, double[]? derivative, int vectors, V t, V step, V rh, V mh, V coefficient,
-        V lambda, V strengthTerm, bool withFisher, bool strengthAll)
+    private static void Gradient(double[] grad, double[] extra, double[]? derivative, int start, int stride, int count, V t, V index, V step,
+        V rh, V mh, V coefficient, V lambda, V strengthTerm, bool withFisher, bool strengthAll)
     {
-        var index = V.Indices;
         bool withActivation = derivative is not null;
-        for (int i = 0; i < vectors; i++)
+        for (int i = 0; i < count; i++)
         {
-            int at = i * V.Count;
+            int at = start + i * stride;
             var isTrue = O.Equals<double>(t, index);
             var dm = O.AndNot(O.LoadUnsafe(ref grad[0], (nuint)at) + rh, isTrue) - mh;
             var gj = coefficient * dm;
@@ -221,65 +210,6 @@ internal static class MaxNormKernel
                 gj *= O.LoadUnsafe(ref derivative![0], (nuint)at);
             gj.StoreUnsafe(ref grad[0], (nuint)at);
             index += step;
-        }
-    }
-
-    /// <summary>
-    /// <see cref="Tile"/>'s second pass: M's terms m_j = Π(α_j + i)/Π(S + i) summed over the wrong classes, with the
-    /// gradient m_j h(α_j) stored; with the regulariser Σ e_j²(ψ₁(α_j) − ψ₁(A)) and its gradient terms stored in
-    /// <paramref name="extra"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void TermSums(double[] e, double[] risingProduct, double[] risingH, double[] trigammaAlpha, double[]? tetragammaAlpha,
-        double[]? grad, double[] extra, int g, int lanes, int classes, V t, V invProductS, V trigammaA, bool withGrad, bool withFisher,
-        out V mSum, out V fisherSum)
-    {
-        var half = O.Create(0.5);
-        var ms = V.Zero;
-        var fs = V.Zero;
-        for (int j = 0; j < classes; j++)
-        {
-            int at = j * lanes + g;
-            var ej = O.LoadUnsafe(ref e[0], (nuint)at);
-            var isTrue = O.Equals<double>(t, O.Create((double)j));
-            var m = O.AndNot(O.LoadUnsafe(ref risingProduct[0], (nuint)at) * invProductS, isTrue);
-            ms += m;
-            var tt = withGrad && withFisher ? O.LoadUnsafe(ref tetragammaAlpha![0], (nuint)at) : V.Zero;
-            if (withGrad)
-                (m * O.LoadUnsafe(ref risingH[0], (nuint)at)).StoreUnsafe(ref grad![0], (nuint)at);
-            if (withFisher)
-            {
-                var diff = O.LoadUnsafe(ref trigammaAlpha[0], (nuint)at) - trigammaA;
-                var eSq = ej * ej;
-                fs += O.AndNot(eSq * diff, isTrue);
-                if (withGrad)
-                    O.AndNot(Mad(ej, diff, half * eSq * tt), isTrue).StoreUnsafe(ref extra[0], (nuint)at);
-            }
-        }
-
-        mSum = ms;
-        fisherSum = fs;
-    }
-
-    /// <summary><see cref="Tile"/>'s gradient pass: ∂loss/∂α from the terms the second pass stored (class summary).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void Gradient(double[] grad, double[] extra, int g, int lanes, int classes, V t, V rh, V mh, V coefficient, V lambda,
-        V strengthTerm, bool withFisher, bool strengthAll)
-    {
-        for (int j = 0; j < classes; j++)
-        {
-            int at = j * lanes + g;
-            var isTrue = O.Equals<double>(t, O.Create((double)j));
-            var dm = O.AndNot(O.LoadUnsafe(ref grad[0], (nuint)at) + rh, isTrue) - mh;
-            var gj = coefficient * dm;
-            if (withFisher)
-            {
-                var strength = strengthAll ? strengthTerm : O.AndNot(strengthTerm, isTrue);
-                var fisherGrad = O.AndNot(O.LoadUnsafe(ref extra[0], (nuint)at), isTrue) - strength;
-                gj = Mad(lambda, fisherGrad, gj);
-            }
-
-            gj.StoreUnsafe(ref grad[0], (nuint)at);
         }
     }
 
