@@ -36,49 +36,11 @@ internal static class MaxNormKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
     internal static void Tile(Scratch s, int classes, int lanes, double regFactor, int p, FisherAlphaSum alphaSum)
     {
-        var e = s.Evidence;
-        var grad = s.Gradient;
-        var extra = s.Extra;
-        bool withFisher = regFactor > 0;
-        bool withGrad = grad is not null;
-        bool strengthAll = alphaSum == FisherAlphaSum.All;
-        var one = O.Create(1.0);
-        var half = O.Create(0.5);
-        var lambda = O.Create(regFactor);
-
-        var limit = O.Create((double)classes);
         for (int g = 0; g < lanes; g += V.Count)
         {
             var t = O.LoadUnsafe(ref s.Target[0], (nuint)g);
-
-            // Σ e and Σ e² over the wrong classes, e of the true class: the evidential kernel's first pass with λ = 0.
-            EvidentialKernel.Sums(e, g, lanes, classes, t, V.Zero, one, limit, V.Zero, true, out var eOther, out var eTrue, out var eSqOther);
-
-            var sHat = O.Create(classes - 1.0) + eOther;
-            var s0 = sHat + one + eTrue;
-            RisingProduct(s0, p, withGrad, out var productS, out var hS);
-            RisingProduct(sHat, p, withGrad, out var productHat, out var hHat);
-            var invProductS = one / productS;
-            var r = productHat * invProductS;
-
-            var trigammaA = V.Zero;
-            var tetragammaA = V.Zero;
-            if (withFisher)
-                TrigammaTetragamma(strengthAll ? s0 : one + sHat, withGrad, out trigammaA, out tetragammaA);
-
-            TermSums(e, grad, extra, g, lanes, classes, t, V.Zero, one, limit, invProductS, trigammaA, p, withGrad, withFisher,
-                out var mSum, out var fisherSum);
-
-            var mTotal = r + mSum;
-            var f = Root(mTotal, p);
-            var lossV = withFisher ? Mad(lambda, half * fisherSum, f) : f;
-            lossV.StoreUnsafe(ref s.Loss[0], (nuint)g);
-            if (!withGrad)
-                continue;
-
-            var coefficient = f / (O.Create((double)p) * mTotal);
-            Gradient(grad!, extra, null, g, lanes, classes, t, V.Zero, one, r * hHat, mTotal * hS, coefficient, lambda,
-                half * tetragammaA * eSqOther, withFisher, strengthAll);
+            Positions(s, null, g, lanes, classes, t, V.Zero, O.Create(1.0), classes, regFactor, p, alphaSum, false)
+                .StoreUnsafe(ref s.Loss[0], (nuint)g);
         }
     }
 
@@ -97,6 +59,22 @@ internal static class MaxNormKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
     internal static double Row(Scratch s, int classes, double regFactor, int p, FisherAlphaSum alphaSum, double target)
     {
+        int vectors = (classes + V.Count - 1) / V.Count;
+        return Positions(s, s.Derivative, 0, V.Count, vectors, O.Create(target), V.Indices, O.Create((double)V.Count), classes,
+            regFactor, p, alphaSum, true)[0];
+    }
+
+    /// <summary>
+    /// The loss of <see cref="Tile"/>'s positions in one vector (<paramref name="acrossLanes"/> false: e[start + j·stride]
+    /// holds class j of every lane's position) or of <see cref="Row"/>'s one position (true: its <paramref name="count"/>
+    /// vectors hold the classes index + i·step, lane by lane, and the sums over them are reduced across the lanes), with the
+    /// unweighted gradient into <see cref="Scratch.Gradient"/>, times <paramref name="derivative"/> when it is not null:
+    /// the first pass (Σ e, e_t, Σ e²), the per-position terms, <see cref="TermSums"/> and <see cref="Gradient"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
+    private static V Positions(Scratch s, double[]? derivative, int start, int stride, int count, V t, V index, V step, int classes,
+        double regFactor, int p, FisherAlphaSum alphaSum, bool acrossLanes)
+    {
         var e = s.Evidence;
         var grad = s.Gradient;
         bool withFisher = regFactor > 0;
@@ -105,17 +83,19 @@ internal static class MaxNormKernel
         var one = O.Create(1.0);
         var half = O.Create(0.5);
         var lambda = O.Create(regFactor);
-        var t = O.Create(target);
-        var step = O.Create((double)V.Count);
         var limit = O.Create((double)classes);
-        int vectors = (classes + V.Count - 1) / V.Count;
 
-        // Σ e and Σ e² over the wrong classes, e of the true class (as the tile's first pass), reduced across the lanes.
-        EvidentialKernel.Sums(e, 0, V.Count, vectors, t, V.Indices, step, limit, V.Zero, true, out var eOtherLanes, out var eTrueLanes,
-            out var eSqOtherLanes);
-        var sHat = O.Create(classes - 1.0) + O.Create(O.Sum(eOtherLanes));
-        var s0 = sHat + one + O.Create(O.Sum(eTrueLanes));
-        var eSqOther = O.Create(O.Sum(eSqOtherLanes));
+        // Σ e and Σ e² over the wrong classes, e of the true class: the evidential kernel's first pass with λ = 0.
+        EvidentialKernel.Sums(e, start, stride, count, t, index, step, limit, V.Zero, true, out var eOther, out var eTrue, out var eSqOther);
+        if (acrossLanes)
+        {
+            eOther = O.Create(O.Sum(eOther));
+            eTrue = O.Create(O.Sum(eTrue));
+            eSqOther = O.Create(O.Sum(eSqOther));
+        }
+
+        var sHat = O.Create(classes - 1.0) + eOther;
+        var s0 = sHat + one + eTrue;
         RisingProduct(s0, p, withGrad, out var productS, out var hS);
         RisingProduct(sHat, p, withGrad, out var productHat, out var hHat);
         var invProductS = one / productS;
@@ -126,19 +106,25 @@ internal static class MaxNormKernel
         if (withFisher)
             TrigammaTetragamma(strengthAll ? s0 : one + sHat, withGrad, out trigammaA, out tetragammaA);
 
-        TermSums(e, grad, s.Extra, 0, V.Count, vectors, t, V.Indices, step, limit, invProductS, trigammaA, p, withGrad, withFisher,
-            out var mSumLanes, out var fisherSumLanes);
-        var mTotal = r + O.Create(O.Sum(mSumLanes));
+        TermSums(e, grad, s.Extra, start, stride, count, t, index, step, limit, invProductS, trigammaA, p, withGrad, withFisher,
+            out var mSum, out var fisherSum);
+        if (acrossLanes)
+        {
+            mSum = O.Create(O.Sum(mSum));
+            fisherSum = O.Create(O.Sum(fisherSum));
+        }
+
+        var mTotal = r + mSum;
         var f = Root(mTotal, p);
-        var lossV = withFisher ? Mad(lambda, half * O.Create(O.Sum(fisherSumLanes)), f) : f;
+        var lossV = withFisher ? Mad(lambda, half * fisherSum, f) : f;
         if (withGrad)
         {
             var coefficient = f / (O.Create((double)p) * mTotal);
-            Gradient(grad!, s.Extra, s.Derivative, 0, V.Count, vectors, t, V.Indices, step, r * hHat, mTotal * hS, coefficient, lambda,
+            Gradient(grad!, s.Extra, derivative, start, stride, count, t, index, step, r * hHat, mTotal * hS, coefficient, lambda,
                 half * tetragammaA * eSqOther, withFisher, strengthAll);
         }
 
-        return lossV[0];
+        return lossV;
     }
 
     /// <summary>
