@@ -215,7 +215,8 @@ internal static class MaxNormKernel
         var lambda = O.Create(regFactor);
         var pV = O.Create((double)p);
 
-        // Element pass: Π(α + i), h(α), ψ₁(α) and (to the gradient buffer) ψ₂(α) of every α = e + 1, as in Tile.
+        // Element pass: Π(α + i), h(α), ψ₁(α) and (to the gradient buffer) ψ₂(α) of every α = e + 1, stored, because passes 2
+        // to 4 read them again for every class as the true one (Tile, with one true class, computes them inside TermSums).
         var risingProduct = s.Work1;
         var risingH = s.Work2;
         var trigammaAlpha = s.Extra;
@@ -383,7 +384,7 @@ internal static class MaxNormKernel
     }
 
     /// <summary>
-    /// The element pass over the tile's <paramref name="total"/> elements, α = e + 1: Π(α + i) and (with a gradient) h(α) of
+    /// <see cref="TileProbabilities"/>' element pass over the tile's <paramref name="total"/> elements, α = e + 1: Π(α + i) and (with a gradient) h(α) of
     /// the p-norm; with the regulariser ψ₁(α) and (with a gradient) ψ₂(α), into <paramref name="tetragamma"/>, the gradient
     /// buffer, whose slot the gradient pass reads before it overwrites it.
     /// </summary>
