@@ -360,6 +360,43 @@ public sealed class WithLogitsTests
         Assert.That(messages.Distinct().Count(), Is.EqualTo(1), string.Join(Environment.NewLine, messages.Distinct()));
     }
 
+    /// <summary>
+    /// The evidence check skips its scan of the logits exactly where the activation's images of −∞ and +∞ pass it: Exp with a
+    /// clamp up to ln(<see cref="UL.MaxEvidence"/>) = 27.63 (e^27.6 = 9.7e11, e^27.7 = 1.07e12); softplus and relu always
+    /// scan. Skipped or not, the fused loss of logits with ±1e30 and ±∞ among them equals the composed path's.
+    /// </summary>
+    [TestCase(EvidenceActivation.Exp, 10.0, ScalarType.Float32, false)]
+    [TestCase(EvidenceActivation.Exp, 27.6, ScalarType.Float64, false)]
+    [TestCase(EvidenceActivation.Exp, 27.7, ScalarType.Float64, true)]
+    [TestCase(EvidenceActivation.Exp, 100.0, ScalarType.Float32, true)]
+    [TestCase(EvidenceActivation.Softplus, 10.0, ScalarType.Float32, true)]
+    [TestCase(EvidenceActivation.Relu, 10.0, ScalarType.Float64, true)]
+    public void WithLogits_EvidenceScan_SkippedExactlyWhereEveryLogitPasses(EvidenceActivation activation, double clamp, ScalarType dtype, bool scans)
+    {
+        bool infinite = !scans;   // ±∞ logits only where every logit passes (softplus and relu of +∞ are refused)
+        double big = infinite ? double.PositiveInfinity : 1.0;
+        double small = infinite ? double.NegativeInfinity : -1.0;
+        foreach (var loss in Losses)
+        {
+            using var scope = NewDisposeScope();
+            var x = Tensors.FromDoubles(new[] { 0.5, big, -1e30 * (infinite ? 1 : 0), small, 2.0, 1.5 }, new long[] { 2, 3 }, dtype);
+            var y = Tensors.FromLongs(new long[] { 0, 2 }, new long[] { 2 });
+            var c = new Case(loss, activation, dtype, new long[] { 2, 3 }, Reduction.Mean, false, false, 1);
+            long scansBefore = FusedDirichlet.EvidenceScans;
+            long jobsBefore = FusedDirichlet.JobsStarted;
+            double fused = Call(c, x, y, clamp).ToDouble();
+            Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(jobsBefore + 1), $"{loss}: the fused path ran");
+            Assert.That(FusedDirichlet.EvidenceScans - scansBefore, Is.EqualTo(scans ? 1 : 0), $"{loss}: scans of the logits");
+            Assert.That(double.IsFinite(fused), Is.True, $"{loss}: finite");
+            if (clamp > 10)
+                continue;
+            double composed;
+            using (Kernels.Force(KernelPath.Composed))
+                composed = Call(c, x, y, clamp).ToDouble();
+            Assert.That(fused, Is.EqualTo(composed).Within(Tolerance.Relative(dtype) * Math.Abs(composed)), $"{loss}: fused against composed");
+        }
+    }
+
     private static Tensor Call(Case c, Tensor x, Tensor y, double clamp) => c.Loss switch
     {
         FusedLossUnderTest.MaxNorm => UL.MaxNormLossWithLogits(x, y, activation: c.Activation, clamp: clamp),

@@ -192,6 +192,8 @@ internal static partial class Check
     /// </summary>
     internal static void EvidenceRange(double min, double max, string name, double maxEvidence, ScalarType dtype)
     {
+        if (EvidenceRangeHolds(min, max, maxEvidence))
+            return;
         if (min < 0)
             throw Invalid(name, Inv($"non-negative {name}"), Inv($"a minimum of {Format(min)}"),
                 "evidence is a non-negative transform of the logits; apply UL.ClampedExp, softplus or relu first");
@@ -201,6 +203,10 @@ internal static partial class Check
             throw Invalid(name, Inv($"{name} of at most {Format(maxEvidence)} (UL.MaxEvidence)"), Inv($"a maximum of {Format(max)}"),
                 "evidence this large means the network's outputs have diverged (an unclamped exp, or relu/softplus of huge logits); use UL.ClampedExp, or lower the learning rate");
     }
+
+    /// <summary>Whether <see cref="EvidenceRange"/> lets evidence with this minimum and maximum through (NaN passes).</summary>
+    internal static bool EvidenceRangeHolds(double min, double max, double maxEvidence) =>
+        !(min < 0) && !double.IsPositiveInfinity(max) && !(max > maxEvidence);
 
     /// <summary>
     /// The hint for +∞ evidence (or α): exp overflows the dtype above ln of its largest value, so "use UL.ClampedExp" alone

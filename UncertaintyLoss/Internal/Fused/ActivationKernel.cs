@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using TorchSharp;
 using V = System.Numerics.Vector<double>;
 using O = System.Numerics.Vector;
@@ -68,16 +69,31 @@ internal static class ActivationKernel
             {
                 var lo = O.Create(-clamp);
                 var hi = O.Create(clamp);
-                for (int k = 0; k < count; k += V.Count)
+                // The clamp and Exp's domain in one (min and max compose): a logit inside the clamp but outside the domain (a
+                // clamp above 708) gives the same value as Exp's own clamp gives. One loop with and one without the
+                // derivative, the arrays' references outside them (issue 18, eleventh session: no test, branch or bounds
+                // check per vector).
+                var lowest = O.Create(Math.Max(-clamp, PolygammaVector.ExpLowest));
+                var highest = O.Create(Math.Min(clamp, PolygammaVector.ExpHighest));
+                ref double v = ref MemoryMarshal.GetArrayDataReference(values);
+                if (withDerivative)
                 {
-                    var x = O.LoadUnsafe(ref values[0], (nuint)k);
-                    var e = PolygammaVector.Exp(O.MinNative(O.MaxNative(x, lo), hi));   // NaN lanes are selected back below
-                    e = O.ConditionalSelect(O.Equals<double>(x, x), e, x);
-                    e.StoreUnsafe(ref values[0], (nuint)k);
-                    if (withDerivative)
+                    ref double d = ref MemoryMarshal.GetArrayDataReference(derivative!);
+                    for (int k = 0; k < count; k += V.Count)
                     {
+                        var x = O.LoadUnsafe(ref v, (nuint)k);
+                        var e = ClampedExp(x, lowest, highest);
+                        e.StoreUnsafe(ref v, (nuint)k);
                         var inside = O.GreaterThanOrEqual<double>(x, lo) & O.LessThanOrEqual<double>(x, hi);
-                        (e & inside).StoreUnsafe(ref derivative![0], (nuint)k);
+                        (e & inside).StoreUnsafe(ref d, (nuint)k);
+                    }
+                }
+                else
+                {
+                    for (int k = 0; k < count; k += V.Count)
+                    {
+                        var x = O.LoadUnsafe(ref v, (nuint)k);
+                        ClampedExp(x, lowest, highest).StoreUnsafe(ref v, (nuint)k);
                     }
                 }
 
@@ -124,6 +140,15 @@ internal static class ActivationKernel
                 break;
             }
         }
+    }
+
+    /// <summary>e^clamp(x) with the bounds <paramref name="lowest"/> and <paramref name="highest"/> inside Exp's domain; NaN
+    /// lanes give NaN (MinNative and MaxNative do not propagate it: selected back).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V ClampedExp(V x, V lowest, V highest)
+    {
+        var e = PolygammaVector.ExpInDomain(O.MinNative(O.MaxNative(x, lowest), highest));
+        return O.ConditionalSelect(O.Equals<double>(x, x), e, x);
     }
 
     /// <summary>Multiplies <paramref name="gradient"/>[0 … <paramref name="count"/>) by <paramref name="derivative"/>

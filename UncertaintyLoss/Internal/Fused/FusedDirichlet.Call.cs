@@ -71,6 +71,19 @@ internal static unsafe partial class FusedDirichlet
         /// says: the kernels' constants assume evidence in [0, <see cref="UL.MaxEvidence"/>].</summary>
         private static void CheckEvidence(Tensor evidence, FusedLoss loss)
         {
+            if (loss.Activation != EvidenceActivation.None)
+            {
+                // Every activation is non-decreasing, so the evidence of any logit (±∞ included; NaN passes the check either
+                // way) lies between the images of −∞ and +∞. Where those pass the check, every input passes, and the scan
+                // over the data is skipped: Exp with a clamp of at most ln(UL.MaxEvidence) ≈ 27.6, the default (issue 18,
+                // eleventh session; the scan was about 4% of a 4096 × 1000 call).
+                double lowest = ActivationKernel.Scalar(double.NegativeInfinity, loss.Activation, loss.Clamp, evidence.dtype);
+                double highest = ActivationKernel.Scalar(double.PositiveInfinity, loss.Activation, loss.Clamp, evidence.dtype);
+                if (Check.EvidenceRangeHolds(lowest, highest, UL.MaxEvidence))
+                    return;
+            }
+
+            Interlocked.Increment(ref evidenceScans);
             var (min, max) = ValueRange(evidence);
             if (loss.Activation != EvidenceActivation.None)
             {

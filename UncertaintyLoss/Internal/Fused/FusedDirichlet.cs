@@ -167,6 +167,12 @@ internal static unsafe partial class FusedDirichlet
 
     private static long rowJobsStarted;
 
+    /// <summary>Scans of the evidence's (or the logits') range by the evidence check since the process began (tests check
+    /// when the scan is skipped: <c>Call.CheckEvidence</c>).</summary>
+    internal static long EvidenceScans => Interlocked.Read(ref evidenceScans);
+
+    private static long evidenceScans;
+
     /// <summary>
     /// Minimum and maximum of contiguous Float32/Float64 CPU data, vectorised and parallel over fixed chunks. A NaN makes
     /// both NaN, as <c>torch.min</c>/<c>max</c> do on the composed path (which lets it through: NaN evidence gives a NaN

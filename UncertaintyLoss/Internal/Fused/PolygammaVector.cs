@@ -545,9 +545,13 @@ internal static class PolygammaVector
     /// machine with AVX2 (2026-12-03, not kept) it took 4.5 ns per element against 0.8 ns for this one.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static V Exp(V x)
+    internal static V Exp(V x) => ExpInDomain(O.MinNative(O.MaxNative(x, O.Create(ExpLowest)), O.Create(ExpHighest)));
+
+    /// <summary><see cref="Exp"/> for x already in [<see cref="ExpLowest"/>, <see cref="ExpHighest"/>] (a caller that clamps
+    /// anyway folds the domain into its own bounds: <see cref="ActivationKernel.Apply"/>); outside it 2^k is wrong.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static V ExpInDomain(V x)
     {
-        x = O.MinNative(O.MaxNative(x, O.Create(ExpLowest)), O.Create(ExpHighest));
         var shifted = Mad(x, O.Create(Log2E), O.Create(RoundingShifter));
         var k = shifted - O.Create(RoundingShifter);
         var r = Mad(k, O.Create(-Ln2High), x);
