@@ -369,6 +369,45 @@ public class PolygammaVectorTests
         Assert.That(Exp(1000.0), Is.EqualTo(Math.Exp(709.0)).Within(ExpBound * Math.Exp(709.0)), "clamped above");
     }
 
+    /// <summary>
+    /// ExpSingle (the fused activation's eˣ for Float32 logits, in float lanes) against Math.Exp of the same float on
+    /// [−87.3, 88]: every 64th float of [−30, 30] (about 33 million points, subnormals included; the evidence
+    /// range: e^27.6 is UL.MaxEvidence), a grid beyond, and the reduction's breakpoints (k + ½)·ln 2 with their float
+    /// neighbours; relative error of the float result.
+    /// </summary>
+    [Test]
+    public void ExpSingle_MinusEightySevenToEightyEight_WithinTwoFloatUlps()
+    {
+        var points = new List<double>();
+        for (int bits = 0; bits <= BitConverter.SingleToInt32Bits(30f); bits += 64)
+        {
+            float x = BitConverter.Int32BitsToSingle(bits);
+            points.Add(x);
+            points.Add(-x);
+        }
+
+        for (int k = -8730; k <= 8800; k++)
+            points.Add((float)(k / 100.0));
+        for (int k = -126; k <= 126; k++)
+        {
+            float at = (float)((k + 0.5) * Math.Log(2));
+            if (at > -87.3f && at < 88f)
+                points.AddRange(new double[] { MathF.BitDecrement(at), at, MathF.BitIncrement(at) });
+        }
+
+        var single = new float[Vector<float>.Count];
+        double Exp(double x)
+        {
+            Array.Fill(single, (float)x);
+            return PolygammaVector.ExpSingle(new Vector<float>(single))[0];
+        }
+
+        Assert.That(Exp(0.0), Is.EqualTo(1.0), "e⁰ is exactly 1");
+        var (error, at2) = Worst(points, Exp, Math.Exp, (_, e) => Math.Abs(e));
+        TestContext.Out.WriteLine($"ExpSingle: worst relative error vs Math.Exp on [−87.3, 88]: {R(error)} at x = {at2:R} ({points.Count} points)");
+        Assert.That(error, Is.LessThanOrEqualTo(ExpSingleBound), $"at x = {at2:R}");
+    }
+
     [Test]
     public void Log_NaNAndPositiveInfinity_PassThrough()
     {
@@ -585,5 +624,6 @@ public class PolygammaVectorTests
     private const double Log1pBound = 5e-16;
     private const double Log1pOfUnitBound = 5e-16;
     private const double ExpBound = 5e-16;
+    private const double ExpSingleBound = 2.4e-7;
     private const double KlElementTermsBound = 2e-14;
 }

@@ -397,6 +397,61 @@ public sealed class WithLogitsTests
         }
     }
 
+    /// <summary>
+    /// Float32 logits at saturation, where the evidential losses amplify the evidence's rounding most (small C, logits
+    /// N(0, 28²), so most sit at ±clamp): the fused Float32 loss of every position and every gradient element (relative to
+    /// its row's largest) within the Float32 contract, 1e-5, of the fused Float64 loss of the same logits. At clamp 10 the
+    /// Exp activation runs in float lanes (ActivationKernel.SingleLanesMaxClamp; measured 5.0e-7 and 8.2e-7 at worst); at
+    /// clamp 14 in double (float lanes there reach 2.3e-3 for EDL: the test fails if the switch admits that clamp).
+    /// </summary>
+    [TestCase(10.0)]
+    [TestCase(14.0)]
+    public void WithLogits_Float32AtSaturation_WithinContractOfFloat64(double clamp)
+    {
+        foreach (int classes in new[] { 2, 3, 8 })
+        {
+            foreach (var loss in new[] { FusedLossUnderTest.Evidential, FusedLossUnderTest.EvidentialLog, FusedLossUnderTest.MaxNorm })
+            {
+                using var scope = NewDisposeScope();
+                var random = new Random(17 + classes);
+                int n = 256;
+                var logits = Enumerable.Range(0, n * classes).Select(_ => (double)(float)(28 * Normal(random))).ToArray();
+                var labels = Enumerable.Range(0, n).Select(_ => (long)random.Next(classes)).ToArray();
+                var y = Tensors.FromLongs(labels, new long[] { n });
+                var (single, singleGradient) = PerPosition(loss, Tensors.FromDoubles(logits, new long[] { n, classes }, ScalarType.Float32), y, clamp);
+                var (reference, referenceGradient) = PerPosition(loss, Tensors.FromDoubles(logits, new long[] { n, classes }), y, clamp);
+                for (int i = 0; i < n; i++)
+                {
+                    Assert.That(Math.Abs(single[i] - reference[i]), Is.LessThanOrEqualTo(1e-5 * Math.Abs(reference[i])),
+                        $"{loss}, C = {classes}, position {i}: loss");
+                    double largest = Enumerable.Range(0, classes).Max(j => Math.Abs(referenceGradient[i * classes + j]));
+                    for (int j = 0; j < classes; j++)
+                    {
+                        Assert.That(Math.Abs(singleGradient[i * classes + j] - referenceGradient[i * classes + j]), Is.LessThanOrEqualTo(1e-5 * largest),
+                            $"{loss}, C = {classes}, position {i}, class {j}: gradient");
+                    }
+                }
+            }
+        }
+
+        static double Normal(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+    }
+
+    /// <summary>The per-position losses (reduction None) and the gradient of their sum with respect to the logits, on the fused path.</summary>
+    private static (double[] Loss, double[] Gradient) PerPosition(FusedLossUnderTest loss, Tensor x, Tensor y, double clamp)
+    {
+        x.requires_grad_();
+        using var force = Kernels.Force(KernelPath.Fused);
+        var value = loss switch
+        {
+            FusedLossUnderTest.MaxNorm => UL.MaxNormLossWithLogits(x, y, 1.0, reduction: Reduction.None, clamp: clamp),
+            FusedLossUnderTest.EvidentialLog => UL.EvidentialLossWithLogits(x, y, 1.0, risk: EvidentialRisk.LogLikelihood, reduction: Reduction.None, clamp: clamp),
+            _ => UL.EvidentialLossWithLogits(x, y, 1.0, reduction: Reduction.None, clamp: clamp),
+        };
+        value.sum().backward();
+        return (Tensors.ToDoubles(value), Tensors.ToDoubles(x.grad!));
+    }
+
     private static Tensor Call(Case c, Tensor x, Tensor y, double clamp) => c.Loss switch
     {
         FusedLossUnderTest.MaxNorm => UL.MaxNormLossWithLogits(x, y, activation: c.Activation, clamp: clamp),

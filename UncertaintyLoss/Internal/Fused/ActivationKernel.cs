@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using TorchSharp;
 using V = System.Numerics.Vector<double>;
+using VF = System.Numerics.Vector<float>;
 using O = System.Numerics.Vector;
 
 namespace UncertaintyLoss.Internal.Fused;
@@ -32,6 +33,17 @@ internal static class ActivationKernel
     /// below Float64's resolution at 40 (see the comment in <see cref="UL.ToEvidence"/>).</summary>
     internal const double SoftplusThresholdFloat64 = 40.0;
 
+    /// <summary>
+    /// The largest clamp for which <see cref="EvidenceActivation.Exp"/> of Float32 logits runs in float lanes
+    /// (<see cref="ExpSingleLanes"/>): 10, every loss's default. The evidence then carries float rounding (like the two-step
+    /// form's), which the evidential losses amplify where a position is saturated (small C, the true class's logit at the
+    /// clamp). Measured against the Float64 path on the same logits (the probe's f32acc, 2026-12-05, C = 2 … 1000, logits
+    /// N(0, s²) with s up to 100): the worst relative error of a position's loss and of a gradient element (relative to its
+    /// row's largest) was 5.0e-7 and 8.2e-7 at clamp 10 (the two-step form 5.8e-7 and 5.7e-7), 4.8e-6 at 11 and 2.3e-5
+    /// at 12, beyond the Float32 contract of 1e-5: above 10 the evidence is computed in double (accuracy.md, "Float32 lanes").
+    /// </summary>
+    internal const double SingleLanesMaxClamp = 10.0;
+
     /// <summary>The softplus threshold for input of <paramref name="dtype"/>.</summary>
     internal static double SoftplusThreshold(torch.ScalarType dtype) =>
         dtype == torch.ScalarType.Float64 ? SoftplusThresholdFloat64 : SoftplusThresholdFloat32;
@@ -55,11 +67,20 @@ internal static class ActivationKernel
 
     /// <summary>
     /// Replaces <paramref name="values"/>[0 … <paramref name="count"/>) (a multiple of <see cref="Vector{T}"/>'s Count) by
-    /// their evidence, and writes e′ to <paramref name="derivative"/> when it is not null.
+    /// their evidence, and writes e′ to <paramref name="derivative"/> when it is not null. With <paramref name="single"/>
+    /// (the values are Float32 logits, widened) <see cref="EvidenceActivation.Exp"/> with a clamp up to
+    /// <see cref="SingleLanesMaxClamp"/> runs in float lanes (<see cref="ExpSingleLanes"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
-    internal static void Apply(double[] values, double[]? derivative, int count, EvidenceActivation activation, double clamp, double softplusThreshold)
+    internal static void Apply(double[] values, double[]? derivative, int count, EvidenceActivation activation, double clamp, double softplusThreshold,
+        bool single = false)
     {
+        if (single && activation == EvidenceActivation.Exp && clamp <= SingleLanesMaxClamp)
+        {
+            ExpSingleLanes(values, derivative, count, clamp);
+            return;
+        }
+
         bool withDerivative = derivative is not null;
         var zero = V.Zero;
         var one = O.Create(1.0);
@@ -140,6 +161,57 @@ internal static class ActivationKernel
                 break;
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="EvidenceActivation.Exp"/> for Float32 logits (widened to double in <paramref name="values"/>): narrowed back to
+    /// float (exact), clamped to [−clamp, clamp] rounded to float (as <c>torch.clamp</c> rounds its bounds to the tensor's
+    /// dtype), e = <see cref="PolygammaVector.ExpSingle"/> on twice the lanes of the double path, widened again (exact). The
+    /// evidence carries float rounding (two ulps at most), as the two-step form's does (issue 18, eleventh session;
+    /// accuracy.md, "Float32 lanes"). NaN lanes give NaN.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
+    private static void ExpSingleLanes(double[] values, double[]? derivative, int count, double clamp)
+    {
+        float bound = (float)clamp;
+        var lo = O.Create(-bound);
+        var hi = O.Create(bound);
+        var lowest = O.Create(Math.Max(-bound, PolygammaVector.ExpSingleLowest));
+        var highest = O.Create(Math.Min(bound, PolygammaVector.ExpSingleHighest));
+        ref double v = ref MemoryMarshal.GetArrayDataReference(values);
+        ref double d = ref derivative is null ? ref v : ref MemoryMarshal.GetArrayDataReference(derivative);
+        int k = 0;
+        for (; k + 2 * V.Count <= count; k += 2 * V.Count)
+        {
+            var x = O.Narrow(O.LoadUnsafe(ref v, (nuint)k), O.LoadUnsafe(ref v, (nuint)(k + V.Count)));
+            var e = SingleEvidence(x, lowest, highest);
+            O.WidenLower(e).StoreUnsafe(ref v, (nuint)k);
+            O.WidenUpper(e).StoreUnsafe(ref v, (nuint)(k + V.Count));
+            if (derivative is not null)
+            {
+                var slope = e & (O.GreaterThanOrEqual<float>(x, lo) & O.LessThanOrEqual<float>(x, hi));
+                O.WidenLower(slope).StoreUnsafe(ref d, (nuint)k);
+                O.WidenUpper(slope).StoreUnsafe(ref d, (nuint)(k + V.Count));
+            }
+        }
+
+        if (k < count)
+        {
+            // One double vector left: the same operations with zeros in the upper half.
+            var x = O.Narrow(O.LoadUnsafe(ref v, (nuint)k), V.Zero);
+            var e = SingleEvidence(x, lowest, highest);
+            O.WidenLower(e).StoreUnsafe(ref v, (nuint)k);
+            if (derivative is not null)
+                O.WidenLower(e & (O.GreaterThanOrEqual<float>(x, lo) & O.LessThanOrEqual<float>(x, hi))).StoreUnsafe(ref d, (nuint)k);
+        }
+    }
+
+    /// <summary>e^clamp(x) in float lanes, the bounds inside <see cref="PolygammaVector.ExpSingle"/>'s domain; NaN lanes give NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static VF SingleEvidence(VF x, VF lowest, VF highest)
+    {
+        var e = PolygammaVector.ExpSingle(O.MinNative(O.MaxNative(x, lowest), highest));
+        return O.ConditionalSelect(O.Equals<float>(x, x), e, x);
     }
 
     /// <summary>e^clamp(x) with the bounds <paramref name="lowest"/> and <paramref name="highest"/> inside Exp's domain; NaN

@@ -297,9 +297,9 @@ internal static unsafe partial class FusedDirichlet
                         for (int j = c; j < padded; j++)
                             row[j] = 0.0;   // read by the kernel's last vector, left out of its sums
                         if (loss.Activation != EvidenceActivation.None && wide)
-                            Wide.ActivationKernel.Apply(e, s.Derivative, padded, loss.Activation, loss.Clamp, softplusThreshold);
+                            Wide.ActivationKernel.Apply(e, s.Derivative, padded, loss.Activation, loss.Clamp, softplusThreshold, isFloat);
                         else if (loss.Activation != EvidenceActivation.None)
-                            ActivationKernel.Apply(e, s.Derivative, padded, loss.Activation, loss.Clamp, softplusThreshold);
+                            ActivationKernel.Apply(e, s.Derivative, padded, loss.Activation, loss.Clamp, softplusThreshold, isFloat);
                         double riskScale = s.RiskScale?[b] ?? 0.0;
                         double positionConstant = s.PositionConstant?[b] ?? 0.0;
                         double value = (loss.Kind == FusedLossKind.MaxNorm, wide) switch
@@ -414,9 +414,9 @@ internal static unsafe partial class FusedDirichlet
             if (loss.Activation != EvidenceActivation.None)
             {
                 if (wide)
-                    Wide.ActivationKernel.Apply(e, derivative, c * lanes, loss.Activation, loss.Clamp, softplusThreshold);
+                    Wide.ActivationKernel.Apply(e, derivative, c * lanes, loss.Activation, loss.Clamp, softplusThreshold, isFloat);
                 else
-                    ActivationKernel.Apply(e, derivative, c * lanes, loss.Activation, loss.Clamp, softplusThreshold);
+                    ActivationKernel.Apply(e, derivative, c * lanes, loss.Activation, loss.Clamp, softplusThreshold, isFloat);
             }
 
             // Padding lanes and ignored positions hold loss.Fill: 0 evidence, or a concentration of 1 (belief matching).

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Numerics;
 using V = System.Numerics.Vector<double>;
+using VF = System.Numerics.Vector<float>;
 using O = System.Numerics.Vector;
 
 namespace UncertaintyLoss.Internal.Fused;
@@ -576,6 +577,50 @@ internal static class PolygammaVector
         // 2^k: the shifted sum's low bits hold k; add the exponent bias and move it to the exponent field.
         var scale = O.ShiftLeft(shifted.As<double, ulong>() + O.Create(1023UL), FractionBits);
         return p * scale.As<ulong, double>();
+    }
+
+    /// <summary>The lowest argument of <see cref="ExpSingle"/>: −87.3, where 2^k (k = −126) is still a normal float.</summary>
+    internal const float ExpSingleLowest = -87.3f;
+
+    /// <summary>The highest argument of <see cref="ExpSingle"/>: 88, where 2^k (k = 127) is still finite (e^88 ≈ 1.7e38).</summary>
+    internal const float ExpSingleHighest = 88.0f;
+
+    /// <summary>The high part of ln 2 for single precision (Cephes' <c>expf.c</c> C1): 0.693359375 = 355/512, whose product with
+    /// any |k| ≤ 128 is exact in float.</summary>
+    internal const float Ln2HighSingle = 0.693359375f;
+
+    /// <summary>ln 2 − <see cref="Ln2HighSingle"/>, rounded to float (Cephes' <c>expf.c</c> C2, −2.12194440e-4).</summary>
+    internal const float Ln2LowSingle = -2.12194440e-4f;
+
+    /// <summary>1.5·2^23: added to a float of magnitude below 2^22 it rounds it to an integer k held in the low bits of the
+    /// sum's significand (the single-precision <see cref="RoundingShifter"/>).</summary>
+    internal const float RoundingShifterSingle = 12582912.0f;
+
+    /// <summary>
+    /// eˣ in single precision, on twice the lanes of <see cref="Exp"/>: the evidence of Float32 logits (issue 18, eleventh
+    /// session: the issue's float32 lanes where the Float32 contract allows; accuracy.md, "Float32 lanes"). For x in
+    /// [<see cref="ExpSingleLowest"/>, <see cref="ExpSingleHighest"/>] (the callers clamp). Algorithm as <see cref="Exp"/>'s,
+    /// in float: k = round(x·log₂ e), r = x − k·ln 2 in two parts, |r| ≤ ½ ln 2, e^r by its Taylor polynomial to r⁷
+    /// (truncation (½ ln 2)⁸/8! &lt; 7.5e-9 relative, below float's half ulp) by Estrin's scheme, scaled by 2^k from its bits.
+    /// Measured within 2.4e-7 relative (two float ulps) of <see cref="System.Math.Exp(double)"/> (PolygammaVectorTests); torch's
+    /// float exp, which the two-step form applies, is within one ulp.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static VF ExpSingle(VF x)
+    {
+        var shifted = O.MultiplyAddEstimate(x, O.Create((float)Log2E), O.Create(RoundingShifterSingle));
+        var k = shifted - O.Create(RoundingShifterSingle);
+        var r = O.MultiplyAddEstimate(k, O.Create(-Ln2HighSingle), x);
+        r = O.MultiplyAddEstimate(k, O.Create(-Ln2LowSingle), r);
+        var r2 = r * r;
+        var r4 = r2 * r2;
+        var q0 = r + O.Create(1.0f);
+        var q1 = O.MultiplyAddEstimate(r, O.Create(1.0f / 6), O.Create(0.5f));
+        var q2 = O.MultiplyAddEstimate(r, O.Create(1.0f / 120), O.Create(1.0f / 24));
+        var q3 = O.MultiplyAddEstimate(r, O.Create(1.0f / 5040), O.Create(1.0f / 720));
+        var p = O.MultiplyAddEstimate(r4, O.MultiplyAddEstimate(r2, q3, q2), O.MultiplyAddEstimate(r2, q1, q0));
+        var scale = O.ShiftLeft(shifted.As<float, uint>() + O.Create(127u), 23);
+        return p * scale.As<uint, float>();
     }
 
     /// <summary>
