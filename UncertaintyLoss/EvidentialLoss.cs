@@ -83,8 +83,9 @@ public static partial class UL
     /// <returns>As <see cref="EvidentialLoss"/>, with the logits' dtype and device.</returns>
     /// <remarks>
     /// <para><b>Formula.</b> <see cref="EvidentialLoss"/>(<see cref="ToEvidence"/>(logits, activation, clamp), …): the same value
-    /// and gradient as the two calls, to rounding (the fused path computes the activation in double precision; in Float32
-    /// the two-step form rounds the evidence to Float32 first).</para>
+    /// and gradient as the two calls, to rounding (in Float32 the two-step form rounds the evidence to Float32; the fused path
+    /// does too for Exp with a clamp of at most 10, computing it in float lanes, and otherwise computes the activation in
+    /// double precision).</para>
     /// <para><b>Shape.</b> logits: as <see cref="EvidentialLoss"/>'s evidence; the rest as there.</para>
     /// <para><b>Reference.</b> As <see cref="EvidentialLoss"/>; the activations and their trade-offs:
     /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/activations.md">activations.md</see>.</para>

@@ -27,8 +27,9 @@ public static partial class UL
     /// <returns>As <see cref="RedEvidentialLoss"/>, with the logits' dtype and device.</returns>
     /// <remarks>
     /// <para><b>Formula.</b> <see cref="RedEvidentialLoss"/>(<see cref="ToEvidence"/>(logits, activation, clamp), …): the same
-    /// value and gradient as the two calls, to rounding (exactly on the composed path; the fused path computes the activation
-    /// in double precision, while in Float32 the two-step form rounds the evidence to Float32 first).</para>
+    /// value and gradient as the two calls, to rounding (exactly on the composed path; in Float32 the two-step form rounds the
+    /// evidence to Float32, the fused path does too for Exp with a clamp of at most 10, computing it in float lanes, and
+    /// otherwise computes the activation in double precision).</para>
     /// <para><b>Shape.</b> logits: as <see cref="RedEvidentialLoss"/>'s evidence; the rest as there.</para>
     /// <para><b>Reference.</b> As <see cref="RedEvidentialLoss"/>; the activations and their trade-offs:
     /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/activations.md">activations.md</see>.</para>
@@ -63,8 +64,9 @@ public static partial class UL
     /// <returns>As <see cref="PosteriorNetworkLoss"/>, with the logits' dtype and device.</returns>
     /// <remarks>
     /// <para><b>Formula.</b> <see cref="PosteriorNetworkLoss"/>(<see cref="ToEvidence"/>(logits, activation, clamp), …): the same
-    /// value and gradient as the two calls, to rounding (exactly on the composed path; the fused path computes the activation
-    /// in double precision, while in Float32 the two-step form rounds the evidence to Float32 first).</para>
+    /// value and gradient as the two calls, to rounding (exactly on the composed path; in Float32 the two-step form rounds the
+    /// evidence to Float32, the fused path does too for Exp with a clamp of at most 10, computing it in float lanes, and
+    /// otherwise computes the activation in double precision).</para>
     /// <para><b>Shape.</b> logits: as <see cref="PosteriorNetworkLoss"/>'s evidence; the rest as there.</para>
     /// <para><b>Reference.</b> As <see cref="PosteriorNetworkLoss"/>; the activations and their trade-offs:
     /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/activations.md">activations.md</see>.</para>

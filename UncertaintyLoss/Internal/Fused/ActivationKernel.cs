@@ -11,8 +11,8 @@ namespace UncertaintyLoss.Internal.Fused;
 
 /// <summary>
 /// The evidence activations of the <c>…WithLogits</c> functions inside the fused pass (<see cref="UL.ToEvidence"/>'s
-/// formulas, in double precision, one <see cref="Vector{T}"/> of doubles at a time), with their derivatives for the
-/// chain rule: ∂loss/∂x = ∂loss/∂e · e′(x).
+/// formulas, in double precision, one <see cref="Vector{T}"/> of doubles at a time; Exp of Float32 logits with a clamp up
+/// to <see cref="SingleLanesMaxClamp"/> in float lanes), with their derivatives for the chain rule: ∂loss/∂x = ∂loss/∂e · e′(x).
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
