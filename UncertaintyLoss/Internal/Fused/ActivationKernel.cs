@@ -189,7 +189,7 @@ internal static class ActivationKernel
             O.WidenUpper(e).StoreUnsafe(ref v, (nuint)(k + V.Count));
             if (derivative is not null)
             {
-                var slope = e & (O.GreaterThanOrEqual<float>(x, lo) & O.LessThanOrEqual<float>(x, hi));
+                var slope = e & InsideSingle(x, lo, hi);
                 O.WidenLower(slope).StoreUnsafe(ref d, (nuint)k);
                 O.WidenUpper(slope).StoreUnsafe(ref d, (nuint)(k + V.Count));
             }
@@ -202,9 +202,13 @@ internal static class ActivationKernel
             var e = SingleEvidence(x, lowest, highest);
             O.WidenLower(e).StoreUnsafe(ref v, (nuint)k);
             if (derivative is not null)
-                O.WidenLower(e & (O.GreaterThanOrEqual<float>(x, lo) & O.LessThanOrEqual<float>(x, hi))).StoreUnsafe(ref d, (nuint)k);
+                O.WidenLower(e & InsideSingle(x, lo, hi)).StoreUnsafe(ref d, (nuint)k);
         }
     }
+
+    /// <summary>The lanes with −clamp ≤ x ≤ clamp, in float (the gradient of <c>torch.clamp</c> passes at the bounds).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static VF InsideSingle(VF x, VF lo, VF hi) => O.GreaterThanOrEqual<float>(x, lo) & O.LessThanOrEqual<float>(x, hi);
 
     /// <summary>e^clamp(x) in float lanes, the bounds inside <see cref="PolygammaVector.ExpSingle"/>'s domain; NaN lanes give NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
