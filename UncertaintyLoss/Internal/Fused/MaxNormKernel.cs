@@ -130,8 +130,9 @@ internal static class MaxNormKernel
     /// <summary>
     /// The second pass of <see cref="Tile"/> and <see cref="Row"/>, over <paramref name="count"/> vectors
     /// e[start + i·stride] whose lanes hold the classes index + i·step (as <see cref="EvidentialKernel.Sums"/>): per element,
-    /// Π(α + i) and h(α) of the p-norm and (with the regulariser) ψ₁(α) and ψ₂(α), used where they are computed; M's terms
-    /// m_j = Π(α_j + i)/Π(S + i) summed over the wrong classes with m_j h(α_j) stored in <paramref name="grad"/>, and
+    /// Π(α + i) and its derivative Π′(α) of the p-norm and (with the regulariser) ψ₁(α) and ψ₂(α), used where they are
+    /// computed; M's terms m_j = Π(α_j + i)/Π(S + i) summed over the wrong classes with m_j h(α_j) = Π′(α_j)/Π(S + i) stored in
+    /// <paramref name="grad"/>, and
     /// Σ e_j²(ψ₁(α_j) − ψ₁(A)) with its gradient terms stored in <paramref name="extra"/>, per lane. The true class and the
     /// lanes from <paramref name="limit"/> (C) on are masked out.
     /// </summary>
@@ -149,11 +150,11 @@ internal static class MaxNormKernel
             var ej = O.LoadUnsafe(ref e[0], (nuint)at);
             var aj = ej + one;
             var excluded = O.Equals<double>(t, index) | O.GreaterThanOrEqual<double>(index, limit);
-            RisingProduct(aj, p, withGrad, out var product, out var h);
-            var m = O.AndNot(product * invProductS, excluded);
-            ms += m;
+            // m_j h(α_j) = Π′(α_j)/Π(S + i): no division per element (issue 18, twelfth session; it was m_j·(Π′/Π)).
+            RisingProductAndDerivative(aj, p, withGrad, out var product, out var derivative);
+            ms += O.AndNot(product * invProductS, excluded);
             if (withGrad)
-                (m * h).StoreUnsafe(ref grad![0], (nuint)at);
+                O.AndNot(derivative * invProductS, excluded).StoreUnsafe(ref grad![0], (nuint)at);
             if (withFisher)
             {
                 TrigammaTetragamma(aj, withGrad, out var tg, out var tt);
@@ -414,9 +415,17 @@ internal static class MaxNormKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RisingProduct(V a, int p, bool withDerivative, out V product, out V h)
     {
-        var one = O.Create(1.0);
-        product = one;
-        var derivative = V.Zero;
+        RisingProductAndDerivative(a, p, withDerivative, out product, out var derivative);
+        h = withDerivative ? derivative / product : V.Zero;
+    }
+
+    /// <summary>Π_{i&lt;p} (a + i) and, when <paramref name="withDerivative"/>, its derivative Π′ = Π·h (the product rule,
+    /// no division; 0 otherwise).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RisingProductAndDerivative(V a, int p, bool withDerivative, out V product, out V derivative)
+    {
+        product = O.Create(1.0);
+        derivative = V.Zero;
         for (int i = 0; i < p; i++)
         {
             var factor = a + O.Create((double)i);
@@ -424,8 +433,6 @@ internal static class MaxNormKernel
                 derivative = Mad(derivative, factor, product);
             product *= factor;
         }
-
-        h = withDerivative ? derivative / product : V.Zero;
     }
 
     /// <summary>M^{1/p}: square roots for p = 1, 2, 4, 8, 16, else <see cref="Math.Pow(double, double)"/> per lane.</summary>
