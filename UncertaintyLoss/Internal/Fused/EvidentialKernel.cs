@@ -314,8 +314,9 @@ internal static class EvidentialKernel
             {
                 // Σ_{j≠t} (m_j ψ(α_j) − ln Γ(α_j)) = klTermSum + ln shiftProducts − κ ln strengthProducts (KlElementTerms).
                 SumsWithKl(e, grad, g, lanes, classes, t, V.Zero, one, classCount, prior, k.KlShift, squared, fullKl,
-                    out eOther, out eTrue, out alphaSqOther, out var klTermSum, out var shiftLog, out strengthLog);
-                klLog = klTermSum + shiftLog;
+                    out eOther, out eTrue, out alphaSqOther, out var klTermSum, out var shifts, out var strengths);
+                klLog = klTermSum + shifts.Log();
+                strengthLog = strengths.Log();
             }
             else
             {
@@ -457,10 +458,10 @@ internal static class EvidentialKernel
             // row's time 2.0 → 1.8 ns per class, single thread, 1000 classes).
             int trueVector = (int)target / V.Count;
             int fullVectors = classes / V.Count;
-            var sums = new KlSums();
+            var sums = KlSums.Create();
             SumsWithKlUnmasked(s.Evidence, grad, 0, System.Math.Min(trueVector, fullVectors), k.Prior, k.KlShift, k.Squared,
                 out var other, out var squares, out var terms, out var shifts, out var strengths);
-            sums.Add(other, V.Zero, squares, terms, shifts, strengths);
+            sums.Add(other, V.Zero, squares, terms, in shifts, in strengths);
             SumsWithKl(s.Evidence, grad, trueVector * V.Count, V.Count, 1, t, V.Indices + O.Create((double)(trueVector * V.Count)), step,
                 k.Classes, k.Prior, k.KlShift, k.Squared, k.FullKl, out other, out var trueSum, out squares, out terms, out shifts, out strengths);
             sums.Add(other, trueSum, squares, terms, shifts, strengths);
@@ -482,8 +483,8 @@ internal static class EvidentialKernel
             eOther = sums.Other;
             eTrue = sums.True;
             alphaSqOther = sums.Squares;
-            klLog = O.Create(O.Sum(sums.Terms) + O.Sum(sums.ShiftLog));
-            strengthLog = O.Create(O.Sum(sums.StrengthLog));
+            klLog = O.Create(O.Sum(sums.Terms) + O.Sum(sums.Shifts.Log()));
+            strengthLog = O.Create(O.Sum(sums.Strengths.Log()));
         }
         else
         {
@@ -545,8 +546,8 @@ internal static class EvidentialKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void SumsWithKl(double[] e, double[]? grad, int start, int stride, int count, V t, V index, V step, V limit,
-        V prior, V klShift, bool squared, bool fullKl, out V eOther, out V eTrue, out V alphaSqOther, out V klTermSum, out V shiftLog,
-        out V strengthLog)
+        V prior, V klShift, bool squared, bool fullKl, out V eOther, out V eTrue, out V alphaSqOther, out V klTermSum,
+        out PolygammaVector.ProductAccumulator shifts, out PolygammaVector.ProductAccumulator strengths)
     {
         bool withGrad = grad is not null;
         var one = O.Create(1.0);
@@ -586,25 +587,35 @@ internal static class EvidentialKernel
         eTrue = trueSum;
         alphaSqOther = squares;
         klTermSum = terms;
-        shiftLog = shiftProducts.Log();
-        strengthLog = strengthProducts.Log();
+        shifts = shiftProducts;
+        strengths = strengthProducts;
     }
 
     /// <summary>The row kernel's pass-1 sums over its ranges of vectors (<see cref="Row"/>), per lane.</summary>
     private struct KlSums
     {
-        internal V Other, True, Squares, Terms, ShiftLog, StrengthLog;
+        internal V Other, True, Squares, Terms;
+        internal PolygammaVector.ProductAccumulator Shifts, Strengths;
 
-        /// <summary>Adds one range's sums.</summary>
+        /// <summary>An empty sum.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        internal void Add(V other, V trueSum, V squares, V terms, V shiftLog, V strengthLog)
+        internal static KlSums Create() => new()
+        {
+            Shifts = PolygammaVector.ProductAccumulator.Create(),
+            Strengths = PolygammaVector.ProductAccumulator.Create(),
+        };
+
+        /// <summary>Adds one range's sums (and multiplies its products: their logarithms are taken once per row).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal void Add(V other, V trueSum, V squares, V terms, in PolygammaVector.ProductAccumulator shifts,
+            in PolygammaVector.ProductAccumulator strengths)
         {
             Other += other;
             True += trueSum;
             Squares += squares;
             Terms += terms;
-            ShiftLog += shiftLog;
-            StrengthLog += strengthLog;
+            Shifts.Multiply(in shifts);
+            Strengths.Multiply(in strengths);
         }
     }
 
@@ -615,7 +626,8 @@ internal static class EvidentialKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void SumsWithKlUnmasked(double[] e, double[]? grad, int from, int to, V prior, V klShift, bool squared,
-        out V other, out V squares, out V klTermSum, out V shiftLog, out V strengthLog)
+        out V other, out V squares, out V klTermSum, out PolygammaVector.ProductAccumulator shifts,
+        out PolygammaVector.ProductAccumulator strengths)
     {
         bool withGrad = grad is not null;
         var sum = V.Zero;
@@ -643,8 +655,8 @@ internal static class EvidentialKernel
         other = sum;
         squares = squareSum;
         klTermSum = terms;
-        shiftLog = shiftProducts.Log();
-        strengthLog = strengthProducts.Log();
+        shifts = shiftProducts;
+        strengths = strengthProducts;
     }
 
     /// <summary>

@@ -225,6 +225,14 @@ internal static class PolygammaVector
             mantissa = ((bits & O.Create(SignAndFractionMask)) | O.Create(OneBits)).As<ulong, double>();
         }
 
+        /// <summary>Multiplies by another accumulator's product, lane by lane.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal void Multiply(in ProductAccumulator other)
+        {
+            exponent += other.exponent;
+            Multiply(other.mantissa);
+        }
+
         /// <summary>ln of the product.</summary>
         internal readonly V Log() =>
             Mad(exponent, O.Create(Ln2), PolygammaVector.Log(mantissa));
