@@ -17,27 +17,33 @@ namespace UncertaintyLoss.Internal.Fused;
 /// the shift contributes ln Π(x + k) to ln Γ and Σ 1/(x + k)^m to the polygammas, which come from the derivatives of
 /// the product P(t) = Π(t + k), evaluated without a division (the nine steps in closed form, <see cref="NineSteps"/>;
 /// then 1/P and 1/z, two divisions that do not wait for each other). At z the
-/// asymptotic (Stirling / Bernoulli) series are summed with eight terms each; their truncation error at z = 10 is below
-/// 1e-16 relative for ln Γ, ψ and ψ₁, and about 1e-14 for ψ₂. ln is <see cref="Log"/>.</para>
+/// asymptotic expansions' leading terms are exact and their remainders, functions of v = 1/z² in [0, 0.01], are
+/// polynomials fitted on that interval (<see cref="LgammaRemainder"/>, <see cref="DigammaRemainder"/>,
+/// <see cref="TrigammaRemainder"/>: five, five and six terms; errors below 4e-17 absolute in ln Γ and ψ, 5e-19 in ψ₁);
+/// ψ₂'s is the asymptotic (Bernoulli) series with eight terms, truncation error about 1e-14 relative at z = 10. ln is
+/// <see cref="Log"/>.</para>
 /// <para><b>Accuracy</b> measured against MathNet.Numerics (ln Γ, ψ), the tests' double trigamma and closed forms
 /// (ψ₂(n) = −2ζ(3) + 2Σ_{k&lt;n} k⁻³) for x in [1, 1e7] (UncertaintyLoss.Tests/Fused/PolygammaVectorTests.cs,
 /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/accuracy.md">accuracy.md</see>): ln Γ
 /// 6.7e-15 absolute on [1, 2.5] and 1.9e-14 relative beyond, ψ 3.4e-15, ψ₁ 3.5e-15, ψ₂ 1.8e-14,
 /// <see cref="Log"/> 2.2e-16. NaN lanes give NaN; +∞ is not an admissible argument (the callers reject infinite evidence).
 /// Negative arguments give NaN after at most <see cref="MaxShiftSteps"/> steps: the work never depends on a value.</para>
-/// <para><b>Series coefficients.</b> The literals in the series are exact rationals built from the Bernoulli numbers
-/// B₂, B₄, …, B₁₆ = 1/6, −1/30, 1/42, −1/30, 5/66, −691/2730, 7/6, −3617/510, k = 1 … 8, each rounded once to double:
-/// ln Γ(z) = (z − ½) ln z − z + ½ ln 2π + Σ B₂ₖ / (2k(2k − 1) z^{2k−1}) (Stirling's series, DLMF 5.11.1);
-/// ψ(z) = ln z − 1/(2z) − Σ B₂ₖ / (2k z^{2k}) (DLMF 5.11.2); ψ₁(z) = 1/z + 1/(2z²) + Σ B₂ₖ / z^{2k+1} and
-/// ψ₂(z) = −1/z² − 1/z³ − Σ (2k + 1) B₂ₖ / z^{2k+2}, its derivatives term by term. (Written as B₂ₖ / (2k(2k − 1)) and so
-/// on from named Bernoulli constants, some would round twice and differ in the last bit, so they stay literal.)</para>
+/// <para><b>Series coefficients.</b> The remainders' coefficients come from
+/// UncertaintyLoss.Tests/Data/generate_stirling_remainders.py (a Chebyshev fit at 60 digits against mpmath, each
+/// coefficient rounded once to double; issue 18, twelfth session). Until then all four functions used the asymptotic
+/// series with eight terms, ln Γ(z) = (z − ½) ln z − z + ½ ln 2π + Σ B₂ₖ / (2k(2k − 1) z^{2k−1}) (Stirling's series, DLMF
+/// 5.11.1), ψ(z) = ln z − 1/(2z) − Σ B₂ₖ / (2k z^{2k}) (DLMF 5.11.2), ψ₁(z) = 1/z + 1/(2z²) + Σ B₂ₖ / z^{2k+1}; ψ₂ still
+/// does: ψ₂(z) = −1/z² − 1/z³ − Σ (2k + 1) B₂ₖ / z^{2k+2}, ψ₁'s derivative term by term, its literals exact rationals built
+/// from the Bernoulli numbers B₂, B₄, …, B₁₆ = 1/6, −1/30, 1/42, −1/30, 5/66, −691/2730, 7/6, −3617/510, each rounded
+/// once to double (written from named Bernoulli constants, some would round twice and differ in the last bit).</para>
 /// </remarks>
 internal static class PolygammaVector
 {
     /// <summary>
-    /// Arguments at or above this value go straight to the asymptotic series: 10. At z ≥ 10 the eight-term series'
-    /// truncation error is below 1e-16 relative for ln Γ, ψ and ψ₁ and about 1e-14 for ψ₂ (see the remarks for the
-    /// measured accuracy); a smaller threshold would need more terms, a larger one more recurrence steps.
+    /// Arguments at or above this value go straight to the asymptotic expansions: 10. At z ≥ 10 the fitted remainders
+    /// (<see cref="LgammaRemainder"/> and the next two) are within 4e-17 of ln Γ and ψ, and ψ₂'s eight-term series about
+    /// 1e-14 relative (see the remarks for the measured accuracy); a smaller threshold would need more terms, a larger one
+    /// more recurrence steps.
     /// </summary>
     internal const double Threshold = 10.0;
 
@@ -116,18 +122,18 @@ internal static class PolygammaVector
         var w2 = w * w;
         var logZ = Log(z);
 
-        // ln Γ(z) = (z − ½) ln z − z + ½ ln 2π + w(1/12 − w²(1/360 − w²(1/1260 − …)))
-        var lgSeries = Poly(w2, 1.0 / 12, -1.0 / 360, 1.0 / 1260, -1.0 / 1680, 1.0 / 1188, -691.0 / 360360, 1.0 / 156, -3617.0 / 122400) * w;
+        // ln Γ(z) = (z − ½) ln z − z + ½ ln 2π + w·L(w²)
+        var lgSeries = LgammaRemainder(w2) * w;
         lgammaOfShifted = Mad(z - O.Create(0.5), logZ, O.Create(HalfLog2Pi) - z) + lgSeries;
 
-        // ψ(z) = ln z − 1/(2z) − w²(1/12 − w²(1/120 − w²(1/252 − …)))
-        var dgSeries = Poly(w2, 1.0 / 12, -1.0 / 120, 1.0 / 252, -1.0 / 240, 1.0 / 132, -691.0 / 32760, 1.0 / 12, -3617.0 / 8160) * w2;
+        // ψ(z) = ln z − 1/(2z) − w²·D(w²)
+        var dgSeries = DigammaRemainder(w2) * w2;
         digamma = logZ - O.Create(0.5) * w - dgSeries - sum1;
 
         if (withTrigamma)
         {
-            // ψ₁(z) = 1/z + 1/(2z²) + w³(1/6 − w²(1/30 − w²(1/42 − …)))
-            var tgSeries = Poly(w2, 1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66, -691.0 / 2730, 7.0 / 6, -3617.0 / 510) * (w2 * w);
+            // ψ₁(z) = 1/z + 1/(2z²) + w³·T(w²)
+            var tgSeries = TrigammaRemainder(w2) * (w2 * w);
             trigamma = w + O.Create(0.5) * w2 + tgSeries + sum2;
         }
         else
@@ -169,8 +175,8 @@ internal static class PolygammaVector
         var sum1 = p1 * invP;
         var w2 = w * w;
 
-        var lgSeries = Poly(w2, 1.0 / 12, -1.0 / 360, 1.0 / 1260, -1.0 / 1680, 1.0 / 1188, -691.0 / 360360, 1.0 / 156, -3617.0 / 122400) * w;
-        var dgSeries = Poly(w2, 1.0 / 12, -1.0 / 120, 1.0 / 252, -1.0 / 240, 1.0 / 132, -691.0 / 32760, 1.0 / 12, -3617.0 / 8160) * w2;
+        var lgSeries = LgammaRemainder(w2) * w;
+        var dgSeries = DigammaRemainder(w2) * w2;
         r = Mad(V.Zero - m, Mad(O.Create(0.5), w, dgSeries + sum1), z - O.Create(HalfLog2Pi)) - lgSeries;
         if (fixedShift)
         {
@@ -192,7 +198,7 @@ internal static class PolygammaVector
         if (withTrigamma)
         {
             var sum2 = Mad(sum1, sum1, V.Zero - p2 * invP);
-            var tgSeries = Poly(w2, 1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66, -691.0 / 2730, 7.0 / 6, -3617.0 / 510) * (w2 * w);
+            var tgSeries = TrigammaRemainder(w2) * (w2 * w);
             trigamma = w + O.Create(0.5) * w2 + tgSeries + sum2;
         }
         else
@@ -263,7 +269,7 @@ internal static class PolygammaVector
 
         var w = one / z;
         var w2 = w * w;
-        var tgSeries = Poly(w2, 1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66, -691.0 / 2730, 7.0 / 6, -3617.0 / 510) * (w2 * w);
+        var tgSeries = TrigammaRemainder(w2) * (w2 * w);
         trigamma = w + O.Create(0.5) * w2 + tgSeries + sum2;
 
         if (withTetragamma)
@@ -410,7 +416,7 @@ internal static class PolygammaVector
     /// </summary>
     internal const int MaxShiftSteps = 10;
 
-    /// <summary>c0 + c1·v + … + c7·v⁷ by Estrin's scheme: four independent pairs, joined by v² and v⁴ (three levels of
+    /// <summary>c0 + c1·v + … + c7·v⁷ (ψ₂'s series) by Estrin's scheme: four independent pairs, joined by v² and v⁴ (three levels of
     /// multiply-adds instead of Horner's seven in a chain). The element functions are bound by their dependency chains, not
     /// by the number of operations (issue 18, eighth session: the KL's element function 1.57 → 1.32 ns at 512 bits).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -423,6 +429,58 @@ internal static class PolygammaVector
         var c = Mad(v, O.Create(c5), O.Create(c4));
         var d = Mad(v, O.Create(c7), O.Create(c6));
         return Mad(v4, Mad(v2, d, c), Mad(v2, b, a));
+    }
+
+    /// <summary>
+    /// L(v) = (ln Γ(z) − (z − ½) ln z + z − ½ ln 2π)·z at v = 1/z² in [0, 0.01] (z ≥ <see cref="Threshold"/>), so that
+    /// ln Γ(z) = (z − ½) ln z − z + ½ ln 2π + L/z: a polynomial of degree 4 fitted on that interval, worst error 3.5e-16
+    /// absolute (ln Γ(z) within 3.5e-17). Stirling's series, 1/12 − v/360 + v²/1260 − … (DLMF 5.11.1), needed eight terms
+    /// for that at z = 10; a fit on the interval needs five (issue 18, twelfth session). Coefficients and error:
+    /// UncertaintyLoss.Tests/Data/generate_stirling_remainders.py (mpmath's Chebyshev fit at 60 digits, each coefficient
+    /// rounded once to double).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V LgammaRemainder(V v) =>
+        Poly5(v, 0.08333333333333298, -0.002777777776049727, 0.0007936494064985071, -0.0005948467553580781, 0.0007962662046326729);
+
+    /// <summary>
+    /// D(v) = (ln z − 1/(2z) − ψ(z))·z² at v = 1/z² in [0, 0.01], so that ψ(z) = ln z − 1/(2z) − D/z²: degree 4, worst
+    /// error 3.8e-15 absolute (ψ(z) within 3.8e-17); the series 1/12 − v/120 + v²/252 − … (DLMF 5.11.2) took eight terms. As
+    /// <see cref="LgammaRemainder"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V DigammaRemainder(V v) =>
+        Poly5(v, 0.08333333333332958, -0.008333333314593998, 0.003968238916531623, -0.004162414581758465, 0.007080052592146974);
+
+    /// <summary>
+    /// T(v) = (ψ₁(z) − 1/z − 1/(2z²))·z³ at v = 1/z² in [0, 0.01], so that ψ₁(z) = 1/z + 1/(2z²) + T/z³: degree 5, worst
+    /// error 4.8e-16 absolute (ψ₁(z) within 4.8e-19); the series 1/6 − v/30 + v²/42 − … took eight terms. As
+    /// <see cref="LgammaRemainder"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V TrigammaRemainder(V v) =>
+        Poly6(v, 0.16666666666666619, -0.03333333332988198, 0.02380951976614532, -0.03333159320044193, 0.07541637110319409,
+            -0.22168823840327678);
+
+    /// <summary>c0 + c1·v + … + c4·v⁴ by Estrin's scheme, as <see cref="Poly"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V Poly5(V v, double c0, double c1, double c2, double c3, double c4)
+    {
+        var v2 = v * v;
+        var a = Mad(v, O.Create(c1), O.Create(c0));
+        var b = Mad(v, O.Create(c3), O.Create(c2));
+        return Mad(v2 * v2, O.Create(c4), Mad(v2, b, a));
+    }
+
+    /// <summary>c0 + c1·v + … + c5·v⁵ by Estrin's scheme, as <see cref="Poly"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V Poly6(V v, double c0, double c1, double c2, double c3, double c4, double c5)
+    {
+        var v2 = v * v;
+        var a = Mad(v, O.Create(c1), O.Create(c0));
+        var b = Mad(v, O.Create(c3), O.Create(c2));
+        var c = Mad(v, O.Create(c5), O.Create(c4));
+        return Mad(v2 * v2, c, Mad(v2, b, a));
     }
 
     /// <summary>Whether <see cref="Mad"/> is one fused operation on this machine (x86 FMA3 with <see cref="Vector{T}"/>
