@@ -19,9 +19,8 @@ namespace UncertaintyLoss.Internal.Fused;
 /// then 1/P and 1/z, two divisions that do not wait for each other). At z the
 /// asymptotic expansions' leading terms are exact and their remainders, functions of v = 1/z² in [0, 0.01], are
 /// polynomials fitted on that interval (<see cref="LgammaRemainder"/>, <see cref="DigammaRemainder"/>,
-/// <see cref="TrigammaRemainder"/>: five, five and six terms; errors below 4e-17 absolute in ln Γ and ψ, 5e-19 in ψ₁);
-/// ψ₂'s is the asymptotic (Bernoulli) series with eight terms, truncation error about 1e-14 relative at z = 10. ln is
-/// <see cref="Log"/>.</para>
+/// <see cref="TrigammaRemainder"/>, <see cref="TetragammaRemainder"/>: five, five, six and six terms; errors below 4e-17
+/// absolute in ln Γ and ψ, 5e-19 in ψ₁, 8e-19 in ψ₂). ln is <see cref="Log"/>.</para>
 /// <para><b>Accuracy</b> measured against MathNet.Numerics (ln Γ, ψ), the tests' double trigamma and closed forms
 /// (ψ₂(n) = −2ζ(3) + 2Σ_{k&lt;n} k⁻³) for x in [1, 1e7] (UncertaintyLoss.Tests/Fused/PolygammaVectorTests.cs,
 /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/accuracy.md">accuracy.md</see>): ln Γ
@@ -30,20 +29,18 @@ namespace UncertaintyLoss.Internal.Fused;
 /// Negative arguments give NaN after at most <see cref="MaxShiftSteps"/> steps: the work never depends on a value.</para>
 /// <para><b>Series coefficients.</b> The remainders' coefficients come from
 /// UncertaintyLoss.Tests/Data/generate_stirling_remainders.py (a Chebyshev fit at 60 digits against mpmath, each
-/// coefficient rounded once to double; issue 18, twelfth session). Until then all four functions used the asymptotic
+/// coefficient rounded once to double; issue 18, twelfth session). Until then all four functions summed the asymptotic
 /// series with eight terms, ln Γ(z) = (z − ½) ln z − z + ½ ln 2π + Σ B₂ₖ / (2k(2k − 1) z^{2k−1}) (Stirling's series, DLMF
-/// 5.11.1), ψ(z) = ln z − 1/(2z) − Σ B₂ₖ / (2k z^{2k}) (DLMF 5.11.2), ψ₁(z) = 1/z + 1/(2z²) + Σ B₂ₖ / z^{2k+1}; ψ₂ still
-/// does: ψ₂(z) = −1/z² − 1/z³ − Σ (2k + 1) B₂ₖ / z^{2k+2}, ψ₁'s derivative term by term, its literals exact rationals built
-/// from the Bernoulli numbers B₂, B₄, …, B₁₆ = 1/6, −1/30, 1/42, −1/30, 5/66, −691/2730, 7/6, −3617/510, each rounded
-/// once to double (written from named Bernoulli constants, some would round twice and differ in the last bit).</para>
+/// 5.11.1), ψ(z) = ln z − 1/(2z) − Σ B₂ₖ / (2k z^{2k}) (DLMF 5.11.2), ψ₁(z) = 1/z + 1/(2z²) + Σ B₂ₖ / z^{2k+1} and
+/// ψ₂(z) = −1/z² − 1/z³ − Σ (2k + 1) B₂ₖ / z^{2k+2}, with the Bernoulli numbers B₂ … B₁₆; the fits' leading coefficients
+/// are those series' first ones (1/12, 1/12, 1/6, 1/2) to within their errors.</para>
 /// </remarks>
 internal static class PolygammaVector
 {
     /// <summary>
     /// Arguments at or above this value go straight to the asymptotic expansions: 10. At z ≥ 10 the fitted remainders
-    /// (<see cref="LgammaRemainder"/> and the next two) are within 4e-17 of ln Γ and ψ, and ψ₂'s eight-term series about
-    /// 1e-14 relative (see the remarks for the measured accuracy); a smaller threshold would need more terms, a larger one
-    /// more recurrence steps.
+    /// (<see cref="LgammaRemainder"/> and the next three) are within 4e-17 absolute of ln Γ, ψ, ψ₁ and ψ₂ (see the remarks
+    /// for the measured accuracy); a smaller threshold would need more terms, a larger one more recurrence steps.
     /// </summary>
     internal const double Threshold = 10.0;
 
@@ -274,9 +271,9 @@ internal static class PolygammaVector
 
         if (withTetragamma)
         {
-            // ψ₂(z) = −1/z² − 1/z³ − w⁴(1/2 − w²(1/6 − w²(1/6 − w²(3/10 − …)))) ; ψ₂(x) = ψ₂(z) − 2 Σ 1/(x + k)³
+            // ψ₂(z) = −1/z² − 1/z³ − w⁴·Q(w²) ; ψ₂(x) = ψ₂(z) − 2 Σ 1/(x + k)³
             var w3 = w2 * w;
-            var ttSeries = Poly(w2, 0.5, -1.0 / 6, 1.0 / 6, -3.0 / 10, 5.0 / 6, -691.0 / 210, 35.0 / 2, -3617.0 * 17 / 510) * (w2 * w2);
+            var ttSeries = TetragammaRemainder(w2) * (w2 * w2);
             tetragamma = V.Zero - w2 - w3 - ttSeries - O.Create(2.0) * sum3;
         }
         else
@@ -416,21 +413,6 @@ internal static class PolygammaVector
     /// </summary>
     internal const int MaxShiftSteps = 10;
 
-    /// <summary>c0 + c1·v + … + c7·v⁷ (ψ₂'s series) by Estrin's scheme: four independent pairs, joined by v² and v⁴ (three levels of
-    /// multiply-adds instead of Horner's seven in a chain). The element functions are bound by their dependency chains, not
-    /// by the number of operations (issue 18, eighth session: the KL's element function 1.57 → 1.32 ns at 512 bits).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static V Poly(V v, double c0, double c1, double c2, double c3, double c4, double c5, double c6, double c7)
-    {
-        var v2 = v * v;
-        var v4 = v2 * v2;
-        var a = Mad(v, O.Create(c1), O.Create(c0));
-        var b = Mad(v, O.Create(c3), O.Create(c2));
-        var c = Mad(v, O.Create(c5), O.Create(c4));
-        var d = Mad(v, O.Create(c7), O.Create(c6));
-        return Mad(v4, Mad(v2, d, c), Mad(v2, b, a));
-    }
-
     /// <summary>
     /// L(v) = (ln Γ(z) − (z − ½) ln z + z − ½ ln 2π)·z at v = 1/z² in [0, 0.01] (z ≥ <see cref="Threshold"/>), so that
     /// ln Γ(z) = (z − ½) ln z − z + ½ ln 2π + L/z: a polynomial of degree 4 fitted on that interval, worst error 3.5e-16
@@ -462,7 +444,20 @@ internal static class PolygammaVector
         Poly6(v, 0.16666666666666619, -0.03333333332988198, 0.02380951976614532, -0.03333159320044193, 0.07541637110319409,
             -0.22168823840327678);
 
-    /// <summary>c0 + c1·v + … + c4·v⁴ by Estrin's scheme, as <see cref="Poly"/>.</summary>
+    /// <summary>
+    /// Q(v) = (−ψ₂(z) − 1/z² − 1/z³)·z⁴ at v = 1/z² in [0, 0.01], so that ψ₂(z) = −1/z² − 1/z³ − Q/z⁴: degree 5, worst error
+    /// 7.1e-15 absolute (ψ₂(z) within 7.1e-19); the series 1/2 − v/6 + v²/6 − 3v³/10 + … (ψ₁'s derivative term by term)
+    /// took eight terms and was within 9.5e-14. As <see cref="LgammaRemainder"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V TetragammaRemainder(V v) =>
+        Poly6(v, 0.49999999999999295, -0.16666666661603172, 0.16666660731386584, -0.29997442778456235, 0.828308264462371,
+            -2.8255088158510286);
+
+    /// <summary>c0 + c1·v + … + c4·v⁴ by Estrin's scheme: independent pairs joined by v² and v⁴ (fewer levels of
+    /// multiply-adds than Horner's chain). The element functions are bound by their dependency chains, not by the number
+    /// of operations (issue 18, eighth session: Estrin's scheme took the KL's element function from 1.57 to 1.32 ns at 512
+    /// bits).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V Poly5(V v, double c0, double c1, double c2, double c3, double c4)
     {
@@ -472,7 +467,7 @@ internal static class PolygammaVector
         return Mad(v2 * v2, O.Create(c4), Mad(v2, b, a));
     }
 
-    /// <summary>c0 + c1·v + … + c5·v⁵ by Estrin's scheme, as <see cref="Poly"/>.</summary>
+    /// <summary>c0 + c1·v + … + c5·v⁵ by Estrin's scheme, as <see cref="Poly5"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V Poly6(V v, double c0, double c1, double c2, double c3, double c4, double c5)
     {
