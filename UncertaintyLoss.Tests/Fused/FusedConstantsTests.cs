@@ -51,7 +51,7 @@ public class FusedConstantsTests
     [Test]
     public void ShiftSteps_FollowFromTheThreshold()
     {
-        Assert.That(1 + PolygammaVector.UnconditionalShiftSteps, Is.EqualTo(PolygammaVector.Threshold), "x ≥ 1 reaches the threshold");
+        Assert.That((double)PolygammaVector.UnconditionalShiftSteps, Is.EqualTo(PolygammaVector.Threshold), "x ≥ 0 reaches the threshold");
         Assert.That(PolygammaVector.MaxShiftSteps, Is.EqualTo(Math.Ceiling(PolygammaVector.Threshold)), "x ≥ 0 reaches the threshold");
         double product = 1;
         for (int k = 0; k < PolygammaVector.UnconditionalShiftSteps; k++)

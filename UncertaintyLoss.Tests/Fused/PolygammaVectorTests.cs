@@ -543,7 +543,7 @@ public class PolygammaVectorTests
     /// <see cref="PolygammaVector.KlElementTerms"/>'s decomposition, r + ln product − κ ln strength with κ = (x − m) + 8.5,
     /// against m·ψ(x) − ln Γ(x) from MathNet, relative to the larger of |m·ψ(x)|, |ln Γ(x)| and 1 (the terms the evidential
     /// KL sums and cancels): EDL's m = x − 1 over [1, 1e7] and R-EDL's m = x − λ over [λ, 1) and [1, 1e7] for λ = 0.1 and its
-    /// smallest prior weight 1e-6 (a lane below 1 takes ten shift steps), each argument alone in its vector and beside a lane of 1e31, which sends the vector to the
+    /// smallest prior weight 1e-6 (a lane below 1 ends its nine shift steps at z in [9, 10)), each argument alone in its vector and beside a lane of 1e31, which sends the vector to the
     /// per-lane shift. MathNet's ln Γ is itself off by up to ~1e-14 here (<see cref="LgammaDigammaTrigamma_Lgamma_MatchesMathNetOverOneToTenMillion"/>),
     /// so the bound is ln Γ's; the output compares with m·ψ − ln Γ from <see cref="PolygammaVector.LgammaDigammaTrigamma"/>.
     /// </summary>
@@ -604,7 +604,7 @@ public class PolygammaVectorTests
                 Assert.That(strength[lane], Is.EqualTo(strengthOne[0]), "strength, " + at);
                 Assert.That(tg[lane], Is.EqualTo(tgOne[0]), "ψ₁, " + at);
                 Assert.That(tgOne[0], Is.EqualTo(tgReference[0]), "ψ₁ against LgammaDigammaTrigamma, " + at);
-                Assert.That(strengthOne[0], Is.EqualTo(lanes[i] + PolygammaVector.UnconditionalShiftSteps + (lanes[i] < 1 ? 1 : 0)).Within(1e-15 * lanes[i] + 1e-14), "strength, " + at);
+                Assert.That(strengthOne[0], Is.EqualTo(lanes[i] + PolygammaVector.UnconditionalShiftSteps).Within(1e-15 * lanes[i] + 1e-14), "strength, " + at);
             }
         }
     }

@@ -12,15 +12,15 @@ namespace UncertaintyLoss.Internal.Fused;
 /// sharing one argument reduction.
 /// </summary>
 /// <remarks>
-/// <para><b>Algorithm.</b> The recurrence Γ(x + 1) = xΓ(x) shifts every lane up to z = x + n ≥ 10 (n = 9 for every lane
-/// in [0, 1e30), one masked step more below 1, so that there is no data-dependent branch; else per lane while z &lt; 10);
+/// <para><b>Algorithm.</b> The recurrence Γ(x + 1) = xΓ(x) shifts every lane up to z = x + n ≥ 9 (n = 9 for every lane
+/// in [0, 1e30), so that there is no data-dependent branch; else per lane while z &lt; 9);
 /// the shift contributes ln Π(x + k) to ln Γ and Σ 1/(x + k)^m to the polygammas, which come from the derivatives of
 /// the product P(t) = Π(t + k), evaluated without a division (the nine steps in closed form, <see cref="NineSteps"/>;
 /// then 1/P and 1/z, two divisions that do not wait for each other). At z the
-/// asymptotic expansions' leading terms are exact and their remainders, functions of v = 1/z² in [0, 0.01], are
+/// asymptotic expansions' leading terms are exact and their remainders, functions of v = 1/z² in [0, 1/81], are
 /// polynomials fitted on that interval (<see cref="LgammaRemainder"/>, <see cref="DigammaRemainder"/>,
-/// <see cref="TrigammaRemainder"/>, <see cref="TetragammaRemainder"/>: five, five, six and six terms; errors below 4e-17
-/// absolute in ln Γ and ψ, 5e-19 in ψ₁, 8e-19 in ψ₂). ln is <see cref="Log"/>.</para>
+/// <see cref="TrigammaRemainder"/>, <see cref="TetragammaRemainder"/>: five, five, six and six terms; errors below 1.3e-16
+/// absolute in ln Γ and ψ, 4e-18 in ψ₁ and ψ₂). ln is <see cref="Log"/>.</para>
 /// <para><b>Accuracy</b> measured against MathNet.Numerics (ln Γ, ψ), the tests' double trigamma and closed forms
 /// (ψ₂(n) = −2ζ(3) + 2Σ_{k&lt;n} k⁻³) for x in [1, 1e7] (UncertaintyLoss.Tests/Fused/PolygammaVectorTests.cs,
 /// <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/accuracy.md">accuracy.md</see>): ln Γ
@@ -38,11 +38,13 @@ namespace UncertaintyLoss.Internal.Fused;
 internal static class PolygammaVector
 {
     /// <summary>
-    /// Arguments at or above this value go straight to the asymptotic expansions: 10. At z ≥ 10 the fitted remainders
-    /// (<see cref="LgammaRemainder"/> and the next three) are within 4e-17 absolute of ln Γ, ψ, ψ₁ and ψ₂ (see the remarks
-    /// for the measured accuracy); a smaller threshold would need more terms, a larger one more recurrence steps.
+    /// Arguments at or above this value go straight to the asymptotic expansions: 9, where the nine unconditional steps
+    /// bring every x ≥ 0 (issue 18, twelfth session; 10 before, which took arguments below 1 one masked step further). At
+    /// z ≥ 9 the fitted remainders (<see cref="LgammaRemainder"/> and the next three) are within 1.3e-16 absolute of ln Γ,
+    /// ψ, ψ₁ and ψ₂ (see the remarks for the measured accuracy); a smaller threshold would need more terms, a larger one
+    /// more recurrence steps.
     /// </summary>
-    internal const double Threshold = 10.0;
+    internal const double Threshold = 9.0;
 
     /// <summary>½ ln(2π), the constant term of Stirling's series for ln Γ (DLMF 5.11.1).</summary>
     internal const double HalfLog2Pi = 0.91893853320467274178032973640562;
@@ -151,13 +153,11 @@ internal static class PolygammaVector
     /// z + ½ ln 2π + wΣΓ − ln P (w = 1/z; Σψ, ΣΓ the series of <see cref="LgammaPartsDigammaTrigamma"/>), so
     /// m·ψ(x) − ln Γ(x) = (m − z + ½) ln z + r + ln P, r = −m(w/2 + w²Σψ + P′/P) + z − ½ ln 2π − wΣΓ. Where every lane
     /// takes the fixed shift, n = 9 and m − z + ½ = −κ (up to the rounding of z, which enters ln Γ(z) as much in
-    /// <see cref="LgammaPartsDigammaTrigamma"/>); a lane in [0, 1) takes n = 10 and its extra −ln z goes into the product as
-    /// P·w. The domain is x in [0, <see cref="UnconditionalShiftLimit"/>), where every admissible α = e + λ lies (evidence at
+    /// <see cref="LgammaPartsDigammaTrigamma"/>). The domain is x in [0, <see cref="UnconditionalShiftLimit"/>), where every admissible α = e + λ lies (evidence at
     /// most <see cref="UL.MaxEvidence"/>); a lane outside it (negative, from 1e30 on, NaN) gives r = NaN and strength 1 (taking its
     /// logarithm here instead, even out of line, put the evidential kernel past the JIT's inlining budget or slowed its
-    /// loop). A lane's outputs do not depend on the other lanes, except at x = 1 − 2⁻⁵³ (Shift's step count there depends on
-    /// them, for every function of this class). Issue 18, sixth session: the element pass's logarithm was about a quarter
-    /// of its operations.
+    /// loop). A lane's outputs do not depend on the other lanes. Issue 18, sixth session: the element pass's logarithm was
+    /// about a quarter of its operations.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void KlElementTerms(V x, V m, bool withTrigamma,
@@ -177,17 +177,15 @@ internal static class PolygammaVector
         r = Mad(V.Zero - m, Mad(O.Create(0.5), w, dgSeries + sum1), z - O.Create(HalfLog2Pi)) - lgSeries;
         if (fixedShift)
         {
-            product = O.ConditionalSelect(O.LessThan<double>(x, one), p0 * w, p0);
+            product = p0;
             strength = z;
         }
         else
         {
             // Lane by lane: a lane in [0, 1e30) took the fixed shift's steps here too (Shift) and gets the same outputs as in a
-            // vector of its own; the others are outside the domain and give NaN. Here a lane in [0, 1) takes its tenth step
-            // only while z < 10, so not at x = 1 − 2⁻⁵³, where x + 9 rounds to 10: z − x tells (about 10 or about 9).
+            // vector of its own; the others are outside the domain and give NaN.
             var fixedLanes = O.GreaterThanOrEqual<double>(x, V.Zero) & O.LessThan<double>(x, O.Create(UnconditionalShiftLimit));
-            var tenSteps = O.LessThan<double>(x, one) & O.GreaterThan<double>(z - x, O.Create(UnconditionalShiftSteps + 0.5));
-            product = O.ConditionalSelect(fixedLanes & tenSteps, p0 * w, p0);
+            product = p0;
             strength = O.ConditionalSelect(fixedLanes, z, one);
             r = O.ConditionalSelect(fixedLanes, r, O.Create(double.NaN));
         }
@@ -292,16 +290,15 @@ internal static class PolygammaVector
     /// </summary>
     internal const double UnconditionalShiftLimit = 1e30;
 
-    /// <summary>Steps of the unconditional shift: 9 = <see cref="Threshold"/> − 1, so that z = x + 9 ≥ 10 for every x ≥ 1.</summary>
+    /// <summary>Steps of the unconditional shift: 9 = <see cref="Threshold"/>, so that z = x + 9 ≥ 9 for every x ≥ 0.</summary>
     internal const int UnconditionalShiftSteps = 9;
 
     /// <summary>
     /// The recurrence shift: z = x + n ≥ <see cref="Threshold"/> and P(t) = Π_{k&lt;n} (t + k) with its first
-    /// <paramref name="order"/> derivatives at t = x. For x in [0, 1e30) the first 9 steps are <see cref="NineSteps"/>
-    /// (z = x + 9 ≥ 10 for x ≥ 1), and a lane in [0, 1) takes one masked step more (n = 10): no data-dependent branch
-    /// while every lane is in [0, 1e30). Otherwise (a vector with a larger, negative or NaN lane) each lane in [0, 1e30)
-    /// still gets the same 9 steps, bit for bit, and the others shift one step at a time while below the threshold (a lane
-    /// in [0, 1) its tenth step the same way): a lane's result never depends on the other lanes of its vector.
+    /// <paramref name="order"/> derivatives at t = x. For x in [0, 1e30) the steps are <see cref="NineSteps"/> (z = x + 9 ≥ 9):
+    /// no data-dependent branch while every lane is in [0, 1e30). Otherwise (a vector with a larger, negative or NaN lane)
+    /// each lane in [0, 1e30) still gets the same 9 steps, bit for bit, and the others shift one step at a time while below
+    /// the threshold: a lane's result never depends on the other lanes of its vector.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Shift(V x, int order, out V z,
@@ -317,28 +314,14 @@ internal static class PolygammaVector
             p2 = q2;
             p3 = q3;
 
-            // Lanes in [0, 1) (a concentration α = exp(logit) below 1, R-EDL's α = e + λ with λ < 1) need one step more to
-            // reach z = x + 10 ≥ 10: the same operations the per-lane loop below applies to them, so every lane's result is
-            // bit for bit what that loop gives (issue 18, fourth session: without it such a vector took the masked loop for
-            // all ten steps, and the belief-matching and Prior Network losses on α = exp(logits) paid for it).
-            var small = O.LessThan<double>(x, one);
-            if (small != V.Zero)
-            {
-                if (order >= 3)
-                    p3 = O.ConditionalSelect(small, Mad(p3, z, O.Create(3.0) * p2), p3);
-                if (order >= 2)
-                    p2 = O.ConditionalSelect(small, Mad(p2, z, p1 + p1), p2);
-                p1 = O.ConditionalSelect(small, Mad(p1, z, p0), p1);
-                p0 = O.ConditionalSelect(small, p0 * z, p0);
-                z = O.ConditionalSelect(small, z + one, z);
-            }
-
+            // Lanes in [0, 1) (a concentration α = exp(logit) below 1, R-EDL's α = e + λ with λ < 1) end at z in [9, 10), where
+            // the fitted remainders hold too (issue 18, twelfth session: with the threshold at 10 they took a tenth, masked
+            // step, and R-EDL at λ = 0.1 paid 9% of its one-thread time at 4096 × 1000 for it).
             return;
         }
 
         // Lanes in [0, 1e30) start from the same nine steps as above; the others from x itself (P = 1). Then one step at a
-        // time while below the threshold, at most MaxShiftSteps: a lane in [0, 1) takes its tenth step here (not at
-        // x = 1 − 2⁻⁵³, where x + 9 rounds to 10), a negative one up to ten steps, and a lane still below the threshold
+        // time while below the threshold, at most MaxShiftSteps: a negative lane up to nine steps, and a lane still below the threshold
         // after them had a negative argument, which the callers reject before any computation: it is made NaN, so that no
         // value can make this loop run long (−1e30 + 1 == −1e30 would never reach the threshold). NaN lanes never enter.
         var inDomain = O.GreaterThanOrEqual<double>(x, V.Zero) & O.LessThan<double>(x, O.Create(UnconditionalShiftLimit));
@@ -408,51 +391,51 @@ internal static class PolygammaVector
     }
 
     /// <summary>
-    /// The most recurrence steps <see cref="Shift"/> takes: 10 = ⌈<see cref="Threshold"/>⌉, enough to bring any x ≥ 0
-    /// to z ≥ 10. A lane still below the threshold after them had a negative argument and is made NaN.
+    /// The most recurrence steps <see cref="Shift"/> takes: 9 = ⌈<see cref="Threshold"/>⌉, enough to bring any x ≥ 0
+    /// to z ≥ 9. A lane still below the threshold after them had a negative argument and is made NaN.
     /// </summary>
-    internal const int MaxShiftSteps = 10;
+    internal const int MaxShiftSteps = 9;
 
     /// <summary>
-    /// L(v) = (ln Γ(z) − (z − ½) ln z + z − ½ ln 2π)·z at v = 1/z² in [0, 0.01] (z ≥ <see cref="Threshold"/>), so that
-    /// ln Γ(z) = (z − ½) ln z − z + ½ ln 2π + L/z: a polynomial of degree 4 fitted on that interval, worst error 3.5e-16
-    /// absolute (ln Γ(z) within 3.5e-17). Stirling's series, 1/12 − v/360 + v²/1260 − … (DLMF 5.11.1), needed eight terms
-    /// for that at z = 10; a fit on the interval needs five (issue 18, twelfth session). Coefficients and error:
+    /// L(v) = (ln Γ(z) − (z − ½) ln z + z − ½ ln 2π)·z at v = 1/z² in [0, 1/81] (z ≥ <see cref="Threshold"/>), so that
+    /// ln Γ(z) = (z − ½) ln z − z + ½ ln 2π + L/z: a polynomial of degree 4 fitted on that interval, worst error 9.8e-16
+    /// absolute (ln Γ(z) within 1.1e-16). Stirling's series, 1/12 − v/360 + v²/1260 − … (DLMF 5.11.1), took eight terms
+    /// at z ≥ 10; a fit on the interval needs five (issue 18, twelfth session). Coefficients and error:
     /// UncertaintyLoss.Tests/Data/generate_stirling_remainders.py (mpmath's Chebyshev fit at 60 digits, each coefficient
     /// rounded once to double).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V LgammaRemainder(V v) =>
-        Poly5(v, 0.08333333333333298, -0.002777777776049727, 0.0007936494064985071, -0.0005948467553580781, 0.0007962662046326729);
+        Poly5(v, 0.08333333333333236, -0.002777777773835613, 0.0007936482284487534, -0.0005946509062894352, 0.0007862580161913617);
 
     /// <summary>
-    /// D(v) = (ln z − 1/(2z) − ψ(z))·z² at v = 1/z² in [0, 0.01], so that ψ(z) = ln z − 1/(2z) − D/z²: degree 4, worst
-    /// error 3.8e-15 absolute (ψ(z) within 3.8e-17); the series 1/12 − v/120 + v²/252 − … (DLMF 5.11.2) took eight terms. As
+    /// D(v) = (ln z − 1/(2z) − ψ(z))·z² at v = 1/z² in [0, 1/81], so that ψ(z) = ln z − 1/(2z) − D/z²: degree 4, worst
+    /// error 1.1e-14 absolute (ψ(z) within 1.3e-16); the series 1/12 − v/120 + v²/252 − … (DLMF 5.11.2) took eight terms. As
     /// <see cref="LgammaRemainder"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V DigammaRemainder(V v) =>
-        Poly5(v, 0.08333333333332958, -0.008333333314593998, 0.003968238916531623, -0.004162414581758465, 0.007080052592146974);
+        Poly5(v, 0.08333333333332282, -0.008333333290717527, 0.003968226217120737, -0.004160303793381513, 0.006972203883347528);
 
     /// <summary>
-    /// T(v) = (ψ₁(z) − 1/z − 1/(2z²))·z³ at v = 1/z² in [0, 0.01], so that ψ₁(z) = 1/z + 1/(2z²) + T/z³: degree 5, worst
-    /// error 4.8e-16 absolute (ψ₁(z) within 4.8e-19); the series 1/6 − v/30 + v²/42 − … took eight terms. As
+    /// T(v) = (ψ₁(z) − 1/z − 1/(2z²))·z³ at v = 1/z² in [0, 1/81], so that ψ₁(z) = 1/z + 1/(2z²) + T/z³: degree 5, worst
+    /// error 1.6e-15 absolute (ψ₁(z) within 2.2e-18); the series 1/6 − v/30 + v²/42 − … took eight terms. As
     /// <see cref="LgammaRemainder"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V TrigammaRemainder(V v) =>
-        Poly6(v, 0.16666666666666619, -0.03333333332988198, 0.02380951976614532, -0.03333159320044193, 0.07541637110319409,
-            -0.22168823840327678);
+        Poly6(v, 0.16666666666666505, -0.03333333332380575, 0.02380951476002184, -0.03333017263803443, 0.0752537148001284,
+            -0.21522361929452202);
 
     /// <summary>
-    /// Q(v) = (−ψ₂(z) − 1/z² − 1/z³)·z⁴ at v = 1/z² in [0, 0.01], so that ψ₂(z) = −1/z² − 1/z³ − Q/z⁴: degree 5, worst error
-    /// 7.1e-15 absolute (ψ₂(z) within 7.1e-19); the series 1/2 − v/6 + v²/6 − 3v³/10 + … (ψ₁'s derivative term by term)
-    /// took eight terms and was within 9.5e-14. As <see cref="LgammaRemainder"/>.
+    /// Q(v) = (−ψ₂(z) − 1/z² − 1/z³)·z⁴ at v = 1/z² in [0, 1/81], so that ψ₂(z) = −1/z² − 1/z³ − Q/z⁴: degree 5, worst error
+    /// 2.4e-14 absolute (ψ₂(z) within 3.6e-18); the series 1/2 − v/6 + v²/6 − 3v³/10 + … (ψ₁'s derivative term by term)
+    /// took eight terms and was within 9.5e-14 of Q at z ≥ 10. As <see cref="LgammaRemainder"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V TetragammaRemainder(V v) =>
-        Poly6(v, 0.49999999999999295, -0.16666666661603172, 0.16666660731386584, -0.29997442778456235, 0.828308264462371,
-            -2.8255088158510286);
+        Poly6(v, 0.4999999999999762, -0.1666666665275427, 0.16666653443636167, -0.2999537528866088, 0.8259413593133668,
+            -2.731448920010173);
 
     /// <summary>c0 + c1·v + … + c4·v⁴ by Estrin's scheme: independent pairs joined by v² and v⁴ (fewer levels of
     /// multiply-adds than Horner's chain). The element functions are bound by their dependency chains, not by the number
