@@ -175,17 +175,13 @@ internal static class PolygammaVector
         var lgSeries = LgammaRemainder(w2) * w;
         var dgSeries = DigammaRemainder(w2) * w2;
         r = Mad(V.Zero - m, Mad(O.Create(0.5), w, dgSeries + sum1), z - O.Create(HalfLog2Pi)) - lgSeries;
-        if (fixedShift)
-        {
-            product = p0;
-            strength = z;
-        }
-        else
+        product = p0;
+        strength = z;
+        if (!fixedShift)
         {
             // Lane by lane: a lane in [0, 1e30) took the fixed shift's steps here too (Shift) and gets the same outputs as in a
             // vector of its own; the others are outside the domain and give NaN.
             var fixedLanes = O.GreaterThanOrEqual<double>(x, V.Zero) & O.LessThan<double>(x, O.Create(UnconditionalShiftLimit));
-            product = p0;
             strength = O.ConditionalSelect(fixedLanes, z, one);
             r = O.ConditionalSelect(fixedLanes, r, O.Create(double.NaN));
         }
