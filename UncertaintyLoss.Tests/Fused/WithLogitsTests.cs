@@ -440,6 +440,55 @@ public sealed class WithLogitsTests
     }
 
     /// <summary>
+    /// The row-major kernels' Float32 reads and writes (issue 18, thirteenth session: Exp reads the logits where they are
+    /// stored, the gradient pass writes the Float32 gradient two vectors at a time and its last elements one at a time), for
+    /// every loss those kernels serve and C = 128 … 152, whose remainders past the last full float vector (0, 5, 9, 13, 15, 8
+    /// of 16; 0, 5, 1, 5, 7, 0 of 8) cover both vector widths' tails: the Float32 logits' losses and gradients against the
+    /// Float64 path on the same logits (rounded to float, so that only the arithmetic differs), weighted, ignored positions
+    /// included. Each loss within 1e-5 relative, each gradient element within 1e-5 of its row's largest (the float lanes'
+    /// measured errors are below 1e-6: <see cref="Float32Lanes_ErrorByClamp_Table"/>).
+    /// </summary>
+    [Test]
+    public void WithLogits_RowKernelFloat32_EveryTailLength_MatchesFloat64([ValueSource(nameof(RowKernelLosses))] FusedLossUnderTest loss,
+        [Values(128L, 133L, 137L, 141L, 143L, 152L)] long classes)
+    {
+        const int n = 7;
+        var c = new Case(loss, EvidenceActivation.Exp, ScalarType.Float32, new[] { n, classes }, Reduction.Mean, Weighted: true, Ignore: true,
+            Seed: (int)classes);
+        var logits = c.Logits().Select(v => (double)(float)v).ToArray();
+        (double[] Loss, double[] Gradient) Run(ScalarType dtype)
+        {
+            using var scope = NewDisposeScope();
+            using var force = Kernels.Force(KernelPath.Fused);
+            var x = Tensors.FromDoubles(logits, c.Shape, dtype).requires_grad_();
+            var w = Tensors.FromDoubles(c.Weight()!, new[] { classes }, dtype);
+            var value = (c with { Reduction = Reduction.None }).WithLogits(x, c.TargetTensor(), w);
+            value.sum().backward();
+            return (Tensors.ToDoubles(value), Tensors.ToDoubles(x.grad!));
+        }
+
+        long rows = FusedDirichlet.RowJobsStarted;
+        var single = Run(ScalarType.Float32);
+        Assert.That(FusedDirichlet.RowJobsStarted, Is.GreaterThan(rows), "row-major kernel");
+        var reference = Run(ScalarType.Float64);
+        for (int i = 0; i < n; i++)
+        {
+            Assert.That(single.Loss[i], Is.EqualTo(reference.Loss[i]).Within(1e-5 * Math.Abs(reference.Loss[i])), $"loss[{i}]");
+            var row = reference.Gradient.Skip(i * (int)classes).Take((int)classes).ToArray();
+            double largest = row.Max(Math.Abs);
+            Assert.That(largest > 0, Is.EqualTo(i % 3 != 1), $"row {i}: ignored rows only have a zero gradient");
+            for (int j = 0; j < classes; j++)
+            {
+                Assert.That(single.Gradient[i * classes + j], Is.EqualTo(row[j]).Within(1e-5 * largest),
+                    $"gradient[{i}, {j}] (row's largest {largest:G3})");
+            }
+        }
+    }
+
+    /// <summary>The losses the row-major kernels serve (FusedDirichlet.RowMajorMinClasses): all with a …WithLogits form but I-EDL.</summary>
+    private static IEnumerable<FusedLossUnderTest> RowKernelLosses => Losses.Where(l => l is not FusedLossUnderTest.Fisher);
+
+    /// <summary>
     /// Not a check: prints the measurement behind ActivationKernel.SingleLanesMaxClamp (accuracy.md, "Float32 lanes"). For
     /// clamps 8 … 27, C = 2 … 1000 and logits N(0, s²) rounded to float (s = 3 … 100, 512 positions), the worst relative
     /// error of a position's loss and of a gradient element (relative to its row's largest, and to the whole gradient's

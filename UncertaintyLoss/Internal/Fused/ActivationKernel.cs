@@ -206,6 +206,61 @@ internal static class ActivationKernel
         }
     }
 
+    /// <summary>
+    /// <see cref="ExpSingleLanes"/> reading the Float32 logits where they are stored (the row kernel's input, issue 18,
+    /// thirteenth session): e and e′ of <paramref name="source"/>[0 … <paramref name="count"/>) into
+    /// <paramref name="values"/> and <paramref name="derivative"/>, and of 0 (e = e′ = 1) from <paramref name="count"/> up to
+    /// <paramref name="padded"/> (a multiple of V.Count), as <see cref="Apply"/> gives after the row is widened and padded
+    /// with zeros: the same operations on the same floats, without the widened copy's store and reload.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
+    internal static void ExpFromSingle(ReadOnlySpan<float> source, int count, double[] values, double[]? derivative, int padded,
+        double clamp)
+    {
+        float bound = (float)clamp;
+        var lo = O.Create(-bound);
+        var hi = O.Create(bound);
+        var lowest = O.Create(Math.Max(-bound, PolygammaVector.ExpSingleLowest));
+        var highest = O.Create(Math.Min(bound, PolygammaVector.ExpSingleHighest));
+        ref float x0 = ref MemoryMarshal.GetReference(source);
+        ref double v = ref MemoryMarshal.GetArrayDataReference(values);
+        ref double d = ref derivative is null ? ref v : ref MemoryMarshal.GetArrayDataReference(derivative);
+        int k = 0;
+        for (; k + VF.Count <= count; k += VF.Count)
+        {
+            var x = O.LoadUnsafe(ref x0, (nuint)k);
+            var e = SingleEvidence(x, lowest, highest);
+            O.WidenLower(e).StoreUnsafe(ref v, (nuint)k);
+            O.WidenUpper(e).StoreUnsafe(ref v, (nuint)(k + V.Count));
+            if (derivative is not null)
+            {
+                var slope = e & InsideSingle(x, lo, hi);
+                O.WidenLower(slope).StoreUnsafe(ref d, (nuint)k);
+                O.WidenUpper(slope).StoreUnsafe(ref d, (nuint)(k + V.Count));
+            }
+        }
+
+        if (k < padded)
+        {
+            // The last logits and the padding's zeros in one float vector; its upper half only where it lies below padded.
+            Span<float> last = stackalloc float[VF.Count];
+            last.Clear();
+            source[k..count].CopyTo(last);
+            var x = O.LoadUnsafe(ref MemoryMarshal.GetReference(last));
+            var e = SingleEvidence(x, lowest, highest);
+            var slope = e & InsideSingle(x, lo, hi);
+            O.WidenLower(e).StoreUnsafe(ref v, (nuint)k);
+            if (derivative is not null)
+                O.WidenLower(slope).StoreUnsafe(ref d, (nuint)k);
+            if (k + V.Count < padded)
+            {
+                O.WidenUpper(e).StoreUnsafe(ref v, (nuint)(k + V.Count));
+                if (derivative is not null)
+                    O.WidenUpper(slope).StoreUnsafe(ref d, (nuint)(k + V.Count));
+            }
+        }
+    }
+
     /// <summary>The lanes with −clamp ≤ x ≤ clamp, in float (the gradient of <c>torch.clamp</c> passes at the bounds).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static VF InsideSingle(VF x, VF lo, VF hi) => O.GreaterThanOrEqual<float>(x, lo) & O.LessThanOrEqual<float>(x, hi);

@@ -438,11 +438,14 @@ internal static class EvidentialKernel
     /// <see cref="Scratch.Derivative"/>[j]; the unweighted gradient with respect to the input goes to
     /// <see cref="Scratch.Gradient"/>[j]. Not for I-EDL. Every element gets the operations <see cref="Tile"/> gives it; the
     /// sums over the classes are added in another order (by lane, then across the lanes), so the result differs from the
-    /// class-major tile's at rounding level, and between vector widths.
+    /// class-major tile's at rounding level, and between vector widths. With a non-empty <paramref name="output"/> (the row
+    /// of a Float32 gradient, C long) the gradient times <paramref name="factor"/> goes there instead, rounded to Float32
+    /// once (<see cref="GradientSingle"/>), and <see cref="Scratch.Gradient"/> holds only scratch values.
     /// </summary>
     /// <returns>The loss of the position, unweighted.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
-    internal static double Row(Scratch s, int classes, FusedLoss loss, double klOffset, double target, double riskScale, double positionConstant)
+    internal static double Row(Scratch s, int classes, FusedLoss loss, double klOffset, double target, double riskScale, double positionConstant,
+        System.Span<float> output = default, double factor = 1.0)
     {
         var grad = s.Gradient;
         bool withGrad = grad is not null;
@@ -493,9 +496,12 @@ internal static class EvidentialKernel
 
         PositionTerms(in k, O.Create(O.Sum(eOther)), O.Create(O.Sum(eTrue)), O.Create(O.Sum(alphaSqOther)), klLog, strengthLog,
             O.Create(riskScale), O.Create(positionConstant), out var lossValue, out var slope, out var otherConstant, out var trueConstant);
-        if (withGrad)
+        if (withGrad && output.IsEmpty)
             Gradient(s.Evidence, s.Derivative, grad!, 0, V.Count, vectors, t, V.Indices, step, k.Lambda, k.Squared, k.WithKl, k.FullKl,
                 slope, otherConstant, trueConstant);
+        else if (withGrad)
+            GradientSingle(s.Evidence, s.Derivative, grad!, output, O.Create(factor), vectors, t, step, k.Lambda, k.Squared, k.WithKl,
+                k.FullKl, slope, otherConstant, trueConstant);
         return lossValue[0];
     }
 
@@ -660,34 +666,81 @@ internal static class EvidentialKernel
     }
 
     /// <summary>
-    /// Pass 2 over the vectors of <see cref="Sums"/>: the gradient with respect to the input, g = slope·e + otherConstant at
-    /// a wrong class and trueConstant at the true class (<see cref="PositionTerms"/>), plus λ times the m_j ψ₁(α_j) that
-    /// pass 1 left in <paramref name="grad"/> where the KL covers the class, times the activation's derivative when there is
-    /// one; into <paramref name="grad"/>.
+    /// Pass 2 over the vectors of <see cref="Sums"/>: the gradient with respect to the input (<see cref="GradientAt"/>) into
+    /// <paramref name="grad"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void Gradient(double[] e, double[]? derivative, double[] grad, int start, int stride, int count, V t, V index, V step,
         V lambda, bool squared, bool withKl, bool fullKl, V slope, V otherConstant, V trueConstant)
     {
-        bool withActivation = derivative is not null;
         for (int i = 0; i < count; i++)
         {
             int at = start + i * stride;
-            var isTrue = O.Equals<double>(t, index);
-            var gj = squared
-                ? O.ConditionalSelect(isTrue, trueConstant, Mad(slope, O.LoadUnsafe(ref e[0], (nuint)at), otherConstant))
-                : O.ConditionalSelect(isTrue, trueConstant, otherConstant);
-            if (withKl)
-            {
-                var klElement = O.LoadUnsafe(ref grad[0], (nuint)at);
-                gj = Mad(lambda, fullKl ? klElement : O.AndNot(klElement, isTrue), gj);
-            }
-
-            if (withActivation)
-                gj *= O.LoadUnsafe(ref derivative![0], (nuint)at);
-            gj.StoreUnsafe(ref grad[0], (nuint)at);
+            GradientAt(e, derivative, grad, at, t, index, lambda, squared, withKl, fullKl, slope, otherConstant, trueConstant)
+                .StoreUnsafe(ref grad[0], (nuint)at);
             index += step;
         }
+    }
+
+    /// <summary>
+    /// <see cref="Gradient"/> for <see cref="Row"/>'s Float32 output (issue 18, thirteenth session): the row's gradient times
+    /// <paramref name="factor"/>, rounded to Float32 once, into <paramref name="output"/> (the row's C classes) two vectors at
+    /// a time, without the double copy's store and reload; the vectors past the last full float vector go through
+    /// <paramref name="grad"/> (<see cref="PolygammaVector.NarrowInto"/>). The same values as <see cref="Gradient"/>
+    /// followed by the scalar <c>(float)(g·factor)</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void GradientSingle(double[] e, double[]? derivative, double[] grad, System.Span<float> output, V factor,
+        int count, V t, V step, V lambda, bool squared, bool withKl, bool fullKl, V slope, V otherConstant, V trueConstant)
+    {
+        var index = V.Indices;
+        int pairs = output.Length / (2 * V.Count);
+        ref float o = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
+        for (int i = 0; i < pairs; i++)
+        {
+            int at = 2 * i * V.Count;
+            var low = GradientAt(e, derivative, grad, at, t, index, lambda, squared, withKl, fullKl, slope, otherConstant, trueConstant);
+            index += step;
+            var high = GradientAt(e, derivative, grad, at + V.Count, t, index, lambda, squared, withKl, fullKl, slope, otherConstant,
+                trueConstant);
+            index += step;
+            O.Narrow(low * factor, high * factor).StoreUnsafe(ref o, (nuint)at);
+        }
+
+        for (int i = 2 * pairs; i < count; i++)
+        {
+            int at = i * V.Count;
+            (GradientAt(e, derivative, grad, at, t, index, lambda, squared, withKl, fullKl, slope, otherConstant, trueConstant) * factor)
+                .StoreUnsafe(ref grad[0], (nuint)at);
+            index += step;
+        }
+
+        NarrowInto(grad, output, 2 * pairs * V.Count);
+    }
+
+    /// <summary>
+    /// The gradient of the vector at <paramref name="at"/> (lanes holding the classes <paramref name="index"/>): slope·e +
+    /// otherConstant at a wrong class and trueConstant at the true class (<see cref="PositionTerms"/>), plus λ times the
+    /// m_j ψ₁(α_j) that pass 1 left in <paramref name="grad"/> where the KL covers the class, times the activation's
+    /// derivative when there is one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V GradientAt(double[] e, double[]? derivative, double[] grad, int at, V t, V index, V lambda, bool squared,
+        bool withKl, bool fullKl, V slope, V otherConstant, V trueConstant)
+    {
+        var isTrue = O.Equals<double>(t, index);
+        var gj = squared
+            ? O.ConditionalSelect(isTrue, trueConstant, Mad(slope, O.LoadUnsafe(ref e[0], (nuint)at), otherConstant))
+            : O.ConditionalSelect(isTrue, trueConstant, otherConstant);
+        if (withKl)
+        {
+            var klElement = O.LoadUnsafe(ref grad[0], (nuint)at);
+            gj = Mad(lambda, fullKl ? klElement : O.AndNot(klElement, isTrue), gj);
+        }
+
+        if (derivative is not null)
+            gj *= O.LoadUnsafe(ref derivative[0], (nuint)at);
+        return gj;
     }
 
     /// <summary>S = Σα and the other strengths of a position from pass 1's sums (class summary).</summary>

@@ -272,6 +272,7 @@ internal static unsafe partial class FusedDirichlet
             var e = s.Evidence;
             var g = s.Gradient;
             int padded = (c + VectorWidth - 1) / VectorWidth * VectorWidth;
+            bool singleExp = isFloat && loss.Activation == EvidenceActivation.Exp && loss.Clamp <= ActivationKernel.SingleLanesMaxClamp;
             double sum = 0;
             fixed (double* row = e)
             fixed (double* rowGradient = g)
@@ -290,30 +291,48 @@ internal static unsafe partial class FusedDirichlet
                     }
                     else
                     {
-                        if (isFloat)
-                            Widen((float*)evidence + rowStart, row, c);
+                        if (singleExp)
+                        {
+                            // Float32 logits and Exp: the activation reads them where they are (no widened copy).
+                            var logits = new ReadOnlySpan<float>((float*)evidence + rowStart, c);
+                            if (wide)
+                                Wide.ActivationKernel.ExpFromSingle(logits, c, e, s.Derivative, padded, loss.Clamp);
+                            else
+                                ActivationKernel.ExpFromSingle(logits, c, e, s.Derivative, padded, loss.Clamp);
+                        }
                         else
-                            new ReadOnlySpan<double>((double*)evidence + rowStart, c).CopyTo(new Span<double>(row, c));
-                        for (int j = c; j < padded; j++)
-                            row[j] = 0.0;   // read by the kernel's last vector, left out of its sums
-                        if (loss.Activation != EvidenceActivation.None && wide)
-                            Wide.ActivationKernel.Apply(e, s.Derivative, padded, loss.Activation, loss.Clamp, softplusThreshold, isFloat);
-                        else if (loss.Activation != EvidenceActivation.None)
-                            ActivationKernel.Apply(e, s.Derivative, padded, loss.Activation, loss.Clamp, softplusThreshold, isFloat);
+                        {
+                            if (isFloat)
+                                Widen((float*)evidence + rowStart, row, c);
+                            else
+                                new ReadOnlySpan<double>((double*)evidence + rowStart, c).CopyTo(new Span<double>(row, c));
+                            for (int j = c; j < padded; j++)
+                                row[j] = 0.0;   // read by the kernel's last vector, left out of its sums
+                            if (loss.Activation != EvidenceActivation.None && wide)
+                                Wide.ActivationKernel.Apply(e, s.Derivative, padded, loss.Activation, loss.Clamp, softplusThreshold, isFloat);
+                            else if (loss.Activation != EvidenceActivation.None)
+                                ActivationKernel.Apply(e, s.Derivative, padded, loss.Activation, loss.Clamp, softplusThreshold, isFloat);
+                        }
+
                         double riskScale = s.RiskScale?[b] ?? 0.0;
                         double positionConstant = s.PositionConstant?[b] ?? 0.0;
+                        // A Float32 gradient is written by the kernel's gradient pass (rounded once from the same doubles).
+                        var output = gradient is not null && isFloat ? new Span<float>((float*)gradient + rowStart, c) : default;
+                        double factor = weight * scale;
                         double value = (loss.Kind == FusedLossKind.MaxNorm, wide) switch
                         {
-                            (true, true) => Wide.MaxNormKernel.Row(s, c, loss.RegFactor, loss.PNorm, loss.FisherAlphaSum, s.Target[b]),
-                            (true, false) => MaxNormKernel.Row(s, c, loss.RegFactor, loss.PNorm, loss.FisherAlphaSum, s.Target[b]),
-                            (false, true) => Wide.EvidentialKernel.Row(s, c, loss, klOffset, s.Target[b], riskScale, positionConstant),
-                            (false, false) => EvidentialKernel.Row(s, c, loss, klOffset, s.Target[b], riskScale, positionConstant),
+                            (true, true) => Wide.MaxNormKernel.Row(s, c, loss.RegFactor, loss.PNorm, loss.FisherAlphaSum, s.Target[b],
+                                output, factor),
+                            (true, false) => MaxNormKernel.Row(s, c, loss.RegFactor, loss.PNorm, loss.FisherAlphaSum, s.Target[b],
+                                output, factor),
+                            (false, true) => Wide.EvidentialKernel.Row(s, c, loss, klOffset, s.Target[b], riskScale, positionConstant,
+                                output, factor),
+                            (false, false) => EvidentialKernel.Row(s, c, loss, klOffset, s.Target[b], riskScale, positionConstant,
+                                output, factor),
                         };
                         weighted = weight * value;
-                        if (gradient is not null && isFloat)
-                            ScaleNarrow(rowGradient, weight * scale, (float*)gradient + rowStart, c);
-                        else if (gradient is not null)
-                            Scale(rowGradient, weight * scale, (double*)gradient + rowStart, c);
+                        if (gradient is not null && !isFloat)
+                            Scale(rowGradient, factor, (double*)gradient + rowStart, c);
                     }
 
                     sum += weighted;
@@ -325,18 +344,6 @@ internal static unsafe partial class FusedDirichlet
             }
 
             return sum;
-        }
-
-        /// <summary>destination[j] = source[j]·factor for j &lt; <paramref name="count"/>, rounded to Float32 once, vectorised.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void ScaleNarrow(double* source, double factor, float* destination, int count)
-        {
-            var f = new Vector<double>(factor);
-            int j = 0;
-            for (; j + Vector<float>.Count <= count; j += Vector<float>.Count)
-                Vector.Narrow(Vector.Load(source + j) * f, Vector.Load(source + j + Vector<double>.Count) * f).Store(destination + j);
-            for (; j < count; j++)
-                destination[j] = (float)(source[j] * factor);
         }
 
         /// <summary>destination[j] = source[j]·factor for j &lt; <paramref name="count"/>, vectorised.</summary>

@@ -53,15 +53,18 @@ internal static class MaxNormKernel
     /// and left out of every sum), the activation's derivative (when the scratch has one) <see cref="Scratch.Derivative"/>[j];
     /// the unweighted gradient with respect to the input goes to <see cref="Scratch.Gradient"/>[j]. Every element gets the
     /// operations <see cref="Tile"/> gives it; the sums over the classes are added in another order (by lane, then across the
-    /// lanes), so the result differs from the tile's at rounding level, and between vector widths.
+    /// lanes), so the result differs from the tile's at rounding level, and between vector widths. With a non-empty
+    /// <paramref name="output"/> (the row of a Float32 gradient) the gradient times <paramref name="factor"/> goes there
+    /// instead (<see cref="GradientSingle"/>), as <see cref="EvidentialKernel.Row"/>'s.
     /// </summary>
     /// <returns>The loss of the position, unweighted.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
-    internal static double Row(Scratch s, int classes, double regFactor, int p, FisherAlphaSum alphaSum, double target)
+    internal static double Row(Scratch s, int classes, double regFactor, int p, FisherAlphaSum alphaSum, double target,
+        System.Span<float> output = default, double factor = 1.0)
     {
         int vectors = (classes + V.Count - 1) / V.Count;
         return Positions(s, s.Derivative, 0, V.Count, vectors, O.Create(target), V.Indices, O.Create((double)V.Count), classes,
-            regFactor, p, alphaSum, true)[0];
+            regFactor, p, alphaSum, true, output, factor)[0];
     }
 
     /// <summary>
@@ -73,7 +76,7 @@ internal static class MaxNormKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
     private static V Positions(Scratch s, double[]? derivative, int start, int stride, int count, V t, V index, V step, int classes,
-        double regFactor, int p, FisherAlphaSum alphaSum, bool acrossLanes)
+        double regFactor, int p, FisherAlphaSum alphaSum, bool acrossLanes, System.Span<float> output = default, double factor = 1.0)
     {
         var e = s.Evidence;
         var grad = s.Gradient;
@@ -120,8 +123,12 @@ internal static class MaxNormKernel
         if (withGrad)
         {
             var coefficient = f / (O.Create((double)p) * mTotal);
-            Gradient(grad!, s.Extra, derivative, start, stride, count, t, index, step, r * hHat, mTotal * hS, coefficient, lambda,
-                half * tetragammaA * eSqOther, withFisher, strengthAll);
+            if (output.IsEmpty)
+                Gradient(grad!, s.Extra, derivative, start, stride, count, t, index, step, r * hHat, mTotal * hS, coefficient, lambda,
+                    half * tetragammaA * eSqOther, withFisher, strengthAll);
+            else
+                GradientSingle(grad!, s.Extra, derivative, output, O.Create(factor), count, t, step, r * hHat, mTotal * hS, coefficient,
+                    lambda, half * tetragammaA * eSqOther, withFisher, strengthAll);
         }
 
         return lossV;
@@ -172,32 +179,76 @@ internal static class MaxNormKernel
         fisherSum = fs;
     }
 
-    /// <summary>The gradient pass of <see cref="Tile"/> and <see cref="Row"/> over the vectors of <see cref="TermSums"/>:
-    /// ∂loss/∂α from the terms it stored (class summary), times the activation's derivative when there is one (the row;
-    /// the tile's caller applies it to the whole tile instead).</summary>
+    /// <summary>The gradient pass of <see cref="Tile"/> and <see cref="Row"/> over the vectors of <see cref="TermSums"/>
+    /// (<see cref="GradientAt"/>), into <paramref name="grad"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void Gradient(double[] grad, double[] extra, double[]? derivative, int start, int stride, int count, V t, V index, V step,
         V rh, V mh, V coefficient, V lambda, V strengthTerm, bool withFisher, bool strengthAll)
     {
-        bool withActivation = derivative is not null;
         for (int i = 0; i < count; i++)
         {
             int at = start + i * stride;
-            var isTrue = O.Equals<double>(t, index);
-            var dm = O.AndNot(O.LoadUnsafe(ref grad[0], (nuint)at) + rh, isTrue) - mh;
-            var gj = coefficient * dm;
-            if (withFisher)
-            {
-                var strength = strengthAll ? strengthTerm : O.AndNot(strengthTerm, isTrue);
-                var fisherGrad = O.AndNot(O.LoadUnsafe(ref extra[0], (nuint)at), isTrue) - strength;
-                gj = Mad(lambda, fisherGrad, gj);
-            }
-
-            if (withActivation)
-                gj *= O.LoadUnsafe(ref derivative![0], (nuint)at);
-            gj.StoreUnsafe(ref grad[0], (nuint)at);
+            GradientAt(grad, extra, derivative, at, t, index, rh, mh, coefficient, lambda, strengthTerm, withFisher, strengthAll)
+                .StoreUnsafe(ref grad[0], (nuint)at);
             index += step;
         }
+    }
+
+    /// <summary>
+    /// <see cref="Gradient"/> for <see cref="Row"/>'s Float32 output (issue 18, thirteenth session; as
+    /// <see cref="EvidentialKernel"/>'s): the gradient times <paramref name="factor"/>, rounded to Float32 once, into
+    /// <paramref name="output"/> two vectors at a time; the vectors past the last full float vector go through
+    /// <paramref name="grad"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void GradientSingle(double[] grad, double[] extra, double[]? derivative, System.Span<float> output, V factor,
+        int count, V t, V step, V rh, V mh, V coefficient, V lambda, V strengthTerm, bool withFisher, bool strengthAll)
+    {
+        var index = V.Indices;
+        int pairs = output.Length / (2 * V.Count);
+        ref float o = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
+        for (int i = 0; i < pairs; i++)
+        {
+            int at = 2 * i * V.Count;
+            var low = GradientAt(grad, extra, derivative, at, t, index, rh, mh, coefficient, lambda, strengthTerm, withFisher, strengthAll);
+            index += step;
+            var high = GradientAt(grad, extra, derivative, at + V.Count, t, index, rh, mh, coefficient, lambda, strengthTerm, withFisher,
+                strengthAll);
+            index += step;
+            O.Narrow(low * factor, high * factor).StoreUnsafe(ref o, (nuint)at);
+        }
+
+        for (int i = 2 * pairs; i < count; i++)
+        {
+            int at = i * V.Count;
+            (GradientAt(grad, extra, derivative, at, t, index, rh, mh, coefficient, lambda, strengthTerm, withFisher, strengthAll) * factor)
+                .StoreUnsafe(ref grad[0], (nuint)at);
+            index += step;
+        }
+
+        NarrowInto(grad, output, 2 * pairs * V.Count);
+    }
+
+    /// <summary>∂loss/∂α of the vector at <paramref name="at"/> (lanes holding the classes <paramref name="index"/>) from the
+    /// terms <see cref="TermSums"/> stored (class summary), times the activation's derivative when there is one (the row;
+    /// the tile's caller applies it to the whole tile instead).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V GradientAt(double[] grad, double[] extra, double[]? derivative, int at, V t, V index, V rh, V mh, V coefficient,
+        V lambda, V strengthTerm, bool withFisher, bool strengthAll)
+    {
+        var isTrue = O.Equals<double>(t, index);
+        var dm = O.AndNot(O.LoadUnsafe(ref grad[0], (nuint)at) + rh, isTrue) - mh;
+        var gj = coefficient * dm;
+        if (withFisher)
+        {
+            var strength = strengthAll ? strengthTerm : O.AndNot(strengthTerm, isTrue);
+            var fisherGrad = O.AndNot(O.LoadUnsafe(ref extra[0], (nuint)at), isTrue) - strength;
+            gj = Mad(lambda, fisherGrad, gj);
+        }
+
+        if (derivative is not null)
+            gj *= O.LoadUnsafe(ref derivative[0], (nuint)at);
+        return gj;
     }
 
     /// <summary>As <see cref="Tile"/> for a probability target (<see cref="Scratch.Probability"/>; the class summary's
