@@ -475,6 +475,17 @@ internal static class MaxNormKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RisingProductAndDerivative(V a, int p, bool withDerivative, out V product, out V derivative)
     {
+        if (p == 4)
+        {
+            // The default p: a(a + 3)·(a + 1)(a + 2) = t(t + 2) with t = a(a + 3), and d/da = (2t + 2)(2a + 3): seven
+            // operations, three deep, where the loop below takes twelve, eight deep (issue 18, thirteenth session: max-norm's
+            // row kernel 2.12 → 1.96 ns per class, one thread, C = 1000).
+            var t = a * (a + O.Create(3.0));
+            product = t * (t + O.Create(2.0));
+            derivative = withDerivative ? (t + t + O.Create(2.0)) * (a + a + O.Create(3.0)) : V.Zero;
+            return;
+        }
+
         product = O.Create(1.0);
         derivative = V.Zero;
         for (int i = 0; i < p; i++)
