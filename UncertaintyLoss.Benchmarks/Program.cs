@@ -21,15 +21,23 @@ namespace UncertaintyLoss.Benchmarks;
 /// comma-separated list: <c>--shapes 128x10[,4096x1000…]</c>, <c>--dtypes Float32[,Float64]</c>,
 /// <c>--passes Forward[,ForwardBackward]</c>, <c>--paths Auto[,Composed]</c>. CI's dry run uses <c>--shapes 128x10</c>.
 /// </para>
+/// <para>
+/// <c>--alternate SHAPE [--calls N]</c> runs the alternating loop instead of BenchmarkDotNet (<see cref="Alternating"/>):
+/// issue 18's goal rows one call of each in turn, N rounds (default 60), at one shape of <c>--shapes</c>' list.
+/// </para>
 /// </remarks>
 public static class Program
 {
     /// <returns>
     /// 0; 1 when a benchmark failed to run (so that CI's dry run catches a broken benchmark); 2 for a bad
-    /// <c>--shapes</c>, <c>--dtypes</c>, <c>--passes</c> or <c>--paths</c>.
+    /// <c>--shapes</c>, <c>--dtypes</c>, <c>--passes</c>, <c>--paths</c> or <c>--alternate</c>.
     /// </returns>
     public static int Main(string[] args)
     {
+        int alternate = Array.IndexOf(args, "--alternate");
+        if (alternate >= 0)
+            return RunAlternating(args, alternate);
+
         var rest = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
@@ -64,6 +72,25 @@ public static class Program
         if (failed)
             Console.Error.WriteLine("benchmarks: at least one benchmark failed to run.");
         return failed ? 1 : 0;
+    }
+
+    /// <summary><c>--alternate SHAPE [--calls N]</c> (nothing else): <see cref="Alternating.Run"/>; 2 for a bad argument.</summary>
+    private static int RunAlternating(string[] args, int at)
+    {
+        string? shape = at + 1 < args.Length ? args[at + 1] : null;
+        int calls = 60;
+        var others = args.Where((_, i) => i != at && i != at + 1).ToArray();
+        bool ok = shape is not null && LossBenchmarkBase.AllShapes.Contains(shape);
+        if (ok && others.Length > 0)
+            ok = others.Length == 2 && others[0] == "--calls" && int.TryParse(others[1], out calls) && calls >= 1;
+        if (!ok)
+        {
+            Console.Error.WriteLine(
+                $"benchmarks: --alternate takes one of {string.Join(", ", LossBenchmarkBase.AllShapes)} and optionally --calls N (N ≥ 1); received '{string.Join(" ", args)}'.");
+            return 2;
+        }
+
+        return Alternating.Run(shape!, calls);
     }
 
     private static bool Select(string[] values, IReadOnlyList<string> known, Action<IReadOnlyList<string>> set)
