@@ -184,25 +184,14 @@ internal static class ActivationKernel
         for (; k + 2 * V.Count <= count; k += 2 * V.Count)
         {
             var x = O.Narrow(O.LoadUnsafe(ref v, (nuint)k), O.LoadUnsafe(ref v, (nuint)(k + V.Count)));
-            var e = SingleEvidence(x, lowest, highest);
-            O.WidenLower(e).StoreUnsafe(ref v, (nuint)k);
-            O.WidenUpper(e).StoreUnsafe(ref v, (nuint)(k + V.Count));
-            if (derivative is not null)
-            {
-                var slope = e & InsideSingle(x, lo, hi);
-                O.WidenLower(slope).StoreUnsafe(ref d, (nuint)k);
-                O.WidenUpper(slope).StoreUnsafe(ref d, (nuint)(k + V.Count));
-            }
+            StoreSingleEvidence(x, lowest, highest, lo, hi, ref v, ref d, derivative is not null, k, upper: true);
         }
 
         if (k < count)
         {
             // One double vector left: the same operations with zeros in the upper half.
             var x = O.Narrow(O.LoadUnsafe(ref v, (nuint)k), V.Zero);
-            var e = SingleEvidence(x, lowest, highest);
-            O.WidenLower(e).StoreUnsafe(ref v, (nuint)k);
-            if (derivative is not null)
-                O.WidenLower(e & InsideSingle(x, lo, hi)).StoreUnsafe(ref d, (nuint)k);
+            StoreSingleEvidence(x, lowest, highest, lo, hi, ref v, ref d, derivative is not null, k, upper: false);
         }
     }
 
@@ -227,18 +216,7 @@ internal static class ActivationKernel
         ref double d = ref derivative is null ? ref v : ref MemoryMarshal.GetArrayDataReference(derivative);
         int k = 0;
         for (; k + VF.Count <= count; k += VF.Count)
-        {
-            var x = O.LoadUnsafe(ref x0, (nuint)k);
-            var e = SingleEvidence(x, lowest, highest);
-            O.WidenLower(e).StoreUnsafe(ref v, (nuint)k);
-            O.WidenUpper(e).StoreUnsafe(ref v, (nuint)(k + V.Count));
-            if (derivative is not null)
-            {
-                var slope = e & InsideSingle(x, lo, hi);
-                O.WidenLower(slope).StoreUnsafe(ref d, (nuint)k);
-                O.WidenUpper(slope).StoreUnsafe(ref d, (nuint)(k + V.Count));
-            }
-        }
+            StoreSingleEvidence(O.LoadUnsafe(ref x0, (nuint)k), lowest, highest, lo, hi, ref v, ref d, derivative is not null, k, upper: true);
 
         if (k < padded)
         {
@@ -246,18 +224,30 @@ internal static class ActivationKernel
             Span<float> last = stackalloc float[VF.Count];
             last.Clear();
             source[k..count].CopyTo(last);
-            var x = O.LoadUnsafe(ref MemoryMarshal.GetReference(last));
-            var e = SingleEvidence(x, lowest, highest);
+            StoreSingleEvidence(O.LoadUnsafe(ref MemoryMarshal.GetReference(last)), lowest, highest, lo, hi, ref v, ref d,
+                derivative is not null, k, upper: k + V.Count < padded);
+        }
+    }
+
+    /// <summary>
+    /// e = <see cref="SingleEvidence"/> of the float lanes <paramref name="x"/>, widened into values[k …] (<paramref name="v"/>),
+    /// and with <paramref name="withDerivative"/> e′ (e where −clamp ≤ x ≤ clamp, else 0) into derivative[k …]
+    /// (<paramref name="d"/>): the lower half, and the upper half from k + V.Count when <paramref name="upper"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreSingleEvidence(VF x, VF lowest, VF highest, VF lo, VF hi, ref double v, ref double d, bool withDerivative,
+        int k, bool upper)
+    {
+        var e = SingleEvidence(x, lowest, highest);
+        O.WidenLower(e).StoreUnsafe(ref v, (nuint)k);
+        if (upper)
+            O.WidenUpper(e).StoreUnsafe(ref v, (nuint)(k + V.Count));
+        if (withDerivative)
+        {
             var slope = e & InsideSingle(x, lo, hi);
-            O.WidenLower(e).StoreUnsafe(ref v, (nuint)k);
-            if (derivative is not null)
-                O.WidenLower(slope).StoreUnsafe(ref d, (nuint)k);
-            if (k + V.Count < padded)
-            {
-                O.WidenUpper(e).StoreUnsafe(ref v, (nuint)(k + V.Count));
-                if (derivative is not null)
-                    O.WidenUpper(slope).StoreUnsafe(ref d, (nuint)(k + V.Count));
-            }
+            O.WidenLower(slope).StoreUnsafe(ref d, (nuint)k);
+            if (upper)
+                O.WidenUpper(slope).StoreUnsafe(ref d, (nuint)(k + V.Count));
         }
     }
 
