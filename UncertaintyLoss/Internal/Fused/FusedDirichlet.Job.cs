@@ -262,8 +262,10 @@ internal static unsafe partial class FusedDirichlet
 
         /// <summary>
         /// The tile's <paramref name="count"/> rows of (N, C) input one at a time with the row-major kernel
-        /// (<see cref="EvidentialKernel.Row"/>; the per-position values of the scratch are set): each row is read into
-        /// the scratch's first C doubles, its evidence computed there, and its gradient written from there; returns Σ w·loss.
+        /// (<see cref="EvidentialKernel.Row"/>; the per-position values of the scratch are set): each row's evidence is
+        /// computed into the scratch's first C doubles (Float32 logits with Exp straight from the input, otherwise from a
+        /// copy of the row there), and its gradient is written by the kernel's gradient pass (Float32) or copied from the
+        /// scratch times the row's factor (Float64); returns Σ w·loss.
         /// A row of weight 0 (an ignored position) is not computed: its loss and gradient are 0.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
