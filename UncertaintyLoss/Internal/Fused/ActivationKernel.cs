@@ -173,25 +173,21 @@ internal static class ActivationKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
     private static void ExpSingleLanes(double[] values, double[]? derivative, int count, double clamp)
     {
-        float bound = (float)clamp;
-        var lo = O.Create(-bound);
-        var hi = O.Create(bound);
-        var lowest = O.Create(Math.Max(-bound, PolygammaVector.ExpSingleLowest));
-        var highest = O.Create(Math.Min(bound, PolygammaVector.ExpSingleHighest));
+        var bounds = new SingleBounds(clamp);
         ref double v = ref MemoryMarshal.GetArrayDataReference(values);
         ref double d = ref derivative is null ? ref v : ref MemoryMarshal.GetArrayDataReference(derivative);
         int k = 0;
         for (; k + 2 * V.Count <= count; k += 2 * V.Count)
         {
             var x = O.Narrow(O.LoadUnsafe(ref v, (nuint)k), O.LoadUnsafe(ref v, (nuint)(k + V.Count)));
-            StoreSingleEvidence(x, lowest, highest, lo, hi, ref v, ref d, derivative is not null, k, upper: true);
+            StoreSingleEvidence(x, bounds, ref v, ref d, derivative is not null, k, upper: true);
         }
 
         if (k < count)
         {
             // One double vector left: the same operations with zeros in the upper half.
             var x = O.Narrow(O.LoadUnsafe(ref v, (nuint)k), V.Zero);
-            StoreSingleEvidence(x, lowest, highest, lo, hi, ref v, ref d, derivative is not null, k, upper: false);
+            StoreSingleEvidence(x, bounds, ref v, ref d, derivative is not null, k, upper: false);
         }
     }
 
@@ -206,17 +202,13 @@ internal static class ActivationKernel
     internal static void ExpFromSingle(ReadOnlySpan<float> source, int count, double[] values, double[]? derivative, int padded,
         double clamp)
     {
-        float bound = (float)clamp;
-        var lo = O.Create(-bound);
-        var hi = O.Create(bound);
-        var lowest = O.Create(Math.Max(-bound, PolygammaVector.ExpSingleLowest));
-        var highest = O.Create(Math.Min(bound, PolygammaVector.ExpSingleHighest));
+        var bounds = new SingleBounds(clamp);
         ref float x0 = ref MemoryMarshal.GetReference(source);
         ref double v = ref MemoryMarshal.GetArrayDataReference(values);
         ref double d = ref derivative is null ? ref v : ref MemoryMarshal.GetArrayDataReference(derivative);
         int k = 0;
         for (; k + VF.Count <= count; k += VF.Count)
-            StoreSingleEvidence(O.LoadUnsafe(ref x0, (nuint)k), lowest, highest, lo, hi, ref v, ref d, derivative is not null, k, upper: true);
+            StoreSingleEvidence(O.LoadUnsafe(ref x0, (nuint)k), bounds, ref v, ref d, derivative is not null, k, upper: true);
 
         if (k < padded)
         {
@@ -224,7 +216,7 @@ internal static class ActivationKernel
             Span<float> last = stackalloc float[VF.Count];
             last.Clear();
             source[k..count].CopyTo(last);
-            StoreSingleEvidence(O.LoadUnsafe(ref MemoryMarshal.GetReference(last)), lowest, highest, lo, hi, ref v, ref d,
+            StoreSingleEvidence(O.LoadUnsafe(ref MemoryMarshal.GetReference(last)), bounds, ref v, ref d,
                 derivative is not null, k, upper: k + V.Count < padded);
         }
     }
@@ -235,20 +227,29 @@ internal static class ActivationKernel
     /// (<paramref name="d"/>): the lower half, and the upper half from k + V.Count when <paramref name="upper"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreSingleEvidence(VF x, VF lowest, VF highest, VF lo, VF hi, ref double v, ref double d, bool withDerivative,
-        int k, bool upper)
+    private static void StoreSingleEvidence(VF x, in SingleBounds bounds, ref double v, ref double d, bool withDerivative, int k, bool upper)
     {
-        var e = SingleEvidence(x, lowest, highest);
+        var e = SingleEvidence(x, bounds.Lowest, bounds.Highest);
         O.WidenLower(e).StoreUnsafe(ref v, (nuint)k);
         if (upper)
             O.WidenUpper(e).StoreUnsafe(ref v, (nuint)(k + V.Count));
         if (withDerivative)
         {
-            var slope = e & InsideSingle(x, lo, hi);
+            var slope = e & InsideSingle(x, bounds.Lo, bounds.Hi);
             O.WidenLower(slope).StoreUnsafe(ref d, (nuint)k);
             if (upper)
                 O.WidenUpper(slope).StoreUnsafe(ref d, (nuint)(k + V.Count));
         }
+    }
+
+    /// <summary>The float lanes' bounds of Exp with a clamp: ±clamp rounded to float (as <c>torch.clamp</c> rounds its bounds
+    /// to the tensor's dtype) for e′, and the same bounds inside <see cref="PolygammaVector.ExpSingle"/>'s domain for e.</summary>
+    private readonly struct SingleBounds(double clamp)
+    {
+        internal readonly VF Lo = O.Create(-(float)clamp);
+        internal readonly VF Hi = O.Create((float)clamp);
+        internal readonly VF Lowest = O.Create(Math.Max(-(float)clamp, PolygammaVector.ExpSingleLowest));
+        internal readonly VF Highest = O.Create(Math.Min((float)clamp, PolygammaVector.ExpSingleHighest));
     }
 
     /// <summary>The lanes with −clamp ≤ x ≤ clamp, in float (the gradient of <c>torch.clamp</c> passes at the bounds).</summary>
