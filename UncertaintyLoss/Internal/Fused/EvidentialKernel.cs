@@ -500,7 +500,7 @@ internal static class EvidentialKernel
             Gradient(s.Evidence, s.Derivative, grad!, 0, V.Count, vectors, t, V.Indices, step, k.Lambda, k.Squared, k.WithKl, k.FullKl,
                 slope, otherConstant, trueConstant);
         else if (withGrad)
-            GradientSingle(s.Evidence, s.Derivative, grad!, output, O.Create(factor), vectors, t, step, k.Lambda, k.Squared, k.WithKl,
+            GradientSingle(s.Evidence, s.Derivative, grad!, output, O.Create(factor), vectors, t, k.Lambda, k.Squared, k.WithKl,
                 k.FullKl, slope, otherConstant, trueConstant);
         return lossValue[0];
     }
@@ -684,38 +684,29 @@ internal static class EvidentialKernel
 
     /// <summary>
     /// <see cref="Gradient"/> for <see cref="Row"/>'s Float32 output (issue 18, thirteenth session): the row's gradient times
-    /// <paramref name="factor"/>, rounded to Float32 once, into <paramref name="output"/> (the row's C classes) two vectors at
-    /// a time, without the double copy's store and reload; the vectors past the last full float vector go through
-    /// <paramref name="grad"/> (<see cref="PolygammaVector.NarrowInto"/>). The same values as <see cref="Gradient"/>
-    /// followed by the scalar <c>(float)(g·factor)</c>.
+    /// <paramref name="factor"/>, rounded to Float32 once, into <paramref name="output"/> (<see cref="RowOutput.WriteSingle"/>;
+    /// <paramref name="grad"/> holds pass 1's terms, and the last vectors as scratch). The same values as
+    /// <see cref="Gradient"/> followed by the scalar <c>(float)(g·factor)</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void GradientSingle(double[] e, double[]? derivative, double[] grad, System.Span<float> output, V factor,
-        int count, V t, V step, V lambda, bool squared, bool withKl, bool fullKl, V slope, V otherConstant, V trueConstant)
+        int count, V t, V lambda, bool squared, bool withKl, bool fullKl, V slope, V otherConstant, V trueConstant) =>
+        RowOutput.WriteSingle(new RowGradient(e, derivative, grad, t, lambda, squared, withKl, fullKl, slope, otherConstant, trueConstant),
+            grad, output, factor, count);
+
+    /// <summary><see cref="GradientAt"/> with the row's values, for <see cref="RowOutput.WriteSingle"/>.</summary>
+    private readonly struct RowGradient(double[] e, double[]? derivative, double[] grad, V t, V lambda, bool squared, bool withKl,
+        bool fullKl, V slope, V otherConstant, V trueConstant) : RowOutput.IElement
     {
-        var index = V.Indices;
-        int pairs = output.Length / (2 * V.Count);
-        ref float o = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-        for (int i = 0; i < pairs; i++)
-        {
-            int at = 2 * i * V.Count;
-            var low = GradientAt(e, derivative, grad, at, t, index, lambda, squared, withKl, fullKl, slope, otherConstant, trueConstant);
-            index += step;
-            var high = GradientAt(e, derivative, grad, at + V.Count, t, index, lambda, squared, withKl, fullKl, slope, otherConstant,
-                trueConstant);
-            index += step;
-            O.Narrow(low * factor, high * factor).StoreUnsafe(ref o, (nuint)at);
-        }
+        private readonly double[] e = e;
+        private readonly double[]? derivative = derivative;
+        private readonly double[] grad = grad;
+        private readonly V t = t, lambda = lambda, slope = slope, otherConstant = otherConstant, trueConstant = trueConstant;
+        private readonly bool squared = squared, withKl = withKl, fullKl = fullKl;
 
-        for (int i = 2 * pairs; i < count; i++)
-        {
-            int at = i * V.Count;
-            (GradientAt(e, derivative, grad, at, t, index, lambda, squared, withKl, fullKl, slope, otherConstant, trueConstant) * factor)
-                .StoreUnsafe(ref grad[0], (nuint)at);
-            index += step;
-        }
-
-        NarrowInto(grad, output, 2 * pairs * V.Count);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public V At(int at, V index) =>
+            GradientAt(e, derivative, grad, at, t, index, lambda, squared, withKl, fullKl, slope, otherConstant, trueConstant);
     }
 
     /// <summary>

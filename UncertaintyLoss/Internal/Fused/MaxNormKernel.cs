@@ -127,7 +127,7 @@ internal static class MaxNormKernel
                 Gradient(grad!, s.Extra, derivative, start, stride, count, t, index, step, r * hHat, mTotal * hS, coefficient, lambda,
                     half * tetragammaA * eSqOther, withFisher, strengthAll);
             else
-                GradientSingle(grad!, s.Extra, derivative, output, O.Create(factor), count, t, step, r * hHat, mTotal * hS, coefficient,
+                GradientSingle(grad!, s.Extra, derivative, output, O.Create(factor), count, t, r * hHat, mTotal * hS, coefficient,
                     lambda, half * tetragammaA * eSqOther, withFisher, strengthAll);
         }
 
@@ -197,36 +197,27 @@ internal static class MaxNormKernel
     /// <summary>
     /// <see cref="Gradient"/> for <see cref="Row"/>'s Float32 output (issue 18, thirteenth session; as
     /// <see cref="EvidentialKernel"/>'s): the gradient times <paramref name="factor"/>, rounded to Float32 once, into
-    /// <paramref name="output"/> two vectors at a time; the vectors past the last full float vector go through
-    /// <paramref name="grad"/>.
+    /// <paramref name="output"/> (<see cref="RowOutput.WriteSingle"/>; <paramref name="grad"/> holds the element pass's terms,
+    /// and the last vectors as scratch).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void GradientSingle(double[] grad, double[] extra, double[]? derivative, System.Span<float> output, V factor,
-        int count, V t, V step, V rh, V mh, V coefficient, V lambda, V strengthTerm, bool withFisher, bool strengthAll)
+        int count, V t, V rh, V mh, V coefficient, V lambda, V strengthTerm, bool withFisher, bool strengthAll) =>
+        RowOutput.WriteSingle(new RowGradient(grad, extra, derivative, t, rh, mh, coefficient, lambda, strengthTerm, withFisher, strengthAll),
+            grad, output, factor, count);
+
+    /// <summary><see cref="GradientAt"/> with the row's values, for <see cref="RowOutput.WriteSingle"/>.</summary>
+    private readonly struct RowGradient(double[] grad, double[] extra, double[]? derivative, V t, V rh, V mh, V coefficient, V lambda,
+        V strengthTerm, bool withFisher, bool strengthAll) : RowOutput.IElement
     {
-        var index = V.Indices;
-        int pairs = output.Length / (2 * V.Count);
-        ref float o = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-        for (int i = 0; i < pairs; i++)
-        {
-            int at = 2 * i * V.Count;
-            var low = GradientAt(grad, extra, derivative, at, t, index, rh, mh, coefficient, lambda, strengthTerm, withFisher, strengthAll);
-            index += step;
-            var high = GradientAt(grad, extra, derivative, at + V.Count, t, index, rh, mh, coefficient, lambda, strengthTerm, withFisher,
-                strengthAll);
-            index += step;
-            O.Narrow(low * factor, high * factor).StoreUnsafe(ref o, (nuint)at);
-        }
+        private readonly double[] grad = grad, extra = extra;
+        private readonly double[]? derivative = derivative;
+        private readonly V t = t, rh = rh, mh = mh, coefficient = coefficient, lambda = lambda, strengthTerm = strengthTerm;
+        private readonly bool withFisher = withFisher, strengthAll = strengthAll;
 
-        for (int i = 2 * pairs; i < count; i++)
-        {
-            int at = i * V.Count;
-            (GradientAt(grad, extra, derivative, at, t, index, rh, mh, coefficient, lambda, strengthTerm, withFisher, strengthAll) * factor)
-                .StoreUnsafe(ref grad[0], (nuint)at);
-            index += step;
-        }
-
-        NarrowInto(grad, output, 2 * pairs * V.Count);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public V At(int at, V index) =>
+            GradientAt(grad, extra, derivative, at, t, index, rh, mh, coefficient, lambda, strengthTerm, withFisher, strengthAll);
     }
 
     /// <summary>∂loss/∂α of the vector at <paramref name="at"/> (lanes holding the classes <paramref name="index"/>) from the

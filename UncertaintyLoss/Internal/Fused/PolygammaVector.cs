@@ -469,14 +469,6 @@ internal static class PolygammaVector
     internal static V Mad(V a, V b, V c) =>
         O.MultiplyAddEstimate(a, b, c);
 
-    /// <summary>output[j] = (float)source[j] for <paramref name="from"/> ≤ j &lt; output.Length: the row kernels' last
-    /// gradient elements, past their last full float vector (rounded once, as <c>Vector.Narrow</c> rounds).</summary>
-    internal static void NarrowInto(double[] source, System.Span<float> output, int from)
-    {
-        for (int j = from; j < output.Length; j++)
-            output[j] = (float)source[j];
-    }
-
     /// <summary>
     /// Natural logarithm of positive, normal doubles. Algorithm: x = 2^e·m with m in [√½, √2); ln m = 2 atanh(s),
     /// s = (m − 1)/(m + 1), |s| ≤ 0.1716, by its Taylor series to s²¹ (truncation below 1e-17 relative); then
