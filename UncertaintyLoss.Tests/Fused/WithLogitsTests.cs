@@ -443,23 +443,24 @@ public sealed class WithLogitsTests
     /// The row-major kernels' Float32 reads and writes (issue 18, thirteenth session: Exp reads the logits where they are
     /// stored, the gradient pass writes the Float32 gradient two vectors at a time and its last elements one at a time), for
     /// every loss those kernels serve and C = 128 … 152, whose remainders past the last full float vector (0, 5, 9, 13, 15, 8
-    /// of 16; 0, 5, 1, 5, 7, 0 of 8) cover both vector widths' tails: the Float32 logits' losses and gradients against the
-    /// Float64 path on the same logits (rounded to float, so that only the arithmetic differs), weighted, ignored positions
-    /// included. Each loss within 1e-5 relative, each gradient element within 1e-5 of its row's largest (the float lanes'
-    /// measured errors are below 1e-6: <see cref="Float32Lanes_ErrorByClamp_Table"/>).
+    /// of 16; 0, 5, 1, 5, 7, 0 of 8) cover both vector widths' tails: the Float32 logits' losses and gradients on the fused
+    /// path against the composed path (libtorch's operations, no fused kernel) in Float64 on the same logits (rounded to
+    /// float, so that only the arithmetic differs), weighted, ignored positions included. Each loss within 1e-5 relative,
+    /// each gradient element within 1e-5 of its row's largest (the float lanes' measured errors are below 1e-6:
+    /// <see cref="Float32Lanes_ErrorByClamp_Table"/>).
     /// </summary>
     [Test]
-    public void WithLogits_RowKernelFloat32_EveryTailLength_MatchesFloat64([ValueSource(nameof(RowKernelLosses))] FusedLossUnderTest loss,
+    public void WithLogits_RowKernelFloat32_EveryTailLength_MatchesComposedFloat64([ValueSource(nameof(RowKernelLosses))] FusedLossUnderTest loss,
         [Values(128L, 133L, 137L, 141L, 143L, 152L)] long classes)
     {
         const int n = 7;
         var c = new Case(loss, EvidenceActivation.Exp, ScalarType.Float32, new[] { n, classes }, Reduction.Mean, Weighted: true, Ignore: true,
             Seed: (int)classes);
         var logits = c.Logits().Select(v => (double)(float)v).ToArray();
-        (double[] Loss, double[] Gradient) Run(ScalarType dtype)
+        (double[] Loss, double[] Gradient) Run(ScalarType dtype, KernelPath path)
         {
             using var scope = NewDisposeScope();
-            using var force = Kernels.Force(KernelPath.Fused);
+            using var force = Kernels.Force(path);
             var x = Tensors.FromDoubles(logits, c.Shape, dtype).requires_grad_();
             var w = Tensors.FromDoubles(c.Weight()!, new[] { classes }, dtype);
             var value = (c with { Reduction = Reduction.None }).WithLogits(x, c.TargetTensor(), w);
@@ -468,9 +469,11 @@ public sealed class WithLogitsTests
         }
 
         long rows = FusedDirichlet.RowJobsStarted;
-        var single = Run(ScalarType.Float32);
+        var single = Run(ScalarType.Float32, KernelPath.Fused);
         Assert.That(FusedDirichlet.RowJobsStarted, Is.GreaterThan(rows), "row-major kernel");
-        var reference = Run(ScalarType.Float64);
+        long jobs = FusedDirichlet.JobsStarted;
+        var reference = Run(ScalarType.Float64, KernelPath.Composed);
+        Assert.That(FusedDirichlet.JobsStarted, Is.EqualTo(jobs), "the reference takes no fused job");
         for (int i = 0; i < n; i++)
         {
             Assert.That(single.Loss[i], Is.EqualTo(reference.Loss[i]).Within(1e-5 * Math.Abs(reference.Loss[i])), $"loss[{i}]");
