@@ -500,6 +500,66 @@ public class FusedPathEdgeTests
     }
 
     /// <summary>
+    /// Max-norm's float lanes for ψ₁ and ψ₂ (issue 18, fourteenth session; <c>MaxNormKernel.SingleLanesMaxEvidence</c>, accuracy.md):
+    /// the row kernel takes them only under the Float32 contract, with the regulariser, and where Σ e² over the wrong
+    /// classes is at most 256² (which bounds each wrong class's evidence by 256). One row of C = 131 (others' evidence 0.01, the true
+    /// class's 5000, which the bound leaves out) with one wrong class at 255.99 (float lanes: the loss and gradient differ from double
+    /// lanes' in their bits, and agree within 2e-6), at 256.01, or two at 200 (Σ e² = 80,000; double lanes either way: the same bits
+    /// as without the Float32 contract).
+    /// </summary>
+    [Test]
+    public void MaxNormRowKernel_FloatLanes_TakenOnlyWithinTheEvidenceBound([Values] FisherAlphaSum alphaSum)
+    {
+        const int classes = 131;
+        const int target = 7;
+        (double Loss, double[] Gradient) Row(double[] evidence, double regFactor, bool singleContract)
+        {
+            var s = new Scratch(classes, 1, withGradient: true);
+            Array.Clear(s.Evidence);
+            evidence.CopyTo(s.Evidence, 0);
+            double loss = MaxNormKernel.Row(s, classes, regFactor, 4, alphaSum, target, default, 1.0, singleContract);
+            return (loss, s.Gradient!.Take(classes).ToArray());
+        }
+
+        double[] Evidence(params (int Class, double Value)[] large)
+        {
+            var e = Enumerable.Repeat(0.01, classes).ToArray();
+            e[target] = 5000;
+            foreach (var (j, v) in large)
+                e[j] = v;
+            return e;
+        }
+
+        var cases = new (string Name, double[] Evidence, bool FloatLanes)[]
+        {
+            ("one wrong class at 255.99", Evidence((100, 255.99)), true),
+            ("one wrong class at 256.01", Evidence((100, 256.01)), false),
+            ("two wrong classes at 200", Evidence((100, 200.0), (3, 200.0)), false),
+        };
+        foreach (var (name, evidence, floatLanes) in cases)
+        {
+            var plain = Row(evidence, 0.7, singleContract: false);
+            var single = Row(evidence, 0.7, singleContract: true);
+            if (floatLanes)
+            {
+                Assert.That(single.Loss, Is.Not.EqualTo(plain.Loss), $"{name}: float lanes' loss (bits)");
+                Assert.That(single.Loss, Is.EqualTo(plain.Loss).Within(2e-6 * Math.Abs(plain.Loss)), $"{name}: loss");
+                double largest = plain.Gradient.Max(Math.Abs);
+                for (int j = 0; j < classes; j++)
+                    Assert.That(single.Gradient[j], Is.EqualTo(plain.Gradient[j]).Within(2e-6 * largest), $"{name}: gradient[{j}]");
+            }
+            else
+            {
+                Assert.That(single.Loss, Is.EqualTo(plain.Loss), $"{name}: double lanes' loss (bits)");
+                Assert.That(single.Gradient, Is.EqualTo(plain.Gradient), $"{name}: double lanes' gradient (bits)");
+            }
+
+            var withoutRegulariser = Row(evidence, 0.0, singleContract: true);
+            Assert.That(withoutRegulariser.Loss, Is.EqualTo(Row(evidence, 0.0, singleContract: false).Loss), $"{name}: regFactor 0 has no ψ₁");
+        }
+    }
+
+    /// <summary>
     /// A NaN evidence in a row of the row-major kernel (value checks off: the one value outside the special functions'
     /// domain that the fused path's range check lets through) gives that row a NaN loss and gradient, as on the composed
     /// path, and leaves the other rows' losses and gradients bit for bit as without it, wherever the NaN lies (row 0's true class

@@ -408,6 +408,71 @@ public class PolygammaVectorTests
         Assert.That(error, Is.LessThanOrEqualTo(ExpSingleBound), $"at x = {at2:R}");
     }
 
+    /// <summary>
+    /// Floats in [1, <see cref="PolygammaVector.SingleTrigammaHighest"/>] (max-norm's α = e + 1 for the evidence its float
+    /// lanes take): every 512th float in [1, 2], step 1/64 to 20, log-spaced beyond, and the integers and half-integers.
+    /// </summary>
+    private static double[] SingleGrid()
+    {
+        var points = new SortedSet<double>();
+        for (int bits = BitConverter.SingleToInt32Bits(1f); bits <= BitConverter.SingleToInt32Bits(2f); bits += 512)
+            points.Add(BitConverter.Int32BitsToSingle(bits));
+        for (int k = 64; k <= 20 * 64; k++)
+            points.Add(k / 64.0);
+        for (int k = 0; k <= 2000; k++)
+            points.Add((float)(20.0 * Math.Pow(PolygammaVector.SingleTrigammaHighest / 20.0, k / 2000.0)));
+        for (int n = 1; n <= (int)PolygammaVector.SingleTrigammaHighest; n++)
+        {
+            points.Add(n);
+            points.Add(n + 0.5);
+        }
+
+        return points.Where(x => x <= PolygammaVector.SingleTrigammaHighest).ToArray();
+    }
+
+    private static (double Trigamma, double Tetragamma) Single(double x)
+    {
+        PolygammaVector.TrigammaTetragammaSingle(new Vector<float>((float)x), true, out var tg, out var tt);
+        PolygammaVector.TrigammaTetragammaSingle(new Vector<float>((float)x), false, out var tgOnly, out var ttOff);
+        Assert.That(tgOnly[0], Is.EqualTo(tg[0]), $"ψ₁ without ψ₂ at x = {x:R}");
+        Assert.That(ttOff[0], Is.EqualTo(0f), $"ψ₂ off at x = {x:R}");
+        return (tg[0], tt[0]);
+    }
+
+    /// <summary>
+    /// The single-precision ψ₁ and ψ₂ (max-norm's float lanes, issue 18, fourteenth session) on float arguments in
+    /// [1, 257]: ψ₁ against the reference trigamma, ψ₂ against its closed forms at integers and half-integers (decimal, as
+    /// above) and against the differenced reference trigamma elsewhere, relative to the value at the same float argument.
+    /// </summary>
+    [Test]
+    public void TrigammaTetragammaSingle_OneTo257_MatchesReferences()
+    {
+        var grid = SingleGrid();
+        var (trigammaError, trigammaAt) = Worst(grid, x => Single(x).Trigamma, Trigamma.Value, (_, e) => Math.Abs(e));
+
+        decimal integerSum = 0m, halfSum = 0m;
+        var closedForms = new Dictionary<double, double>();
+        for (int n = 1; n <= (int)PolygammaVector.SingleTrigammaHighest; n++)
+        {
+            closedForms[n] = (double)(-2m * Zeta3 + 2m * integerSum);
+            decimal k = n;
+            integerSum += 1m / (k * k * k);
+            decimal odd = 2 * n - 1;
+            halfSum += 1m / (odd * odd * odd);
+            closedForms[n + 0.5] = (double)(-14m * Zeta3 + 16m * halfSum);
+        }
+
+        static double Difference(double x, double h) => (Trigamma.Value(x + h) - Trigamma.Value(x - h)) / ((x + h) - (x - h));
+        double Tetragamma(double x) =>
+            closedForms.TryGetValue(x, out double exact) ? exact : (4 * Difference(x, 1e-3 * x) - Difference(x, 2e-3 * x)) / 3;
+        var (tetragammaError, tetragammaAt) = Worst(grid, x => Single(x).Tetragamma, Tetragamma, (_, e) => Math.Abs(e));
+
+        TestContext.Out.WriteLine($"ψ₁ (TrigammaTetragammaSingle, {grid.Length} floats in [1, {PolygammaVector.SingleTrigammaHighest}]): worst relative error {R(trigammaError)} at x = {trigammaAt:R}");
+        TestContext.Out.WriteLine($"ψ₂ (TrigammaTetragammaSingle): worst relative error {R(tetragammaError)} at x = {tetragammaAt:R}");
+        Assert.That(trigammaError, Is.LessThanOrEqualTo(TrigammaSingleBound), $"ψ₁ at x = {trigammaAt:R}");
+        Assert.That(tetragammaError, Is.LessThanOrEqualTo(TetragammaSingleBound), $"ψ₂ at x = {tetragammaAt:R}");
+    }
+
     [Test]
     public void Log_NaNAndPositiveInfinity_PassThrough()
     {
@@ -625,5 +690,7 @@ public class PolygammaVectorTests
     private const double Log1pOfUnitBound = 5e-16;
     private const double ExpBound = 5e-16;
     private const double ExpSingleBound = 2.4e-7;
+    private const double TrigammaSingleBound = 5e-7;
+    private const double TetragammaSingleBound = 8e-7;
     private const double KlElementTermsBound = 2e-14;
 }

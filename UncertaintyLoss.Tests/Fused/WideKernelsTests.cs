@@ -80,6 +80,30 @@ public sealed class WideKernelsTests
         }
     }
 
+    /// <summary>The single-precision ψ₁ and ψ₂ (max-norm's float lanes) on both widths: the same bits, lane by lane, for floats
+    /// in [1, 257] (and beyond, to 1e4, where the caller masks the lanes out but the lanes must still be independent).</summary>
+    [Test]
+    public void TrigammaTetragammaSingle_EveryLane_BitwiseEqualToVectorT()
+    {
+        var random = new Random(1814);
+        var values = new List<float> { 1f, 1.5f, 2f, 4f, 5f, 255.99f, 257f, 1e4f };
+        for (int i = 0; i < 600; i++)
+            values.Add((float)Math.Pow(257, random.NextDouble()));
+        for (int start = 0; start < values.Count; start += 5)
+        {
+            var lanes = new float[16];
+            for (int i = 0; i < 16; i++)
+                lanes[i] = values[(start + i) % values.Count];
+            WidePolygamma.TrigammaTetragammaSingle(Vector512.Create(lanes), true, out var tg, out var tt);
+            for (int lane = 0; lane < 16; lane++)
+            {
+                Narrow.TrigammaTetragammaSingle(new Vector<float>(lanes[lane]), true, out var tgN, out var ttN);
+                Assert.That(tg[lane], Is.EqualTo(tgN[0]), $"ψ₁, x = {lanes[lane]:R}");
+                Assert.That(tt[lane], Is.EqualTo(ttN[0]), $"ψ₂, x = {lanes[lane]:R}");
+            }
+        }
+    }
+
     /// <summary>Every fused loss on evidence: random cases (shapes with several tiles and spatial dims, both dtypes, every
     /// reduction, weights, ignored positions, tiny and huge evidence), output and gradient bitwise equal on both widths, and
     /// the wide run really took the 512-bit copy.</summary>

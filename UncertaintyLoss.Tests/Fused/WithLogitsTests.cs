@@ -488,6 +488,69 @@ public sealed class WithLogitsTests
         }
     }
 
+    /// <summary>
+    /// Max-norm's float lanes for ψ₁ and ψ₂ (issue 18, fourteenth session; accuracy.md, "Float32 lanes for max-norm's
+    /// regulariser") where they are least accurate: C = 128 (the row kernel's fewest classes), regFactor 1, the wrong classes'
+    /// evidence up to the bound, 256 (logit ln 255.9, the others at −10: the regulariser's term ψ₁(α_j) − ψ₁(A) cancels most
+    /// there, by (α_j + C − 1)/(C − 1) ≈ 3), and rows past it (one class at the clamp, 10, where float lanes would cancel by
+    /// 174: double lanes), with random rows between; against the composed path in Float64 on the same logits. Each loss within
+    /// 1e-5 relative, each gradient element within 1e-5 of its row's largest.
+    /// </summary>
+    [Test]
+    public void WithLogits_MaxNormFloatLanes_AtTheirEvidenceBound_MatchComposedFloat64([Values] FisherAlphaSum alphaSum)
+    {
+        const int classes = 128;
+        var random = new Random(1814);
+        var rows = new List<double[]>();
+        foreach (double large in new[] { Math.Log(255.9), Math.Log(128.0), 4.0, 10.0, 6.0 })
+        {
+            foreach (int wrong in new[] { 1, 2 })
+            {
+                var row = Enumerable.Repeat(-10.0, classes).ToArray();
+                for (int k = 0; k < wrong; k++)
+                    row[20 + 37 * k] = large - 0.35 * k;
+                rows.Add(row);
+            }
+        }
+
+        for (int i = 0; i < 6; i++)
+            rows.Add(Enumerable.Range(0, classes).Select(_ => 1.5 * Normal(random)).ToArray());
+        int n = rows.Count;
+        var logits = rows.SelectMany(r => r).Select(v => (double)(float)v).ToArray();
+        var labels = Enumerable.Range(0, n).Select(i => i % 3 == 0 ? 0L : (long)random.Next(classes)).ToArray();
+        (double[] Loss, double[] Gradient) Run(ScalarType dtype, KernelPath path)
+        {
+            using var scope = NewDisposeScope();
+            using var force = Kernels.Force(path);
+            var x = Tensors.FromDoubles(logits, new long[] { n, classes }, dtype).requires_grad_();
+            var value = UL.MaxNormLossWithLogits(x, Tensors.FromLongs(labels, new long[] { n }), 1.0, 4, Reduction.None, fisherAlphaSum: alphaSum);
+            value.sum().backward();
+            return (Tensors.ToDoubles(value), Tensors.ToDoubles(x.grad!));
+        }
+
+        long before = FusedDirichlet.RowJobsStarted;
+        var single = Run(ScalarType.Float32, KernelPath.Fused);
+        Assert.That(FusedDirichlet.RowJobsStarted, Is.GreaterThan(before), "row-major kernel");
+        var reference = Run(ScalarType.Float64, KernelPath.Composed);
+        double worstLoss = 0, worstGradient = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double lossError = Math.Abs(single.Loss[i] - reference.Loss[i]) / Math.Abs(reference.Loss[i]);
+            worstLoss = Math.Max(worstLoss, lossError);
+            Assert.That(lossError, Is.LessThanOrEqualTo(1e-5), $"loss[{i}] {single.Loss[i]:R} against {reference.Loss[i]:R}");
+            var row = reference.Gradient.Skip(i * classes).Take(classes).ToArray();
+            double largest = row.Max(Math.Abs);
+            for (int j = 0; j < classes; j++)
+            {
+                double error = Math.Abs(single.Gradient[i * classes + j] - row[j]) / largest;
+                worstGradient = Math.Max(worstGradient, error);
+                Assert.That(error, Is.LessThanOrEqualTo(1e-5), $"gradient[{i}, {j}] (row's largest {largest:G3})");
+            }
+        }
+
+        TestContext.Out.WriteLine($"max-norm, {alphaSum}: worst loss error {worstLoss:G3}, worst gradient error (of the row's largest) {worstGradient:G3}");
+    }
+
     /// <summary>The losses the row-major kernels serve (FusedDirichlet.RowMajorMinClasses): all with a …WithLogits form but I-EDL.</summary>
     private static IEnumerable<FusedLossUnderTest> RowKernelLosses => Losses.Where(l => l is not FusedLossUnderTest.Fisher);
 

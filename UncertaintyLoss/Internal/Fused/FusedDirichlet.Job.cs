@@ -324,9 +324,9 @@ internal static unsafe partial class FusedDirichlet
                         double value = (loss.Kind == FusedLossKind.MaxNorm, wide) switch
                         {
                             (true, true) => Wide.MaxNormKernel.Row(s, c, loss.RegFactor, loss.PNorm, loss.FisherAlphaSum, s.Target[b],
-                                output, factor),
+                                output, factor, isFloat),
                             (true, false) => MaxNormKernel.Row(s, c, loss.RegFactor, loss.PNorm, loss.FisherAlphaSum, s.Target[b],
-                                output, factor),
+                                output, factor, isFloat),
                             (false, true) => Wide.EvidentialKernel.Row(s, c, loss, klOffset, s.Target[b], riskScale, positionConstant,
                                 output, factor),
                             (false, false) => EvidentialKernel.Row(s, c, loss, klOffset, s.Target[b], riskScale, positionConstant,

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Numerics;
 using static UncertaintyLoss.Internal.Fused.PolygammaVector;
 using V = System.Numerics.Vector<double>;
+using VF = System.Numerics.Vector<float>;
 using O = System.Numerics.Vector;
 
 namespace UncertaintyLoss.Internal.Fused;
@@ -60,12 +61,21 @@ internal static class MaxNormKernel
     /// <returns>The loss of the position, unweighted.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
     internal static double Row(Scratch s, int classes, double regFactor, int p, FisherAlphaSum alphaSum, double target,
-        System.Span<float> output = default, double factor = 1.0)
+        System.Span<float> output = default, double factor = 1.0, bool singleContract = false)
     {
         int vectors = (classes + V.Count - 1) / V.Count;
         return Positions(s, s.Derivative, 0, V.Count, vectors, O.Create(target), V.Indices, O.Create((double)V.Count), classes,
-            regFactor, p, alphaSum, true, output, factor)[0];
+            regFactor, p, alphaSum, true, output, factor, singleContract)[0];
     }
+
+    /// <summary>
+    /// The largest evidence of a wrong class for which <see cref="Row"/> computes ψ₁ and ψ₂ of the wrong classes in float
+    /// lanes (<see cref="PolygammaVector.TrigammaTetragammaSingle"/>) under the Float32 contract: 256. The regulariser's
+    /// terms e_j²(ψ₁(α_j) − ψ₁(A)) cancel by at most ψ₁(α_j)/(ψ₁(α_j) − ψ₁(A)) ≈ (α_j + C − 1)/(C − 1) ≤ 3 at C ≥
+    /// <see cref="FusedDirichlet.RowMajorMinClasses"/> (A ≥ α_j + C − 1), so float's 4e-7 stays below 1.2e-6 of the
+    /// regulariser; at the clamp's 22026 it would be 174× (accuracy.md, "Float32 lanes for max-norm's regulariser").
+    /// </summary>
+    internal const double SingleLanesMaxEvidence = 256.0;
 
     /// <summary>
     /// The loss of <see cref="Tile"/>'s positions in one vector (<paramref name="acrossLanes"/> false: e[start + j·stride]
@@ -76,7 +86,8 @@ internal static class MaxNormKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
     private static V Positions(Scratch s, double[]? derivative, int start, int stride, int count, V t, V index, V step, int classes,
-        double regFactor, int p, FisherAlphaSum alphaSum, bool acrossLanes, System.Span<float> output = default, double factor = 1.0)
+        double regFactor, int p, FisherAlphaSum alphaSum, bool acrossLanes, System.Span<float> output = default, double factor = 1.0,
+        bool singleContract = false)
     {
         var e = s.Evidence;
         var grad = s.Gradient;
@@ -109,8 +120,16 @@ internal static class MaxNormKernel
         if (withFisher)
             TrigammaTetragamma(strengthAll ? s0 : one + sHat, withGrad, out trigammaA, out tetragammaA);
 
-        TermSums(e, grad, s.Extra, start, stride, count, t, index, step, limit, invProductS, trigammaA, p, withGrad, withFisher,
-            out var mSum, out var fisherSum);
+        // Float lanes for ψ₁ and ψ₂ of the wrong classes where the Float32 contract allows it: Σ e² over them bounds each
+        // one's evidence (NaN fails the test and keeps double lanes).
+        bool singleLanes = singleContract && acrossLanes && withFisher && classes >= FusedDirichlet.RowMajorMinClasses
+            && eSqOther[0] <= SingleLanesMaxEvidence * SingleLanesMaxEvidence;
+        V mSum, fisherSum;
+        if (singleLanes)
+            TermSumsSingle(e, grad, s.Extra, count, t, index, step, limit, invProductS, trigammaA, p, withGrad, out mSum, out fisherSum);
+        else
+            TermSums(e, grad, s.Extra, start, stride, count, t, index, step, limit, invProductS, trigammaA, p, withGrad, withFisher,
+                out mSum, out fisherSum);
         if (acrossLanes)
         {
             mSum = O.Create(O.Sum(mSum));
@@ -148,7 +167,6 @@ internal static class MaxNormKernel
         V limit, V invProductS, V trigammaA, int p, bool withGrad, bool withFisher, out V mSum, out V fisherSum)
     {
         var one = O.Create(1.0);
-        var half = O.Create(0.5);
         var ms = V.Zero;
         var fs = V.Zero;
         for (int i = 0; i < count; i++)
@@ -156,27 +174,76 @@ internal static class MaxNormKernel
             int at = start + i * stride;
             var ej = O.LoadUnsafe(ref e[0], (nuint)at);
             var aj = ej + one;
-            var excluded = O.Equals<double>(t, index) | O.GreaterThanOrEqual<double>(index, limit);
-            // m_j h(α_j) = Π′(α_j)/Π(S + i): no division per element (issue 18, twelfth session; it was m_j·(Π′/Π)).
-            RisingProductAndDerivative(aj, p, withGrad, out var product, out var derivative);
-            ms += O.AndNot(product * invProductS, excluded);
-            if (withGrad)
-                O.AndNot(derivative * invProductS, excluded).StoreUnsafe(ref grad![0], (nuint)at);
+            var tg = V.Zero;
+            var tt = V.Zero;
             if (withFisher)
-            {
-                TrigammaTetragamma(aj, withGrad, out var tg, out var tt);
-                var diff = tg - trigammaA;
-                var eSq = ej * ej;
-                fs += O.AndNot(eSq * diff, excluded);
-                if (withGrad)
-                    O.AndNot(Mad(ej, diff, half * eSq * tt), excluded).StoreUnsafe(ref extra[0], (nuint)at);
-            }
-
+                TrigammaTetragamma(aj, withGrad, out tg, out tt);
+            ElementTerms(grad, extra, at, ej, aj, t, index, limit, invProductS, trigammaA, tg, tt, p, withGrad, withFisher, ref ms, ref fs);
             index += step;
         }
 
         mSum = ms;
         fisherSum = fs;
+    }
+
+    /// <summary>
+    /// <see cref="TermSums"/> for <see cref="Row"/> (its vectors one after another) with the wrong classes' ψ₁ and ψ₂ in float
+    /// lanes (<see cref="SingleLanesMaxEvidence"/>): two vectors' α narrowed to one float vector, its ψ₁ and ψ₂ widened back;
+    /// everything else as <see cref="TermSums"/>, in double.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void TermSumsSingle(double[] e, double[]? grad, double[] extra, int count, V t, V index, V step, V limit,
+        V invProductS, V trigammaA, int p, bool withGrad, out V mSum, out V fisherSum)
+    {
+        var one = O.Create(1.0);
+        var ms = V.Zero;
+        var fs = V.Zero;
+        for (int i = 0; i < count; i += 2)
+        {
+            int at = i * V.Count;
+            var e0 = O.LoadUnsafe(ref e[0], (nuint)at);
+            var a0 = e0 + one;
+            bool pair = i + 1 < count;
+            var e1 = pair ? O.LoadUnsafe(ref e[0], (nuint)(at + V.Count)) : V.Zero;
+            var a1 = e1 + one;
+            TrigammaTetragammaSingle(O.Narrow(a0, a1), withGrad, out VF tgSingle, out VF ttSingle);
+            ElementTerms(grad, extra, at, e0, a0, t, index, limit, invProductS, trigammaA, O.WidenLower(tgSingle), O.WidenLower(ttSingle),
+                p, withGrad, true, ref ms, ref fs);
+            index += step;
+            if (pair)
+            {
+                ElementTerms(grad, extra, at + V.Count, e1, a1, t, index, limit, invProductS, trigammaA, O.WidenUpper(tgSingle),
+                    O.WidenUpper(ttSingle), p, withGrad, true, ref ms, ref fs);
+                index += step;
+            }
+        }
+
+        mSum = ms;
+        fisherSum = fs;
+    }
+
+    /// <summary>One vector of <see cref="TermSums"/> at <paramref name="at"/> (α = e + 1, lanes holding the classes
+    /// <paramref name="index"/>), given ψ₁(α) and ψ₂(α) (<paramref name="tg"/>, <paramref name="tt"/>) when
+    /// <paramref name="withFisher"/>: its terms added to <paramref name="ms"/> and <paramref name="fs"/>, its gradient terms
+    /// stored.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ElementTerms(double[]? grad, double[] extra, int at, V ej, V aj, V t, V index, V limit, V invProductS,
+        V trigammaA, V tg, V tt, int p, bool withGrad, bool withFisher, ref V ms, ref V fs)
+    {
+        var excluded = O.Equals<double>(t, index) | O.GreaterThanOrEqual<double>(index, limit);
+        // m_j h(α_j) = Π′(α_j)/Π(S + i): no division per element (issue 18, twelfth session; it was m_j·(Π′/Π)).
+        RisingProductAndDerivative(aj, p, withGrad, out var product, out var derivative);
+        ms += O.AndNot(product * invProductS, excluded);
+        if (withGrad)
+            O.AndNot(derivative * invProductS, excluded).StoreUnsafe(ref grad![0], (nuint)at);
+        if (withFisher)
+        {
+            var diff = tg - trigammaA;
+            var eSq = ej * ej;
+            fs += O.AndNot(eSq * diff, excluded);
+            if (withGrad)
+                O.AndNot(Mad(ej, diff, O.Create(0.5) * eSq * tt), excluded).StoreUnsafe(ref extra[0], (nuint)at);
+        }
     }
 
     /// <summary>The gradient pass of <see cref="Tile"/> and <see cref="Row"/> over the vectors of <see cref="TermSums"/>

@@ -277,6 +277,77 @@ internal static class PolygammaVector
     }
 
     /// <summary>
+    /// Steps of <see cref="TrigammaTetragammaSingle"/>'s shift: 4, so that z = x + 4 ≥ 5 for x ≥ 1, where the asymptotic
+    /// series' first four (ψ₁) and five (ψ₂) terms are within 8e-9 and 1.4e-8 relative (the next terms' sizes at z = 5).
+    /// </summary>
+    internal const int SingleShiftSteps = 4;
+
+    /// <summary>
+    /// ψ₁(x), and ψ₂(x) when <paramref name="withTetragamma"/>, in single precision on twice the lanes of
+    /// <see cref="TrigammaTetragamma"/> (issue 18, fourteenth session: max-norm's regulariser for Float32 input,
+    /// <see cref="MaxNormKernel"/>; accuracy.md, "Float32 lanes"). For x in [1, <see cref="SingleTrigammaHighest"/>]; other lanes
+    /// give any value, NaN included (the caller masks them out).
+    /// Algorithm: z = x + 4; ψ₁(x) = ψ₁(z) + Σ_{k&lt;4} 1/(x + k)², ψ₂(x) = ψ₂(z) − 2 Σ_{k&lt;4} 1/(x + k)³, with the five
+    /// reciprocals 1/(x + k) and 1/z from one division, 1/(x(x + 1)(x + 2)(x + 3)z), times the other four factors (no
+    /// cancellation: every term is positive); at z the asymptotic series ψ₁(z) = 1/z + 1/(2z²) + Σ B₂ₖ/z^{2k+1} to k = 4 and
+    /// ψ₂(z) = −1/z² − 1/z³ − Σ (2k + 1) B₂ₖ/z^{2k+2} to k = 5 (DLMF 5.15.8 and its derivative; the Bernoulli numbers B₂ … B₁₀).
+    /// Measured within 4e-7 (ψ₁) and 5e-7 (ψ₂) relative of the tests' double references on [1, 257] (PolygammaVectorTests).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void TrigammaTetragammaSingle(VF x, bool withTetragamma, out VF trigamma, out VF tetragamma)
+    {
+        var one = O.Create(1.0f);
+        var b = x + one;
+        var c = x + O.Create(2.0f);
+        var d = x + O.Create(3.0f);
+        var z = x + O.Create((float)SingleShiftSteps);
+        var ab = x * b;
+        var cd = c * d;
+        var abcd = ab * cd;
+        var inverse = one / (abcd * z);          // below 2^128 for x ≤ 257: (262)^5 ≈ 1.2e12
+        var rz = inverse * z;                     // 1/(x(x + 1)(x + 2)(x + 3))
+        var w = inverse * abcd;                   // 1/z
+        var ra = rz * (b * cd);
+        var rb = rz * (x * cd);
+        var rc = rz * (ab * d);
+        var rd = rz * (ab * c);
+        var ra2 = ra * ra;
+        var rb2 = rb * rb;
+        var rc2 = rc * rc;
+        var rd2 = rd * rd;
+        var w2 = w * w;
+        var w3 = w2 * w;
+
+        // T(v) = 1/6 − v/30 + v²/42 − v³/30 (B₂, B₄, B₆, B₈), v = 1/z²
+        var series = O.MultiplyAddEstimate(
+            O.MultiplyAddEstimate(O.MultiplyAddEstimate(w2, O.Create(-1.0f / 30), O.Create(1.0f / 42)), w2, O.Create(-1.0f / 30)),
+            w2, O.Create(1.0f / 6));
+        var shiftSum2 = (ra2 + rb2) + (rc2 + rd2);
+        trigamma = O.MultiplyAddEstimate(w3, series, O.MultiplyAddEstimate(w2, O.Create(0.5f), w)) + shiftSum2;
+
+        if (withTetragamma)
+        {
+            // Q(v) = 1/2 − v/6 + v²/6 − 3v³/10 + 5v⁴/6 ((2k + 1)B₂ₖ for k = 1 … 5)
+            var v2 = w2 * w2;
+            var low = O.MultiplyAddEstimate(w2, O.Create(-1.0f / 6), O.Create(0.5f));
+            var high = O.MultiplyAddEstimate(w2, O.Create(-0.3f), O.Create(1.0f / 6));
+            var q = O.MultiplyAddEstimate(v2, O.MultiplyAddEstimate(v2, O.Create(5.0f / 6), high), low);
+            var shiftSum3 = O.MultiplyAddEstimate(ra2, ra, rb2 * rb) + O.MultiplyAddEstimate(rc2, rc, rd2 * rd);
+            tetragamma = VF.Zero - (O.MultiplyAddEstimate(v2, q, w2 + w3) + (shiftSum3 + shiftSum3));
+        }
+        else
+        {
+            tetragamma = VF.Zero;
+        }
+    }
+
+    /// <summary>
+    /// The largest argument <see cref="TrigammaTetragammaSingle"/> is measured on: 257 (evidence up to
+    /// <see cref="MaxNormKernel.SingleLanesMaxEvidence"/>, α = e + 1).
+    /// </summary>
+    internal const float SingleTrigammaHighest = 257.0f;
+
+    /// <summary>
     /// Arguments in [1, this) take the unconditional shift of <see cref="UnconditionalShiftSteps"/> steps: 1e30. Below
     /// it, Π_{k&lt;9}(x + k) &lt; (1e30 + 8)^9 ≈ 1e270 stays finite (below 1e300). Every argument of an admissible EDL or max-norm call
     /// is in [1, 1e30) and takes it: the callers' arguments are α = e + 1 ≥ 1 and sums of them, the largest the
