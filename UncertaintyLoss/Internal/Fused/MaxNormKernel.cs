@@ -18,7 +18,9 @@ namespace UncertaintyLoss.Internal.Fused;
 /// <item>∂R/∂α_k = [k ≠ t](e_k(ψ₁(α_k) − ψ₁(A)) + ½ e_k² ψ₂(α_k)) − ½ ψ₂(A) Σ_{j≠t} e_j² ∂A/∂α_k.</item>
 /// </list>
 /// The Gamma ratios are products (p is an integer): no special function in the p-norm term; the regulariser needs
-/// ψ₁ forward and ψ₂ backward, from one argument reduction.
+/// ψ₁ forward and ψ₂ backward, from one argument reduction. Under the Float32 contract the row kernel computes the wrong
+/// classes' ψ₁ and ψ₂ in float lanes where their evidence allows (<see cref="SingleLanesMaxEvidence"/>, issue 18, fourteenth
+/// session).
 /// <para><b>Probability targets</b> (issue 18, third session; <see cref="TileProbabilities"/>): the expectation
 /// Σ_c y_c L(α, c) over the true class, as the composed path defines it, for any y in [0, 1]^C (Y = Σ y). With
 /// Ŝ_c = Σ_{j≠c} α_j, M_c = r(Ŝ_c) + Σ_{j≠c} m_j and F_c = M_c^{1/p} (sums of the others taken directly for the class of

@@ -291,7 +291,8 @@ internal static class PolygammaVector
     /// reciprocals 1/(x + k) and 1/z from one division, 1/(x(x + 1)(x + 2)(x + 3)z), times the other four factors (no
     /// cancellation: every term is positive); at z the asymptotic series ψ₁(z) = 1/z + 1/(2z²) + Σ B₂ₖ/z^{2k+1} to k = 4 and
     /// ψ₂(z) = −1/z² − 1/z³ − Σ (2k + 1) B₂ₖ/z^{2k+2} to k = 5 (DLMF 5.15.8 and its derivative; the Bernoulli numbers B₂ … B₁₀).
-    /// Measured within 4e-7 (ψ₁) and 5e-7 (ψ₂) relative of the tests' double references on [1, 257] (PolygammaVectorTests).
+    /// Measured within 3.98e-7 (ψ₁) and 6.76e-7 (ψ₂) relative of the tests' double references on 20,010 floats in [1, 257]
+    /// (PolygammaVectorTests), with and without FMA.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void TrigammaTetragammaSingle(VF x, bool withTetragamma, out VF trigamma, out VF tetragamma)
