@@ -58,7 +58,9 @@ internal static class MaxNormKernel
     /// operations <see cref="Tile"/> gives it; the sums over the classes are added in another order (by lane, then across the
     /// lanes), so the result differs from the tile's at rounding level, and between vector widths. With a non-empty
     /// <paramref name="output"/> (the row of a Float32 gradient) the gradient times <paramref name="factor"/> goes there
-    /// instead (<see cref="GradientSingle"/>), as <see cref="EvidentialKernel.Row"/>'s.
+    /// instead (<see cref="GradientSingle"/>), as <see cref="EvidentialKernel.Row"/>'s. With <paramref name="singleContract"/>
+    /// (Float32 input: results are held to 1e-5, not 1e-10) the wrong classes' ψ₁ and ψ₂ run in float lanes where
+    /// <see cref="SingleLanesMaxEvidence"/> allows (<see cref="TermSumsSingle"/>).
     /// </summary>
     /// <returns>The loss of the position, unweighted.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // numeric loops: skip tier-0 code
