@@ -505,7 +505,8 @@ public class FusedPathEdgeTests
     /// classes is at most 256² (which bounds each wrong class's evidence by 256). One row of C = 131 (others' evidence 0.01, the true
     /// class's 5000, which the bound leaves out) with one wrong class at 255.99 (float lanes: the loss and gradient differ from double
     /// lanes' in their bits, and agree within 2e-6), at 256.01, or two at 200 (Σ e² = 80,000; double lanes either way: the same bits
-    /// as without the Float32 contract).
+    /// as without the Float32 contract). The true class at <see cref="UL.MaxEvidence"/> still takes float lanes (its own lanes
+    /// overflow in float and are masked out: the result is finite and agrees), and a NaN wrong class keeps double lanes (NaN).
     /// </summary>
     [Test]
     public void MaxNormRowKernel_FloatLanes_TakenOnlyWithinTheEvidenceBound([Values] FisherAlphaSum alphaSum)
@@ -521,10 +522,11 @@ public class FusedPathEdgeTests
             return (loss, s.Gradient!.Take(classes).ToArray());
         }
 
-        double[] Evidence(params (int Class, double Value)[] large)
+        double[] Evidence(params (int Class, double Value)[] large) => EvidenceWithTrue(5000, large);
+        double[] EvidenceWithTrue(double trueEvidence, params (int Class, double Value)[] large)
         {
             var e = Enumerable.Repeat(0.01, classes).ToArray();
-            e[target] = 5000;
+            e[target] = trueEvidence;
             foreach (var (j, v) in large)
                 e[j] = v;
             return e;
@@ -535,6 +537,10 @@ public class FusedPathEdgeTests
             ("one wrong class at 255.99", Evidence((100, 255.99)), true),
             ("one wrong class at 256.01", Evidence((100, 256.01)), false),
             ("two wrong classes at 200", Evidence((100, 200.0), (3, 200.0)), false),
+            // The true class is left out of the bound: at UL.MaxEvidence its float lanes overflow, and are masked out.
+            ("the true class at UL.MaxEvidence", EvidenceWithTrue(UL.MaxEvidence, (100, 200.0)), true),
+            // A NaN (value checks off) fails the bound: double lanes, NaN as there.
+            ("a NaN wrong class", Evidence((100, double.NaN)), false),
         };
         foreach (var (name, evidence, floatLanes) in cases)
         {
@@ -542,6 +548,7 @@ public class FusedPathEdgeTests
             var single = Row(evidence, 0.7, singleContract: true);
             if (floatLanes)
             {
+                Assert.That(double.IsFinite(single.Loss) && single.Gradient.All(double.IsFinite), Is.True, $"{name}: finite");
                 Assert.That(single.Loss, Is.Not.EqualTo(plain.Loss), $"{name}: float lanes' loss (bits)");
                 Assert.That(single.Loss, Is.EqualTo(plain.Loss).Within(2e-6 * Math.Abs(plain.Loss)), $"{name}: loss");
                 double largest = plain.Gradient.Max(Math.Abs);
@@ -550,6 +557,8 @@ public class FusedPathEdgeTests
             }
             else
             {
+                if (evidence.Any(double.IsNaN))
+                    Assert.That(single.Loss, Is.NaN, $"{name}: loss");
                 Assert.That(single.Loss, Is.EqualTo(plain.Loss), $"{name}: double lanes' loss (bits)");
                 Assert.That(single.Gradient, Is.EqualTo(plain.Gradient), $"{name}: double lanes' gradient (bits)");
             }
