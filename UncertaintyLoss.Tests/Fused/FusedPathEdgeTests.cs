@@ -645,4 +645,50 @@ public class FusedPathEdgeTests
         Assert.That(FusedCases.Run(onlyZeroWeightClasses, KernelPath.Fused).Gradient, Is.All.EqualTo(0.0), "every weight 0: gradient 0");
     }
 
+    // ---- Per-call costs (issue 18, fifteenth session): what replaced TorchSharp's garbage-leaving reads ----
+
+    /// <summary><c>Check.Dims</c> gives the same sizes as TorchSharp's <c>shape</c>, for every rank and for a view.</summary>
+    [Test]
+    public void Dims_EveryRankAndAView_EqualShape()
+    {
+        using var scope = NewDisposeScope();
+        var tensors = new[]
+        {
+            tensor(3.0),
+            zeros(5),
+            zeros(4, 3),
+            zeros(2, 21, 4, 5),
+            zeros(0, 3),
+            zeros(6, 4).t(),
+            zeros(3, 8, 5).select(1, 2),
+        };
+        foreach (var t in tensors)
+            Assert.That(UncertaintyLoss.Internal.Check.Dims(t), Is.EqualTo(t.shape), "shape " + UncertaintyLoss.Internal.Check.Shape(t));
+    }
+
+    /// <summary>
+    /// <c>FusedDirichlet.IsScalarOne</c>, the backward's test for <c>loss.backward()</c>'s incoming gradient: true only for a
+    /// one-element Float32 or Float64 CPU tensor holding exactly 1 (then the saved gradient is returned as it is; any
+    /// other incoming gradient multiplies it, which FusedPathTests' random incoming gradients check).
+    /// </summary>
+    [Test]
+    public void IsScalarOne_OnlyOneElementFloatOne_IsTrue()
+    {
+        using var scope = NewDisposeScope();
+        Assert.Multiple(() =>
+        {
+            Assert.That(FusedDirichlet.IsScalarOne(ones(Array.Empty<long>(), ScalarType.Float32)), Is.True, "Float32 0-d 1");
+            Assert.That(FusedDirichlet.IsScalarOne(ones(Array.Empty<long>(), ScalarType.Float64)), Is.True, "Float64 0-d 1");
+            Assert.That(FusedDirichlet.IsScalarOne(ones(new long[] { 1, 1 }, ScalarType.Float64)), Is.True, "Float64 [1, 1] 1");
+            Assert.That(FusedDirichlet.IsScalarOne(tensor(1.0 + 1e-15)), Is.False, "Float64 1 + 1e-15");
+            Assert.That(FusedDirichlet.IsScalarOne(tensor(1.0f + 1e-7f)), Is.False, "Float32 next float after 1");
+            Assert.That(FusedDirichlet.IsScalarOne(tensor(2.0f)), Is.False, "Float32 2");
+            Assert.That(FusedDirichlet.IsScalarOne(tensor(-1.0)), Is.False, "Float64 −1");
+            Assert.That(FusedDirichlet.IsScalarOne(tensor(double.NaN)), Is.False, "NaN");
+            Assert.That(FusedDirichlet.IsScalarOne(ones(2)), Is.False, "two elements");
+            Assert.That(FusedDirichlet.IsScalarOne(ones(Array.Empty<long>(), ScalarType.Float16)), Is.False, "Float16 (multiplied instead)");
+            Assert.That(FusedDirichlet.IsScalarOne(ones(Array.Empty<long>(), ScalarType.Int64)), Is.False, "Int64");
+            Assert.That(FusedDirichlet.IsScalarOne(ones(4, ScalarType.Float64)[2]), Is.True, "an element of a larger tensor (offset storage)");
+        });
+    }
 }

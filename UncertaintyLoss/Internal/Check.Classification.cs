@@ -32,11 +32,11 @@ internal static partial class Check
     internal static TargetKind Target(Tensor evidence, Tensor? target, string name, string owner = "evidence")
     {
         var y = Live(target, name);
-        var e = evidence.shape;
+        var e = Dims(evidence);
         var indexShape = new long[e.Length - 1];
         indexShape[0] = e[0];
         Array.Copy(e, 2, indexShape, 1, e.Length - 2);
-        var t = y.shape;
+        var t = Dims(y);
 
         string whose = owner == "evidence" ? "the evidence's" : owner + "'s";
         SameDevice(y, name, evidence, whose);
@@ -74,7 +74,7 @@ internal static partial class Check
     {
         if (weight is not null)
         {
-            WeightShape(weight, nameof(weight), evidence.shape[1]);
+            WeightShape(weight, nameof(weight), evidence.size(1));
             SameDevice(weight, nameof(weight), evidence, "the evidence's");
             if (kind == TargetKind.Probability)
                 throw Invalid(nameof(weight), "weight with class-index targets only", "it with probability targets",
@@ -93,7 +93,7 @@ internal static partial class Check
     internal static void WeightShape(Tensor weight, string name, long? classes = null)
     {
         NotDisposed(weight, name);
-        bool shapeOk = weight.dim() == 1 && (classes is null || weight.shape[0] == classes);
+        bool shapeOk = weight.dim() == 1 && (classes is null || weight.size(0) == classes);
         if (!shapeOk)
             throw Invalid(name, classes is null ? Inv($"{name} of shape (C) (one weight per class)") : Inv($"{name} of shape [{classes}] (one weight per class)"),
                 "shape " + Shape(weight));

@@ -99,7 +99,7 @@ internal static unsafe partial class FusedDirichlet
         private static Call PrepareTarget(Tensor evidence, Tensor target, Tensor? weight, long ignoreIndex, nn.Reduction reduction, FusedLoss loss)
         {
 
-            var shape = evidence.shape;
+            var shape = Check.Dims(evidence);
             long positions = shape[0];
             for (int i = 2; i < shape.Length; i++)
                 positions *= shape[i];
@@ -175,7 +175,7 @@ internal static unsafe partial class FusedDirichlet
 
         private Tensor Compute(bool withGradient, out Tensor? gradient)
         {
-            var shape = evidence.shape;
+            var shape = Check.Dims(evidence);
             long n = shape[0];
             int c = checked((int)shape[1]);
             long d = 1;

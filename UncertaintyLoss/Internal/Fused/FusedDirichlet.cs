@@ -128,7 +128,7 @@ internal static unsafe partial class FusedDirichlet
             && evidence.dtype is ScalarType.Float32 or ScalarType.Float64
             && evidence.numel() > 0
             && evidence.numel() <= MaxElements
-            && evidence.shape[1] <= MaxClasses
+            && evidence.size(1) <= MaxClasses
             && pNorm <= MaxFusedPNorm
             && (weight is null || (weight.device_type == DeviceType.CPU && !weight.requires_grad))
             && evidence.is_contiguous();
@@ -269,4 +269,17 @@ internal static unsafe partial class FusedDirichlet
     }
 
     private static void* Pointer(Tensor t) => Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+
+    /// <summary>
+    /// Whether <paramref name="t"/> is a one-element Float32 or Float64 CPU tensor holding exactly 1 (the incoming gradient of
+    /// <c>loss.backward()</c>), read from its memory: <c>item&lt;T&gt;()</c> goes through TorchSharp's <c>TensorAccessor</c>,
+    /// whose shape and stride reads leave two finalizable objects per call (<see cref="Check.Dims"/>).
+    /// </summary>
+    internal static bool IsScalarOne(Tensor t) =>
+        t.device_type == DeviceType.CPU && t.numel() == 1 && t.dtype switch
+        {
+            ScalarType.Float32 => *(float*)Pointer(t) == 1.0f,
+            ScalarType.Float64 => *(double*)Pointer(t) == 1.0,
+            _ => false,
+        };
 }

@@ -69,7 +69,7 @@ internal sealed class FusedLossFunction : autograd.SingleTensorFunction<FusedLos
                 grad = DifferentiableGradient(call, saved[SavedEvidence], saved[SavedTarget], saved[SavedWeight], grad_output);
             else if (call.Reduction == nn.Reduction.None)
                 grad = saved[SavedGradient] * grad_output.unsqueeze(1);
-            else if (grad_output.numel() == 1 && grad_output.device_type == DeviceType.CPU && grad_output.to(ScalarType.Float64).item<double>() == 1.0)
+            else if (FusedDirichlet.IsScalarOne(grad_output))
                 grad = saved[SavedGradient].alias();   // loss.backward(): the saved gradient is the answer (autograd copies before any in-place use, as the node still holds it)
             else
                 grad = saved[SavedGradient] * grad_output;
