@@ -92,8 +92,10 @@ internal static partial class Check
     /// The tensor's sizes, read one dimension at a time (<c>dim()</c>, <c>size(i)</c>): what <c>t.shape</c> gives, without
     /// its garbage. TorchSharp 0.107's <c>shape</c> returns the sizes through a <c>PinnedArray</c> whose <c>Dispose</c> does
     /// not suppress its finalizer, so every read leaves an object for the finalizer thread (and its promotion to
-    /// generation 1). On the loss path's 128 × 10 calls, seven such reads cost about 5 µs per call on the 2-vCPU machine
-    /// (issue 18, fifteenth session, <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>); the per-call paths use this instead.
+    /// generation 1). A fused loss call at 128 × 10 read it seven times, and with the backward's <c>item</c> (two more such
+    /// objects, <see cref="Fused.FusedDirichlet.IsScalarOne"/>) that cost about 12 µs per call on the 2-vCPU machine (issue 18,
+    /// fifteenth session, <see href="https://github.com/uncertaintyloss/UncertaintyLoss/blob/main/docs/performance.md">performance.md</see>);
+    /// the per-call paths use this instead.
     /// </summary>
     internal static long[] Dims(Tensor t)
     {
