@@ -551,6 +551,101 @@ public sealed class WithLogitsTests
         TestContext.Out.WriteLine($"max-norm, {alphaSum}: worst loss error {worstLoss:G3}, worst gradient error (of the row's largest) {worstGradient:G3}");
     }
 
+    /// <summary>
+    /// The evidential row kernel's grouped products (issue 18, fifteenth session: the KL loop's two running products
+    /// renormalised once per four vectors under the exp activation with clamp 10, once per two for softplus evidence,
+    /// FusedLoss.ProductGroup) give the same bits as renormalising after every vector: loss and gradient of every row-kernel
+    /// loss with a KL, both dtypes and both vector widths, C = 1000 (125 or 250 vectors per row, so groups, their remainders
+    /// and the true class's vector at the start, in the middle and at the end of a row), logits N(0, 3²) with some at ±10
+    /// and, in one row, 40 classes at 1e11 (softplus evidence 1e11: the shift's product ≈ 1e99, two of which fit in a
+    /// double and four do not).
+    /// </summary>
+    [Test]
+    public void WithLogits_GroupedProducts_SameBitsAsUngrouped([ValueSource(nameof(RowKernelKlLosses))] FusedLossUnderTest loss,
+        [Values(EvidenceActivation.Exp, EvidenceActivation.Softplus)] EvidenceActivation activation,
+        [Values(ScalarType.Float32, ScalarType.Float64)] ScalarType dtype, [Values] bool vectorT)
+    {
+        const int n = 6, classes = 1000;
+        var random = new Random(1500 + (int)loss);
+        var logits = Enumerable.Range(0, n * classes)
+            .Select(i => i / classes == 3 && i % classes is >= 300 and < 340 ? 1e11 : i % 97 == 0 ? (i % 2 == 0 ? 10.0 : -10.0) : 3 * Normal(random))
+            .ToArray();
+        var target = new long[] { 0, 999, 500, 7, 8, 992 };
+        (double[] Loss, double[] Gradient) Run(bool ungrouped)
+        {
+            using var scope = NewDisposeScope();
+            using var width = Kernels.ForceVectorT(vectorT);
+            using var force = ungrouped ? Kernels.ForceUngroupedProducts() : null;
+            using var path = Kernels.Force(KernelPath.Fused);
+            var x = Tensors.FromDoubles(logits, new long[] { n, classes }, dtype).requires_grad_();
+            var y = Tensors.FromLongs(target, new long[] { n });
+            var value = KlLossWithLogits(loss, x, y, activation, clamp: 10.0);
+            value.sum().backward();
+            return (Tensors.ToDoubles(value), Tensors.ToDoubles(x.grad!));
+        }
+
+        long Grouped() => activation == EvidenceActivation.Exp ? FusedDirichlet.FourFactorJobsStarted : FusedDirichlet.TwoFactorJobsStarted;
+        long before = Grouped();
+        var fast = Run(ungrouped: false);
+        Assert.That(Grouped(), Is.GreaterThan(before), activation == EvidenceActivation.Exp ? "groups of four ran" : "groups of two ran");
+        before = FusedDirichlet.FourFactorJobsStarted + FusedDirichlet.TwoFactorJobsStarted;
+        var plain = Run(ungrouped: true);
+        Assert.That(FusedDirichlet.FourFactorJobsStarted + FusedDirichlet.TwoFactorJobsStarted, Is.EqualTo(before), "the scope turns grouping off");
+        Assert.That(fast.Loss.All(double.IsFinite) && fast.Gradient.All(double.IsFinite), Is.True, "finite");
+        Assert.That(fast.Loss, Is.EqualTo(plain.Loss), "loss, bit for bit");
+        Assert.That(fast.Gradient, Is.EqualTo(plain.Gradient), "gradient, bit for bit");
+    }
+
+    /// <summary>
+    /// Past the bound of groups of four (α above 1e8: the exp activation with clamp 25, e^25 ≈ 7.2e10) the products are
+    /// grouped by two only: four factors Π_{k&lt;9}(α + k) ≈ 5e98 in a row would overflow. Rows of C = 128 whose wrong
+    /// classes all sit at the clamp: the same bits as renormalising after every vector, and finite. (The composed path is
+    /// no reference here: at S̃ ≈ 9e12 the KL's terms of 1e14 cancel to 1e3 in both paths, within about 3e-2 of each other.)
+    /// </summary>
+    [Test]
+    public void WithLogits_ClampPastTheFourFactorBound_GroupsOfTwo_SameBitsAsUngrouped([ValueSource(nameof(RowKernelKlLosses))] FusedLossUnderTest loss)
+    {
+        const int n = 3, classes = 128;
+        var logits = Enumerable.Range(0, n * classes).Select(i => i % classes == 5 * (i / classes) ? -3.0 : 25.0).ToArray();
+        var target = new long[] { 0, 5, 10 };
+        (double[] Loss, double[] Gradient) Run(bool ungrouped)
+        {
+            using var scope = NewDisposeScope();
+            using var force = ungrouped ? Kernels.ForceUngroupedProducts() : null;
+            using var path = Kernels.Force(KernelPath.Fused);
+            var x = Tensors.FromDoubles(logits, new long[] { n, classes }, ScalarType.Float64).requires_grad_();
+            var y = Tensors.FromLongs(target, new long[] { n });
+            var value = KlLossWithLogits(loss, x, y, EvidenceActivation.Exp, clamp: 25.0);
+            value.sum().backward();
+            return (Tensors.ToDoubles(value), Tensors.ToDoubles(x.grad!));
+        }
+
+        long four = FusedDirichlet.FourFactorJobsStarted, two = FusedDirichlet.TwoFactorJobsStarted, rows = FusedDirichlet.RowJobsStarted;
+        var grouped = Run(ungrouped: false);
+        Assert.That(FusedDirichlet.RowJobsStarted, Is.GreaterThan(rows), "row-major kernel");
+        Assert.That(FusedDirichlet.FourFactorJobsStarted, Is.EqualTo(four), "no groups of four past the bound");
+        Assert.That(FusedDirichlet.TwoFactorJobsStarted, Is.GreaterThan(two), "groups of two (checked evidence)");
+        var plain = Run(ungrouped: true);
+        Assert.That(grouped.Loss.All(double.IsFinite) && grouped.Gradient.All(double.IsFinite), Is.True, "finite");
+        Assert.That(grouped.Loss, Is.EqualTo(plain.Loss), "loss, bit for bit");
+        Assert.That(grouped.Gradient, Is.EqualTo(plain.Gradient), "gradient, bit for bit");
+    }
+
+    /// <summary>A row-kernel loss with a KL (<see cref="RowKernelKlLosses"/>), regFactor 1, unreduced, from logits.</summary>
+    private static Tensor KlLossWithLogits(FusedLossUnderTest loss, Tensor x, Tensor y, EvidenceActivation activation, double clamp) => loss switch
+    {
+        FusedLossUnderTest.EvidentialLog => UL.EvidentialLossWithLogits(x, y, 1.0, Reduction.None, risk: EvidentialRisk.LogLikelihood, activation: activation, clamp: clamp),
+        FusedLossUnderTest.EvidentialDigamma => UL.EvidentialLossWithLogits(x, y, 1.0, Reduction.None, risk: EvidentialRisk.CrossEntropy, activation: activation, clamp: clamp),
+        FusedLossUnderTest.Relaxed => UL.RelaxedEvidentialLossWithLogits(x, y, 1.0, FusedCases.DefaultPriorWeight, Reduction.None, activation: activation, clamp: clamp),
+        FusedLossUnderTest.Red => UL.RedEvidentialLossWithLogits(x, y, 1.0, FusedCases.DefaultCorrectEvidenceWeight, Reduction.None, activation: activation, clamp: clamp),
+        FusedLossUnderTest.PosteriorNetwork => UL.PosteriorNetworkLossWithLogits(x, y, 1.0, Reduction.None, activation: activation, clamp: clamp),
+        FusedLossUnderTest.Evidential => UL.EvidentialLossWithLogits(x, y, 1.0, Reduction.None, activation: activation, clamp: clamp),
+        _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, "not a row-kernel loss with a KL"),
+    };
+
+    /// <summary>The row-kernel losses with a KL loop (<see cref="RowKernelLosses"/> but max-norm).</summary>
+    private static IEnumerable<FusedLossUnderTest> RowKernelKlLosses => RowKernelLosses.Where(l => l is not FusedLossUnderTest.MaxNorm);
+
     /// <summary>The losses the row-major kernels serve (FusedDirichlet.RowMajorMinClasses): all with a …WithLogits form but I-EDL.</summary>
     private static IEnumerable<FusedLossUnderTest> RowKernelLosses => Losses.Where(l => l is not FusedLossUnderTest.Fisher);
 

@@ -68,4 +68,14 @@ internal static class Kernels
     /// <summary>Runs the fused kernels on <see cref="Vector{T}"/> (<paramref name="vectorT"/> true) or, where available,
     /// on 512-bit vectors (false) until the returned scope is disposed.</summary>
     internal static IDisposable ForceVectorT(bool vectorT) => VectorTForced.Scope(vectorT);
+
+    /// <summary>Whether the evidential row kernel's KL loop renormalises its products after every vector in this async flow
+    /// even where <see cref="Fused.FusedLoss.ProductGroupLimit"/> allows groups (tests compare the two: they give the same bits).</summary>
+    private static readonly FlowSetting<bool> UngroupedProducts = new();
+
+    /// <summary>True inside a <see cref="ForceUngroupedProducts"/> scope (the job reads it on the calling thread).</summary>
+    internal static bool UngroupedProductsForced => UngroupedProducts.Value ?? false;
+
+    /// <summary>Renormalises the KL loop's products after every vector until the returned scope is disposed.</summary>
+    internal static IDisposable ForceUngroupedProducts() => UngroupedProducts.Scope(true);
 }

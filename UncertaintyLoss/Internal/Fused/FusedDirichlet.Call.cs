@@ -198,6 +198,10 @@ internal static unsafe partial class FusedDirichlet
                 Interlocked.Increment(ref wideJobsStarted);
             if (job.IsRowMajor)
                 Interlocked.Increment(ref rowJobsStarted);
+            if (job.ProductGroup == 4)
+                Interlocked.Increment(ref fourFactorJobsStarted);
+            else if (job.ProductGroup == 2)
+                Interlocked.Increment(ref twoFactorJobsStarted);
             double total = job.Run();
 
             if (perPosition is not null)

@@ -47,7 +47,8 @@ internal static unsafe partial class FusedDirichlet
             this.d = d;
             this.classWeight = classWeight;
             this.ignored = ignored;
-            this.loss = loss;
+            // Read here, on the calling thread: the kernels run on the team's threads, where the tests' scope is not visible.
+            this.loss = loss.WithProductGroup(Kernels.UngroupedProductsForced ? 1 : loss.ProductGroupLimit);
             this.perPosition = perPosition;
             this.gradient = gradient;
             this.scale = scale;
@@ -113,6 +114,10 @@ internal static unsafe partial class FusedDirichlet
 
         /// <summary>Whether the job runs the row-major kernel (<see cref="EvidentialKernel.Row"/>).</summary>
         internal bool IsRowMajor => rowMajor;
+
+        /// <summary>How many vectors the evidential row kernel's KL loop groups between renormalisations
+        /// (<see cref="FusedLoss.ProductGroup"/>); 1 where it does not run.</summary>
+        internal int ProductGroup => rowMajor && loss.Kind != FusedLossKind.MaxNorm && loss.RegFactor > 0 ? loss.ProductGroup : 1;
 
         /// <summary>Runs every tile; returns Σ w·loss over the positions.</summary>
         internal double Run()

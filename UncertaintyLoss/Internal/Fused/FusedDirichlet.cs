@@ -167,6 +167,17 @@ internal static unsafe partial class FusedDirichlet
 
     private static long rowJobsStarted;
 
+    /// <summary>Jobs started with the evidential row kernel's KL products in groups of four (<see cref="FusedLoss.ProductGroup"/>)
+    /// since the process began (tests check where grouping runs).</summary>
+    internal static long FourFactorJobsStarted => Interlocked.Read(ref fourFactorJobsStarted);
+
+    private static long fourFactorJobsStarted;
+
+    /// <summary>Jobs started with the evidential row kernel's KL products in groups of two since the process began.</summary>
+    internal static long TwoFactorJobsStarted => Interlocked.Read(ref twoFactorJobsStarted);
+
+    private static long twoFactorJobsStarted;
+
     /// <summary>Scans of the evidence's (or the logits') range by the evidence check since the process began (tests check
     /// when the scan is skipped: <c>Call.CheckEvidence</c>).</summary>
     internal static long EvidenceScans => Interlocked.Read(ref evidenceScans);

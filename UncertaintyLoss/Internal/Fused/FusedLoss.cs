@@ -77,6 +77,40 @@ internal sealed record FusedLoss
     /// <see cref="EvidenceActivation.Exp"/>), the activation computed inside the fused pass.</summary>
     internal FusedLoss WithActivation(EvidenceActivation activation, double clamp) => this with { Activation = activation, Clamp = clamp };
 
+    /// <summary>
+    /// The largest α for which the evidential row kernel renormalises its KL products once per four vectors
+    /// (<see cref="ProductGroup"/>): 1e8. Then the shift's product Π_{k&lt;9}(α + k) &lt; (1e8 + 8)^9 ≈ 1e72 and the strength
+    /// α + 9 stay below 2^255 ≈ 5.8e76, the bound of four factors in
+    /// <see cref="PolygammaVector.ProductAccumulator.MultiplyOnly"/>; from below, α ≥ e^−clamp ≥ 1e−8 keeps the product above
+    /// 8!·1e−8 &gt; 2^−255.
+    /// </summary>
+    internal const double MaxAlphaForFourFactors = 1e8;
+
+    /// <summary>
+    /// How many vectors the evidential row kernel's KL loop may multiply into its two running products before it
+    /// renormalises them (<see cref="PolygammaVector.ProductAccumulator.MultiplyOnly"/>: the same bits as renormalising after
+    /// each; issue 18, fifteenth session), from what bounds this loss's α:
+    /// <list type="bullet">
+    /// <item>4: the exp activation with e^clamp + λ ≤ <see cref="MaxAlphaForFourFactors"/> (every clamp up to about 18.4, the
+    /// default 10 among them): α in [e^−clamp, 1e8].</item>
+    /// <item>2: other evidence (any activation, or evidence passed in), whose range check runs on every call: α in
+    /// [λ, <see cref="UL.MaxEvidence"/> + λ] with λ ≥ 1e−6 (<c>Check.MinPriorWeight</c>), so Π(α + k) ≤ (1e12 + 1e6 + 8)^9 ≈ 1e108
+    /// and ≥ 1e−6·8!, within [2^−511, 2^511] for two factors.</item>
+    /// <item>1: a concentration under another activation: its range is checked only while the value checks are on.</item>
+    /// </list>
+    /// </summary>
+    internal int ProductGroupLimit =>
+        Activation == EvidenceActivation.Exp && System.Math.Exp(Clamp) + PriorWeight <= MaxAlphaForFourFactors ? 4
+        : !IsConcentration && PriorWeight >= Check.MinPriorWeight && UL.MaxEvidence + PriorWeight <= 1e16 ? 2
+        : 1;
+
+    /// <summary>The group the row kernel uses (1: renormalise after every vector); the job sets it to
+    /// <see cref="ProductGroupLimit"/>.</summary>
+    internal int ProductGroup { get; private init; } = 1;
+
+    /// <summary>This loss with <see cref="ProductGroup"/> set to <paramref name="group"/>.</summary>
+    internal FusedLoss WithProductGroup(int group) => this with { ProductGroup = group };
+
     /// <summary><see cref="UL.EvidentialLoss"/>: the Dirichlet <paramref name="risk"/> + <paramref name="regFactor"/>·KL.</summary>
     internal static FusedLoss Evidential(double regFactor, EvidentialRisk risk = EvidentialRisk.SquaredError) =>
         new() { Kind = FusedLossKind.Evidential, RegFactor = regFactor, Risk = risk };

@@ -216,7 +216,25 @@ internal static class PolygammaVector
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal void Multiply(V factor)
         {
-            var bits = (mantissa * factor).As<double, ulong>();
+            MultiplyOnly(factor);
+            Normalize();
+        }
+
+        /// <summary>
+        /// Multiplies the mantissa by <paramref name="factor"/> without renormalising it: for up to n factors in a row, each in
+        /// [2^−(1020/n), 2^(1020/n)] (four in [2^−255, 2^255], two in [2^−510, 2^510]), after which <see cref="Normalize"/> must
+        /// run (the mantissa stays a normal double). Scaling by a power of two commutes with rounding, so the product is the
+        /// same, bit for bit, as with <see cref="Multiply(V)"/> after each factor.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal void MultiplyOnly(V factor) => mantissa *= factor;
+
+        /// <summary>Moves the mantissa's binary exponent into the exponent sum, leaving it in [1, 2) (exact; nothing
+        /// changes when it is there already).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal void Normalize()
+        {
+            var bits = mantissa.As<double, ulong>();
             var exponentBits = O.ShiftRightLogical(bits, FractionBits) | O.Create(TwoPow52Bits);
             exponent += exponentBits.As<ulong, double>() - O.Create(TwoPow52PlusBias);
             mantissa = ((bits & O.Create(SignAndFractionMask)) | O.Create(OneBits)).As<ulong, double>();
