@@ -631,6 +631,44 @@ public sealed class WithLogitsTests
         Assert.That(grouped.Gradient, Is.EqualTo(plain.Gradient), "gradient, bit for bit");
     }
 
+    /// <summary>
+    /// A concentration (belief matching, the Prior Network loss) is range-checked only while the value checks are on, so under
+    /// softplus its α is bounded only by the kernel's domain: no grouping (FusedLoss.ProductGroupLimit 1). With the checks off
+    /// and α = 1e20 in a row's first 200 classes (Π_{k&lt;9}(α + k) ≈ 1e180: two in a row would overflow), the same bits as
+    /// renormalising after every vector; under exp with clamp 10, groups of four, the same bits too.
+    /// </summary>
+    [Test]
+    public void WithLogits_ConcentrationUncheckedUnderSoftplus_NotGrouped(
+        [Values(FusedLossUnderTest.BeliefMatching, FusedLossUnderTest.PriorNetwork)] FusedLossUnderTest loss,
+        [Values(EvidenceActivation.Softplus, EvidenceActivation.Exp)] EvidenceActivation activation)
+    {
+        const int n = 2, classes = 256;
+        var logits = Enumerable.Range(0, n * classes).Select(i => i % classes < 200 ? 1e20 : 0.5).ToArray();
+        var target = new long[] { 210, 3 };
+        (double[] Loss, double[] Gradient) Run(bool ungrouped)
+        {
+            using var scope = NewDisposeScope();
+            using var checks = UL.ValidationScope(validateValues: false);
+            using var force = ungrouped ? Kernels.ForceUngroupedProducts() : null;
+            using var path = Kernels.Force(KernelPath.Fused);
+            var x = Tensors.FromDoubles(logits, new long[] { n, classes }, ScalarType.Float64).requires_grad_();
+            var y = Tensors.FromLongs(target, new long[] { n });
+            var value = loss == FusedLossUnderTest.BeliefMatching
+                ? UL.BeliefMatchingLossWithLogits(x, y, 1.0, 1.0, Reduction.None, activation: activation)
+                : UL.PriorNetworkLossWithLogits(x, y, 100.0, Reduction.None, activation: activation);
+            value.sum().backward();
+            return (Tensors.ToDoubles(value), Tensors.ToDoubles(x.grad!));
+        }
+
+        long four = FusedDirichlet.FourFactorJobsStarted, two = FusedDirichlet.TwoFactorJobsStarted;
+        var fast = Run(ungrouped: false);
+        Assert.That(FusedDirichlet.TwoFactorJobsStarted, Is.EqualTo(two), "no groups of two for an unchecked concentration");
+        Assert.That(FusedDirichlet.FourFactorJobsStarted - four, Is.EqualTo(activation == EvidenceActivation.Exp ? 1 : 0), "groups of four under exp only");
+        var plain = Run(ungrouped: true);
+        Assert.That(fast.Loss, Is.EqualTo(plain.Loss), "loss, bit for bit");
+        Assert.That(fast.Gradient, Is.EqualTo(plain.Gradient), "gradient, bit for bit");
+    }
+
     /// <summary>A row-kernel loss with a KL (<see cref="RowKernelKlLosses"/>), regFactor 1, unreduced, from logits.</summary>
     private static Tensor KlLossWithLogits(FusedLossUnderTest loss, Tensor x, Tensor y, EvidenceActivation activation, double clamp) => loss switch
     {
